@@ -1,0 +1,227 @@
+'use strict';
+// Shared plumbing of the reference servers: command line, JWT auth, rate limits,
+// money in integer cents, persistent state, the READY line and clean shutdown.
+// Each server file owns its protocol; nothing protocol-specific lives here.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const http = require('node:http');
+const jwt = require('jsonwebtoken');
+
+/** Secret of the HS256 tokens; the dev default is public on purpose. */
+const JWT_SECRET = process.env.PARLOR_JWT_SECRET || 'parlor-dev-secret';
+
+/** Integer from an env var, or the default when unset or not a number. */
+function envInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number.parseInt(raw, 10);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** Parses `--port P --list-accounts --mint ID --ttl S --state-file F`. */
+function parseArgs(argv = process.argv.slice(2)) {
+  const args = { port: 0, listAccounts: false, mint: null, ttl: 24 * 3600, stateFile: process.env.PARLOR_STATE_FILE || null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--port') args.port = Number.parseInt(next(), 10);
+    else if (a === '--list-accounts') args.listAccounts = true;
+    else if (a === '--mint') args.mint = next();
+    else if (a === '--ttl') args.ttl = Number.parseInt(next(), 10);
+    else if (a === '--state-file') args.stateFile = next();
+    else if (a === '--help' || a === '-h') args.help = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** Signs a token for a seeded account: `sub` is its id, `role` and `name` ride along. */
+function mintToken(account, ttlSeconds = 24 * 3600) {
+  return jwt.sign({ sub: String(account.id), role: account.role, name: account.name }, JWT_SECRET, {
+    algorithm: 'HS256',
+    expiresIn: ttlSeconds,
+  });
+}
+
+/** Verifies a token: `{ ok: true, claims }` or `{ ok: false, reason: 'missing'|'expired'|'invalid' }`. */
+function verifyToken(token) {
+  if (!token || typeof token !== 'string') return { ok: false, reason: 'missing' };
+  try {
+    const claims = jwt.verify(token, JWT_SECRET, { algorithms: ['HS256'] });
+    return { ok: true, claims };
+  } catch (e) {
+    return { ok: false, reason: e.name === 'TokenExpiredError' ? 'expired' : 'invalid' };
+  }
+}
+
+/** The token of a socket handshake: `auth.token`, then `?token=`, then an `Authorization: Bearer` header. */
+function handshakeToken(handshake) {
+  const fromAuth = handshake.auth && handshake.auth.token;
+  if (fromAuth) return String(fromAuth);
+  const fromQuery = handshake.query && handshake.query.token;
+  if (fromQuery) return String(fromQuery);
+  return bearer(handshake.headers && handshake.headers.authorization);
+}
+
+/** The token of an `Authorization: Bearer x` header, or null. */
+function bearer(header) {
+  if (!header || typeof header !== 'string') return null;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return m ? m[1] : null;
+}
+
+/** Sliding-window limiter: `hit(key)` is true while `key` stays within `limit` per `windowMs`. */
+function rateLimiter(limit, windowMs) {
+  const hits = new Map();
+  return {
+    hit(key) {
+      const now = Date.now();
+      const recent = (hits.get(key) || []).filter((t) => now - t < windowMs);
+      if (recent.length >= limit) {
+        hits.set(key, recent);
+        return false;
+      }
+      recent.push(now);
+      hits.set(key, recent);
+      return true;
+    },
+  };
+}
+
+/** "12.5" | 12.5 | "12.50" -> 1250 (integer cents); null when not a non-negative amount. */
+function toCents(value) {
+  const s = typeof value === 'number' ? String(value) : value;
+  if (typeof s !== 'string' || !/^\d+(\.\d{1,2})?$/.test(s.trim())) return null;
+  const [whole, frac = ''] = s.trim().split('.');
+  return Number.parseInt(whole, 10) * 100 + Number.parseInt((frac + '00').slice(0, 2), 10);
+}
+
+/** 1250 -> "12.50". Money leaves the servers as decimal strings, never floats. */
+function fmtCents(cents) {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/**
+ * State that survives a restart when a state file is given: `load()` returns the saved
+ * object (or `initial()`), `save(obj)` writes it atomically. Tests use it to restart a
+ * server in the middle of a consultation.
+ */
+function persistentState(file, initial) {
+  return {
+    load() {
+      if (file && fs.existsSync(file)) {
+        try {
+          return JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (e) {
+          log(`state file ${file} unreadable (${e.message}); starting fresh`);
+        }
+      }
+      return initial();
+    },
+    save(obj) {
+      if (!file) return;
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      const tmp = `${file}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(obj));
+      fs.renameSync(tmp, file);
+    },
+  };
+}
+
+/** Diagnostic line on stderr when PARLOR_SERVER_LOG is set; stdout is kept for READY and tokens. */
+function log(...parts) {
+  if (process.env.PARLOR_SERVER_LOG) process.stderr.write(`[${new Date().toISOString()}] ${parts.join(' ')}\n`);
+}
+
+/**
+ * Handles the non-serving modes: `--help`, `--list-accounts` (JSON on stdout) and `--mint ID`
+ * (the token on stdout). Returns true when the process should exit instead of serving.
+ */
+function handleCliModes(args, { name, usage, accounts }) {
+  if (args.help) {
+    process.stdout.write(`${name}\n\n${usage}\n\nOptions:\n  --port P          listen on 127.0.0.1:P (0 = any free port)\n  --list-accounts   print the seeded demo accounts as JSON\n  --mint ID         print a token for account ID (or name)\n  --ttl S           lifetime of a minted token in seconds\n  --state-file F    keep state in F across restarts\n`);
+    return true;
+  }
+  if (args.listAccounts) {
+    process.stdout.write(JSON.stringify(accounts.map(publicAccount), null, 2) + '\n');
+    return true;
+  }
+  if (args.mint) {
+    const acc = accounts.find((a) => String(a.id) === args.mint || a.name === args.mint || a.email === args.mint);
+    if (!acc) {
+      process.stderr.write(`no account ${args.mint}\n`);
+      process.exitCode = 2;
+      return true;
+    }
+    process.stdout.write(mintToken(acc, args.ttl) + '\n');
+    return true;
+  }
+  return false;
+}
+
+/** An account without internal fields, as `--list-accounts` prints it. */
+function publicAccount(a) {
+  const { password, ...rest } = a;
+  return rest;
+}
+
+/**
+ * Listens on 127.0.0.1, prints `READY <port>` once, and on SIGTERM/SIGINT closes the
+ * socket.io server and the HTTP server before exiting 0. `onShutdown` runs first (save state).
+ */
+function serve(httpServer, io, port, onShutdown) {
+  httpServer.listen(port, '127.0.0.1', () => {
+    process.stdout.write(`READY ${httpServer.address().port}\n`);
+  });
+  let closing = false;
+  const stop = () => {
+    if (closing) return;
+    closing = true;
+    try {
+      if (onShutdown) onShutdown();
+    } finally {
+      io.close();
+      httpServer.close(() => process.exit(0));
+      setTimeout(() => process.exit(0), 1000).unref();
+    }
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return stop;
+}
+
+/** A plain HTTP server for an express app (or a bare handler). */
+function httpServerFor(app) {
+  return http.createServer(app);
+}
+
+/** Milliseconds, ISO timestamp: one clock for every server. */
+function nowIso() {
+  return new Date().toISOString();
+}
+
+module.exports = {
+  JWT_SECRET,
+  envInt,
+  parseArgs,
+  mintToken,
+  verifyToken,
+  handshakeToken,
+  bearer,
+  rateLimiter,
+  toCents,
+  fmtCents,
+  persistentState,
+  log,
+  handleCliModes,
+  publicAccount,
+  serve,
+  httpServerFor,
+  nowIso,
+};
