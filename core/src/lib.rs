@@ -1,1 +1,41 @@
-pub fn placeholder() {}
+//! # parlor-core
+//!
+//! One client for the live-consultation marketplaces whose backends speak Socket.IO (plus
+//! some REST): consultations billed per minute, presence, chat, calls. Each server protocol is
+//! a *dialect* ([`dialect`]) translating between the domain ([`model`], [`command`], [`event`])
+//! and the wire; [`transport`] keeps the socket alive around rust_socketio's defects;
+//! [`Client`] ties them together.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), parlor_core::Error> {
+//! use parlor_core::{Client, Command, ServerProfile, DialectId, StaticToken};
+//! use std::sync::Arc;
+//! let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:5003");
+//! let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+//! let mut events = client.subscribe();
+//! client.wait_connected(std::time::Duration::from_secs(5)).await?;
+//! client.send(Command::JoinConversation { conversation_id: "chat-1".into() }).await?;
+//! while let Some(event) = events.recv().await {
+//!     println!("{event:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+pub mod command;
+pub mod dialect;
+pub mod error;
+pub mod event;
+pub mod model;
+pub mod profile;
+pub mod token;
+pub mod transport;
+
+pub use client::{Client, EventStream};
+pub use command::Command;
+pub use dialect::{Capability, DialectId};
+pub use error::Error;
+pub use event::DomainEvent;
+pub use profile::{ServerProfile, TokenSpec};
+pub use token::{EnvToken, FileToken, StaticToken, TokenError, TokenSource};
+pub use transport::ConnectionState;

@@ -42,7 +42,7 @@ async function startServer(file, env = {}, extraArgs = []) {
       return child;
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;

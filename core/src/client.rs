@@ -1,0 +1,191 @@
+//! The `Client` handle: one connection to one server, in its dialect. Cheap to clone.
+//! Commands go out through [`Client::send`]; everything the server says, and every change of
+//! connection state, comes back as [`DomainEvent`]s on [`Client::subscribe`] streams.
+
+use crate::command::Command;
+use crate::dialect::{dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound};
+use crate::error::Error;
+use crate::event::DomainEvent;
+use crate::profile::ServerProfile;
+use crate::token::SharedTokenSource;
+use crate::transport::{ConnectionState, Inbound, RestClient, RestError, Socket};
+use serde_json::Value;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tracing::debug;
+
+/// A stream of domain events. Unbounded: a slow reader never stalls the socket.
+pub struct EventStream(mpsc::UnboundedReceiver<DomainEvent>);
+
+impl EventStream {
+    /// The next event, or `None` once the client is gone.
+    pub async fn recv(&mut self) -> Option<DomainEvent> {
+        self.0.recv().await
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<DomainEvent> {
+        self.0.try_recv().ok()
+    }
+}
+
+impl futures_util::Stream for EventStream {
+    type Item = DomainEvent;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<DomainEvent>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+struct Inner {
+    profile: ServerProfile,
+    dialect: Box<dyn Dialect>,
+    socket: Socket,
+    rest: Option<RestClient>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<DomainEvent>>>,
+}
+
+impl Inner {
+    fn publish(&self, event: &DomainEvent) {
+        let mut subs = self.subscribers.lock().expect("subscribers lock");
+        subs.retain(|tx| tx.send(event.clone()).is_ok());
+    }
+}
+
+/// A connection to one server. Clone it freely; the connection closes when the last clone is
+/// dropped or [`Client::disconnect`] is called.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    /// Starts connecting to `profile`'s server (in the background: the client works offline
+    /// and reconnects by itself). Must be called inside a tokio runtime.
+    pub fn connect(profile: ServerProfile, tokens: SharedTokenSource) -> Result<Client, Error> {
+        profile.validate()?;
+        let dialect = dialect_for(
+            profile.dialect,
+            &DialectContext { namespace: profile.namespace.clone(), account_id: profile.account_id.clone() },
+        );
+        let rest = match &profile.rest_url {
+            Some(url) => Some(RestClient::new(url.clone(), tokens.clone())?),
+            None => None,
+        };
+        let (socket, inbound) = Socket::start(profile.socket_config(), tokens);
+        let inner = Arc::new(Inner { profile, dialect, socket, rest, subscribers: Mutex::new(Vec::new()) });
+        tokio::spawn(pump(Arc::downgrade(&inner), inbound));
+        Ok(Client { inner })
+    }
+
+    /// A new stream of events. Its first event is the current connection state.
+    pub fn subscribe(&self) -> EventStream {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let _ = tx.send(DomainEvent::Connection { state: self.state() });
+        self.inner.subscribers.lock().expect("subscribers lock").push(tx);
+        EventStream(rx)
+    }
+
+    /// The connection state now.
+    pub fn state(&self) -> ConnectionState {
+        self.inner.socket.state()
+    }
+
+    /// Waits until connected (or fails when the server refuses us or `timeout` passes).
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Error> {
+        Ok(self.inner.socket.wait_connected(timeout).await?)
+    }
+
+    /// The profile this client was made from.
+    pub fn profile(&self) -> &ServerProfile {
+        &self.inner.profile
+    }
+
+    /// The dialect spoken.
+    pub fn dialect(&self) -> DialectId {
+        self.inner.dialect.id()
+    }
+
+    /// What this server can do.
+    pub fn capabilities(&self) -> &'static [Capability] {
+        self.inner.dialect.capabilities()
+    }
+
+    /// Sends a command. Returns the events decoded from the server's direct answer (ack or
+    /// REST body), which are also published to subscribers; events the server sends later
+    /// arrive on the streams only.
+    pub async fn send(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
+        let outbound = self.inner.dialect.encode(&cmd)?;
+        let mut answers = Vec::new();
+        for out in &outbound {
+            let events = self.perform(out).await?;
+            for e in &events {
+                self.inner.publish(e);
+            }
+            answers.extend(events);
+        }
+        Ok(answers)
+    }
+
+    async fn perform(&self, out: &Outbound) -> Result<Vec<DomainEvent>, Error> {
+        match out {
+            Outbound::Emit { event, arg } => {
+                self.inner.socket.emit(event, args_of(arg)).await?;
+                Ok(vec![])
+            }
+            Outbound::Request { event, arg, .. } => {
+                let answer = self.inner.socket.request(event, args_of(arg), None).await?;
+                Ok(self.inner.dialect.decode_reply(out, &raw_of_args(&answer))?)
+            }
+            Outbound::Rest { request, .. } => {
+                let rest = self.inner.rest.as_ref().ok_or(RestError::NoBaseUrl)?;
+                let body = rest.send(request).await?;
+                Ok(self.inner.dialect.decode_reply(out, &body)?)
+            }
+        }
+    }
+
+    /// The REST client of this profile, for uploads the dialect describes.
+    pub fn rest(&self) -> Option<&RestClient> {
+        self.inner.rest.as_ref()
+    }
+
+    /// Closes the connection for good.
+    pub async fn disconnect(&self) {
+        self.inner.socket.shutdown().await;
+    }
+}
+
+/// A socket argument list from one JSON argument (`null` means none).
+fn args_of(arg: &Value) -> Vec<Value> {
+    match arg {
+        Value::Null => vec![],
+        other => vec![other.clone()],
+    }
+}
+
+/// Decodes what the socket delivers and publishes it. Holds the client weakly so that dropping
+/// the last `Client` shuts everything down.
+async fn pump(inner: Weak<Inner>, mut inbound: mpsc::UnboundedReceiver<Inbound>) {
+    while let Some(item) = inbound.recv().await {
+        let Some(inner) = inner.upgrade() else { break };
+        match item {
+            Inbound::State(state) => inner.publish(&DomainEvent::Connection { state }),
+            Inbound::Event { name, args } => {
+                if let Some(message) = inner.dialect.auth_rejection(&name, &args) {
+                    inner.socket.reject_auth(message);
+                    continue;
+                }
+                match inner.dialect.decode(&name, &args) {
+                    Ok(events) => events.iter().for_each(|e| inner.publish(e)),
+                    Err(p) => {
+                        debug!(event = %p.event, reason = %p.reason, "protocol error");
+                        inner.publish(&DomainEvent::ProtocolError { wire_event: p.event, reason: p.reason, raw: p.raw });
+                    }
+                }
+            }
+        }
+    }
+}

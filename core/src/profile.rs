@@ -1,0 +1,241 @@
+//! Server profiles: everything needed to talk to one marketplace backend, loadable from TOML.
+//!
+//! ```toml
+//! name = "demo 000"
+//! dialect = "billing-chat"          # or 000 … 004, see DialectId
+//! socket_url = "http://127.0.0.1:5000"
+//! namespace = "/"                   # 004: "/user" or "/telecaller"
+//! rest_url = "http://127.0.0.1:5000" # where the dialect has REST
+//! account_id = "u-asha"             # this account's server id, where the protocol repeats it
+//! [token]
+//! env = "PARLOR_TOKEN"              # or: file = "/path/to/token"
+//! ```
+
+use crate::dialect::{DialectId, UnknownDialect};
+use crate::token::{EnvToken, FileToken, SharedTokenSource};
+use crate::transport::{BackoffPolicy, SocketConfig};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where a profile's token comes from. Tokens are never stored in the profile itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TokenSpec {
+    /// An environment variable, read before every connection.
+    Env {
+        /// Variable name.
+        env: String,
+    },
+    /// A file, read before every connection.
+    File {
+        /// Its path.
+        file: PathBuf,
+    },
+}
+
+impl Default for TokenSpec {
+    fn default() -> Self {
+        TokenSpec::Env { env: "PARLOR_TOKEN".into() }
+    }
+}
+
+impl TokenSpec {
+    /// The token source this spec names.
+    pub fn source(&self) -> SharedTokenSource {
+        match self {
+            TokenSpec::Env { env } => Arc::new(EnvToken(env.clone())),
+            TokenSpec::File { file } => Arc::new(FileToken(file.clone())),
+        }
+    }
+}
+
+/// One server and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerProfile {
+    /// A name people recognise.
+    #[serde(default)]
+    pub name: String,
+    /// The protocol.
+    #[serde(deserialize_with = "dialect_from_str", serialize_with = "dialect_to_str")]
+    pub dialect: DialectId,
+    /// Socket.IO server URL.
+    pub socket_url: String,
+    /// Namespace.
+    #[serde(default = "root_namespace")]
+    pub namespace: String,
+    /// REST base URL, where the dialect has REST.
+    #[serde(default)]
+    pub rest_url: Option<String>,
+    /// This account's server id, where the protocol repeats it (000 `chat-request`).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Where the token comes from.
+    #[serde(default)]
+    pub token: TokenSpec,
+    /// Reconnection policy.
+    #[serde(default)]
+    pub reconnect: BackoffPolicy,
+    /// Time a server has to answer an ack, in milliseconds.
+    #[serde(default = "default_ack_timeout_ms")]
+    pub ack_timeout_ms: u64,
+    /// Time one connection attempt may take, in milliseconds.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+}
+
+fn root_namespace() -> String {
+    "/".into()
+}
+fn default_ack_timeout_ms() -> u64 {
+    10_000
+}
+fn default_connect_timeout_ms() -> u64 {
+    10_000
+}
+
+fn dialect_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DialectId, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse().map_err(|e: UnknownDialect| serde::de::Error::custom(e.to_string()))
+}
+
+fn dialect_to_str<S: serde::Serializer>(d: &DialectId, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(d.as_str())
+}
+
+/// Why a profile is unusable.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("cannot read profile {path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TOML is not a valid profile.
+    #[error("invalid profile: {0}")]
+    Invalid(String),
+}
+
+impl ServerProfile {
+    /// A profile with defaults for `dialect` at `socket_url`.
+    pub fn new(dialect: DialectId, socket_url: impl Into<String>) -> Self {
+        ServerProfile {
+            name: String::new(),
+            dialect,
+            socket_url: socket_url.into(),
+            namespace: root_namespace(),
+            rest_url: None,
+            account_id: None,
+            token: TokenSpec::default(),
+            reconnect: BackoffPolicy::default(),
+            ack_timeout_ms: default_ack_timeout_ms(),
+            connect_timeout_ms: default_connect_timeout_ms(),
+        }
+    }
+
+    /// Parses and checks a TOML profile.
+    pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
+        let p: ServerProfile = toml::from_str(text).map_err(|e| ProfileError::Invalid(e.message().to_owned()))?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Reads a TOML profile file.
+    pub fn from_file(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ProfileError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::from_toml(&text)
+    }
+
+    /// Checks URLs and the namespace.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        check_url("socket_url", &self.socket_url)?;
+        if let Some(r) = &self.rest_url {
+            check_url("rest_url", r)?;
+        }
+        if !self.namespace.starts_with('/') {
+            return Err(ProfileError::Invalid(format!("namespace must start with '/', got {:?}", self.namespace)));
+        }
+        if self.ack_timeout_ms == 0 || self.connect_timeout_ms == 0 {
+            return Err(ProfileError::Invalid("timeouts must be above zero".into()));
+        }
+        if !(0.0..=1.0).contains(&self.reconnect.jitter) {
+            return Err(ProfileError::Invalid("reconnect.jitter must be within 0..=1".into()));
+        }
+        Ok(())
+    }
+
+    /// The socket settings of this profile.
+    pub fn socket_config(&self) -> SocketConfig {
+        let mut c = SocketConfig::new(self.socket_url.clone(), self.namespace.clone());
+        c.backoff = self.reconnect.clone();
+        c.ack_timeout = Duration::from_millis(self.ack_timeout_ms);
+        c.connect_timeout = Duration::from_millis(self.connect_timeout_ms);
+        c
+    }
+}
+
+fn check_url(field: &str, raw: &str) -> Result<(), ProfileError> {
+    let url = url::Url::parse(raw).map_err(|e| ProfileError::Invalid(format!("{field} {raw:?}: {e}")))?;
+    match url.scheme() {
+        "http" | "https" | "ws" | "wss" => {}
+        other => return Err(ProfileError::Invalid(format!("{field} has unsupported scheme {other:?}"))),
+    }
+    if url.host_str().is_none() {
+        return Err(ProfileError::Invalid(format!("{field} {raw:?} has no host")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_full_profile() {
+        let p = ServerProfile::from_toml(
+            r#"
+            name = "calls"
+            dialect = "004"
+            socket_url = "http://127.0.0.1:8000"
+            namespace = "/user"
+            ack_timeout_ms = 2000
+            [token]
+            file = "/tmp/token"
+            [reconnect]
+            min_ms = 100
+            max_ms = 400
+            "#,
+        )
+        .unwrap();
+        assert_eq!(p.dialect, DialectId::Telecaller);
+        assert_eq!(p.namespace, "/user");
+        assert_eq!(p.token, TokenSpec::File { file: "/tmp/token".into() });
+        assert_eq!(p.reconnect.min_ms, 100);
+        assert_eq!(p.reconnect.jitter, 0.5);
+        assert_eq!(p.socket_config().ack_timeout, Duration::from_millis(2000));
+    }
+
+    #[test]
+    fn bad_profiles_are_typed_errors() {
+        for bad in [
+            "dialect = \"matrix\"\nsocket_url = \"http://x\"",
+            "dialect = \"000\"\nsocket_url = \"not a url\"",
+            "dialect = \"000\"\nsocket_url = \"ftp://x\"",
+            "dialect = \"000\"\nsocket_url = \"http://x\"\nnamespace = \"user\"",
+            "dialect = \"000\"\nsocket_url = \"http://x\"\ntoken = \"literal-secret\"",
+            "dialect = \"000\"\nsocket_url = \"http://x\"\nsurprise = 1",
+            "socket_url = \"http://x\"",
+        ] {
+            assert!(matches!(ServerProfile::from_toml(bad), Err(ProfileError::Invalid(_))), "{bad}");
+        }
+        assert!(matches!(ServerProfile::from_file(Path::new("/nonexistent/p.toml")), Err(ProfileError::Read { .. })));
+    }
+}

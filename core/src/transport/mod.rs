@@ -1,0 +1,39 @@
+//! Transport: the supervised socket and the REST client.
+
+pub mod backoff;
+pub mod rest;
+pub mod socket;
+pub mod state;
+
+pub use backoff::BackoffPolicy;
+pub use rest::{HttpErrorKind, Method, RestClient, RestError, RestRequest};
+pub use socket::{Inbound, Socket, SocketConfig};
+pub use state::ConnectionState;
+
+use std::time::Duration;
+
+/// Errors of the socket layer.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum TransportError {
+    /// Not connected right now; nothing was sent.
+    #[error("not connected: {0}")]
+    NotConnected(String),
+    /// The socket refused the frame (the link is going down); the caller must resend.
+    #[error("send failed: {0}")]
+    SendFailed(String),
+    /// No answer in time.
+    #[error("no answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// Too many requests are already waiting for the ack slot.
+    #[error("{0} requests already waiting for an answer")]
+    Busy(usize),
+    /// The server refused our credentials.
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
+    /// The supervisor has stopped.
+    #[error("the connection is closed")]
+    Closed,
+    /// Something rust_socketio cannot carry safely.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}

@@ -1,0 +1,208 @@
+//! REST calls with bearer auth and typed errors (reqwest).
+
+use crate::token::{SharedTokenSource, TokenError};
+use serde_json::Value;
+use std::time::Duration;
+
+/// HTTP method of a REST call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+/// One REST call, as a dialect describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestRequest {
+    /// Method.
+    pub method: Method,
+    /// Path below the REST base URL, starting with `/`.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Option<Value>,
+}
+
+/// What an HTTP error status means to a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpErrorKind {
+    /// 400 / 422.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 402.
+    PaymentRequired,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 413.
+    PayloadTooLarge,
+    /// 415.
+    UnsupportedMediaType,
+    /// 429.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// Anything else.
+    Other,
+}
+
+impl HttpErrorKind {
+    /// The kind of a status code.
+    pub fn of(status: u16) -> Self {
+        match status {
+            400 | 422 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            402 => Self::PaymentRequired,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Errors of a REST call.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum RestError {
+    /// The server answered with an error status.
+    #[error("HTTP {status}: {message}")]
+    Http {
+        /// Status code.
+        status: u16,
+        /// What it means.
+        kind: HttpErrorKind,
+        /// The server's machine code (`code` field), when given.
+        code: Option<String>,
+        /// The server's message (`error` or `message` field), else the status text.
+        message: String,
+    },
+    /// No answer: refused, reset, DNS, TLS, timeout.
+    #[error("network error: {0}")]
+    Network(String),
+    /// The answer was not the JSON expected.
+    #[error("unreadable answer: {0}")]
+    Decode(String),
+    /// No token to authenticate with.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// This profile has no REST base URL.
+    #[error("this server profile has no REST URL")]
+    NoBaseUrl,
+}
+
+/// A REST client bound to one base URL and token source.
+#[derive(Clone)]
+pub struct RestClient {
+    http: reqwest::Client,
+    base: String,
+    tokens: SharedTokenSource,
+}
+
+impl RestClient {
+    /// A client for `base` (e.g. `http://127.0.0.1:5000`).
+    pub fn new(base: impl Into<String>, tokens: SharedTokenSource) -> Result<Self, RestError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| RestError::Network(e.to_string()))?;
+        Ok(RestClient {
+            http,
+            base: base.into().trim_end_matches('/').to_owned(),
+            tokens,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Performs `req` and returns the JSON body of a 2xx answer.
+    pub async fn send(&self, req: &RestRequest) -> Result<Value, RestError> {
+        let token = self.tokens.token().await?;
+        let url = format!("{}{}", self.base, req.path);
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.http.request(method, &url).bearer_auth(token);
+        if !req.query.is_empty() {
+            builder = builder.query(&req.query);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| RestError::Network(e.to_string()))?;
+        read_answer(response).await
+    }
+}
+
+/// Turns a response into its JSON body or a typed error.
+pub(crate) async fn read_answer(response: reqwest::Response) -> Result<Value, RestError> {
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| RestError::Network(e.to_string()))?;
+    let body: Option<Value> = serde_json::from_str(&text).ok();
+    if status.is_success() {
+        return body.ok_or_else(|| RestError::Decode(format!("not JSON: {}", preview(&text))));
+    }
+    let field = |name: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Err(RestError::Http {
+        status: status.as_u16(),
+        kind: HttpErrorKind::of(status.as_u16()),
+        code: field("code"),
+        message: field("error")
+            .or_else(|| field("message"))
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+    })
+}
+
+fn preview(text: &str) -> String {
+    text.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_kinds_callers_can_act_on() {
+        assert_eq!(HttpErrorKind::of(401), HttpErrorKind::Unauthorized);
+        assert_eq!(HttpErrorKind::of(403), HttpErrorKind::Forbidden);
+        assert_eq!(HttpErrorKind::of(404), HttpErrorKind::NotFound);
+        assert_eq!(HttpErrorKind::of(409), HttpErrorKind::Conflict);
+        assert_eq!(HttpErrorKind::of(503), HttpErrorKind::Server);
+        assert_eq!(HttpErrorKind::of(418), HttpErrorKind::Other);
+    }
+}

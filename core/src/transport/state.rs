@@ -1,0 +1,51 @@
+//! The connection state every caller can observe.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Where the socket stands. Published on every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Opening the first connection.
+    Connecting {
+        /// 1 for the first try.
+        attempt: u32,
+    },
+    /// Connected: the namespace accepted us and emits are allowed.
+    Connected,
+    /// The link dropped (or a try failed); the next try starts after `delay_ms`.
+    Reconnecting {
+        /// How many tries have failed in a row (1 after the first drop).
+        attempt: u32,
+        /// Wait before the next try, in milliseconds.
+        delay_ms: u64,
+        /// Why the link dropped.
+        reason: String,
+    },
+    /// Stopped for good: asked to, or out of tries.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// The server refused our credentials; no more tries until new ones are supplied.
+    AuthFailed {
+        /// The server's message, verbatim.
+        message: String,
+    },
+}
+
+impl ConnectionState {
+    /// True when emits are allowed.
+    pub fn is_connected(&self) -> bool {
+        matches!(self, ConnectionState::Connected)
+    }
+
+    /// True when the supervisor has stopped for good.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            ConnectionState::Disconnected { .. } | ConnectionState::AuthFailed { .. }
+        )
+    }
+}

@@ -1,0 +1,99 @@
+'use strict';
+// A socket.io 4 server with no protocol of its own: it exists to provoke every rust_socketio
+// defect listed in shared/recipes.md so the core's transport layer can prove it is immune,
+// and to serve as the echo peer of `parlor bench`.
+//
+// Tokens: "valid" or "valid-<anything>" are accepted; anything else gets a connect_error
+// "Invalid or expired token". The token each connection used is remembered (see `whoami`).
+
+const { Server } = require('socket.io');
+const { parseArgs, serve, httpServerFor, log } = require('./common');
+
+const USAGE = 'Transport probe: echo, acks, floods, big frames and kicks for transport tests and benchmarks.';
+
+function main() {
+  const args = parseArgs();
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n  --port P\n`);
+    return;
+  }
+  const httpServer = httpServerFor((req, res) => {
+    res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(req.url === '/health' ? '{"ok":true}' : '{"error":"not found"}');
+  });
+  const io = new Server(httpServer, { maxHttpBufferSize: 16 * 1024 * 1024 });
+  const stats = { connections: 0, sink: 0, tokens: [] };
+
+  io.use((socket, next) => {
+    const token = socket.handshake.auth && socket.handshake.auth.token;
+    if (typeof token === 'string' && (token === 'valid' || token.startsWith('valid-'))) return next();
+    next(new Error('Invalid or expired token'));
+  });
+
+  io.on('connection', (socket) => {
+    stats.connections += 1;
+    stats.tokens.push(socket.handshake.auth.token);
+    log('connection', socket.id, socket.handshake.auth.token);
+
+    // Answers through the ack when one is asked for, else as an `echo` event.
+    // `{delayMs}` in an object payload delays the answer (slow server).
+    socket.on('echo', (payload, ack) => {
+      const delay = payload && typeof payload === 'object' && Number.isFinite(payload.delayMs) ? payload.delayMs : 0;
+      const answer = () => (typeof ack === 'function' ? ack(payload) : socket.emit('echo', payload));
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
+
+    // Counts one-way messages for throughput runs; `sink-count` reads and resets the count.
+    socket.on('sink', () => {
+      stats.sink += 1;
+    });
+    socket.on('sink-count', (_p, ack) => {
+      if (typeof ack === 'function') ack({ count: stats.sink });
+      stats.sink = 0;
+    });
+
+    // A request whose ack never comes.
+    socket.on('no-ack', () => {});
+
+    // A server message of `bytes` characters (the >8 KB polling defect).
+    socket.on('big', (payload, ack) => {
+      const n = payload && Number.isFinite(payload.bytes) ? Math.min(payload.bytes, 8 * 1024 * 1024) : 65536;
+      const body = { data: 'x'.repeat(n), bytes: n };
+      if (typeof ack === 'function') ack(body);
+      else socket.emit('big', body);
+    });
+
+    // The server asks the client for an ack; rust_socketio cannot answer, so the server
+    // times out and reports the outcome as an ordinary event.
+    socket.on('ask-client-ack', (payload) => {
+      socket.timeout(300).emit('server-asks', { question: payload ?? null }, (err) => {
+        socket.emit('server-ack-result', { answered: !err });
+      });
+    });
+
+    // Many events at once (slow-subscriber and ordering tests).
+    socket.on('flood', (payload) => {
+      const count = payload && Number.isFinite(payload.count) ? Math.min(payload.count, 100000) : 1000;
+      for (let i = 0; i < count; i++) socket.emit('flood', { i });
+    });
+
+    // Server-initiated disconnect of this socket (socket.io DISCONNECT packet).
+    socket.on('kick', () => socket.disconnect(true));
+
+    // Raw events with shapes no dialect expects.
+    socket.on('malformed', () => {
+      socket.emit('weird', 'just a string');
+      socket.emit('weird', 42, null, [1, 2]);
+      socket.emit('weird');
+    });
+
+    socket.on('whoami', (_p, ack) => {
+      if (typeof ack === 'function') ack({ token: socket.handshake.auth.token, connections: stats.connections, tokens: stats.tokens });
+    });
+  });
+
+  serve(httpServer, io, args.port);
+}
+
+main();
