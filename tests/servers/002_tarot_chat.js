@@ -58,6 +58,9 @@ const BOOKINGS = {
   'dddddddd-dddd-4ddd-8ddd-dddddddddddd': { service: { name: 'Love & Relationships Spread', type: 'focused' }, client: SARAH, reader: SAMIA },
 };
 
+/** The seeded booking with this id, or null (own keys only: ids come from clients). */
+const bookingOf = (id) => (typeof id === 'string' && Object.prototype.hasOwnProperty.call(BOOKINGS, id) ? BOOKINGS[id] : null);
+
 function initialState() {
   const created = '2024-12-01T10:00:00.000Z';
   return {
@@ -262,7 +265,7 @@ function toggleReaction(message, user, reaction) {
 
 /** {emoji: count} over all users. */
 function reactionCounts(message) {
-  const counts = {};
+  const counts = Object.create(null); // any emoji string is a safe key, even "__proto__"
   for (const r of message.reactions) counts[r.reaction] = (counts[r.reaction] || 0) + 1;
   return counts;
 }
@@ -328,7 +331,7 @@ function socketMessage(m) {
 }
 
 function bookingView(bookingId) {
-  const b = bookingId && BOOKINGS[bookingId];
+  const b = bookingOf(bookingId);
   if (!b) return null;
   return { id: bookingId, services: b.service, profiles: [profileOf(b.client), profileOf(b.reader)] };
 }
@@ -429,16 +432,19 @@ app.post('/api/chat/sessions', (req, res) => {
 function createSession(user, body) {
   const problems = [];
   const { booking_id: bookingId, participant_ids: ids, metadata } = body;
-  if (bookingId !== undefined && bookingId !== null && !(typeof bookingId === 'string' && BOOKINGS[bookingId])) problems.push('booking_id does not name a booking');
+  if (bookingId !== undefined && bookingId !== null && !bookingOf(bookingId)) problems.push('booking_id does not name a booking');
   if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string' && accountById(id)))) problems.push('participant_ids must be an array of user ids');
   const type = body.session_type === undefined ? (bookingId ? 'booking' : 'general') : body.session_type;
   if (!['booking', 'support', 'general'].includes(type)) problems.push('session_type must be booking, support or general');
   if (metadata !== undefined && metadata !== null && !isPlainObject(metadata)) problems.push('metadata must be an object');
   if (!bookingId && ids === undefined) problems.push('booking_id or participant_ids is required');
   if (problems.length) throw invalid('Invalid session data', problems);
-  const booking = bookingId ? BOOKINGS[bookingId] : null;
+  const booking = bookingOf(bookingId);
   if (booking && !isAdmin(user) && user.id !== booking.client && user.id !== booking.reader) throw accessDenied();
-  const participants = [...new Set([...(booking ? [booking.client, booking.reader] : []), ...(ids || []), ...(booking && isAdmin(user) ? [] : [user.id])])];
+  // The booking's client and reader, the listed ids, and the creator (unless an admin opening a booking chat).
+  const everyone = [...(booking ? [booking.client, booking.reader] : []), ...(ids || [])];
+  if (!(booking && isAdmin(user))) everyone.push(user.id);
+  const participants = [...new Set(everyone)];
   if (participants.length < 2) throw invalid('A chat session needs at least two participants');
   const session = { id: crypto.randomUUID(), booking_id: bookingId || null, session_type: type, status: 'active', participants, metadata: metadata || {}, created_at: nowIso(), last_message_at: null };
   state.sessions[session.id] = session;
@@ -536,13 +542,16 @@ function answerAfterBody(req, res, status, body) {
 }
 
 /** Extension (lower case) of a file name, '' without one. */
-const extensionOf = (name) => (typeof name === 'string' && /\.([A-Za-z0-9]+)$/.test(name) ? /\.([A-Za-z0-9]+)$/.exec(name)[1].toLowerCase() : '');
+function extensionOf(name) {
+  const m = typeof name === 'string' ? /\.([A-Za-z0-9]+)$/.exec(name) : null;
+  return m ? m[1].toLowerCase() : '';
+}
 
 /** The audio format of an upload when both its extension and its MIME type allow it. */
 function audioFormat(filename, mimeType) {
   const ext = extensionOf(filename);
   const mime = String(mimeType || '').toLowerCase();
-  if (!AUDIO_TYPES[ext]) return null;
+  if (!Object.prototype.hasOwnProperty.call(AUDIO_TYPES, ext)) return null;
   return AUDIO_TYPES[ext].includes(mime) || mime === GENERIC_MIME ? ext : null;
 }
 
@@ -627,7 +636,7 @@ function parseVoiceUpload(req) {
     bb.on('field', (name, value) => {
       fields[name] = value;
     });
-    bb.on('file', (name, stream, info) => {
+    const onFile = (name, stream, info) => {
       if (name !== 'voice_note') {
         fail(invalid(`Unexpected file field ${name}`));
         return stream.resume();
@@ -645,6 +654,16 @@ function parseVoiceUpload(req) {
       });
       stream.on('limit', () => fail(new ApiError(413, 'FILE_TOO_LARGE', 'File too large: the limit is 10 MB', [`max ${MAX_VOICE_BYTES} bytes`])));
       writes.push(pipeline(stream, fs.createWriteStream(upload.tmp)).catch((e) => fail(invalid(`Upload failed: ${e.message}`))));
+    };
+    // busboy calls this outside Express: a throw here must not take the process down.
+    bb.on('file', (name, stream, info) => {
+      try {
+        onFile(name, stream, info);
+      } catch (e) {
+        log('002 upload handler failed', e.stack || e);
+        fail(new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
+        stream.resume();
+      }
     });
     bb.on('filesLimit', () => fail(invalid('Only one file may be uploaded')));
     const finish = () => Promise.all(writes).then(() => resolve({ fields, upload, problem }));

@@ -231,7 +231,7 @@ impl Socket {
         let mut state = self.watch_state();
         tokio::select! {
             answer = rx => match answer {
-                Ok(Payload::Text(values)) => Ok(values),
+                Ok(Payload::Text(values)) => Ok(ack_arguments(values)),
                 #[allow(deprecated)]
                 Ok(Payload::String(s)) => Ok(vec![serde_json::from_str(&s).unwrap_or(Value::String(s))]),
                 Ok(Payload::Binary(_)) => Err(TransportError::Unsupported("binary ack payload".into())),
@@ -282,6 +282,16 @@ impl Socket {
             .shared
             .control_tx
             .send(Control::Dropped { generation, reason });
+    }
+}
+
+/// rust_socketio hands an ack's data to the callback as one JSON value holding the whole
+/// argument array (`[[arg1, arg2]]`); this returns the arguments themselves.
+fn ack_arguments(values: Vec<Value>) -> Vec<Value> {
+    match <[Value; 1]>::try_from(values) {
+        Ok([Value::Array(args)]) => args,
+        Ok([other]) => vec![other],
+        Err(values) => values,
     }
 }
 
@@ -644,6 +654,15 @@ mod tests {
         );
         let p = Payload::Text(vec![Value::String(format!("{CONNECT_ERROR_PREFIX}\"No error message provided\""))]);
         assert_eq!(classify_error(p), ErrorKind::ConnectRefused("No error message provided".into()));
+    }
+
+    #[test]
+    fn ack_arguments_are_unwrapped_once() {
+        assert_eq!(ack_arguments(vec![json!([{"ok": true}])]), vec![json!({"ok": true})]);
+        assert_eq!(ack_arguments(vec![json!([[1, 2]])]), vec![json!([1, 2])]);
+        assert_eq!(ack_arguments(vec![json!([])]), Vec::<Value>::new());
+        assert_eq!(ack_arguments(vec![json!("x")]), vec![json!("x")]);
+        assert_eq!(ack_arguments(vec![json!(1), json!(2)]), vec![json!(1), json!(2)]);
     }
 
     #[test]

@@ -1,1 +1,206 @@
-fn main() {}
+//! `parlor`: the headless driver of Parlor's core. See `parlor --help`.
+
+use clap::{Parser, Subcommand};
+use parlor_core::{Client, DialectId, FileToken, ServerProfile, TokenSpec};
+use parlor_harness::{bench, connect, demo, schema, servers};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Drive Parlor's core from the command line: start the reference servers, script a client
+/// with JSON lines, print the command/event schema, run the demo, measure the transport.
+#[derive(Parser)]
+#[command(name = "parlor", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start reference servers (all five, or one) and keep them running until Ctrl-C.
+    /// Prints each server's URL and its seeded demo accounts.
+    Servers {
+        /// Only this dialect (billing-chat, presence-sessions, tarot-chat, support-chat,
+        /// telecaller, or 000…004).
+        #[arg(long)]
+        dialect: Option<DialectId>,
+        /// Port for the first server; the others take the following ports (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// Connect one client and drive it with JSON lines: commands on stdin, replies and
+    /// events on stdout. The token comes from PARLOR_TOKEN or --token-file, never from the
+    /// command line. Example line: {"id":1,"cmd":"join_conversation","conversation_id":"chat-1"}
+    Connect {
+        /// Socket.IO server URL (e.g. http://127.0.0.1:5000).
+        #[arg(long, required_unless_present = "profile")]
+        url: Option<String>,
+        /// The server's dialect.
+        #[arg(long, required_unless_present = "profile")]
+        dialect: Option<DialectId>,
+        /// Namespace (004: /user or /telecaller).
+        #[arg(long, default_value = "/")]
+        namespace: String,
+        /// REST base URL, for dialects with REST (defaults to --url).
+        #[arg(long)]
+        rest_url: Option<String>,
+        /// This account's server id (000 repeats it in chat-request).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// Read the token from this file (re-read on every reconnect).
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Load everything from a TOML server profile instead.
+        #[arg(long, conflicts_with_all = ["url", "dialect"])]
+        profile: Option<PathBuf>,
+        /// After stdin ends, keep printing events this long (ms) before exiting.
+        #[arg(long, default_value_t = 500)]
+        linger_ms: u64,
+    },
+    /// Print the JSON Schema of every command, event and reply of `parlor connect`.
+    Schema,
+    /// Start the reference servers and run one scripted session per dialect, printing a
+    /// transcript. Exits 0 only if every step happened.
+    Demo {
+        /// Only this dialect.
+        #[arg(long)]
+        dialect: Option<DialectId>,
+    },
+    /// Measure the Parlor client against Node's socket.io-client on the same server, in the
+    /// same run, and print a table with ratios.
+    Bench {
+        /// Echo round trips per client.
+        #[arg(long, default_value_t = 2000)]
+        rtt: u32,
+        /// One-way events per client.
+        #[arg(long, default_value_t = 20000)]
+        oneway: u32,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("PARLOR_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Servers { dialect, port } => run_servers(dialect, port).await,
+        Cmd::Connect { url, dialect, namespace, rest_url, account_id, token_file, profile, linger_ms } => {
+            let profile = match profile {
+                Some(path) => match ServerProfile::from_file(&path) {
+                    Ok(p) => p,
+                    Err(e) => return fail(e),
+                },
+                None => {
+                    let (Some(url), Some(dialect)) = (url, dialect) else {
+                        return fail("--url and --dialect are required without --profile");
+                    };
+                    let mut p = ServerProfile::new(dialect, url.clone());
+                    p.namespace = namespace;
+                    p.rest_url = Some(rest_url.unwrap_or(url));
+                    p.account_id = account_id;
+                    p.token = match token_file {
+                        Some(file) => TokenSpec::File { file },
+                        None => TokenSpec::Env { env: "PARLOR_TOKEN".into() },
+                    };
+                    p
+                }
+            };
+            if let TokenSpec::File { file } = &profile.token {
+                // Fail early with a clear message rather than retrying a missing file.
+                if let Err(e) = parlor_core::TokenSource::token(&FileToken(file.clone())).await {
+                    return fail(e);
+                }
+            }
+            let tokens = profile.token.source();
+            let client = match Client::connect(profile, tokens) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            match connect::run(client, Duration::from_millis(linger_ms)).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::Schema => {
+            println!("{}", serde_json::to_string_pretty(&schema::document()).expect("schema serializes"));
+            ExitCode::SUCCESS
+        }
+        Cmd::Demo { dialect } => run_demo(dialect).await,
+        Cmd::Bench { rtt, oneway, json } => match bench::run(rtt, oneway).await {
+            Ok(report) => {
+                print!("{}", bench::table(&report));
+                if let Some(path) = json {
+                    if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&report).expect("report serializes")) {
+                        return fail(format!("cannot write {}: {e}", path.display()));
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("parlor: {e}");
+    ExitCode::from(2)
+}
+
+async fn run_servers(only: Option<DialectId>, port: u16) -> ExitCode {
+    let dialects: Vec<DialectId> = only.map(|d| vec![d]).unwrap_or_else(|| DialectId::ALL.to_vec());
+    let mut running = Vec::new();
+    for (i, d) in dialects.iter().enumerate() {
+        let p = if port == 0 { 0 } else { port.saturating_add(i as u16) };
+        let file = servers::server_file(*d);
+        match servers::RefServer::start_on(file, p, &[]).await {
+            Ok(s) => {
+                println!("{:<18} {:<26} {}", d.as_str(), file, s.url());
+                if let Ok(accounts) = servers::list_accounts(file).await {
+                    for a in accounts.as_array().into_iter().flatten() {
+                        println!(
+                            "    {:<28} {:<12} {}",
+                            a.get("id").map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default(),
+                            a.get("role").and_then(|v| v.as_str()).unwrap_or(""),
+                            a.get("name").and_then(|v| v.as_str()).unwrap_or("")
+                        );
+                    }
+                }
+                running.push(s);
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    println!("tokens: node tests/servers/<file> --mint <account id>; Ctrl-C stops the servers");
+    let _ = tokio::signal::ctrl_c().await;
+    for s in running.iter_mut() {
+        s.stop().await;
+    }
+    ExitCode::SUCCESS
+}
+
+async fn run_demo(only: Option<DialectId>) -> ExitCode {
+    let dialects: Vec<DialectId> = only.map(|d| vec![d]).unwrap_or_else(|| DialectId::ALL.to_vec());
+    let mut failed = Vec::new();
+    for d in dialects {
+        println!("\n=== {} ({}) ===", d.as_str(), d.seed());
+        let t = demo::Transcript::new(d, true);
+        if let Err(e) = demo::run(d, &t).await {
+            println!("[{}] FAILED: {e}", d.seed());
+            failed.push(d.as_str());
+        }
+    }
+    if failed.is_empty() {
+        println!("\nall demos completed");
+        ExitCode::SUCCESS
+    } else {
+        println!("\nfailed: {}", failed.join(", "));
+        ExitCode::FAILURE
+    }
+}

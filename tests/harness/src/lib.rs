@@ -1,0 +1,10 @@
+//! The headless driver of Parlor's core: reference servers, scripted sessions, the JSON-lines
+//! protocol of `parlor connect`, the demo and the benchmarks. The `parlor` binary is its CLI;
+//! the integration tests use the same pieces.
+
+pub mod bench;
+pub mod connect;
+pub mod demo;
+pub mod schema;
+pub mod script;
+pub mod servers;

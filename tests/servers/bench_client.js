@@ -1,0 +1,58 @@
+'use strict';
+// The Node.js side of `parlor bench`: socket.io-client 4 doing exactly what the Parlor client
+// does against the transport probe, printing one JSON line of results.
+//   node bench_client.js --url http://127.0.0.1:P --rtt N --oneway M
+
+const { io } = require('socket.io-client');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return 0;
+  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, idx)];
+}
+
+async function main() {
+  const url = arg('--url');
+  const rtt = Number(arg('--rtt', '2000'));
+  const oneway = Number(arg('--oneway', '20000'));
+  const socket = io(url, { auth: { token: 'valid' }, transports: ['websocket'], reconnection: false });
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  // Warm-up, as on the Rust side.
+  for (let i = 0; i < 100; i++) await socket.timeout(5000).emitWithAck('echo', { i });
+  const samples = [];
+  for (let i = 0; i < rtt; i++) {
+    const t0 = process.hrtime.bigint();
+    await socket.timeout(5000).emitWithAck('echo', { i });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  await socket.timeout(5000).emitWithAck('sink-count', null);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < oneway; i++) socket.emit('sink', { i });
+  const counted = await socket.timeout(60000).emitWithAck('sink-count', null);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rss = process.memoryUsage().rss;
+  socket.close();
+  process.stdout.write(
+    JSON.stringify({
+      p50_us: percentile(samples, 50),
+      p99_us: percentile(samples, 99),
+      oneway_per_sec: counted.count / secs,
+      received: counted.count,
+      rss_bytes: rss,
+    }) + '\n',
+  );
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench client failed: ${e.message}\n`);
+  process.exit(1);
+});
