@@ -9,6 +9,12 @@
 const { Server } = require('socket.io');
 const { parseArgs, serve, httpServerFor, log } = require('./common');
 
+/** socket.io passes the ack as the last argument, whatever the number of payload arguments. */
+function ackOf(args) {
+  const last = args[args.length - 1];
+  return typeof last === 'function' ? last : null;
+}
+
 const USAGE = 'Transport probe: echo, acks, floods, big frames and kicks for transport tests and benchmarks.';
 
 function main() {
@@ -48,8 +54,9 @@ function main() {
     socket.on('sink', () => {
       stats.sink += 1;
     });
-    socket.on('sink-count', (_p, ack) => {
-      if (typeof ack === 'function') ack({ count: stats.sink });
+    socket.on('sink-count', (...args) => {
+      const ack = ackOf(args);
+      if (ack) ack({ count: stats.sink });
       stats.sink = 0;
     });
 
@@ -88,8 +95,9 @@ function main() {
       socket.emit('weird');
     });
 
-    socket.on('whoami', (_p, ack) => {
-      if (typeof ack === 'function') ack({ token: socket.handshake.auth.token, connections: stats.connections, tokens: stats.tokens });
+    socket.on('whoami', (...args) => {
+      const ack = ackOf(args);
+      if (ack) ack({ token: socket.handshake.auth.token, connections: stats.connections, tokens: stats.tokens });
     });
   });
 

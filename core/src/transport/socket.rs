@@ -238,10 +238,7 @@ impl Socket {
                 Err(_) => Err(TransportError::Closed),
             },
             _ = tokio::time::sleep_until(deadline) => {
-                let _ = self.shared.control_tx.send(Control::Recycle {
-                    generation: live.generation,
-                    reason: format!("no answer to {event} within {} ms", timeout.as_millis()),
-                });
+                self.retire(live.generation, format!("no answer to {event} within {} ms", timeout.as_millis()));
                 Err(TransportError::Timeout(timeout))
             }
             _ = state.wait_for(|s| !s.is_connected()) => {
@@ -275,6 +272,18 @@ impl Socket {
             .expect("live lock")
             .clone()
             .ok_or_else(|| TransportError::NotConnected("no connection".into()))
+    }
+
+    /// Stops using the connection of `generation` at once (an unanswered ack may still
+    /// arrive on it and must never meet a later request) and has the supervisor replace it.
+    fn retire(&self, generation: u64, reason: String) {
+        let mut live = self.shared.live.lock().expect("live lock");
+        if live.as_ref().is_some_and(|l| l.generation == generation) {
+            live.take();
+            drop(live);
+            set_state(&self.shared, ConnectionState::Reconnecting { attempt: 1, delay_ms: 0, reason: reason.clone() });
+        }
+        let _ = self.shared.control_tx.send(Control::Recycle { generation, reason });
     }
 
     fn dropped(&self, generation: u64, reason: String) {
