@@ -3,7 +3,9 @@
 //! connection state, comes back as [`DomainEvent`]s on [`Client::subscribe`] streams.
 
 use crate::command::Command;
-use crate::dialect::{dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound};
+use crate::dialect::{
+    dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound,
+};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::profile::ServerProfile;
@@ -68,14 +70,23 @@ impl Client {
         profile.validate()?;
         let dialect = dialect_for(
             profile.dialect,
-            &DialectContext { namespace: profile.namespace.clone(), account_id: profile.account_id.clone() },
+            &DialectContext {
+                namespace: profile.namespace.clone(),
+                account_id: profile.account_id.clone(),
+            },
         );
         let rest = match &profile.rest_url {
             Some(url) => Some(RestClient::new(url.clone(), tokens.clone())?),
             None => None,
         };
         let (socket, inbound) = Socket::start(profile.socket_config(), tokens);
-        let inner = Arc::new(Inner { profile, dialect, socket, rest, subscribers: Mutex::new(Vec::new()) });
+        let inner = Arc::new(Inner {
+            profile,
+            dialect,
+            socket,
+            rest,
+            subscribers: Mutex::new(Vec::new()),
+        });
         tokio::spawn(pump(Arc::downgrade(&inner), inbound));
         Ok(Client { inner })
     }
@@ -83,8 +94,14 @@ impl Client {
     /// A new stream of events. Its first event is the current connection state.
     pub fn subscribe(&self) -> EventStream {
         let (tx, rx) = mpsc::unbounded_channel();
-        let _ = tx.send(DomainEvent::Connection { state: self.state() });
-        self.inner.subscribers.lock().expect("subscribers lock").push(tx);
+        let _ = tx.send(DomainEvent::Connection {
+            state: self.state(),
+        });
+        self.inner
+            .subscribers
+            .lock()
+            .expect("subscribers lock")
+            .push(tx);
         EventStream(rx)
     }
 
@@ -137,7 +154,10 @@ impl Client {
             }
             Outbound::Request { event, arg, .. } => {
                 let answer = self.inner.socket.request(event, args_of(arg), None).await?;
-                Ok(self.inner.dialect.decode_reply(out, &raw_of_args(&answer))?)
+                Ok(self
+                    .inner
+                    .dialect
+                    .decode_reply(out, &raw_of_args(&answer))?)
             }
             Outbound::Rest { request, .. } => {
                 let rest = self.inner.rest.as_ref().ok_or(RestError::NoBaseUrl)?;
@@ -182,7 +202,11 @@ async fn pump(inner: Weak<Inner>, mut inbound: mpsc::UnboundedReceiver<Inbound>)
                     Ok(events) => events.iter().for_each(|e| inner.publish(e)),
                     Err(p) => {
                         debug!(event = %p.event, reason = %p.reason, "protocol error");
-                        inner.publish(&DomainEvent::ProtocolError { wire_event: p.event, reason: p.reason, raw: p.raw });
+                        inner.publish(&DomainEvent::ProtocolError {
+                            wire_event: p.event,
+                            reason: p.reason,
+                            raw: p.raw,
+                        });
                     }
                 }
             }

@@ -66,15 +66,19 @@ impl Error {
 
     /// True when retrying the same thing later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::NotConnected(_) | Error::Timeout(_) | Error::Network(_) | Error::Busy(_))
-            || matches!(self, Error::Rejected { status: Some(s), .. } if *s == 429 || *s >= 500)
+        matches!(
+            self,
+            Error::NotConnected(_) | Error::Timeout(_) | Error::Network(_) | Error::Busy(_)
+        ) || matches!(self, Error::Rejected { status: Some(s), .. } if *s == 429 || *s >= 500)
     }
 }
 
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         match e {
-            TransportError::NotConnected(m) | TransportError::SendFailed(m) => Error::NotConnected(m),
+            TransportError::NotConnected(m) | TransportError::SendFailed(m) => {
+                Error::NotConnected(m)
+            }
             TransportError::Timeout(_) => Error::Timeout(e.to_string()),
             TransportError::Busy(_) => Error::Busy(e.to_string()),
             TransportError::AuthFailed(m) => Error::AuthFailed(m),
@@ -89,7 +93,11 @@ impl From<DialectError> for Error {
         match e {
             DialectError::Unsupported { .. } => Error::Unsupported(e.to_string()),
             DialectError::InvalidCommand(m) => Error::InvalidInput(m),
-            DialectError::Rejected { code, message } => Error::Rejected { code, status: None, message },
+            DialectError::Rejected { code, message } => Error::Rejected {
+                code,
+                status: None,
+                message,
+            },
             DialectError::Protocol(p) => p.into(),
         }
     }
@@ -104,9 +112,18 @@ impl From<ProtocolError> for Error {
 impl From<RestError> for Error {
     fn from(e: RestError) -> Self {
         match e {
-            RestError::Http { status, kind, code, message } => match kind {
+            RestError::Http {
+                status,
+                kind,
+                code,
+                message,
+            } => match kind {
                 HttpErrorKind::Unauthorized => Error::AuthFailed(message),
-                _ => Error::Rejected { code, status: Some(status), message },
+                _ => Error::Rejected {
+                    code,
+                    status: Some(status),
+                    message,
+                },
             },
             RestError::Network(m) => Error::Network(m),
             RestError::Decode(m) => Error::Protocol(m),

@@ -37,7 +37,9 @@ pub enum TokenSpec {
 
 impl Default for TokenSpec {
     fn default() -> Self {
-        TokenSpec::Env { env: "PARLOR_TOKEN".into() }
+        TokenSpec::Env {
+            env: "PARLOR_TOKEN".into(),
+        }
     }
 }
 
@@ -59,7 +61,10 @@ pub struct ServerProfile {
     #[serde(default)]
     pub name: String,
     /// The protocol.
-    #[serde(deserialize_with = "dialect_from_str", serialize_with = "dialect_to_str")]
+    #[serde(
+        deserialize_with = "dialect_from_str",
+        serialize_with = "dialect_to_str"
+    )]
     pub dialect: DialectId,
     /// Socket.IO server URL.
     pub socket_url: String,
@@ -98,7 +103,8 @@ fn default_connect_timeout_ms() -> u64 {
 
 fn dialect_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DialectId, D::Error> {
     let s = String::deserialize(d)?;
-    s.parse().map_err(|e: UnknownDialect| serde::de::Error::custom(e.to_string()))
+    s.parse()
+        .map_err(|e: UnknownDialect| serde::de::Error::custom(e.to_string()))
 }
 
 fn dialect_to_str<S: serde::Serializer>(d: &DialectId, s: S) -> Result<S::Ok, S::Error> {
@@ -140,7 +146,8 @@ impl ServerProfile {
 
     /// Parses and checks a TOML profile.
     pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
-        let p: ServerProfile = toml::from_str(text).map_err(|e| ProfileError::Invalid(e.message().to_owned()))?;
+        let p: ServerProfile =
+            toml::from_str(text).map_err(|e| ProfileError::Invalid(e.message().to_owned()))?;
         p.validate()?;
         Ok(p)
     }
@@ -161,13 +168,18 @@ impl ServerProfile {
             check_url("rest_url", r)?;
         }
         if !self.namespace.starts_with('/') {
-            return Err(ProfileError::Invalid(format!("namespace must start with '/', got {:?}", self.namespace)));
+            return Err(ProfileError::Invalid(format!(
+                "namespace must start with '/', got {:?}",
+                self.namespace
+            )));
         }
         if self.ack_timeout_ms == 0 || self.connect_timeout_ms == 0 {
             return Err(ProfileError::Invalid("timeouts must be above zero".into()));
         }
         if !(0.0..=1.0).contains(&self.reconnect.jitter) {
-            return Err(ProfileError::Invalid("reconnect.jitter must be within 0..=1".into()));
+            return Err(ProfileError::Invalid(
+                "reconnect.jitter must be within 0..=1".into(),
+            ));
         }
         Ok(())
     }
@@ -183,13 +195,20 @@ impl ServerProfile {
 }
 
 fn check_url(field: &str, raw: &str) -> Result<(), ProfileError> {
-    let url = url::Url::parse(raw).map_err(|e| ProfileError::Invalid(format!("{field} {raw:?}: {e}")))?;
+    let url =
+        url::Url::parse(raw).map_err(|e| ProfileError::Invalid(format!("{field} {raw:?}: {e}")))?;
     match url.scheme() {
         "http" | "https" | "ws" | "wss" => {}
-        other => return Err(ProfileError::Invalid(format!("{field} has unsupported scheme {other:?}"))),
+        other => {
+            return Err(ProfileError::Invalid(format!(
+                "{field} has unsupported scheme {other:?}"
+            )))
+        }
     }
     if url.host_str().is_none() {
-        return Err(ProfileError::Invalid(format!("{field} {raw:?} has no host")));
+        return Err(ProfileError::Invalid(format!(
+            "{field} {raw:?} has no host"
+        )));
     }
     Ok(())
 }
@@ -217,7 +236,12 @@ mod tests {
         .unwrap();
         assert_eq!(p.dialect, DialectId::Telecaller);
         assert_eq!(p.namespace, "/user");
-        assert_eq!(p.token, TokenSpec::File { file: "/tmp/token".into() });
+        assert_eq!(
+            p.token,
+            TokenSpec::File {
+                file: "/tmp/token".into()
+            }
+        );
         assert_eq!(p.reconnect.min_ms, 100);
         assert_eq!(p.reconnect.jitter, 0.5);
         assert_eq!(p.socket_config().ack_timeout, Duration::from_millis(2000));
@@ -234,8 +258,14 @@ mod tests {
             "dialect = \"000\"\nsocket_url = \"http://x\"\nsurprise = 1",
             "socket_url = \"http://x\"",
         ] {
-            assert!(matches!(ServerProfile::from_toml(bad), Err(ProfileError::Invalid(_))), "{bad}");
+            assert!(
+                matches!(ServerProfile::from_toml(bad), Err(ProfileError::Invalid(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(ServerProfile::from_file(Path::new("/nonexistent/p.toml")), Err(ProfileError::Read { .. })));
+        assert!(matches!(
+            ServerProfile::from_file(Path::new("/nonexistent/p.toml")),
+            Err(ProfileError::Read { .. })
+        ));
     }
 }

@@ -122,6 +122,9 @@ mod tests {
     #[tokio::test]
     async fn empty_static_token_is_refused_and_debug_hides_it() {
         assert!(StaticToken::new(" ").token().await.is_err());
-        assert_eq!(format!("{:?}", StaticToken::new("secret")), "StaticToken(<redacted>)");
+        assert_eq!(
+            format!("{:?}", StaticToken::new("secret")),
+            "StaticToken(<redacted>)"
+        );
     }
 }

@@ -54,7 +54,9 @@ impl Dialect for BillingChat {
         }
         let room = |event: &str, id: &str| Ok(vec![Outbound::emit(event, json!({ "roomId": id }))]);
         match cmd {
-            Command::RequestConsultation { expert_id, kind, .. } => {
+            Command::RequestConsultation {
+                expert_id, kind, ..
+            } => {
                 let user_id = self.account_id.as_deref().ok_or_else(|| {
                     DialectError::InvalidCommand(
                         "billing-chat needs the profile's account_id to request a chat".into(),
@@ -65,16 +67,23 @@ impl Dialect for BillingChat {
                     json!({ "userId": user_id, "astrologerId": expert_id, "chatType": kind_name(*kind) }),
                 )])
             }
-            Command::AnswerConsultation { consultation_id, accept } => Ok(vec![Outbound::emit(
+            Command::AnswerConsultation {
+                consultation_id,
+                accept,
+            } => Ok(vec![Outbound::emit(
                 "chat-response",
                 json!({ "roomId": consultation_id, "response": if *accept { "accept" } else { "reject" } }),
             )]),
             // The document has no cancel event: ending a pending room withdraws it.
-            Command::CancelConsultationRequest { consultation_id } => room("end-chat", consultation_id),
+            Command::CancelConsultationRequest { consultation_id } => {
+                room("end-chat", consultation_id)
+            }
             Command::StartConsultation { consultation_id } => room("start-chat", consultation_id),
             Command::PauseConsultation { consultation_id } => room("pause-chat", consultation_id),
             Command::ResumeConsultation { consultation_id } => room("resume-chat", consultation_id),
-            Command::EndConsultation { consultation_id, .. } => room("end-chat", consultation_id),
+            Command::EndConsultation {
+                consultation_id, ..
+            } => room("end-chat", consultation_id),
             Command::AdminViewConsultations { consultation_id } => {
                 let mut arg = json!({ "action": "view-chats" });
                 if let Some(id) = consultation_id {
@@ -107,11 +116,17 @@ impl Dialect for BillingChat {
             }
             "chat-paused" => {
                 let o = object(event, args)?;
-                DomainEvent::ConsultationPaused { consultation_id: o.opt_id("roomId")?, by: o.opt_str("pausedBy")? }
+                DomainEvent::ConsultationPaused {
+                    consultation_id: o.opt_id("roomId")?,
+                    by: o.opt_str("pausedBy")?,
+                }
             }
             "chat-resumed" => {
                 let o = object(event, args)?;
-                DomainEvent::ConsultationResumed { consultation_id: o.opt_id("roomId")?, by: o.opt_str("resumedBy")? }
+                DomainEvent::ConsultationResumed {
+                    consultation_id: o.opt_id("roomId")?,
+                    by: o.opt_str("resumedBy")?,
+                }
             }
             "chat-ended" => {
                 let o = object(event, args)?;
@@ -131,7 +146,9 @@ impl Dialect for BillingChat {
                 DomainEvent::MeterTick {
                     consultation_id: o.id("roomId")?,
                     minutes: o.decimal("duration")?,
-                    cost: o.opt_money("cost", unit.as_deref())?.ok_or_else(|| o.error("missing field cost"))?,
+                    cost: o
+                        .opt_money("cost", unit.as_deref())?
+                        .ok_or_else(|| o.error("missing field cost"))?,
                     balance: o.opt_money("balance", unit.as_deref())?,
                     state: o.opt_str("state")?,
                 }
@@ -158,9 +175,16 @@ impl Dialect for BillingChat {
         Ok(vec![ev])
     }
 
-    fn decode_reply(&self, sent: &Outbound, answer: &Value) -> Result<Vec<DomainEvent>, DialectError> {
-        super::decode_raw_reply(sent, answer)
-            .ok_or_else(|| DialectError::InvalidCommand("billing-chat sends no requests that expect an answer".into()))
+    fn decode_reply(
+        &self,
+        sent: &Outbound,
+        answer: &Value,
+    ) -> Result<Vec<DomainEvent>, DialectError> {
+        super::decode_raw_reply(sent, answer).ok_or_else(|| {
+            DialectError::InvalidCommand(
+                "billing-chat sends no requests that expect an answer".into(),
+            )
+        })
     }
 }
 
@@ -172,11 +196,15 @@ fn request_response(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
             Ok(DomainEvent::ConsultationRequestSent {
                 consultation_id: data.id("roomId")?,
                 expert_id: data.opt_id("astrologerId")?,
-                rate_per_minute: data.opt_money("ratePerMinute", data.opt_str("currency")?.as_deref())?,
+                rate_per_minute: data
+                    .opt_money("ratePerMinute", data.opt_str("currency")?.as_deref())?,
                 expires_at: data.opt_str("expiresAt")?,
             })
         }
-        "error" => Ok(DomainEvent::ConsultationRequestFailed { code: o.opt_str("error")?, message }),
+        "error" => Ok(DomainEvent::ConsultationRequestFailed {
+            code: o.opt_str("error")?,
+            message,
+        }),
         other => Err(o.error(format!("status should be success or error, got {other:?}"))),
     }
 }
@@ -186,7 +214,8 @@ fn incoming_request(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
     Ok(DomainEvent::ConsultationRequested {
         consultation_id: o.id("roomId")?,
         user: party(o, "userId", Some("userName"))?,
-        kind: kind_of(&chat_type).ok_or_else(|| o.error(format!("unknown chatType {chat_type:?}")))?,
+        kind: kind_of(&chat_type)
+            .ok_or_else(|| o.error(format!("unknown chatType {chat_type:?}")))?,
         rate_per_minute: o.opt_money("ratePerMinute", o.opt_str("currency")?.as_deref())?,
         expires_at: o.opt_str("expiresAt")?,
     })
@@ -228,7 +257,11 @@ fn admin_report(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
             });
         }
     }
-    Ok(DomainEvent::AdminReport { ok, message: o.opt_str("message")?.unwrap_or_default(), consultations })
+    Ok(DomainEvent::AdminReport {
+        ok,
+        message: o.opt_str("message")?.unwrap_or_default(),
+        consultations,
+    })
 }
 
 #[cfg(test)]
@@ -239,7 +272,9 @@ mod tests {
     use std::str::FromStr;
 
     fn d() -> BillingChat {
-        BillingChat { account_id: Some("USER_ID".into()) }
+        BillingChat {
+            account_id: Some("USER_ID".into()),
+        }
     }
 
     fn dec(s: &str) -> Decimal {
@@ -257,36 +292,107 @@ mod tests {
             .unwrap();
         assert_eq!(
             out,
-            vec![Outbound::emit("chat-request", json!({"userId":"USER_ID","astrologerId":"ASTROLOGER_ID","chatType":"video"}))]
+            vec![Outbound::emit(
+                "chat-request",
+                json!({"userId":"USER_ID","astrologerId":"ASTROLOGER_ID","chatType":"video"})
+            )]
         );
-        let out = d().encode(&Command::AnswerConsultation { consultation_id: "ROOM_ID".into(), accept: false }).unwrap();
-        assert_eq!(out, vec![Outbound::emit("chat-response", json!({"roomId":"ROOM_ID","response":"reject"}))]);
+        let out = d()
+            .encode(&Command::AnswerConsultation {
+                consultation_id: "ROOM_ID".into(),
+                accept: false,
+            })
+            .unwrap();
+        assert_eq!(
+            out,
+            vec![Outbound::emit(
+                "chat-response",
+                json!({"roomId":"ROOM_ID","response":"reject"})
+            )]
+        );
         for (cmd, ev) in [
-            (Command::StartConsultation { consultation_id: "R".into() }, "start-chat"),
-            (Command::PauseConsultation { consultation_id: "R".into() }, "pause-chat"),
-            (Command::ResumeConsultation { consultation_id: "R".into() }, "resume-chat"),
-            (Command::EndConsultation { consultation_id: "R".into(), rate_per_minute: None, duration_minutes: None }, "end-chat"),
-            (Command::CancelConsultationRequest { consultation_id: "R".into() }, "end-chat"),
+            (
+                Command::StartConsultation {
+                    consultation_id: "R".into(),
+                },
+                "start-chat",
+            ),
+            (
+                Command::PauseConsultation {
+                    consultation_id: "R".into(),
+                },
+                "pause-chat",
+            ),
+            (
+                Command::ResumeConsultation {
+                    consultation_id: "R".into(),
+                },
+                "resume-chat",
+            ),
+            (
+                Command::EndConsultation {
+                    consultation_id: "R".into(),
+                    rate_per_minute: None,
+                    duration_minutes: None,
+                },
+                "end-chat",
+            ),
+            (
+                Command::CancelConsultationRequest {
+                    consultation_id: "R".into(),
+                },
+                "end-chat",
+            ),
         ] {
-            assert_eq!(d().encode(&cmd).unwrap(), vec![Outbound::emit(ev, json!({"roomId":"R"}))]);
+            assert_eq!(
+                d().encode(&cmd).unwrap(),
+                vec![Outbound::emit(ev, json!({"roomId":"R"}))]
+            );
         }
         assert_eq!(
-            d().encode(&Command::AdminViewConsultations { consultation_id: None }).unwrap(),
-            vec![Outbound::emit("admin-monitor", json!({"action":"view-chats"}))]
+            d().encode(&Command::AdminViewConsultations {
+                consultation_id: None
+            })
+            .unwrap(),
+            vec![Outbound::emit(
+                "admin-monitor",
+                json!({"action":"view-chats"})
+            )]
         );
         assert_eq!(
-            d().encode(&Command::AdminEndConsultation { consultation_id: "R".into() }).unwrap(),
-            vec![Outbound::emit("admin-monitor", json!({"action":"end-chat","roomId":"R"}))]
+            d().encode(&Command::AdminEndConsultation {
+                consultation_id: "R".into()
+            })
+            .unwrap(),
+            vec![Outbound::emit(
+                "admin-monitor",
+                json!({"action":"end-chat","roomId":"R"})
+            )]
         );
     }
 
     #[test]
     fn refuses_what_it_cannot_do() {
-        let e = d().encode(&Command::InitiateCall { callee_id: "x".into(), media: crate::model::CallMedia::Audio }).unwrap_err();
-        assert!(matches!(e, DialectError::Unsupported { dialect: DialectId::BillingChat, .. }));
+        let e = d()
+            .encode(&Command::InitiateCall {
+                callee_id: "x".into(),
+                media: crate::model::CallMedia::Audio,
+            })
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            DialectError::Unsupported {
+                dialect: DialectId::BillingChat,
+                ..
+            }
+        ));
         let no_id = BillingChat::default();
         let e = no_id
-            .encode(&Command::RequestConsultation { expert_id: "a".into(), kind: ConsultationKind::Text, rate_per_minute: None })
+            .encode(&Command::RequestConsultation {
+                expert_id: "a".into(),
+                kind: ConsultationKind::Text,
+                rate_per_minute: None,
+            })
             .unwrap_err();
         assert!(matches!(e, DialectError::InvalidCommand(_)));
     }
@@ -294,26 +400,91 @@ mod tests {
     #[test]
     fn decodes_the_document_examples() {
         let ev = d()
-            .decode("chat-request-response", &[json!({
-                "status": "success", "message": "Chat request sent to astrologer.",
-                "data": {"roomId": "ROOM_ID", "astrologerId": "ASTROLOGER_ID"}
-            })])
+            .decode(
+                "chat-request-response",
+                &[json!({
+                    "status": "success", "message": "Chat request sent to astrologer.",
+                    "data": {"roomId": "ROOM_ID", "astrologerId": "ASTROLOGER_ID"}
+                })],
+            )
             .unwrap();
-        assert_eq!(ev, vec![DomainEvent::ConsultationRequestSent {
-            consultation_id: "ROOM_ID".into(), expert_id: Some("ASTROLOGER_ID".into()), rate_per_minute: None, expires_at: None
-        }]);
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationRequestSent {
+                consultation_id: "ROOM_ID".into(),
+                expert_id: Some("ASTROLOGER_ID".into()),
+                rate_per_minute: None,
+                expires_at: None
+            }]
+        );
         let ev = d().decode("chat-status", &[json!({"status":"accepted","message":"Astrologer has accepted/rejected the request.","roomId":"ROOM_ID"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ConsultationAnswered { outcome: RequestOutcome::Accepted, consultation_id, .. } if consultation_id == "ROOM_ID"));
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationAnswered { outcome: RequestOutcome::Accepted, consultation_id, .. } if consultation_id == "ROOM_ID")
+        );
         let ev = d().decode("chat-started", &[json!({"status":"success","message":"Chat session started.","startTime":"TIMESTAMP"})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::ConsultationStarted { consultation_id: None, started_at: Some("TIMESTAMP".into()), rate_per_minute: None, balance: None }]);
-        let ev = d().decode("chat-paused", &[json!({"status":"success","message":"Chat paused successfully."})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::ConsultationPaused { consultation_id: None, by: None }]);
-        let ev = d().decode("chat-resumed", &[json!({"status":"success","message":"Chat resumed successfully."})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::ConsultationResumed { consultation_id: None, by: None }]);
-        let ev = d().decode("chat-error", &[json!({"error":"ERROR_CODE","message":"ERROR_MESSAGE"})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::ServerError { code: Some("ERROR_CODE".into()), message: "ERROR_MESSAGE".into(), source: "chat-error".into() }]);
-        let ev = d().decode("admin-monitor", &[json!({"status":"success","message":"Action performed successfully."})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::AdminReport { ok: true, message: "Action performed successfully.".into(), consultations: vec![] }]);
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationStarted {
+                consultation_id: None,
+                started_at: Some("TIMESTAMP".into()),
+                rate_per_minute: None,
+                balance: None
+            }]
+        );
+        let ev = d()
+            .decode(
+                "chat-paused",
+                &[json!({"status":"success","message":"Chat paused successfully."})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationPaused {
+                consultation_id: None,
+                by: None
+            }]
+        );
+        let ev = d()
+            .decode(
+                "chat-resumed",
+                &[json!({"status":"success","message":"Chat resumed successfully."})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationResumed {
+                consultation_id: None,
+                by: None
+            }]
+        );
+        let ev = d()
+            .decode(
+                "chat-error",
+                &[json!({"error":"ERROR_CODE","message":"ERROR_MESSAGE"})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ServerError {
+                code: Some("ERROR_CODE".into()),
+                message: "ERROR_MESSAGE".into(),
+                source: "chat-error".into()
+            }]
+        );
+        let ev = d()
+            .decode(
+                "admin-monitor",
+                &[json!({"status":"success","message":"Action performed successfully."})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::AdminReport {
+                ok: true,
+                message: "Action performed successfully.".into(),
+                consultations: vec![]
+            }]
+        );
     }
 
     #[test]
@@ -326,23 +497,46 @@ mod tests {
         let e = d().decode("wallet-error", &[json!({"status":"error","message":"Insufficient wallet balance to continue the chat.","requiredBalance":"MINIMUM_REQUIRED_BALANCE"})]).unwrap_err();
         assert!(e.reason.contains("requiredBalance"));
 
-        let ev = d().decode("chat-timer", &[json!({"roomId":"ROOM_ID","duration":"3","cost":"37.50","balance":"462.50"})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::MeterTick {
-            consultation_id: "ROOM_ID".into(), minutes: dec("3"), cost: Money::new(dec("37.50")),
-            balance: Some(Money::new(dec("462.50"))), state: None
-        }]);
+        let ev = d()
+            .decode(
+                "chat-timer",
+                &[json!({"roomId":"ROOM_ID","duration":"3","cost":"37.50","balance":"462.50"})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::MeterTick {
+                consultation_id: "ROOM_ID".into(),
+                minutes: dec("3"),
+                cost: Money::new(dec("37.50")),
+                balance: Some(Money::new(dec("462.50"))),
+                state: None
+            }]
+        );
         let ev = d().decode("chat-ended", &[json!({"status":"success","message":"Chat session ended.","duration":4,"totalCost":50.25,"endedBy":"user"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ConsultationEnded { minutes: Some(m), total: Some(t), .. } if *m == dec("4") && t.amount == dec("50.25")));
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationEnded { minutes: Some(m), total: Some(t), .. } if *m == dec("4") && t.amount == dec("50.25"))
+        );
         let ev = d().decode("wallet-error", &[json!({"status":"error","message":"Insufficient wallet balance to continue the chat.","requiredBalance":"10.00"})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::WalletError { message: "Insufficient wallet balance to continue the chat.".into(), required_balance: Some(Money::new(dec("10.00"))) }]);
+        assert_eq!(
+            ev,
+            vec![DomainEvent::WalletError {
+                message: "Insufficient wallet balance to continue the chat.".into(),
+                required_balance: Some(Money::new(dec("10.00")))
+            }]
+        );
     }
 
     #[test]
     fn reads_the_reference_server_extensions() {
         let ev = d().decode("chat-request", &[json!({"roomId":"r1","userId":"u-asha","userName":"Asha Verma","chatType":"audio","ratePerMinute":"12.50","expiresAt":"2026-01-01T00:00:00Z"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ConsultationRequested { kind: ConsultationKind::Audio, user, rate_per_minute: Some(r), .. } if user.name.as_deref() == Some("Asha Verma") && r.amount == dec("12.50")));
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationRequested { kind: ConsultationKind::Audio, user, rate_per_minute: Some(r), .. } if user.name.as_deref() == Some("Asha Verma") && r.amount == dec("12.50"))
+        );
         let ev = d().decode("admin-monitor", &[json!({"status":"success","message":"ok","data":{"chats":[{"roomId":"r1","userId":"u","astrologerId":"a","status":"active","duration":"2","cost":"20.00"}]}})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::AdminReport { consultations, .. } if consultations.len() == 1 && consultations[0].minutes == Some(dec("2"))));
+        assert!(
+            matches!(&ev[0], DomainEvent::AdminReport { consultations, .. } if consultations.len() == 1 && consultations[0].minutes == Some(dec("2")))
+        );
     }
 
     #[test]
@@ -353,8 +547,14 @@ mod tests {
             ("chat-timer", vec![json!(["not", "an", "object"])]),
             ("chat-timer", vec![]),
             ("chat-request-response", vec![json!({"status":"success"})]),
-            ("chat-request", vec![json!({"roomId":"r","userId":"u","chatType":"telepathy"})]),
-            ("admin-monitor", vec![json!({"status":"success","data":{"chats":[1]}})]),
+            (
+                "chat-request",
+                vec![json!({"roomId":"r","userId":"u","chatType":"telepathy"})],
+            ),
+            (
+                "admin-monitor",
+                vec![json!({"status":"success","data":{"chats":[1]}})],
+            ),
             ("mystery", vec![json!({})]),
         ] {
             let e = d().decode(event, &args).unwrap_err();

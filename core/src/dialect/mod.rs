@@ -92,7 +92,13 @@ impl FromStr for DialectId {
         let norm = s.trim().to_ascii_lowercase().replace('_', "-");
         DialectId::ALL
             .into_iter()
-            .find(|d| d.as_str() == norm || d.seed() == norm || norm.trim_start_matches('0') == d.seed().trim_start_matches('0') && !norm.is_empty() && norm.chars().all(|c| c.is_ascii_digit()))
+            .find(|d| {
+                d.as_str() == norm
+                    || d.seed() == norm
+                    || norm.trim_start_matches('0') == d.seed().trim_start_matches('0')
+                        && !norm.is_empty()
+                        && norm.chars().all(|c| c.is_ascii_digit())
+            })
             .ok_or_else(|| UnknownDialect(s.to_owned()))
     }
 }
@@ -167,13 +173,23 @@ pub enum Outbound {
 
 impl Outbound {
     pub(crate) fn emit(event: &str, arg: Value) -> Self {
-        Outbound::Emit { event: event.into(), arg }
+        Outbound::Emit {
+            event: event.into(),
+            arg,
+        }
     }
     pub(crate) fn request(event: &str, arg: Value, reply: &'static str) -> Self {
-        Outbound::Request { event: event.into(), arg, reply: ReplyKind(reply) }
+        Outbound::Request {
+            event: event.into(),
+            arg,
+            reply: ReplyKind(reply),
+        }
     }
     pub(crate) fn rest(request: RestRequest, reply: &'static str) -> Self {
-        Outbound::Rest { request, reply: ReplyKind(reply) }
+        Outbound::Rest {
+            request,
+            reply: ReplyKind(reply),
+        }
     }
 
     /// How the answer is to be read (`None` for a plain emit).
@@ -202,8 +218,17 @@ impl Outbound {
 }
 
 /// A REST request with a JSON body.
-pub(crate) fn rest_call(method: crate::transport::Method, path: String, body: Option<Value>) -> RestRequest {
-    RestRequest { method, path, query: Vec::new(), body }
+pub(crate) fn rest_call(
+    method: crate::transport::Method,
+    path: String,
+    body: Option<Value>,
+) -> RestRequest {
+    RestRequest {
+        method,
+        path,
+        query: Vec::new(),
+        body,
+    }
 }
 
 /// Why a command cannot be encoded or an answer read.
@@ -244,7 +269,11 @@ pub trait Dialect: Send + Sync {
     /// What a server event means. Unknown events and bad payloads are errors, never panics.
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError>;
     /// What the answer (ack arguments or REST body) to `sent` means.
-    fn decode_reply(&self, sent: &Outbound, answer: &Value) -> Result<Vec<DomainEvent>, DialectError>;
+    fn decode_reply(
+        &self,
+        sent: &Outbound,
+        answer: &Value,
+    ) -> Result<Vec<DomainEvent>, DialectError>;
     /// If this event is the server refusing our credentials, its message (seed 002 does this
     /// with an ordinary event instead of a handshake error).
     fn auth_rejection(&self, _event: &str, _args: &[Value]) -> Option<String> {
@@ -253,14 +282,19 @@ pub trait Dialect: Send + Sync {
 
     /// `Unsupported` for `cmd`.
     fn unsupported(&self, cmd: &Command) -> DialectError {
-        DialectError::Unsupported { dialect: self.id(), command: cmd.name() }
+        DialectError::Unsupported {
+            dialect: self.id(),
+            command: cmd.name(),
+        }
     }
 }
 
 /// The dialect for `id`; the namespace picks the side where a server has one per role (004).
 pub fn dialect_for(id: DialectId, ctx: &DialectContext) -> Box<dyn Dialect> {
     match id {
-        DialectId::BillingChat => Box::new(billing_chat::BillingChat { account_id: ctx.account_id.clone() }),
+        DialectId::BillingChat => Box::new(billing_chat::BillingChat {
+            account_id: ctx.account_id.clone(),
+        }),
         DialectId::PresenceSessions => Box::new(presence_sessions::PresenceSessions),
         DialectId::TarotChat => Box::new(tarot_chat::TarotChat),
         DialectId::SupportChat => Box::new(support_chat::SupportChat),
@@ -271,8 +305,16 @@ pub fn dialect_for(id: DialectId, ctx: &DialectContext) -> Box<dyn Dialect> {
 /// Encodes the escape-hatch `Raw` command, the same for every dialect.
 pub(crate) fn encode_raw(cmd: &Command) -> Option<Outbound> {
     match cmd {
-        Command::Raw { event, payload, ack: true } => Some(Outbound::request(event, payload.clone(), "raw")),
-        Command::Raw { event, payload, ack: false } => Some(Outbound::emit(event, payload.clone())),
+        Command::Raw {
+            event,
+            payload,
+            ack: true,
+        } => Some(Outbound::request(event, payload.clone(), "raw")),
+        Command::Raw {
+            event,
+            payload,
+            ack: false,
+        } => Some(Outbound::emit(event, payload.clone())),
         _ => None,
     }
 }
@@ -285,7 +327,10 @@ pub(crate) fn decode_raw_reply(sent: &Outbound, answer: &Value) -> Option<Vec<Do
                 Value::Array(a) => a.clone(),
                 other => vec![other.clone()],
             };
-            Some(vec![DomainEvent::RawReply { wire_event: event.clone(), args }])
+            Some(vec![DomainEvent::RawReply {
+                wire_event: event.clone(),
+                args,
+            }])
         }
         _ => None,
     }
@@ -309,7 +354,10 @@ mod tests {
         for d in DialectId::ALL {
             assert_eq!(d.as_str().parse::<DialectId>().unwrap(), d);
             assert_eq!(d.seed().parse::<DialectId>().unwrap(), d);
-            assert_eq!(d.as_str().replace('-', "_").parse::<DialectId>().unwrap(), d);
+            assert_eq!(
+                d.as_str().replace('-', "_").parse::<DialectId>().unwrap(),
+                d
+            );
         }
         assert_eq!("4".parse::<DialectId>().unwrap(), DialectId::Telecaller);
         assert!("matrix".parse::<DialectId>().is_err());

@@ -52,12 +52,24 @@ impl Dialect for TarotChat {
         }
         let out = match cmd {
             Command::JoinConversation { conversation_id } => {
-                vec![Outbound::emit("join_chat", json!({ "session_id": conversation_id }))]
+                vec![Outbound::emit(
+                    "join_chat",
+                    json!({ "session_id": conversation_id }),
+                )]
             }
             Command::LeaveConversation { conversation_id } => {
-                vec![Outbound::emit("leave_chat", json!({ "session_id": conversation_id }))]
+                vec![Outbound::emit(
+                    "leave_chat",
+                    json!({ "session_id": conversation_id }),
+                )]
             }
-            Command::SendMessage { conversation_id, client_id, text, reply_to, file_id } => {
+            Command::SendMessage {
+                conversation_id,
+                client_id,
+                text,
+                reply_to,
+                file_id,
+            } => {
                 if file_id.is_some() {
                     return Err(DialectError::InvalidCommand(
                         "tarot-chat sends files as voice notes over REST, not by id".into(),
@@ -68,41 +80,74 @@ impl Dialect for TarotChat {
                 if let Some(r) = reply_to {
                     message["reply_to"] = json!(r);
                 }
-                vec![Outbound::emit("send_message", json!({ "session_id": conversation_id, "message": message }))]
+                vec![Outbound::emit(
+                    "send_message",
+                    json!({ "session_id": conversation_id, "message": message }),
+                )]
             }
-            Command::PostMessage { conversation_id, client_id, text } => vec![Outbound::rest(
+            Command::PostMessage {
+                conversation_id,
+                client_id,
+                text,
+            } => vec![Outbound::rest(
                 rest_call(
                     Method::Post,
                     "/api/chat/messages".into(),
-                    Some(json!({ "id": client_id, "session_id": conversation_id, "content": non_empty(Some(text))?, "type": "text" })),
+                    Some(
+                        json!({ "id": client_id, "session_id": conversation_id, "content": non_empty(Some(text))?, "type": "text" }),
+                    ),
                 ),
                 "post-message",
             )],
-            Command::SetTyping { conversation_id, typing } => vec![Outbound::emit(
-                if *typing { "typing_start" } else { "typing_stop" },
+            Command::SetTyping {
+                conversation_id,
+                typing,
+            } => vec![Outbound::emit(
+                if *typing {
+                    "typing_start"
+                } else {
+                    "typing_stop"
+                },
                 json!({ "session_id": conversation_id }),
             )],
             Command::MarkRead { message_ids, .. } => message_ids
                 .iter()
                 .map(|id| {
                     Ok(Outbound::rest(
-                        rest_call(Method::Put, format!("/api/chat/messages/{}/read", segment(id)?), None),
+                        rest_call(
+                            Method::Put,
+                            format!("/api/chat/messages/{}/read", segment(id)?),
+                            None,
+                        ),
                         "read",
                     ))
                 })
                 .collect::<Result<_, DialectError>>()?,
-            Command::React { conversation_id, message_id, emoji } => vec![Outbound::emit(
+            Command::React {
+                conversation_id,
+                message_id,
+                emoji,
+            } => vec![Outbound::emit(
                 "message_reaction",
                 json!({ "message_id": message_id, "reaction": emoji, "session_id": conversation_id }),
             )],
-            Command::FetchHistory { conversation_id, before, limit } => {
+            Command::FetchHistory {
+                conversation_id,
+                before,
+                limit,
+            } => {
                 let mut query = vec![("session_id".to_owned(), conversation_id.clone())];
                 if let Some(b) = before {
                     query.push(("before_message_id".into(), b.clone()));
                 }
                 query.push(("limit".into(), limit.unwrap_or(50).min(200).to_string()));
                 vec![Outbound::rest(
-                    RestRequest { method: Method::Get, path: "/api/chat/messages".into(), query, body: None },
+                    RestRequest {
+                        method: Method::Get,
+                        path: "/api/chat/messages".into(),
+                        query,
+                        body: None,
+                    },
                     "history",
                 )]
             }
@@ -112,15 +157,25 @@ impl Dialect for TarotChat {
                     query.push(("status".into(), s.clone()));
                 }
                 vec![Outbound::rest(
-                    RestRequest { method: Method::Get, path: "/api/chat/sessions".into(), query, body: None },
+                    RestRequest {
+                        method: Method::Get,
+                        path: "/api/chat/sessions".into(),
+                        query,
+                        body: None,
+                    },
                     "sessions",
                 )]
             }
-            Command::CreateConversation { participant_ids, kind } => vec![Outbound::rest(
+            Command::CreateConversation {
+                participant_ids,
+                kind,
+            } => vec![Outbound::rest(
                 rest_call(
                     Method::Post,
                     "/api/chat/sessions".into(),
-                    Some(json!({ "participant_ids": participant_ids, "session_type": kind.as_deref().unwrap_or("general"), "metadata": {} })),
+                    Some(
+                        json!({ "participant_ids": participant_ids, "session_type": kind.as_deref().unwrap_or("general"), "metadata": {} }),
+                    ),
                 ),
                 "session-created",
             )],
@@ -142,11 +197,17 @@ impl Dialect for TarotChat {
         let ev = match event {
             "authenticated" => {
                 let u = object(event, args)?.obj("user")?;
-                DomainEvent::Authenticated { user: person(&u, "id")? }
+                DomainEvent::Authenticated {
+                    user: person(&u, "id")?,
+                }
             }
             "auth_error" => {
                 let o = object(event, args)?;
-                DomainEvent::ServerError { code: o.opt_str("code")?, message: o.str("message")?, source: event.into() }
+                DomainEvent::ServerError {
+                    code: o.opt_str("code")?,
+                    message: o.str("message")?,
+                    source: event.into(),
+                }
             }
             "chat_joined" => DomainEvent::ConversationJoined {
                 conversation_id: object(event, args)?.id("session_id")?,
@@ -156,7 +217,11 @@ impl Dialect for TarotChat {
                 let o = object(event, args)?;
                 DomainEvent::ParticipantChanged {
                     conversation_id: o.opt_id("session_id")?,
-                    user: Party { id: o.id("user_id")?, name: o.opt_str("user_name")?, ..Party::default() },
+                    user: Party {
+                        id: o.id("user_id")?,
+                        name: o.opt_str("user_name")?,
+                        ..Party::default()
+                    },
                     joined: event == "user_joined",
                     at: o.opt_str("timestamp")?,
                 }
@@ -165,14 +230,25 @@ impl Dialect for TarotChat {
                 let o = object(event, args)?;
                 let id = o.id("message_id")?;
                 // Socket sends carry our client id as the message id.
-                DomainEvent::MessageSent { conversation_id: o.opt_id("session_id")?, server_id: id.clone(), client_id: Some(id), message: None }
+                DomainEvent::MessageSent {
+                    conversation_id: o.opt_id("session_id")?,
+                    server_id: id.clone(),
+                    client_id: Some(id),
+                    message: None,
+                }
             }
-            "new_message" => DomainEvent::MessageReceived { message: socket_message(&object(event, args)?)? },
+            "new_message" => DomainEvent::MessageReceived {
+                message: socket_message(&object(event, args)?)?,
+            },
             "user_typing" => {
                 let o = object(event, args)?;
                 DomainEvent::TypingChanged {
                     conversation_id: o.opt_id("session_id")?,
-                    user: Party { id: o.opt_id("user_id")?.unwrap_or_default(), name: o.opt_str("user_name")?, ..Party::default() },
+                    user: Party {
+                        id: o.opt_id("user_id")?.unwrap_or_default(),
+                        name: o.opt_str("user_name")?,
+                        ..Party::default()
+                    },
                     typing: o.bool("is_typing")?,
                 }
             }
@@ -188,7 +264,11 @@ impl Dialect for TarotChat {
                 DomainEvent::ReactionChanged {
                     conversation_id: o.opt_id("session_id")?,
                     message_id: o.id("message_id")?,
-                    user: Party { id: o.opt_id("user_id")?.unwrap_or_default(), name: o.opt_str("user_name")?, ..Party::default() },
+                    user: Party {
+                        id: o.opt_id("user_id")?.unwrap_or_default(),
+                        name: o.opt_str("user_name")?,
+                        ..Party::default()
+                    },
                     emoji: o.str("reaction")?,
                     added: match o.opt_str("action")?.as_deref() {
                         Some("added") => Some(true),
@@ -211,7 +291,10 @@ impl Dialect for TarotChat {
                 let o = object(event, args)?;
                 DomainEvent::ServerError {
                     code: o.opt_str("code")?,
-                    message: o.opt_str("error")?.or(o.opt_str("message")?).unwrap_or_else(|| "error".into()),
+                    message: o
+                        .opt_str("error")?
+                        .or(o.opt_str("message")?)
+                        .unwrap_or_else(|| "error".into()),
                     source: event.into(),
                 }
             }
@@ -220,7 +303,11 @@ impl Dialect for TarotChat {
         Ok(vec![ev])
     }
 
-    fn decode_reply(&self, sent: &Outbound, answer: &Value) -> Result<Vec<DomainEvent>, DialectError> {
+    fn decode_reply(
+        &self,
+        sent: &Outbound,
+        answer: &Value,
+    ) -> Result<Vec<DomainEvent>, DialectError> {
         if let Some(events) = decode_raw_reply(sent, answer) {
             return Ok(events);
         }
@@ -257,7 +344,11 @@ impl Dialect for TarotChat {
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
-                vec![DomainEvent::History { conversation_id, messages, has_more: data.opt_bool("has_more")?.unwrap_or(false) }]
+                vec![DomainEvent::History {
+                    conversation_id,
+                    messages,
+                    has_more: data.opt_bool("has_more")?.unwrap_or(false),
+                }]
             }
             "sessions" => {
                 let data = o.obj("data")?;
@@ -268,8 +359,14 @@ impl Dialect for TarotChat {
                     .collect::<Result<Vec<_>, _>>()?;
                 vec![DomainEvent::Conversations { conversations }]
             }
-            "session-created" => vec![DomainEvent::Conversations { conversations: vec![conversation(&o.obj("data")?)?] }],
-            other => return Err(DialectError::InvalidCommand(format!("tarot-chat has no reply kind {other}"))),
+            "session-created" => vec![DomainEvent::Conversations {
+                conversations: vec![conversation(&o.obj("data")?)?],
+            }],
+            other => {
+                return Err(DialectError::InvalidCommand(format!(
+                    "tarot-chat has no reply kind {other}"
+                )))
+            }
         };
         Ok(events)
     }
@@ -281,8 +378,14 @@ fn non_empty(text: Option<&str>) -> Result<&str, DialectError> {
 }
 
 fn segment(id: &str) -> Result<&str, DialectError> {
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) {
-        return Err(DialectError::InvalidCommand(format!("{id:?} is not a valid message id")));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+    {
+        return Err(DialectError::InvalidCommand(format!(
+            "{id:?} is not a valid message id"
+        )));
     }
     Ok(id)
 }
@@ -307,7 +410,11 @@ fn kind(o: &Obj<'_>) -> Result<MessageKind, ProtocolError> {
 /// The socket shape: `{id, session_id, content, type, sender:{id,name,avatar}, timestamp}`.
 fn socket_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
     let id = o.id("id")?;
-    let duration = o.opt_obj("metadata")?.map(|m| m.opt_decimal("duration")).transpose()?.flatten();
+    let duration = o
+        .opt_obj("metadata")?
+        .map(|m| m.opt_decimal("duration"))
+        .transpose()?
+        .flatten();
     Ok(Message {
         client_id: Some(id.clone()),
         id,
@@ -340,9 +447,16 @@ pub(crate) fn rest_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
     let mut reactions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in o.opt_arr("message_reactions")? {
         let r = Obj::nested(o.event(), r, o.args())?;
-        reactions.entry(r.str("reaction")?).or_default().push(r.id("user_id")?);
+        reactions
+            .entry(r.str("reaction")?)
+            .or_default()
+            .push(r.id("user_id")?);
     }
-    let duration = o.opt_obj("metadata")?.map(|m| m.opt_decimal("duration")).transpose()?.flatten();
+    let duration = o
+        .opt_obj("metadata")?
+        .map(|m| m.opt_decimal("duration"))
+        .transpose()?
+        .flatten();
     Ok(Message {
         id: o.id("id")?,
         conversation_id: o.id("session_id")?,
@@ -350,7 +464,10 @@ pub(crate) fn rest_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
         sender: Party {
             id: o.id("sender_id")?,
             name,
-            avatar: profile.map(|p| p.opt_str("avatar_url")).transpose()?.flatten(),
+            avatar: profile
+                .map(|p| p.opt_str("avatar_url"))
+                .transpose()?
+                .flatten(),
             ..Party::default()
         },
         kind: kind(o)?,
@@ -369,7 +486,11 @@ fn conversation(o: &Obj<'_>) -> Result<ConversationInfo, ProtocolError> {
     Ok(ConversationInfo {
         id: o.id("id")?,
         status: o.opt_str("status")?,
-        participants: o.opt_arr("participants")?.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect(),
+        participants: o
+            .opt_arr("participants")?
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect(),
         unread: o.opt_u64("unread_count")?,
         last_message_at: o.opt_str("last_message_at")?,
     })
@@ -386,11 +507,29 @@ mod tests {
     #[test]
     fn encodes_the_document_socket_events() {
         let names: Vec<(String, Value)> = [
-            Command::JoinConversation { conversation_id: "uuid".into() },
-            Command::SendMessage { conversation_id: "uuid".into(), client_id: "message-uuid".into(), text: Some("Hello, I need help with my reading".into()), reply_to: None, file_id: None },
-            Command::SetTyping { conversation_id: "uuid".into(), typing: true },
-            Command::SetTyping { conversation_id: "uuid".into(), typing: false },
-            Command::React { conversation_id: "uuid".into(), message_id: "m".into(), emoji: "❤️".into() },
+            Command::JoinConversation {
+                conversation_id: "uuid".into(),
+            },
+            Command::SendMessage {
+                conversation_id: "uuid".into(),
+                client_id: "message-uuid".into(),
+                text: Some("Hello, I need help with my reading".into()),
+                reply_to: None,
+                file_id: None,
+            },
+            Command::SetTyping {
+                conversation_id: "uuid".into(),
+                typing: true,
+            },
+            Command::SetTyping {
+                conversation_id: "uuid".into(),
+                typing: false,
+            },
+            Command::React {
+                conversation_id: "uuid".into(),
+                message_id: "m".into(),
+                emoji: "❤️".into(),
+            },
         ]
         .iter()
         .flat_map(|c| d().encode(c).unwrap())
@@ -400,50 +539,132 @@ mod tests {
         })
         .collect();
         assert_eq!(names[0], ("join_chat".into(), json!({"session_id":"uuid"})));
-        assert_eq!(names[1], ("send_message".into(), json!({"session_id":"uuid","message":{"id":"message-uuid","content":"Hello, I need help with my reading","type":"text"}})));
+        assert_eq!(
+            names[1],
+            (
+                "send_message".into(),
+                json!({"session_id":"uuid","message":{"id":"message-uuid","content":"Hello, I need help with my reading","type":"text"}})
+            )
+        );
         assert_eq!(names[2].0, "typing_start");
         assert_eq!(names[3].0, "typing_stop");
-        assert_eq!(names[4], ("message_reaction".into(), json!({"message_id":"m","reaction":"❤️","session_id":"uuid"})));
+        assert_eq!(
+            names[4],
+            (
+                "message_reaction".into(),
+                json!({"message_id":"m","reaction":"❤️","session_id":"uuid"})
+            )
+        );
     }
 
     #[test]
     fn encodes_rest_calls() {
-        let out = d().encode(&Command::FetchHistory { conversation_id: "s".into(), before: Some("m9".into()), limit: Some(20) }).unwrap();
+        let out = d()
+            .encode(&Command::FetchHistory {
+                conversation_id: "s".into(),
+                before: Some("m9".into()),
+                limit: Some(20),
+            })
+            .unwrap();
         match &out[0] {
             Outbound::Rest { request, .. } => {
                 assert_eq!(request.path, "/api/chat/messages");
-                assert!(request.query.contains(&("before_message_id".into(), "m9".into())));
+                assert!(request
+                    .query
+                    .contains(&("before_message_id".into(), "m9".into())));
             }
             other => panic!("{other:?}"),
         }
-        let out = d().encode(&Command::MarkRead { conversation_id: "s".into(), message_ids: vec!["a".into(), "b".into()] }).unwrap();
+        let out = d()
+            .encode(&Command::MarkRead {
+                conversation_id: "s".into(),
+                message_ids: vec!["a".into(), "b".into()],
+            })
+            .unwrap();
         assert_eq!(out.len(), 2);
-        assert!(d().encode(&Command::MarkRead { conversation_id: "s".into(), message_ids: vec!["../x".into()] }).is_err());
+        assert!(d()
+            .encode(&Command::MarkRead {
+                conversation_id: "s".into(),
+                message_ids: vec!["../x".into()]
+            })
+            .is_err());
     }
 
     #[test]
     fn decodes_the_document_examples() {
         let ev = d().decode("new_message", &[json!({"id":"uuid","content":"message text","type":"text","sender":{"id":"u1","name":"Sarah","avatar":"a.png"},"timestamp":"2024-12-01T00:00:00Z"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::MessageReceived { message } if message.sender.name.as_deref() == Some("Sarah") && message.conversation_id.is_empty()));
-        let ev = d().decode("message_sent", &[json!({"message_id":"uuid"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::MessageSent { server_id, .. } if server_id == "uuid"));
-        let ev = d().decode("user_typing", &[json!({"user_name":"Samia","is_typing":true})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::TypingChanged { typing: true, .. }));
-        let ev = d().decode("message_reaction_update", &[json!({"message_id":"m","user_name":"Sarah","reaction":"❤️"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ReactionChanged { emoji, added: None, .. } if emoji == "❤️"));
-        let ev = d().decode("chat_joined", &[json!({"session_id":"uuid"})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::ConversationJoined { conversation_id: "uuid".into(), recent: vec![] }]);
-        let ev = d().decode("user_joined", &[json!({"user_name":"Sarah","user_id":"u1"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ParticipantChanged { joined: true, .. }));
-        let ev = d().decode("authenticated", &[json!({"user":{"id":"u1","name":"Sarah"}})]).unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageReceived { message } if message.sender.name.as_deref() == Some("Sarah") && message.conversation_id.is_empty())
+        );
+        let ev = d()
+            .decode("message_sent", &[json!({"message_id":"uuid"})])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageSent { server_id, .. } if server_id == "uuid")
+        );
+        let ev = d()
+            .decode(
+                "user_typing",
+                &[json!({"user_name":"Samia","is_typing":true})],
+            )
+            .unwrap();
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::TypingChanged { typing: true, .. }
+        ));
+        let ev = d()
+            .decode(
+                "message_reaction_update",
+                &[json!({"message_id":"m","user_name":"Sarah","reaction":"❤️"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ReactionChanged { emoji, added: None, .. } if emoji == "❤️")
+        );
+        let ev = d()
+            .decode("chat_joined", &[json!({"session_id":"uuid"})])
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConversationJoined {
+                conversation_id: "uuid".into(),
+                recent: vec![]
+            }]
+        );
+        let ev = d()
+            .decode(
+                "user_joined",
+                &[json!({"user_name":"Sarah","user_id":"u1"})],
+            )
+            .unwrap();
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::ParticipantChanged { joined: true, .. }
+        ));
+        let ev = d()
+            .decode(
+                "authenticated",
+                &[json!({"user":{"id":"u1","name":"Sarah"}})],
+            )
+            .unwrap();
         assert!(matches!(&ev[0], DomainEvent::Authenticated { user } if user.id == "u1"));
-        assert_eq!(d().auth_rejection("auth_error", &[json!({"message":"Auth failed"})]).as_deref(), Some("Auth failed"));
+        assert_eq!(
+            d().auth_rejection("auth_error", &[json!({"message":"Auth failed"})])
+                .as_deref(),
+            Some("Auth failed")
+        );
         assert_eq!(d().auth_rejection("new_message", &[json!({})]), None);
     }
 
     #[test]
     fn decodes_the_document_rest_answers() {
-        let sent = &d().encode(&Command::FetchHistory { conversation_id: "uuid".into(), before: None, limit: None }).unwrap()[0];
+        let sent = &d()
+            .encode(&Command::FetchHistory {
+                conversation_id: "uuid".into(),
+                before: None,
+                limit: None,
+            })
+            .unwrap()[0];
         let ev = d().decode_reply(sent, &json!({"success":true,"data":{"messages":[{
             "id":"uuid","session_id":"uuid","sender_id":"uuid","content":"Hello! How can I help you today?","type":"text",
             "file_url":null,"file_name":null,"is_read":true,"created_at":"2024-12-...",
@@ -451,7 +672,11 @@ mod tests {
             "message_reactions":[{"user_id":"uuid","reaction":"❤️","profiles":{"first_name":"Sarah"}}]
         }],"has_more":true}})).unwrap();
         match &ev[0] {
-            DomainEvent::History { conversation_id, messages, has_more } => {
+            DomainEvent::History {
+                conversation_id,
+                messages,
+                has_more,
+            } => {
                 assert_eq!(conversation_id, "uuid");
                 assert!(*has_more);
                 assert_eq!(messages[0].sender.name.as_deref(), Some("Samia Reader"));
@@ -459,21 +684,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let sent = &d().encode(&Command::ListConversations { status: None }).unwrap()[0];
+        let sent = &d()
+            .encode(&Command::ListConversations { status: None })
+            .unwrap()[0];
         let ev = d().decode_reply(sent, &json!({"success":true,"data":{"sessions":[{"id":"uuid","booking_id":"uuid","session_type":"booking","status":"active","participants":["user1-id","reader1-id"],"last_message_at":"2024-12-...","unread_count":3,"bookings":{}}],"pagination":{"page":1,"limit":20,"total":45,"total_pages":3}}})).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::Conversations { conversations } if conversations[0].unread == Some(3) && conversations[0].participants.len() == 2));
-        let sent = &d().encode(&Command::PostMessage { conversation_id: "uuid".into(), client_id: "c1".into(), text: "Thank you".into() }).unwrap()[0];
+        assert!(
+            matches!(&ev[0], DomainEvent::Conversations { conversations } if conversations[0].unread == Some(3) && conversations[0].participants.len() == 2)
+        );
+        let sent = &d()
+            .encode(&Command::PostMessage {
+                conversation_id: "uuid".into(),
+                client_id: "c1".into(),
+                text: "Thank you".into(),
+            })
+            .unwrap()[0];
         let ev = d().decode_reply(sent, &json!({"success":true,"data":{"id":"new-message-uuid","session_id":"uuid","sender_id":"current-user-id","content":"Thank you for the reading...","type":"text","created_at":"2024-12-...","profiles":{}},"message":"Message sent successfully"})).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::MessageSent { server_id, client_id: Some(c), .. } if server_id == "new-message-uuid" && c == "c1"));
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageSent { server_id, client_id: Some(c), .. } if server_id == "new-message-uuid" && c == "c1")
+        );
     }
 
     #[test]
     fn malformed_events_are_protocol_errors() {
         for (event, args) in [
-            ("new_message", vec![json!({"id":"x","content":"c","type":"hologram","sender":{"id":"u"}})]),
+            (
+                "new_message",
+                vec![json!({"id":"x","content":"c","type":"hologram","sender":{"id":"u"}})],
+            ),
             ("new_message", vec![json!({"id":"x"})]),
             ("user_typing", vec![json!({"is_typing":"yes"})]),
-            ("message_reaction_update", vec![json!({"message_id":"m","reaction":"x","reactions":{"x":"many"}})]),
+            (
+                "message_reaction_update",
+                vec![json!({"message_id":"m","reaction":"x","reactions":{"x":"many"}})],
+            ),
             ("chat_joined", vec![json!(7)]),
             ("nope", vec![]),
         ] {

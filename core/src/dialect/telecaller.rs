@@ -71,10 +71,12 @@ impl Dialect for Telecaller {
         // Plain emits: the document answers with events (call:ringing, call:error, …), not acks.
         let call = |event: &str, id: &str| Ok(vec![Outbound::emit(event, json!({ "callId": id }))]);
         match (self.side, cmd) {
-            (CallSide::User, Command::InitiateCall { callee_id, media }) => Ok(vec![Outbound::emit(
-                "call:initiate",
-                json!({ "telecallerId": callee_id, "callType": media_name(*media) }),
-            )]),
+            (CallSide::User, Command::InitiateCall { callee_id, media }) => {
+                Ok(vec![Outbound::emit(
+                    "call:initiate",
+                    json!({ "telecallerId": callee_id, "callType": media_name(*media) }),
+                )])
+            }
             (CallSide::User, Command::CancelCall { call_id }) => call("call:cancel", call_id),
             (CallSide::Telecaller, Command::AcceptCall { call_id }) => call("call:accept", call_id),
             (CallSide::Telecaller, Command::RejectCall { call_id }) => call("call:reject", call_id),
@@ -113,7 +115,11 @@ impl Dialect for Telecaller {
                     }),
                     None => None,
                 };
-                DomainEvent::ExpertPresence { expert_id: o.id("telecallerId")?, presence, expert }
+                DomainEvent::ExpertPresence {
+                    expert_id: o.id("telecallerId")?,
+                    presence,
+                    expert,
+                }
             }
             "call:ringing" => {
                 let o = object(event, args)?;
@@ -126,7 +132,8 @@ impl Dialect for Telecaller {
                 let o = object(event, args)?;
                 DomainEvent::CallIncoming {
                     call_id: call_id(&o)?,
-                    media: media_of(&o, "callType")?.ok_or_else(|| o.error("missing field callType"))?,
+                    media: media_of(&o, "callType")?
+                        .ok_or_else(|| o.error("missing field callType"))?,
                     caller: person(&o.obj("caller")?)?,
                 }
             }
@@ -135,41 +142,71 @@ impl Dialect for Telecaller {
                 let lk = o.obj("livekit")?;
                 DomainEvent::CallAccepted {
                     call_id: call_id(&o)?,
-                    livekit: LiveKitGrant { url: lk.str("url")?, token: lk.str("token")?, room: lk.str("roomName")? },
+                    livekit: LiveKitGrant {
+                        url: lk.str("url")?,
+                        token: lk.str("token")?,
+                        room: lk.str("roomName")?,
+                    },
                     media: media_of(&o, "callType")?,
                     caller: o.opt_obj("caller")?.map(|c| person(&c)).transpose()?,
                 }
             }
-            "call:rejected" => DomainEvent::CallRejected { call_id: call_id(&object(event, args)?)? },
-            "call:cancelled" => DomainEvent::CallCancelled { call_id: call_id(&object(event, args)?)? },
-            "call:missed" => DomainEvent::CallMissed { call_id: call_id(&object(event, args)?)? },
+            "call:rejected" => DomainEvent::CallRejected {
+                call_id: call_id(&object(event, args)?)?,
+            },
+            "call:cancelled" => DomainEvent::CallCancelled {
+                call_id: call_id(&object(event, args)?)?,
+            },
+            "call:missed" => DomainEvent::CallMissed {
+                call_id: call_id(&object(event, args)?)?,
+            },
             "call:ended" => {
                 let o = object(event, args)?;
                 DomainEvent::CallEnded {
                     call_id: call_id(&o)?,
                     duration_secs: o.opt_u64("duration")?,
-                    coins: o.opt_decimal("coins")?.map(|c| Money::with_unit(c, "coins")),
+                    coins: o
+                        .opt_decimal("coins")?
+                        .map(|c| Money::with_unit(c, "coins")),
                     ended_by: o.opt_str("endedBy")?,
                 }
             }
-            "call:error" => DomainEvent::CallError { message: object(event, args)?.str("message")? },
+            "call:error" => DomainEvent::CallError {
+                message: object(event, args)?.str("message")?,
+            },
             "error" => {
                 let o = object(event, args)?;
-                DomainEvent::ServerError { code: None, message: o.str("message")?, source: event.into() }
+                DomainEvent::ServerError {
+                    code: None,
+                    message: o.str("message")?,
+                    source: event.into(),
+                }
             }
             _ => return Err(ProtocolError::unknown(event, args)),
         };
         Ok(vec![ev])
     }
 
-    fn decode_reply(&self, sent: &Outbound, answer: &Value) -> Result<Vec<DomainEvent>, DialectError> {
-        decode_raw_reply(sent, answer)
-            .ok_or_else(|| DialectError::InvalidCommand("telecaller sends no requests that expect an answer".into()))
+    fn decode_reply(
+        &self,
+        sent: &Outbound,
+        answer: &Value,
+    ) -> Result<Vec<DomainEvent>, DialectError> {
+        decode_raw_reply(sent, answer).ok_or_else(|| {
+            DialectError::InvalidCommand(
+                "telecaller sends no requests that expect an answer".into(),
+            )
+        })
     }
 }
 
 fn person(o: &Obj<'_>) -> Result<Party, ProtocolError> {
-    Ok(Party { id: o.id("_id")?, name: o.opt_str("name")?, avatar: o.opt_str("profile")?, ..Party::default() })
+    Ok(Party {
+        id: o.id("_id")?,
+        name: o.opt_str("name")?,
+        avatar: o.opt_str("profile")?,
+        ..Party::default()
+    })
 }
 
 #[cfg(test)]
@@ -187,58 +224,169 @@ mod tests {
     #[test]
     fn encodes_the_document_emits_and_the_expert_side() {
         assert_eq!(
-            user().encode(&Command::InitiateCall { callee_id: "507f1f77bcf86cd799439031".into(), media: CallMedia::Audio }).unwrap(),
-            vec![Outbound::emit("call:initiate", json!({"telecallerId":"507f1f77bcf86cd799439031","callType":"AUDIO"}))]
+            user()
+                .encode(&Command::InitiateCall {
+                    callee_id: "507f1f77bcf86cd799439031".into(),
+                    media: CallMedia::Audio
+                })
+                .unwrap(),
+            vec![Outbound::emit(
+                "call:initiate",
+                json!({"telecallerId":"507f1f77bcf86cd799439031","callType":"AUDIO"})
+            )]
         );
         assert_eq!(
-            user().encode(&Command::CancelCall { call_id: "507f1f77bcf86cd799439081".into() }).unwrap(),
-            vec![Outbound::emit("call:cancel", json!({"callId":"507f1f77bcf86cd799439081"}))]
+            user()
+                .encode(&Command::CancelCall {
+                    call_id: "507f1f77bcf86cd799439081".into()
+                })
+                .unwrap(),
+            vec![Outbound::emit(
+                "call:cancel",
+                json!({"callId":"507f1f77bcf86cd799439081"})
+            )]
         );
         assert_eq!(
-            user().encode(&Command::EndCall { call_id: "c".into() }).unwrap(),
+            user()
+                .encode(&Command::EndCall {
+                    call_id: "c".into()
+                })
+                .unwrap(),
             vec![Outbound::emit("call:end", json!({"callId":"c"}))]
         );
-        assert_eq!(expert().encode(&Command::AcceptCall { call_id: "c".into() }).unwrap()[0], Outbound::emit("call:accept", json!({"callId":"c"})));
-        assert_eq!(expert().encode(&Command::RejectCall { call_id: "c".into() }).unwrap()[0], Outbound::emit("call:reject", json!({"callId":"c"})));
-        assert_eq!(expert().encode(&Command::SetPresence { online: true }).unwrap()[0], Outbound::emit("presence:update", json!({"presence":"ONLINE"})));
+        assert_eq!(
+            expert()
+                .encode(&Command::AcceptCall {
+                    call_id: "c".into()
+                })
+                .unwrap()[0],
+            Outbound::emit("call:accept", json!({"callId":"c"}))
+        );
+        assert_eq!(
+            expert()
+                .encode(&Command::RejectCall {
+                    call_id: "c".into()
+                })
+                .unwrap()[0],
+            Outbound::emit("call:reject", json!({"callId":"c"}))
+        );
+        assert_eq!(
+            expert()
+                .encode(&Command::SetPresence { online: true })
+                .unwrap()[0],
+            Outbound::emit("presence:update", json!({"presence":"ONLINE"}))
+        );
         // Each side refuses the other's commands.
-        assert!(matches!(user().encode(&Command::AcceptCall { call_id: "c".into() }), Err(DialectError::Unsupported { .. })));
-        assert!(matches!(expert().encode(&Command::InitiateCall { callee_id: "x".into(), media: CallMedia::Video }), Err(DialectError::Unsupported { .. })));
+        assert!(matches!(
+            user().encode(&Command::AcceptCall {
+                call_id: "c".into()
+            }),
+            Err(DialectError::Unsupported { .. })
+        ));
+        assert!(matches!(
+            expert().encode(&Command::InitiateCall {
+                callee_id: "x".into(),
+                media: CallMedia::Video
+            }),
+            Err(DialectError::Unsupported { .. })
+        ));
     }
 
     #[test]
     fn decodes_every_document_example() {
         let ev = user().decode("telecaller:presence-changed", &[json!({"telecallerId":"507f1f77bcf86cd799439031","presence":"ONLINE","telecaller":{"_id":"507f1f77bcf86cd799439031","name":"Jane Smith","profile":"avatar-3","language":"hindi","about":"Experienced telecaller with 5 years of experience."}})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ExpertPresence { presence: Presence::Online, expert: Some(e), .. } if e.language.as_deref() == Some("hindi")));
+        assert!(
+            matches!(&ev[0], DomainEvent::ExpertPresence { presence: Presence::Online, expert: Some(e), .. } if e.language.as_deref() == Some("hindi"))
+        );
         let ev = user().decode("telecaller:presence-changed", &[json!({"telecallerId":"507f1f77bcf86cd799439031","presence":"OFFLINE","telecaller":null})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ExpertPresence { presence: Presence::Offline, expert: None, .. }));
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::ExpertPresence {
+                presence: Presence::Offline,
+                expert: None,
+                ..
+            }
+        ));
         let ev = user().decode("telecaller:presence-changed", &[json!({"telecallerId":"507f1f77bcf86cd799439031","presence":"ON_CALL","telecaller":null})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ExpertPresence { presence: Presence::Busy, .. }));
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::ExpertPresence {
+                presence: Presence::Busy,
+                ..
+            }
+        ));
         let ev = user().decode("call:ringing", &[json!({"callId":"507f1f77bcf86cd799439081","telecaller":{"_id":"507f1f77bcf86cd799439031","name":"Jane Smith","profile":"avatar-3"}})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::CallRinging { callee: Some(p), .. } if p.name.as_deref() == Some("Jane Smith")));
+        assert!(
+            matches!(&ev[0], DomainEvent::CallRinging { callee: Some(p), .. } if p.name.as_deref() == Some("Jane Smith"))
+        );
         let ev = user().decode("call:accepted", &[json!({"callId":"507f1f77bcf86cd799439081","livekit":{"token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...","url":"wss://your-livekit-server.com","roomName":"507f1f77bcf86cd799439081"}})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::CallAccepted { livekit, .. } if livekit.url == "wss://your-livekit-server.com" && livekit.room == "507f1f77bcf86cd799439081"));
-        for (name, want) in [("call:rejected", "CallRejected"), ("call:missed", "CallMissed"), ("call:ended", "CallEnded"), ("call:cancelled", "CallCancelled")] {
-            let ev = user().decode(name, &[json!({"callId":"507f1f77bcf86cd799439081"})]).unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallAccepted { livekit, .. } if livekit.url == "wss://your-livekit-server.com" && livekit.room == "507f1f77bcf86cd799439081")
+        );
+        for (name, want) in [
+            ("call:rejected", "CallRejected"),
+            ("call:missed", "CallMissed"),
+            ("call:ended", "CallEnded"),
+            ("call:cancelled", "CallCancelled"),
+        ] {
+            let ev = user()
+                .decode(name, &[json!({"callId":"507f1f77bcf86cd799439081"})])
+                .unwrap();
             assert!(format!("{:?}", ev[0]).starts_with(want), "{name}");
         }
-        let ev = user().decode("call:error", &[json!({"message":"This person is currently offline. Please try again later."})]).unwrap();
-        assert_eq!(ev, vec![DomainEvent::CallError { message: "This person is currently offline. Please try again later.".into() }]);
-        let ev = user().decode("error", &[json!({"message":"An error occurred"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::ServerError { message, .. } if message == "An error occurred"));
+        let ev = user()
+            .decode(
+                "call:error",
+                &[json!({"message":"This person is currently offline. Please try again later."})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::CallError {
+                message: "This person is currently offline. Please try again later.".into()
+            }]
+        );
+        let ev = user()
+            .decode("error", &[json!({"message":"An error occurred"})])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ServerError { message, .. } if message == "An error occurred")
+        );
         let ev = expert().decode("call:incoming", &[json!({"callId":"c","callType":"VIDEO","caller":{"_id":"u","name":"Arjun","profile":null}})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::CallIncoming { media: CallMedia::Video, .. }));
-        let ev = expert().decode("call:ended", &[json!({"callId":"c","duration":65,"coins":"12","endedBy":"user"})]).unwrap();
-        assert!(matches!(&ev[0], DomainEvent::CallEnded { duration_secs: Some(65), coins: Some(c), .. } if c.amount == rust_decimal::Decimal::from(12)));
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::CallIncoming {
+                media: CallMedia::Video,
+                ..
+            }
+        ));
+        let ev = expert()
+            .decode(
+                "call:ended",
+                &[json!({"callId":"c","duration":65,"coins":"12","endedBy":"user"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallEnded { duration_secs: Some(65), coins: Some(c), .. } if c.amount == rust_decimal::Decimal::from(12))
+        );
     }
 
     #[test]
     fn malformed_events_are_protocol_errors() {
         for (event, args) in [
-            ("telecaller:presence-changed", vec![json!({"telecallerId":"t","presence":"SLEEPING"})]),
+            (
+                "telecaller:presence-changed",
+                vec![json!({"telecallerId":"t","presence":"SLEEPING"})],
+            ),
             ("call:accepted", vec![json!({"callId":"c"})]),
-            ("call:accepted", vec![json!({"callId":"c","livekit":{"url":1}})]),
-            ("call:incoming", vec![json!({"callId":"c","callType":"HOLOGRAM","caller":{"_id":"u"}})]),
+            (
+                "call:accepted",
+                vec![json!({"callId":"c","livekit":{"url":1}})],
+            ),
+            (
+                "call:incoming",
+                vec![json!({"callId":"c","callType":"HOLOGRAM","caller":{"_id":"u"}})],
+            ),
             ("call:ended", vec![json!({"callId":"c","duration":-3})]),
             ("call:ringing", vec![json!(null)]),
             ("call:teleport", vec![json!({})]),

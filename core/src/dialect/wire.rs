@@ -94,10 +94,18 @@ pub struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     /// Wraps a nested object for reading, errors still naming `event`.
-    pub fn nested(event: &'a str, value: &'a Value, args: &'a [Value]) -> Result<Obj<'a>, ProtocolError> {
+    pub fn nested(
+        event: &'a str,
+        value: &'a Value,
+        args: &'a [Value],
+    ) -> Result<Obj<'a>, ProtocolError> {
         match value {
             Value::Object(map) => Ok(Obj { event, map, args }),
-            other => Err(ProtocolError::new(event, format!("expected an object, got {}", kind_of(other)), args)),
+            other => Err(ProtocolError::new(
+                event,
+                format!("expected an object, got {}", kind_of(other)),
+                args,
+            )),
         }
     }
 
@@ -121,7 +129,9 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.err(format!("{key} should be a string, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be a string, got {}", kind_of(other))))
+            }
         }
     }
 
@@ -146,7 +156,9 @@ impl<'a> Obj<'a> {
     pub fn bool(&self, key: &str) -> Result<bool, ProtocolError> {
         match self.get(key) {
             Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other))))
+            }
             None => Err(self.err(format!("missing field {key}"))),
         }
     }
@@ -156,7 +168,9 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other))))
+            }
         }
     }
 
@@ -191,7 +205,11 @@ impl<'a> Obj<'a> {
             None => Ok(None),
             Some(Value::Number(n)) => n
                 .as_u64()
-                .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+                        .map(|f| f as u64)
+                })
                 .map(Some)
                 .ok_or_else(|| self.err(format!("{key} should be a whole number, got {n}"))),
             Some(Value::String(s)) => s
@@ -199,7 +217,9 @@ impl<'a> Obj<'a> {
                 .parse()
                 .map(Some)
                 .map_err(|_| self.err(format!("{key} should be a whole number, got {s:?}"))),
-            Some(other) => Err(self.err(format!("{key} should be a number, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be a number, got {}", kind_of(other))))
+            }
         }
     }
 
@@ -221,7 +241,9 @@ impl<'a> Obj<'a> {
     pub fn arr(&self, key: &str) -> Result<&'a Vec<Value>, ProtocolError> {
         match self.get(key) {
             Some(Value::Array(a)) => Ok(a),
-            Some(other) => Err(self.err(format!("{key} should be an array, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be an array, got {}", kind_of(other))))
+            }
             None => Err(self.err(format!("missing array {key}"))),
         }
     }
@@ -231,7 +253,9 @@ impl<'a> Obj<'a> {
         match self.get(key) {
             None => Ok(&[]),
             Some(Value::Array(a)) => Ok(a),
-            Some(other) => Err(self.err(format!("{key} should be an array, got {}", kind_of(other)))),
+            Some(other) => {
+                Err(self.err(format!("{key} should be an array, got {}", kind_of(other))))
+            }
         }
     }
 

@@ -69,7 +69,10 @@ mod tests {
 
     #[test]
     fn grows_doubles_and_caps_without_jitter() {
-        let p = BackoffPolicy { jitter: 0.0, ..Default::default() };
+        let p = BackoffPolicy {
+            jitter: 0.0,
+            ..Default::default()
+        };
         let ms: Vec<u64> = (0..5).map(|a| p.delay(a).as_millis() as u64).collect();
         assert_eq!(ms, vec![1000, 2000, 4000, 5000, 5000]);
     }
@@ -83,9 +86,16 @@ mod tests {
         for _ in 0..1000 {
             let d = p.delay_with(0, &mut rng).as_millis() as u64;
             assert!((500..=1500).contains(&d), "{d}");
-            if d < 1000 { below += 1 } else if d > 1000 { above += 1 }
+            if d < 1000 {
+                below += 1
+            } else if d > 1000 {
+                above += 1
+            }
         }
-        assert!(below > 300 && above > 300, "both signs drawn: {below} {above}");
+        assert!(
+            below > 300 && above > 300,
+            "both signs drawn: {below} {above}"
+        );
         for _ in 0..100 {
             assert!(p.delay_with(10, &mut rng).as_millis() as u64 <= 5000);
         }
@@ -95,7 +105,10 @@ mod tests {
     fn exhaustion_follows_max_attempts() {
         let forever = BackoffPolicy::default();
         assert!(!forever.exhausted(1_000_000));
-        let three = BackoffPolicy { max_attempts: Some(3), ..Default::default() };
+        let three = BackoffPolicy {
+            max_attempts: Some(3),
+            ..Default::default()
+        };
         assert!(!three.exhausted(2));
         assert!(three.exhausted(3));
     }

@@ -259,7 +259,8 @@ impl Socket {
     pub async fn shutdown(&self) {
         let _ = self.shared.control_tx.send(Control::Shutdown);
         let mut rx = self.watch_state();
-        let _ = tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|s| s.is_terminal())).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|s| s.is_terminal())).await;
     }
 
     fn live(&self) -> Result<Live, TransportError> {
@@ -281,9 +282,19 @@ impl Socket {
         if live.as_ref().is_some_and(|l| l.generation == generation) {
             live.take();
             drop(live);
-            set_state(&self.shared, ConnectionState::Reconnecting { attempt: 1, delay_ms: 0, reason: reason.clone() });
+            set_state(
+                &self.shared,
+                ConnectionState::Reconnecting {
+                    attempt: 1,
+                    delay_ms: 0,
+                    reason: reason.clone(),
+                },
+            );
         }
-        let _ = self.shared.control_tx.send(Control::Recycle { generation, reason });
+        let _ = self
+            .shared
+            .control_tx
+            .send(Control::Recycle { generation, reason });
     }
 
     fn dropped(&self, generation: u64, reason: String) {
@@ -345,7 +356,12 @@ async fn supervise(
         let token = match tokens.token().await {
             Ok(t) => t,
             Err(e) => {
-                set_state(&shared, ConnectionState::AuthFailed { message: e.to_string() });
+                set_state(
+                    &shared,
+                    ConnectionState::AuthFailed {
+                        message: e.to_string(),
+                    },
+                );
                 return;
             }
         };
@@ -373,12 +389,18 @@ async fn supervise(
                 set_state(&shared, state);
                 return;
             }
-            Ended::Retry { reason, immediately } => {
+            Ended::Retry {
+                reason,
+                immediately,
+            } => {
                 failures += 1;
                 if shared.config.backoff.exhausted(failures) {
-                    set_state(&shared, ConnectionState::Disconnected {
-                        reason: format!("gave up after {failures} tries: {reason}"),
-                    });
+                    set_state(
+                        &shared,
+                        ConnectionState::Disconnected {
+                            reason: format!("gave up after {failures} tries: {reason}"),
+                        },
+                    );
                     return;
                 }
                 let delay = if immediately {
@@ -387,11 +409,14 @@ async fn supervise(
                     shared.config.backoff.delay(failures - 1)
                 };
                 debug!(%reason, ?delay, failures, "reconnecting");
-                set_state(&shared, ConnectionState::Reconnecting {
-                    attempt: failures,
-                    delay_ms: delay.as_millis() as u64,
-                    reason,
-                });
+                set_state(
+                    &shared,
+                    ConnectionState::Reconnecting {
+                        attempt: failures,
+                        delay_ms: delay.as_millis() as u64,
+                        reason,
+                    },
+                );
                 let sleep = tokio::time::sleep(delay);
                 tokio::pin!(sleep);
                 loop {
@@ -428,11 +453,23 @@ async fn serve(generation: u64, control_rx: &mut mpsc::UnboundedReceiver<Control
             Some(Control::AuthRejected { message }) => {
                 return Ended::Stop(ConnectionState::AuthFailed { message })
             }
-            Some(Control::Dropped { generation: g, reason }) if g == generation => {
-                return Ended::Retry { reason, immediately: false }
+            Some(Control::Dropped {
+                generation: g,
+                reason,
+            }) if g == generation => {
+                return Ended::Retry {
+                    reason,
+                    immediately: false,
+                }
             }
-            Some(Control::Recycle { generation: g, reason }) if g == generation => {
-                return Ended::Retry { reason, immediately: true }
+            Some(Control::Recycle {
+                generation: g,
+                reason,
+            }) if g == generation => {
+                return Ended::Retry {
+                    reason,
+                    immediately: true,
+                }
             }
             Some(other) => debug!(?other, "stale control message ignored"),
         }
@@ -452,7 +489,12 @@ async fn connect_once(
     let client = match tokio::time::timeout(timeout, builder.connect()).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return Err(retry(format!("cannot connect: {e}"))),
-        Err(_) => return Err(retry(format!("no answer within {} ms", timeout.as_millis()))),
+        Err(_) => {
+            return Err(retry(format!(
+                "no answer within {} ms",
+                timeout.as_millis()
+            )))
+        }
     };
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
@@ -483,7 +525,10 @@ async fn connect_once(
 }
 
 fn retry(reason: String) -> Ended {
-    Ended::Retry { reason, immediately: false }
+    Ended::Retry {
+        reason,
+        immediately: false,
+    }
 }
 
 /// The rust_socketio builder for one attempt, with callbacks that only push into channels.
@@ -556,18 +601,31 @@ fn raw_builder(
             async {}.boxed()
         })
         .on_any(move |event, payload, _c| {
-            let name = String::from(event);
-            let args = match payload {
-                Payload::Text(values) => values,
-                #[allow(deprecated)]
-                Payload::String(s) => vec![Value::String(s)],
-                // Binary frames are unsafe with rust_socketio (split on 0x1E); we never ask
-                // for them and surface any that arrive as an unreadable payload.
-                Payload::Binary(b) => vec![serde_json::json!({ "binary_bytes": b.len() })],
-            };
+            let (name, args) = event_of(event, payload);
             let _ = inbound_any.send(Inbound::Event { name, args });
             async {}.boxed()
         })
+}
+
+/// Name and arguments of an event as rust_socketio hands it over. It reads a frame of one
+/// element (`["typing_stop"]`, an event without arguments) as a `message` event whose payload
+/// is the event's name; we undo that. (A genuine `message` event with one string argument looks
+/// the same; no protocol here uses `message`, so the named event is the likelier reading.)
+fn event_of(event: Event, payload: Payload) -> (String, Vec<Value>) {
+    let args = match payload {
+        Payload::Text(values) => values,
+        #[allow(deprecated)]
+        Payload::String(s) => vec![Value::String(s)],
+        // Binary frames are unsafe with rust_socketio (split on 0x1E); we never ask
+        // for them and surface any that arrive as an unreadable payload.
+        Payload::Binary(b) => vec![serde_json::json!({ "binary_bytes": b.len() })],
+    };
+    if event == Event::Message {
+        if let [Value::String(name)] = args.as_slice() {
+            return (name.clone(), Vec::new());
+        }
+    }
+    (String::from(event), args)
 }
 
 /// What arrived through rust_socketio's `Event::Error` callback.
@@ -661,17 +719,28 @@ mod tests {
             classify_error(p),
             ErrorKind::ConnectRefused("Invalid or expired token".into())
         );
-        let p = Payload::Text(vec![Value::String(format!("{CONNECT_ERROR_PREFIX}\"No error message provided\""))]);
-        assert_eq!(classify_error(p), ErrorKind::ConnectRefused("No error message provided".into()));
+        let p = Payload::Text(vec![Value::String(format!(
+            "{CONNECT_ERROR_PREFIX}\"No error message provided\""
+        ))]);
+        assert_eq!(
+            classify_error(p),
+            ErrorKind::ConnectRefused("No error message provided".into())
+        );
     }
 
     #[test]
     fn ack_arguments_are_unwrapped_once() {
-        assert_eq!(ack_arguments(vec![json!([{"ok": true}])]), vec![json!({"ok": true})]);
+        assert_eq!(
+            ack_arguments(vec![json!([{"ok": true}])]),
+            vec![json!({"ok": true})]
+        );
         assert_eq!(ack_arguments(vec![json!([[1, 2]])]), vec![json!([1, 2])]);
         assert_eq!(ack_arguments(vec![json!([])]), Vec::<Value>::new());
         assert_eq!(ack_arguments(vec![json!("x")]), vec![json!("x")]);
-        assert_eq!(ack_arguments(vec![json!(1), json!(2)]), vec![json!(1), json!(2)]);
+        assert_eq!(
+            ack_arguments(vec![json!(1), json!(2)]),
+            vec![json!(1), json!(2)]
+        );
     }
 
     #[test]
@@ -682,7 +751,10 @@ mod tests {
             ErrorKind::ServerEvent(vec![json!({"message": "An error occurred"})])
         );
         let s = Payload::Text(vec![json!("Chat not found")]);
-        assert_eq!(classify_error(s), ErrorKind::ServerEvent(vec![json!("Chat not found")]));
+        assert_eq!(
+            classify_error(s),
+            ErrorKind::ServerEvent(vec![json!("Chat not found")])
+        );
         let internal = Payload::Text(vec![json!("EngineIO Error")]);
         assert!(matches!(classify_error(internal), ErrorKind::Internal(_)));
     }

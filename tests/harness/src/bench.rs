@@ -37,35 +37,66 @@ pub struct Report {
 
 /// Runs both clients against one probe server.
 pub async fn run(rtt: u32, oneway: u32) -> Result<Report, String> {
-    let server = RefServer::start(PROBE, &[]).await.map_err(|e| e.to_string())?;
+    let server = RefServer::start(PROBE, &[])
+        .await
+        .map_err(|e| e.to_string())?;
     let parlor = parlor_figures(&server.url(), rtt, oneway).await?;
     let node = node_figures(&server.url(), rtt, oneway).await?;
-    Ok(Report { rtt_samples: rtt, oneway_events: oneway, parlor, node })
+    Ok(Report {
+        rtt_samples: rtt,
+        oneway_events: oneway,
+        parlor,
+        node,
+    })
 }
 
 async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
-    let (socket, _inbound) = Socket::start(SocketConfig::new(url, "/"), Arc::new(StaticToken::new("valid")));
-    socket.wait_connected(Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
+    let (socket, _inbound) = Socket::start(
+        SocketConfig::new(url, "/"),
+        Arc::new(StaticToken::new("valid")),
+    );
+    socket
+        .wait_connected(Duration::from_secs(10))
+        .await
+        .map_err(|e| e.to_string())?;
     for i in 0..100 {
-        socket.request("echo", vec![json!({ "i": i })], None).await.map_err(|e| e.to_string())?;
+        socket
+            .request("echo", vec![json!({ "i": i })], None)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    let mut hist =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
     for i in 0..rtt {
         let t0 = Instant::now();
-        socket.request("echo", vec![json!({ "i": i })], None).await.map_err(|e| e.to_string())?;
-        hist.record(t0.elapsed().as_micros().max(1) as u64).map_err(|e| e.to_string())?;
+        socket
+            .request("echo", vec![json!({ "i": i })], None)
+            .await
+            .map_err(|e| e.to_string())?;
+        hist.record(t0.elapsed().as_micros().max(1) as u64)
+            .map_err(|e| e.to_string())?;
     }
-    socket.request("sink-count", vec![], None).await.map_err(|e| e.to_string())?;
+    socket
+        .request("sink-count", vec![], None)
+        .await
+        .map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     for i in 0..oneway {
-        socket.emit("sink", vec![json!({ "i": i })]).await.map_err(|e| e.to_string())?;
+        socket
+            .emit("sink", vec![json!({ "i": i })])
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let counted = socket
         .request("sink-count", vec![], Some(Duration::from_secs(60)))
         .await
         .map_err(|e| e.to_string())?;
     let secs = t0.elapsed().as_secs_f64();
-    let received = counted.first().and_then(|v| v.get("count")).and_then(|c| c.as_f64()).unwrap_or(0.0);
+    let received = counted
+        .first()
+        .and_then(|v| v.get("count"))
+        .and_then(|c| c.as_f64())
+        .unwrap_or(0.0);
     socket.shutdown().await;
     Ok(Figures {
         p50_us: hist.value_at_quantile(0.50) as f64,
@@ -77,29 +108,69 @@ async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Str
 async fn node_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
     let out = tokio::process::Command::new("node")
         .arg(servers_dir().join("bench_client.js"))
-        .args(["--url", url, "--rtt", &rtt.to_string(), "--oneway", &oneway.to_string()])
+        .args([
+            "--url",
+            url,
+            "--rtt",
+            &rtt.to_string(),
+            "--oneway",
+            &oneway.to_string(),
+        ])
         .output()
         .await
         .map_err(|e| format!("cannot run node: {e}"))?;
     if !out.status.success() {
-        return Err(format!("node bench client failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "node bench client failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("node bench output: {e}"))?;
-    let f = |k: &str| v.get(k).and_then(|x| x.as_f64()).ok_or_else(|| format!("node bench output lacks {k}"));
-    Ok(Figures { p50_us: f("p50_us")?, p99_us: f("p99_us")?, oneway_per_sec: f("oneway_per_sec")? })
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("node bench output: {e}"))?;
+    let f = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_f64())
+            .ok_or_else(|| format!("node bench output lacks {k}"))
+    };
+    Ok(Figures {
+        p50_us: f("p50_us")?,
+        p99_us: f("p99_us")?,
+        oneway_per_sec: f("oneway_per_sec")?,
+    })
 }
 
 /// The report as a table; ratios are Parlor relative to Node (below 1 is faster for times).
 pub fn table(r: &Report) -> String {
-    let ratio = |a: f64, b: f64| if b > 0.0 { format!("{:.2}", a / b) } else { "n/a".into() };
+    let ratio = |a: f64, b: f64| {
+        if b > 0.0 {
+            format!("{:.2}", a / b)
+        } else {
+            "n/a".into()
+        }
+    };
     let mut s = String::new();
     s.push_str(&format!(
         "transport benchmark: {} echo round trips, {} one-way events, same probe server, same run\n",
         r.rtt_samples, r.oneway_events
     ));
-    s.push_str(&format!("{:<28} {:>14} {:>20} {:>14}\n", "metric", "parlor (Rust)", "socket.io-client 4", "parlor/node"));
-    s.push_str(&format!("{:<28} {:>14.1} {:>20.1} {:>14}\n", "echo RTT p50 (µs)", r.parlor.p50_us, r.node.p50_us, ratio(r.parlor.p50_us, r.node.p50_us)));
-    s.push_str(&format!("{:<28} {:>14.1} {:>20.1} {:>14}\n", "echo RTT p99 (µs)", r.parlor.p99_us, r.node.p99_us, ratio(r.parlor.p99_us, r.node.p99_us)));
+    s.push_str(&format!(
+        "{:<28} {:>14} {:>20} {:>14}\n",
+        "metric", "parlor (Rust)", "socket.io-client 4", "parlor/node"
+    ));
+    s.push_str(&format!(
+        "{:<28} {:>14.1} {:>20.1} {:>14}\n",
+        "echo RTT p50 (µs)",
+        r.parlor.p50_us,
+        r.node.p50_us,
+        ratio(r.parlor.p50_us, r.node.p50_us)
+    ));
+    s.push_str(&format!(
+        "{:<28} {:>14.1} {:>20.1} {:>14}\n",
+        "echo RTT p99 (µs)",
+        r.parlor.p99_us,
+        r.node.p99_us,
+        ratio(r.parlor.p99_us, r.node.p99_us)
+    ));
     s.push_str(&format!(
         "{:<28} {:>14.0} {:>20.0} {:>14}\n",
         "one-way events/s",

@@ -1,7 +1,8 @@
 //! `parlor connect`: drive one core client with JSON lines. Each stdin line is a command
 //! `{"id": any, "cmd": "<name>", …}`; stdout carries replies `{"reply_to": id, "ok": …}` and
 //! every domain event `{"event": "<name>", …}`. A bad line gets an error reply; the session
-//! goes on. Besides the core's commands: `state`, `capabilities`, `wait_connected`, `quit`.
+//! goes on. Besides the core's commands: `state`, `capabilities`, `wait_connected` (a barrier:
+//! later lines wait until connected), `quit`. Core commands run concurrently; match replies by id.
 
 use crate::schema::{Reply, ReplyError};
 use parlor_core::{Client, Command, Error};
@@ -15,10 +16,13 @@ const LOCAL: &[&str] = &["state", "capabilities", "wait_connected", "quit"];
 
 /// Parses one input line into its id and command (or a harness command name).
 pub fn parse_line(line: &str) -> Result<(Value, Parsed), (Value, ReplyError)> {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| (Value::Null, invalid(format!("not JSON: {e}"))))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| (Value::Null, invalid(format!("not JSON: {e}"))))?;
     let Value::Object(mut map) = value else {
-        return Err((Value::Null, invalid("a command must be a JSON object".into())));
+        return Err((
+            Value::Null,
+            invalid("a command must be a JSON object".into()),
+        ));
     };
     let id = map.remove("id").unwrap_or(Value::Null);
     let name = match map.get("cmd") {
@@ -44,11 +48,17 @@ pub enum Parsed {
 }
 
 fn invalid(message: String) -> ReplyError {
-    ReplyError { code: "invalid_input".into(), message }
+    ReplyError {
+        code: "invalid_input".into(),
+        message,
+    }
 }
 
 fn error_of(e: &Error) -> ReplyError {
-    ReplyError { code: e.code().into(), message: e.to_string() }
+    ReplyError {
+        code: e.code().into(),
+        message: e.to_string(),
+    }
 }
 
 fn reply_line(reply: &Reply) -> String {
@@ -62,7 +72,9 @@ pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
     let writer = tokio::spawn(async move {
         let mut stdout = tokio::io::stdout();
         while let Some(line) = out_rx.recv().await {
-            if stdout.write_all(line.as_bytes()).await.is_err() || stdout.write_all(b"\n").await.is_err() {
+            if stdout.write_all(line.as_bytes()).await.is_err()
+                || stdout.write_all(b"\n").await.is_err()
+            {
                 break;
             }
             let _ = stdout.flush().await;
@@ -87,12 +99,27 @@ pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
         }
         match parse_line(&line) {
             Err((id, error)) => {
-                let _ = out_tx.send(reply_line(&Reply { reply_to: id, ok: false, result: None, error: Some(error) }));
+                let _ = out_tx.send(reply_line(&Reply {
+                    reply_to: id,
+                    ok: false,
+                    result: None,
+                    error: Some(error),
+                }));
             }
             Ok((id, Parsed::Local(name, args))) => {
                 if name == "quit" {
-                    let _ = out_tx.send(reply_line(&Reply { reply_to: id, ok: true, result: None, error: None }));
+                    let _ = out_tx.send(reply_line(&Reply {
+                        reply_to: id,
+                        ok: true,
+                        result: None,
+                        error: None,
+                    }));
                     break;
+                }
+                if name == "wait_connected" {
+                    // A barrier: the lines after it are read once connected (or refused).
+                    let _ = out_tx.send(local(&client, id, &name, &args).await);
+                    continue;
                 }
                 let client = client.clone();
                 let tx = out_tx.clone();
@@ -105,8 +132,18 @@ pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
                 let tx = out_tx.clone();
                 in_flight.spawn(async move {
                     let reply = match client.send(cmd).await {
-                        Ok(result) => Reply { reply_to: id, ok: true, result: Some(result), error: None },
-                        Err(e) => Reply { reply_to: id, ok: false, result: None, error: Some(error_of(&e)) },
+                        Ok(result) => Reply {
+                            reply_to: id,
+                            ok: true,
+                            result: Some(result),
+                            error: None,
+                        },
+                        Err(e) => Reply {
+                            reply_to: id,
+                            ok: false,
+                            result: None,
+                            error: Some(error_of(&e)),
+                        },
                     };
                     let _ = tx.send(reply_line(&reply));
                 });
@@ -133,10 +170,23 @@ async fn local(client: &Client, id: Value, name: &str, args: &Value) -> String {
         })
         .to_string(),
         _ => {
-            let ms = args.get("timeout_ms").and_then(Value::as_u64).unwrap_or(10_000);
+            let ms = args
+                .get("timeout_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(10_000);
             match client.wait_connected(Duration::from_millis(ms)).await {
-                Ok(()) => reply_line(&Reply { reply_to: id, ok: true, result: None, error: None }),
-                Err(e) => reply_line(&Reply { reply_to: id, ok: false, result: None, error: Some(error_of(&e)) }),
+                Ok(()) => reply_line(&Reply {
+                    reply_to: id,
+                    ok: true,
+                    result: None,
+                    error: None,
+                }),
+                Err(e) => reply_line(&Reply {
+                    reply_to: id,
+                    ok: false,
+                    result: None,
+                    error: Some(error_of(&e)),
+                }),
             }
         }
     }
@@ -148,13 +198,21 @@ mod tests {
 
     #[test]
     fn lines_parse_into_commands_or_typed_errors() {
-        let (id, p) = parse_line(r#"{"id":7,"cmd":"join_conversation","conversation_id":"c"}"#).unwrap();
+        let (id, p) =
+            parse_line(r#"{"id":7,"cmd":"join_conversation","conversation_id":"c"}"#).unwrap();
         assert_eq!(id, json!(7));
         assert!(matches!(p, Parsed::Core(Command::JoinConversation { .. })));
         let (id, p) = parse_line(r#"{"id":"a","cmd":"state"}"#).unwrap();
         assert_eq!(id, json!("a"));
         assert!(matches!(p, Parsed::Local(n, _) if n == "state"));
-        for bad in ["not json", "[1,2]", r#"{"id":1}"#, r#"{"id":1,"cmd":"fly"}"#, r#"{"id":1,"cmd":"join_conversation"}"#, r#"{"cmd":"set_typing","conversation_id":"c","typing":"yes"}"#] {
+        for bad in [
+            "not json",
+            "[1,2]",
+            r#"{"id":1}"#,
+            r#"{"id":1,"cmd":"fly"}"#,
+            r#"{"id":1,"cmd":"join_conversation"}"#,
+            r#"{"cmd":"set_typing","conversation_id":"c","typing":"yes"}"#,
+        ] {
             let (_, e) = parse_line(bad).unwrap_err();
             assert_eq!(e.code, "invalid_input", "{bad}");
         }

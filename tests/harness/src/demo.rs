@@ -19,7 +19,11 @@ pub struct Transcript {
 impl Transcript {
     /// A transcript for dialect `d`, printed as it goes when `print`.
     pub fn new(d: DialectId, print: bool) -> Self {
-        Transcript { tag: d.seed(), print, lines: Mutex::new(Vec::new()) }
+        Transcript {
+            tag: d.seed(),
+            print,
+            lines: Mutex::new(Vec::new()),
+        }
     }
 
     /// Adds a line: who did or saw what.
@@ -58,7 +62,10 @@ pub async fn run(d: DialectId, t: &Transcript) -> Result<(), StepError> {
 
 async fn start(d: DialectId, env: &[(&str, &str)], t: &Transcript) -> Result<RefServer, StepError> {
     let server = RefServer::start(server_file(d), env).await.map_err(setup)?;
-    t.say("server", format!("{} listening on {}", server.file(), server.url()));
+    t.say(
+        "server",
+        format!("{} listening on {}", server.file(), server.url()),
+    );
     Ok(server)
 }
 
@@ -72,7 +79,17 @@ async fn actor(
 ) -> Result<Actor, StepError> {
     let token = server.mint(account).await.map_err(setup)?;
     let a = Actor::connect(name, d, &server.url(), namespace, token, Some(account)).await?;
-    t.say(name, format!("connected ({account}{})", if namespace == "/" { String::new() } else { format!(", {namespace}") }));
+    t.say(
+        name,
+        format!(
+            "connected ({account}{})",
+            if namespace == "/" {
+                String::new()
+            } else {
+                format!(", {namespace}")
+            }
+        ),
+    );
     Ok(a)
 }
 
@@ -84,64 +101,164 @@ async fn billing_chat(t: &Transcript) -> Result<(), StepError> {
     let mut expert = actor(&server, d, "Pandit Sharma", "a-sharma", "/", t).await?;
     let mut user = actor(&server, d, "Asha Verma", "u-asha", "/", t).await?;
 
-    user.send("chat request", Command::RequestConsultation { expert_id: "a-sharma".into(), kind: ConsultationKind::Text, rate_per_minute: None }).await?;
+    user.send(
+        "chat request",
+        Command::RequestConsultation {
+            expert_id: "a-sharma".into(),
+            kind: ConsultationKind::Text,
+            rate_per_minute: None,
+        },
+    )
+    .await?;
     let room = user
         .expect("the request to be sent", 5, |e| match e {
-            DomainEvent::ConsultationRequestSent { consultation_id, .. } => Some(consultation_id.clone()),
+            DomainEvent::ConsultationRequestSent {
+                consultation_id, ..
+            } => Some(consultation_id.clone()),
             _ => None,
         })
         .await?;
-    t.say("Asha Verma", format!("asked Pandit Sharma for a text chat (room {room})"));
+    t.say(
+        "Asha Verma",
+        format!("asked Pandit Sharma for a text chat (room {room})"),
+    );
     let (who, rate) = expert
         .expect("the incoming request", 5, |e| match e {
-            DomainEvent::ConsultationRequested { consultation_id, user, rate_per_minute, .. } if *consultation_id == room => {
-                Some((user.name.clone().unwrap_or_else(|| user.id.clone()), rate_per_minute.clone()))
-            }
+            DomainEvent::ConsultationRequested {
+                consultation_id,
+                user,
+                rate_per_minute,
+                ..
+            } if *consultation_id == room => Some((
+                user.name.clone().unwrap_or_else(|| user.id.clone()),
+                rate_per_minute.clone(),
+            )),
             _ => None,
         })
         .await?;
-    let rate = rate.map(|m| m.amount).ok_or_else(|| setup("the request carried no rate"))?;
-    t.say("Pandit Sharma", format!("incoming text chat from {who} at {rate}/min"));
-    expert.send("accept", Command::AnswerConsultation { consultation_id: room.clone(), accept: true }).await?;
-    user.expect("acceptance", 5, |e| matches!(e, DomainEvent::ConsultationAnswered { outcome: RequestOutcome::Accepted, .. }).then_some(())).await?;
+    let rate = rate
+        .map(|m| m.amount)
+        .ok_or_else(|| setup("the request carried no rate"))?;
+    t.say(
+        "Pandit Sharma",
+        format!("incoming text chat from {who} at {rate}/min"),
+    );
+    expert
+        .send(
+            "accept",
+            Command::AnswerConsultation {
+                consultation_id: room.clone(),
+                accept: true,
+            },
+        )
+        .await?;
+    user.expect("acceptance", 5, |e| {
+        matches!(
+            e,
+            DomainEvent::ConsultationAnswered {
+                outcome: RequestOutcome::Accepted,
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await?;
     t.say("Asha Verma", "the astrologer accepted");
-    user.send("start", Command::StartConsultation { consultation_id: room.clone() }).await?;
+    user.send(
+        "start",
+        Command::StartConsultation {
+            consultation_id: room.clone(),
+        },
+    )
+    .await?;
     let balance = user
         .expect("chat-started", 5, |e| match e {
             DomainEvent::ConsultationStarted { balance, .. } => Some(balance.clone()),
             _ => None,
         })
         .await?;
-    t.say("Asha Verma", format!("chat started; wallet {}", balance.map(|b| b.amount.to_string()).unwrap_or_else(|| "?".into())));
+    t.say(
+        "Asha Verma",
+        format!(
+            "chat started; wallet {}",
+            balance
+                .map(|b| b.amount.to_string())
+                .unwrap_or_else(|| "?".into())
+        ),
+    );
     let tick = |n: u32| {
         move |e: &DomainEvent| match e {
-            DomainEvent::MeterTick { minutes, cost, .. } if *minutes == Decimal::from(n) => Some(cost.amount),
+            DomainEvent::MeterTick { minutes, cost, .. } if *minutes == Decimal::from(n) => {
+                Some(cost.amount)
+            }
             _ => None,
         }
     };
     let cost = user.expect("minute 1 billed", 5, tick(1)).await?;
     t.say("meter", format!("1 min billed, {cost} so far"));
-    user.send("pause", Command::PauseConsultation { consultation_id: room.clone() }).await?;
-    expert.expect("chat-paused", 5, |e| matches!(e, DomainEvent::ConsultationPaused { .. }).then_some(())).await?;
+    user.send(
+        "pause",
+        Command::PauseConsultation {
+            consultation_id: room.clone(),
+        },
+    )
+    .await?;
+    expert
+        .expect("chat-paused", 5, |e| {
+            matches!(e, DomainEvent::ConsultationPaused { .. }).then_some(())
+        })
+        .await?;
     t.say("Asha Verma", "paused the chat (billing stops)");
     tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
     user.drain();
-    user.send("resume", Command::ResumeConsultation { consultation_id: room.clone() }).await?;
-    expert.expect("chat-resumed", 5, |e| matches!(e, DomainEvent::ConsultationResumed { .. }).then_some(())).await?;
+    user.send(
+        "resume",
+        Command::ResumeConsultation {
+            consultation_id: room.clone(),
+        },
+    )
+    .await?;
+    expert
+        .expect("chat-resumed", 5, |e| {
+            matches!(e, DomainEvent::ConsultationResumed { .. }).then_some(())
+        })
+        .await?;
     t.say("Asha Verma", "resumed after 2 s");
     let cost = user.expect("minute 2 billed", 5, tick(2)).await?;
     t.say("meter", format!("2 min billed, {cost} so far"));
-    expert.send("end", Command::EndConsultation { consultation_id: room.clone(), rate_per_minute: None, duration_minutes: None }).await?;
+    expert
+        .send(
+            "end",
+            Command::EndConsultation {
+                consultation_id: room.clone(),
+                rate_per_minute: None,
+                duration_minutes: None,
+            },
+        )
+        .await?;
     let (minutes, total, by) = user
         .expect("chat-ended", 5, |e| match e {
-            DomainEvent::ConsultationEnded { minutes: Some(m), total: Some(t), ended_by, .. } => Some((*m, t.amount, ended_by.clone())),
+            DomainEvent::ConsultationEnded {
+                minutes: Some(m),
+                total: Some(t),
+                ended_by,
+                ..
+            } => Some((*m, t.amount, ended_by.clone())),
             _ => None,
         })
         .await?;
     if minutes * rate != total {
-        return Err(setup(format!("bill mismatch: {minutes} × {rate} ≠ {total}")));
+        return Err(setup(format!(
+            "bill mismatch: {minutes} × {rate} ≠ {total}"
+        )));
     }
-    t.say("bill", format!("{minutes} min × {rate} = {total} INR (ended by {})", by.unwrap_or_else(|| "?".into())));
+    t.say(
+        "bill",
+        format!(
+            "{minutes} min × {rate} = {total} INR (ended by {})",
+            by.unwrap_or_else(|| "?".into())
+        ),
+    );
     Ok(())
 }
 
@@ -151,39 +268,100 @@ async fn presence_sessions(t: &Transcript) -> Result<(), StepError> {
     let server = start(d, &[], t).await?;
     let mut user = actor(&server, d, "Asha Verma", "user_asha", "/", t).await?;
     let mut expert = actor(&server, d, "Pandit Sharma", "astro_sharma", "/", t).await?;
-    expert.send("go online", Command::SetPresence { online: true }).await?;
+    expert
+        .send("go online", Command::SetPresence { online: true })
+        .await?;
     t.say("Pandit Sharma", "went online");
     let count = user
         .expect("the online list", 5, |e| match e {
-            DomainEvent::ExpertsOnline { experts } if experts.iter().any(|x| x.party.id == "astro_sharma" && x.presence == Presence::Online) => Some(experts.len()),
+            DomainEvent::ExpertsOnline { experts }
+                if experts
+                    .iter()
+                    .any(|x| x.party.id == "astro_sharma" && x.presence == Presence::Online) =>
+            {
+                Some(experts.len())
+            }
             _ => None,
         })
         .await?;
-    t.say("Asha Verma", format!("sees {count} astrologer(s) online, Pandit Sharma among them"));
+    t.say(
+        "Asha Verma",
+        format!("sees {count} astrologer(s) online, Pandit Sharma among them"),
+    );
     let sent = user
-        .send("session start", Command::RequestConsultation { expert_id: "astro_sharma".into(), kind: ConsultationKind::Text, rate_per_minute: Some(Decimal::new(1000, 2)) })
+        .send(
+            "session start",
+            Command::RequestConsultation {
+                expert_id: "astro_sharma".into(),
+                kind: ConsultationKind::Text,
+                rate_per_minute: Some(Decimal::new(1000, 2)),
+            },
+        )
         .await?;
     let session = sent
         .iter()
         .find_map(|e| match e {
-            DomainEvent::ConsultationRequestSent { consultation_id, .. } => Some(consultation_id.clone()),
+            DomainEvent::ConsultationRequestSent {
+                consultation_id, ..
+            } => Some(consultation_id.clone()),
             _ => None,
         })
         .ok_or_else(|| setup("no session id in the start answer"))?;
-    t.say("Asha Verma", format!("POST /api/sessions/start → session {session} (pending)"));
+    t.say(
+        "Asha Verma",
+        format!("POST /api/sessions/start → session {session} (pending)"),
+    );
     expert.expect("session:request", 5, |e| matches!(e, DomainEvent::ConsultationRequested { consultation_id, .. } if *consultation_id == session).then_some(())).await?;
     t.say("Pandit Sharma", "got the session request");
-    expert.send("accept", Command::AnswerConsultation { consultation_id: session.clone(), accept: true }).await?;
+    expert
+        .send(
+            "accept",
+            Command::AnswerConsultation {
+                consultation_id: session.clone(),
+                accept: true,
+            },
+        )
+        .await?;
     let channel = user
         .expect("session:accepted", 5, |e| match e {
-            DomainEvent::ConsultationAnswered { outcome: RequestOutcome::Accepted, channel, .. } => Some(channel.clone()),
+            DomainEvent::ConsultationAnswered {
+                outcome: RequestOutcome::Accepted,
+                channel,
+                ..
+            } => Some(channel.clone()),
             _ => None,
         })
         .await?;
-    t.say("Asha Verma", "session accepted (atomic reservation on the server)");
-    user.send("join", Command::JoinConversation { conversation_id: session.clone() }).await?;
-    expert.send("join", Command::JoinConversation { conversation_id: session.clone() }).await?;
-    user.send("message", Command::SendMessage { conversation_id: session.clone(), client_id: client_id(), text: Some("Namaste, will my business grow this year?".into()), reply_to: None, file_id: None }).await?;
+    t.say(
+        "Asha Verma",
+        "session accepted (atomic reservation on the server)",
+    );
+    user.send(
+        "join",
+        Command::JoinConversation {
+            conversation_id: session.clone(),
+        },
+    )
+    .await?;
+    expert
+        .send(
+            "join",
+            Command::JoinConversation {
+                conversation_id: session.clone(),
+            },
+        )
+        .await?;
+    user.send(
+        "message",
+        Command::SendMessage {
+            conversation_id: session.clone(),
+            client_id: client_id(),
+            text: Some("Namaste, will my business grow this year?".into()),
+            reply_to: None,
+            file_id: None,
+        },
+    )
+    .await?;
     let text = expert
         .expect("message:receive", 5, |e| match e {
             DomainEvent::MessageReceived { message } => message.text.clone(),
@@ -191,16 +369,37 @@ async fn presence_sessions(t: &Transcript) -> Result<(), StepError> {
         })
         .await?;
     t.say("Pandit Sharma", format!("received: {text:?}"));
-    expert.send("reply", Command::SendMessage { conversation_id: session.clone(), client_id: client_id(), text: Some("Jupiter favours you from June.".into()), reply_to: None, file_id: None }).await?;
+    expert
+        .send(
+            "reply",
+            Command::SendMessage {
+                conversation_id: session.clone(),
+                client_id: client_id(),
+                text: Some("Jupiter favours you from June.".into()),
+                reply_to: None,
+                file_id: None,
+            },
+        )
+        .await?;
     let text = user
         .expect("the reply", 5, |e| match e {
-            DomainEvent::MessageReceived { message } if message.sender.id == "astro_sharma" => message.text.clone(),
+            DomainEvent::MessageReceived { message } if message.sender.id == "astro_sharma" => {
+                message.text.clone()
+            }
             _ => None,
         })
         .await?;
     t.say("Asha Verma", format!("received: {text:?}"));
     let channel = channel.unwrap_or_else(|| format!("session_{session}"));
-    let agora = user.send("agora token", Command::RequestAgoraToken { channel: channel.clone(), uid: None }).await?;
+    let agora = user
+        .send(
+            "agora token",
+            Command::RequestAgoraToken {
+                channel: channel.clone(),
+                uid: None,
+            },
+        )
+        .await?;
     let join = agora
         .iter()
         .find_map(|e| match e {
@@ -208,16 +407,42 @@ async fn presence_sessions(t: &Transcript) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| setup("no Agora join info"))?;
-    t.say("Asha Verma", format!("Agora join info: app {} channel {} token {}…", join.app_id, join.channel, &join.token[..join.token.len().min(12)]));
-    let ended = user.send("end", Command::EndConsultation { consultation_id: session.clone(), rate_per_minute: Some(Decimal::new(1000, 2)), duration_minutes: None }).await?;
+    t.say(
+        "Asha Verma",
+        format!(
+            "Agora join info: app {} channel {} token {}…",
+            join.app_id,
+            join.channel,
+            &join.token[..join.token.len().min(12)]
+        ),
+    );
+    let ended = user
+        .send(
+            "end",
+            Command::EndConsultation {
+                consultation_id: session.clone(),
+                rate_per_minute: Some(Decimal::new(1000, 2)),
+                duration_minutes: None,
+            },
+        )
+        .await?;
     let (minutes, coins, balance) = ended
         .iter()
         .find_map(|e| match e {
-            DomainEvent::ConsultationEnded { minutes, total, balance, .. } => Some((*minutes, total.clone(), balance.clone())),
+            DomainEvent::ConsultationEnded {
+                minutes,
+                total,
+                balance,
+                ..
+            } => Some((*minutes, total.clone(), balance.clone())),
             _ => None,
         })
         .ok_or_else(|| setup("no bill in the end answer"))?;
-    expert.expect("session:ended", 5, |e| matches!(e, DomainEvent::ConsultationEnded { .. }).then_some(())).await?;
+    expert
+        .expect("session:ended", 5, |e| {
+            matches!(e, DomainEvent::ConsultationEnded { .. }).then_some(())
+        })
+        .await?;
     t.say(
         "bill",
         format!(
@@ -235,35 +460,114 @@ async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
     let d = DialectId::TarotChat;
     let session = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa".to_string();
     let server = start(d, &[], t).await?;
-    let mut sarah = actor(&server, d, "Sarah Johnson", "11111111-1111-4111-8111-111111111111", "/", t).await?;
-    let mut samia = actor(&server, d, "Samia Reader", "22222222-2222-4222-8222-222222222222", "/", t).await?;
+    let mut sarah = actor(
+        &server,
+        d,
+        "Sarah Johnson",
+        "11111111-1111-4111-8111-111111111111",
+        "/",
+        t,
+    )
+    .await?;
+    let mut samia = actor(
+        &server,
+        d,
+        "Samia Reader",
+        "22222222-2222-4222-8222-222222222222",
+        "/",
+        t,
+    )
+    .await?;
     for a in [&mut sarah, &mut samia] {
-        a.send("join", Command::JoinConversation { conversation_id: session.clone() }).await?;
-        a.expect("chat_joined", 5, |e| matches!(e, DomainEvent::ConversationJoined { .. }).then_some(())).await?;
+        a.send(
+            "join",
+            Command::JoinConversation {
+                conversation_id: session.clone(),
+            },
+        )
+        .await?;
+        a.expect("chat_joined", 5, |e| {
+            matches!(e, DomainEvent::ConversationJoined { .. }).then_some(())
+        })
+        .await?;
     }
     t.say("both", format!("joined session {session}"));
-    sarah.send("typing", Command::SetTyping { conversation_id: session.clone(), typing: true }).await?;
-    samia.expect("user_typing", 5, |e| matches!(e, DomainEvent::TypingChanged { typing: true, .. }).then_some(())).await?;
+    sarah
+        .send(
+            "typing",
+            Command::SetTyping {
+                conversation_id: session.clone(),
+                typing: true,
+            },
+        )
+        .await?;
+    samia
+        .expect("user_typing", 5, |e| {
+            matches!(e, DomainEvent::TypingChanged { typing: true, .. }).then_some(())
+        })
+        .await?;
     t.say("Samia Reader", "sees Sarah typing…");
     let cid = client_id();
-    sarah.send("message", Command::SendMessage { conversation_id: session.clone(), client_id: cid.clone(), text: Some("I drew the Tower card. What does it mean?".into()), reply_to: None, file_id: None }).await?;
-    sarah.expect("message_sent", 5, |e| matches!(e, DomainEvent::MessageSent { server_id, .. } if *server_id == cid).then_some(())).await?;
+    sarah
+        .send(
+            "message",
+            Command::SendMessage {
+                conversation_id: session.clone(),
+                client_id: cid.clone(),
+                text: Some("I drew the Tower card. What does it mean?".into()),
+                reply_to: None,
+                file_id: None,
+            },
+        )
+        .await?;
+    sarah
+        .expect("message_sent", 5, |e| {
+            matches!(e, DomainEvent::MessageSent { server_id, .. } if *server_id == cid)
+                .then_some(())
+        })
+        .await?;
     let msg = samia
         .expect("new_message", 5, |e| match e {
             DomainEvent::MessageReceived { message } if message.id == cid => Some(message.clone()),
             _ => None,
         })
         .await?;
-    t.say("Samia Reader", format!("received {:?}", msg.text.unwrap_or_default()));
-    samia.send("reaction", Command::React { conversation_id: session.clone(), message_id: cid.clone(), emoji: "🔮".into() }).await?;
+    t.say(
+        "Samia Reader",
+        format!("received {:?}", msg.text.unwrap_or_default()),
+    );
+    samia
+        .send(
+            "reaction",
+            Command::React {
+                conversation_id: session.clone(),
+                message_id: cid.clone(),
+                emoji: "🔮".into(),
+            },
+        )
+        .await?;
     let totals = sarah
         .expect("reaction update", 5, |e| match e {
-            DomainEvent::ReactionChanged { message_id, totals, .. } if *message_id == cid => Some(totals.clone()),
+            DomainEvent::ReactionChanged {
+                message_id, totals, ..
+            } if *message_id == cid => Some(totals.clone()),
             _ => None,
         })
         .await?;
-    t.say("Sarah Johnson", format!("Samia reacted 🔮 (totals {totals:?})"));
-    let posted = samia.send("REST reply", Command::PostMessage { conversation_id: session.clone(), client_id: client_id(), text: "Sudden change, but it clears the way for the new.".into() }).await?;
+    t.say(
+        "Sarah Johnson",
+        format!("Samia reacted 🔮 (totals {totals:?})"),
+    );
+    let posted = samia
+        .send(
+            "REST reply",
+            Command::PostMessage {
+                conversation_id: session.clone(),
+                client_id: client_id(),
+                text: "Sudden change, but it clears the way for the new.".into(),
+            },
+        )
+        .await?;
     let reply_id = posted
         .iter()
         .find_map(|e| match e {
@@ -271,12 +575,34 @@ async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| setup("no id for the posted reply"))?;
-    sarah.expect("the reply", 5, |e| matches!(e, DomainEvent::MessageReceived { message } if message.id == reply_id).then_some(())).await?;
+    sarah
+        .expect("the reply", 5, |e| {
+            matches!(e, DomainEvent::MessageReceived { message } if message.id == reply_id)
+                .then_some(())
+        })
+        .await?;
     t.say("Sarah Johnson", "received Samia's answer (sent over REST)");
-    sarah.send("mark read", Command::MarkRead { conversation_id: session.clone(), message_ids: vec![reply_id.clone()] }).await?;
+    sarah
+        .send(
+            "mark read",
+            Command::MarkRead {
+                conversation_id: session.clone(),
+                message_ids: vec![reply_id.clone()],
+            },
+        )
+        .await?;
     samia.expect("read receipt", 5, |e| matches!(e, DomainEvent::MessagesRead { message_ids, .. } if message_ids.contains(&reply_id)).then_some(())).await?;
     t.say("Samia Reader", "sees her answer read ✓✓");
-    let history = sarah.send("history", Command::FetchHistory { conversation_id: session.clone(), before: None, limit: Some(20) }).await?;
+    let history = sarah
+        .send(
+            "history",
+            Command::FetchHistory {
+                conversation_id: session.clone(),
+                before: None,
+                limit: Some(20),
+            },
+        )
+        .await?;
     let n = history
         .iter()
         .find_map(|e| match e {
@@ -284,7 +610,10 @@ async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| setup("no history page"))?;
-    t.say("Sarah Johnson", format!("history page from REST: {n} messages"));
+    t.say(
+        "Sarah Johnson",
+        format!("history page from REST: {n} messages"),
+    );
     Ok(())
 }
 
@@ -296,7 +625,14 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
     let mut client = actor(&server, d, "client@parlor", "1", "/", t).await?;
     let mut agent = actor(&server, d, "support@parlor", "10", "/", t).await?;
     for a in [&mut client, &mut agent] {
-        let joined = a.send("joinChat", Command::JoinConversation { conversation_id: chat.clone() }).await?;
+        let joined = a
+            .send(
+                "joinChat",
+                Command::JoinConversation {
+                    conversation_id: chat.clone(),
+                },
+            )
+            .await?;
         let recent = joined
             .iter()
             .find_map(|e| match e {
@@ -304,11 +640,37 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
                 _ => None,
             })
             .ok_or_else(|| setup("joinChat gave no joinedChat"))?;
-        t.say(&a.name.clone(), format!("joined {chat} ({recent} recent messages)"));
+        t.say(
+            &a.name.clone(),
+            format!("joined {chat} ({recent} recent messages)"),
+        );
     }
-    client.send("typing", Command::SetTyping { conversation_id: chat.clone(), typing: true }).await?;
-    agent.expect("userTyping", 5, |e| matches!(e, DomainEvent::TypingChanged { typing: true, .. }).then_some(())).await?;
-    let sent = client.send("sendMessage", Command::SendMessage { conversation_id: chat.clone(), client_id: client_id(), text: Some("My reading report never arrived.".into()), reply_to: None, file_id: None }).await?;
+    client
+        .send(
+            "typing",
+            Command::SetTyping {
+                conversation_id: chat.clone(),
+                typing: true,
+            },
+        )
+        .await?;
+    agent
+        .expect("userTyping", 5, |e| {
+            matches!(e, DomainEvent::TypingChanged { typing: true, .. }).then_some(())
+        })
+        .await?;
+    let sent = client
+        .send(
+            "sendMessage",
+            Command::SendMessage {
+                conversation_id: chat.clone(),
+                client_id: client_id(),
+                text: Some("My reading report never arrived.".into()),
+                reply_to: None,
+                file_id: None,
+            },
+        )
+        .await?;
     let question = sent
         .iter()
         .find_map(|e| match e {
@@ -316,9 +678,25 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| setup("no messageSent"))?;
-    agent.expect("newMessage", 5, |e| matches!(e, DomainEvent::MessageReceived { message } if message.id == question).then_some(())).await?;
+    agent
+        .expect("newMessage", 5, |e| {
+            matches!(e, DomainEvent::MessageReceived { message } if message.id == question)
+                .then_some(())
+        })
+        .await?;
     t.say("support@parlor", "received the question");
-    let sent = agent.send("reply", Command::SendMessage { conversation_id: chat.clone(), client_id: client_id(), text: Some("Sorry! Re-sending it to you now.".into()), reply_to: Some(question.clone()), file_id: None }).await?;
+    let sent = agent
+        .send(
+            "reply",
+            Command::SendMessage {
+                conversation_id: chat.clone(),
+                client_id: client_id(),
+                text: Some("Sorry! Re-sending it to you now.".into()),
+                reply_to: Some(question.clone()),
+                file_id: None,
+            },
+        )
+        .await?;
     let answer = sent
         .iter()
         .find_map(|e| match e {
@@ -327,8 +705,19 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
         })
         .ok_or_else(|| setup("no messageSent for the reply"))?;
     client.expect("the reply", 5, |e| matches!(e, DomainEvent::MessageReceived { message } if message.id == answer && message.reply_to.as_deref() == Some(question.as_str())).then_some(())).await?;
-    t.say("client@parlor", "received the answer, shown as a reply to the question");
-    let read = client.send("readMessages", Command::MarkRead { conversation_id: chat.clone(), message_ids: vec![answer.clone()] }).await?;
+    t.say(
+        "client@parlor",
+        "received the answer, shown as a reply to the question",
+    );
+    let read = client
+        .send(
+            "readMessages",
+            Command::MarkRead {
+                conversation_id: chat.clone(),
+                message_ids: vec![answer.clone()],
+            },
+        )
+        .await?;
     let readers = read
         .iter()
         .find_map(|e| match e {
@@ -337,8 +726,18 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
         })
         .ok_or_else(|| setup("no read counts"))?;
     agent.expect("messagesRead", 5, |e| matches!(e, DomainEvent::MessagesRead { message_ids, .. } if message_ids.contains(&answer)).then_some(())).await?;
-    t.say("support@parlor", format!("the answer was read (readers: {readers})"));
-    let active = agent.send("getActiveUsers", Command::GetActiveUsers { conversation_id: chat.clone() }).await?;
+    t.say(
+        "support@parlor",
+        format!("the answer was read (readers: {readers})"),
+    );
+    let active = agent
+        .send(
+            "getActiveUsers",
+            Command::GetActiveUsers {
+                conversation_id: chat.clone(),
+            },
+        )
+        .await?;
     let ids = active
         .iter()
         .find_map(|e| match e {
@@ -354,12 +753,36 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
 async fn telecaller(t: &Transcript) -> Result<(), StepError> {
     let d = DialectId::Telecaller;
     let server = start(d, &[], t).await?;
-    let mut user = actor(&server, d, "Arjun Mehta", "507f1f77bcf86cd799439011", "/user", t).await?;
-    let mut jane = actor(&server, d, "Jane Smith", "507f1f77bcf86cd799439031", "/telecaller", t).await?;
-    jane.send("go online", Command::SetPresence { online: true }).await?;
+    let mut user = actor(
+        &server,
+        d,
+        "Arjun Mehta",
+        "507f1f77bcf86cd799439011",
+        "/user",
+        t,
+    )
+    .await?;
+    let mut jane = actor(
+        &server,
+        d,
+        "Jane Smith",
+        "507f1f77bcf86cd799439031",
+        "/telecaller",
+        t,
+    )
+    .await?;
+    jane.send("go online", Command::SetPresence { online: true })
+        .await?;
     user.expect("presence ONLINE", 5, |e| matches!(e, DomainEvent::ExpertPresence { expert_id, presence: Presence::Online, .. } if expert_id == "507f1f77bcf86cd799439031").then_some(())).await?;
     t.say("Arjun Mehta", "sees Jane Smith ONLINE");
-    user.send("call", Command::InitiateCall { callee_id: "507f1f77bcf86cd799439031".into(), media: CallMedia::Audio }).await?;
+    user.send(
+        "call",
+        Command::InitiateCall {
+            callee_id: "507f1f77bcf86cd799439031".into(),
+            media: CallMedia::Audio,
+        },
+    )
+    .await?;
     let call = user
         .expect("call:ringing", 5, |e| match e {
             DomainEvent::CallRinging { call_id, .. } => Some(call_id.clone()),
@@ -367,24 +790,65 @@ async fn telecaller(t: &Transcript) -> Result<(), StepError> {
         })
         .await?;
     t.say("Arjun Mehta", format!("calling… ringing (call {call})"));
-    jane.expect("call:incoming", 5, |e| matches!(e, DomainEvent::CallIncoming { call_id, .. } if *call_id == call).then_some(())).await?;
+    jane.expect("call:incoming", 5, |e| {
+        matches!(e, DomainEvent::CallIncoming { call_id, .. } if *call_id == call).then_some(())
+    })
+    .await?;
     t.say("Jane Smith", "incoming audio call from Arjun Mehta");
-    jane.send("accept", Command::AcceptCall { call_id: call.clone() }).await?;
+    jane.send(
+        "accept",
+        Command::AcceptCall {
+            call_id: call.clone(),
+        },
+    )
+    .await?;
     let lk = user
         .expect("call:accepted", 5, |e| match e {
             DomainEvent::CallAccepted { livekit, .. } => Some(livekit.clone()),
             _ => None,
         })
         .await?;
-    jane.expect("call:accepted", 5, |e| matches!(e, DomainEvent::CallAccepted { .. }).then_some(())).await?;
-    t.say("Arjun Mehta", format!("accepted: LiveKit {} room {} token {}…", lk.url, lk.room, &lk.token[..lk.token.len().min(16)]));
-    user.expect("presence ON_CALL", 5, |e| matches!(e, DomainEvent::ExpertPresence { presence: Presence::Busy, .. }).then_some(())).await?;
+    jane.expect("call:accepted", 5, |e| {
+        matches!(e, DomainEvent::CallAccepted { .. }).then_some(())
+    })
+    .await?;
+    t.say(
+        "Arjun Mehta",
+        format!(
+            "accepted: LiveKit {} room {} token {}…",
+            lk.url,
+            lk.room,
+            &lk.token[..lk.token.len().min(16)]
+        ),
+    );
+    user.expect("presence ON_CALL", 5, |e| {
+        matches!(
+            e,
+            DomainEvent::ExpertPresence {
+                presence: Presence::Busy,
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await?;
     t.say("Arjun Mehta", "Jane Smith is now ON_CALL");
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    user.send("hang up", Command::EndCall { call_id: call.clone() }).await?;
+    user.send(
+        "hang up",
+        Command::EndCall {
+            call_id: call.clone(),
+        },
+    )
+    .await?;
     let (secs, coins) = jane
         .expect("call:ended", 5, |e| match e {
-            DomainEvent::CallEnded { call_id, duration_secs, coins, .. } if *call_id == call => Some((*duration_secs, coins.clone())),
+            DomainEvent::CallEnded {
+                call_id,
+                duration_secs,
+                coins,
+                ..
+            } if *call_id == call => Some((*duration_secs, coins.clone())),
             _ => None,
         })
         .await?;
@@ -393,7 +857,9 @@ async fn telecaller(t: &Transcript) -> Result<(), StepError> {
         format!(
             "call ended after {} s, {} coins",
             secs.map(|s| s.to_string()).unwrap_or_else(|| "?".into()),
-            coins.map(|c| c.amount.to_string()).unwrap_or_else(|| "?".into())
+            coins
+                .map(|c| c.amount.to_string())
+                .unwrap_or_else(|| "?".into())
         ),
     );
     Ok(())

@@ -91,7 +91,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Servers { dialect, port } => run_servers(dialect, port).await,
-        Cmd::Connect { url, dialect, namespace, rest_url, account_id, token_file, profile, linger_ms } => {
+        Cmd::Connect {
+            url,
+            dialect,
+            namespace,
+            rest_url,
+            account_id,
+            token_file,
+            profile,
+            linger_ms,
+        } => {
             let profile = match profile {
                 Some(path) => match ServerProfile::from_file(&path) {
                     Ok(p) => p,
@@ -107,7 +116,9 @@ async fn main() -> ExitCode {
                     p.account_id = account_id;
                     p.token = match token_file {
                         Some(file) => TokenSpec::File { file },
-                        None => TokenSpec::Env { env: "PARLOR_TOKEN".into() },
+                        None => TokenSpec::Env {
+                            env: "PARLOR_TOKEN".into(),
+                        },
                     };
                     p
                 }
@@ -129,7 +140,10 @@ async fn main() -> ExitCode {
             }
         }
         Cmd::Schema => {
-            println!("{}", serde_json::to_string_pretty(&schema::document()).expect("schema serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema::document()).expect("schema serializes")
+            );
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
@@ -137,7 +151,10 @@ async fn main() -> ExitCode {
             Ok(report) => {
                 print!("{}", bench::table(&report));
                 if let Some(path) = json {
-                    if let Err(e) = std::fs::write(&path, serde_json::to_string_pretty(&report).expect("report serializes")) {
+                    if let Err(e) = std::fs::write(
+                        &path,
+                        serde_json::to_string_pretty(&report).expect("report serializes"),
+                    ) {
                         return fail(format!("cannot write {}: {e}", path.display()));
                     }
                 }
@@ -154,10 +171,16 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 }
 
 async fn run_servers(only: Option<DialectId>, port: u16) -> ExitCode {
-    let dialects: Vec<DialectId> = only.map(|d| vec![d]).unwrap_or_else(|| DialectId::ALL.to_vec());
+    let dialects: Vec<DialectId> = only
+        .map(|d| vec![d])
+        .unwrap_or_else(|| DialectId::ALL.to_vec());
     let mut running = Vec::new();
     for (i, d) in dialects.iter().enumerate() {
-        let p = if port == 0 { 0 } else { port.saturating_add(i as u16) };
+        let p = if port == 0 {
+            0
+        } else {
+            port.saturating_add(i as u16)
+        };
         let file = servers::server_file(*d);
         match servers::RefServer::start_on(file, p, &[]).await {
             Ok(s) => {
@@ -166,7 +189,9 @@ async fn run_servers(only: Option<DialectId>, port: u16) -> ExitCode {
                     for a in accounts.as_array().into_iter().flatten() {
                         println!(
                             "    {:<28} {:<12} {}",
-                            a.get("id").map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default(),
+                            a.get("id")
+                                .map(|v| v.to_string().trim_matches('"').to_owned())
+                                .unwrap_or_default(),
                             a.get("role").and_then(|v| v.as_str()).unwrap_or(""),
                             a.get("name").and_then(|v| v.as_str()).unwrap_or("")
                         );
@@ -186,7 +211,9 @@ async fn run_servers(only: Option<DialectId>, port: u16) -> ExitCode {
 }
 
 async fn run_demo(only: Option<DialectId>) -> ExitCode {
-    let dialects: Vec<DialectId> = only.map(|d| vec![d]).unwrap_or_else(|| DialectId::ALL.to_vec());
+    let dialects: Vec<DialectId> = only
+        .map(|d| vec![d])
+        .unwrap_or_else(|| DialectId::ALL.to_vec());
     let mut failed = Vec::new();
     for d in dialects {
         println!("\n=== {} ({}) ===", d.as_str(), d.seed());

@@ -73,16 +73,25 @@ impl Actor {
             .wait_connected(Duration::from_secs(10))
             .await
             .map_err(|e| StepError::Setup(format!("{name} could not connect: {e}")))?;
-        Ok(Actor { name: name.into(), client, events, backlog: VecDeque::new(), recent: Vec::new() })
+        Ok(Actor {
+            name: name.into(),
+            client,
+            events,
+            backlog: VecDeque::new(),
+            recent: Vec::new(),
+        })
     }
 
     /// Sends a command; its direct answer's events are returned.
     pub async fn send(&mut self, what: &str, cmd: Command) -> Result<Vec<DomainEvent>, StepError> {
-        self.client.send(cmd).await.map_err(|error| StepError::Command {
-            actor: self.name.clone(),
-            what: what.into(),
-            error,
-        })
+        self.client
+            .send(cmd)
+            .await
+            .map_err(|error| StepError::Command {
+                actor: self.name.clone(),
+                what: what.into(),
+                error,
+            })
     }
 
     /// Waits (up to `secs`) for the first event `pick` accepts (earlier unclaimed events
@@ -93,7 +102,12 @@ impl Actor {
         secs: u64,
         mut pick: impl FnMut(&DomainEvent) -> Option<T>,
     ) -> Result<T, StepError> {
-        if let Some((i, found)) = self.backlog.iter().enumerate().find_map(|(i, e)| pick(e).map(|f| (i, f))) {
+        if let Some((i, found)) = self
+            .backlog
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| pick(e).map(|f| (i, f)))
+        {
             self.backlog.remove(i);
             return Ok(found);
         }
@@ -126,7 +140,12 @@ impl Actor {
         millis: u64,
         mut pick: impl FnMut(&DomainEvent) -> bool,
     ) -> Result<(), StepError> {
-        let unexpected = |e: &DomainEvent| StepError::Setup(format!("unexpected {what}: {}", serde_json::to_string(e).unwrap_or_default()));
+        let unexpected = |e: &DomainEvent| {
+            StepError::Setup(format!(
+                "unexpected {what}: {}",
+                serde_json::to_string(e).unwrap_or_default()
+            ))
+        };
         if let Some(e) = self.backlog.iter().find(|e| pick(e)) {
             return Err(unexpected(e));
         }

@@ -66,9 +66,14 @@ pub async fn ensure_dependencies() -> Result<(), ServerError> {
         .stdout(Stdio::null())
         .status()
         .await
-        .map_err(|e| ServerError::Node(format!("cannot run npm (is Node.js 20 installed?): {e}")))?;
+        .map_err(|e| {
+            ServerError::Node(format!("cannot run npm (is Node.js 20 installed?): {e}"))
+        })?;
     if !status.success() {
-        return Err(ServerError::Node(format!("npm ci failed in {}", dir.display())));
+        return Err(ServerError::Node(format!(
+            "npm ci failed in {}",
+            dir.display()
+        )));
     }
     Ok(())
 }
@@ -88,11 +93,23 @@ impl RefServer {
     }
 
     /// Starts `file` on `port` (0: any free port).
-    pub async fn start_on(file: &str, port: u16, env: &[(&str, &str)]) -> Result<RefServer, ServerError> {
+    pub async fn start_on(
+        file: &str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Result<RefServer, ServerError> {
         ensure_dependencies().await?;
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let (child, port) = launch(file, port, &env).await?;
-        Ok(RefServer { child: Some(child), file: file.into(), port, env })
+        Ok(RefServer {
+            child: Some(child),
+            file: file.into(),
+            port,
+            env,
+        })
     }
 
     /// The port it listens on.
@@ -114,9 +131,15 @@ impl RefServer {
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             if let Some(pid) = child.id() {
-                let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+                let _ = Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .await;
             }
-            if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                .await
+                .is_err()
+            {
                 let _ = child.kill().await;
             }
         }
@@ -152,7 +175,11 @@ impl Drop for RefServer {
     }
 }
 
-async fn launch(file: &str, port: u16, env: &[(String, String)]) -> Result<(Child, u16), ServerError> {
+async fn launch(
+    file: &str,
+    port: u16,
+    env: &[(String, String)],
+) -> Result<(Child, u16), ServerError> {
     let script = servers_dir().join(file);
     let mut cmd = Command::new("node");
     cmd.arg(&script)
@@ -162,8 +189,13 @@ async fn launch(file: &str, port: u16, env: &[(String, String)]) -> Result<(Chil
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| ServerError::Node(format!("cannot run node: {e}")))?;
-    let stdout = child.stdout.take().ok_or_else(|| ServerError::Node("no stdout".into()))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ServerError::Node(format!("cannot run node: {e}")))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| ServerError::Node("no stdout".into()))?;
     let mut lines = BufReader::new(stdout).lines();
     let ready = tokio::time::timeout(Duration::from_secs(20), async {
         while let Ok(Some(line)) = lines.next_line().await {
@@ -180,8 +212,14 @@ async fn launch(file: &str, port: u16, env: &[(String, String)]) -> Result<(Chil
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
             Ok((child, port))
         }
-        Ok(None) => Err(ServerError::Start { file: file.into(), reason: "exited before READY".into() }),
-        Err(_) => Err(ServerError::Start { file: file.into(), reason: "no READY within 20 s".into() }),
+        Ok(None) => Err(ServerError::Start {
+            file: file.into(),
+            reason: "exited before READY".into(),
+        }),
+        Err(_) => Err(ServerError::Start {
+            file: file.into(),
+            reason: "no READY within 20 s".into(),
+        }),
     }
 }
 
@@ -211,5 +249,6 @@ pub async fn list_accounts(file: &str) -> Result<serde_json::Value, ServerError>
         .output()
         .await
         .map_err(|e| ServerError::Node(format!("cannot run node: {e}")))?;
-    serde_json::from_slice(&out.stdout).map_err(|e| ServerError::Node(format!("{file} --list-accounts: {e}")))
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| ServerError::Node(format!("{file} --list-accounts: {e}")))
 }

@@ -1,0 +1,174 @@
+//! The `parlor` binary as a user drives it: `connect` over JSON lines, `schema`, `--help`.
+
+use parlor_core::DialectId;
+use parlor_harness::servers::{server_file, RefServer};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
+
+/// Runs `parlor connect` for 003, feeding `lines`, and returns every stdout line as JSON.
+async fn connect_session(token: &str, url: &str, lines: &[&str]) -> Vec<Value> {
+    let mut child = Command::new(PARLOR)
+        .args([
+            "connect",
+            "--url",
+            url,
+            "--dialect",
+            "support-chat",
+            "--linger-ms",
+            "300",
+        ])
+        .env("PARLOR_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("parlor runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = tokio::spawn(async move {
+        let mut out = Vec::new();
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(l)) = lines.next_line().await {
+            out.push(
+                serde_json::from_str::<Value>(&l)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}")),
+            );
+        }
+        out
+    });
+    for l in lines {
+        stdin.write_all(l.as_bytes()).await.unwrap();
+        stdin.write_all(b"\n").await.unwrap();
+        // Commands run concurrently; a short gap keeps this transcript's order readable.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    drop(stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(status.success());
+    reader.await.unwrap()
+}
+
+fn reply(out: &[Value], id: Value) -> &Value {
+    out.iter()
+        .find(|v| v.get("reply_to") == Some(&id))
+        .unwrap_or_else(|| panic!("no reply to {id}: {out:#?}"))
+}
+
+#[tokio::test]
+async fn connect_speaks_json_lines_and_survives_bad_input() {
+    let server = RefServer::start(server_file(DialectId::SupportChat), &[])
+        .await
+        .unwrap();
+    let token = server.mint("1").await.unwrap();
+    let out = connect_session(
+        &token,
+        &server.url(),
+        &[
+            r#"{"id":1,"cmd":"wait_connected"}"#,
+            r#"{"id":2,"cmd":"join_conversation","conversation_id":"chat-1"}"#,
+            "this is not json",
+            r#"{"id":3,"cmd":"levitate"}"#,
+            r#"{"id":4,"cmd":"send_message","conversation_id":"chat-1","client_id":"cli-1","text":"from the harness"}"#,
+            r#"{"id":5,"cmd":"pause_consultation","consultation_id":"x"}"#,
+            r#"{"id":6,"cmd":"capabilities"}"#,
+            r#"{"id":7,"cmd":"join_conversation","conversation_id":"chat-404"}"#,
+        ],
+    )
+    .await;
+    assert_eq!(reply(&out, json!(1))["ok"], json!(true));
+    let joined = reply(&out, json!(2));
+    assert_eq!(joined["ok"], json!(true));
+    assert_eq!(joined["result"][0]["event"], json!("conversation_joined"));
+    let bad = out
+        .iter()
+        .find(|v| v.get("reply_to") == Some(&Value::Null))
+        .expect("reply to the non-JSON line");
+    assert_eq!(bad["error"]["code"], json!("invalid_input"));
+    assert_eq!(
+        reply(&out, json!(3))["error"]["code"],
+        json!("invalid_input")
+    );
+    let sent = reply(&out, json!(4));
+    assert_eq!(sent["result"][0]["event"], json!("message_sent"));
+    assert_eq!(sent["result"][0]["client_id"], json!("cli-1"));
+    assert_eq!(reply(&out, json!(5))["error"]["code"], json!("unsupported"));
+    assert_eq!(reply(&out, json!(6))["dialect"], json!("support-chat"));
+    let missing = reply(&out, json!(7));
+    assert_eq!(
+        missing["error"],
+        json!({"code": "rejected", "message": "Chat not found"})
+    );
+    // Events are printed too: the connection states and the echo of our own message.
+    assert!(out
+        .iter()
+        .any(|v| v["event"] == json!("connection") && v["state"]["state"] == json!("connected")));
+    assert!(out.iter().any(|v| v["event"] == json!("message_received")
+        && v["message"]["text"] == json!("from the harness")));
+    // The token never appears in the output.
+    assert!(!out.iter().any(|v| v.to_string().contains(&token)));
+}
+
+#[tokio::test]
+async fn connect_without_a_token_says_so() {
+    let out = Command::new(PARLOR)
+        .args([
+            "connect",
+            "--url",
+            "http://127.0.0.1:9",
+            "--dialect",
+            "000",
+            "--token-file",
+            "/nonexistent/token",
+        ])
+        .env_remove("PARLOR_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/token"));
+}
+
+#[tokio::test]
+async fn schema_lists_every_command_and_event() {
+    let out = Command::new(PARLOR).arg("schema").output().await.unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = doc.to_string();
+    for name in [
+        "request_consultation",
+        "send_message",
+        "initiate_call",
+        "raw",
+        "meter_tick",
+        "call_accepted",
+        "protocol_error",
+        "reply_to",
+    ] {
+        assert!(text.contains(name), "schema lacks {name}");
+    }
+    assert!(
+        doc["command"]["oneOf"]
+            .as_array()
+            .map(|a| a.len())
+            .unwrap_or(0)
+            >= 30
+    );
+}
+
+#[tokio::test]
+async fn help_explains_every_subcommand() {
+    let out = Command::new(PARLOR).arg("--help").output().await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["servers", "connect", "schema", "demo", "bench"] {
+        assert!(text.contains(sub), "--help lacks {sub}");
+    }
+}
