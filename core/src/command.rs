@@ -184,6 +184,11 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<String>,
     },
+    /// Fetch one conversation's details (002 `GET /api/chat/sessions/:id`).
+    GetConversation {
+        /// Which conversation.
+        conversation_id: String,
+    },
     /// Create a conversation (002 `POST /api/chat/sessions`).
     CreateConversation {
         /// Other participants.

@@ -346,6 +346,9 @@ pub struct DialectContext {
 }
 
 #[cfg(test)]
+mod robustness_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

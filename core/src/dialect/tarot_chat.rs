@@ -359,7 +359,7 @@ impl Dialect for TarotChat {
                     .collect::<Result<Vec<_>, _>>()?;
                 vec![DomainEvent::Conversations { conversations }]
             }
-            "session-created" => vec![DomainEvent::Conversations {
+            "session" | "session-created" => vec![DomainEvent::Conversations {
                 conversations: vec![conversation(&o.obj("data")?)?],
             }],
             other => {

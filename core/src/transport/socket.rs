@@ -321,7 +321,7 @@ struct QueueTicket<'a>(&'a Shared);
 impl<'a> QueueTicket<'a> {
     fn take(shared: &'a Shared) -> Result<Self, TransportError> {
         let before = shared.waiting.fetch_add(1, Ordering::SeqCst);
-        if before >= shared.config.max_queued_requests + 1 {
+        if before > shared.config.max_queued_requests {
             shared.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(TransportError::Busy(shared.config.max_queued_requests));
         }

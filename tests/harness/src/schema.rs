@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A reply line of `parlor connect`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Reply {
     /// The `id` of the command line answered (any JSON value; null when it had none).
     pub reply_to: serde_json::Value,
@@ -20,7 +20,7 @@ pub struct Reply {
 }
 
 /// An error in a reply line.
-#[derive(Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ReplyError {
     /// Stable machine code: not_connected, timeout, auth_failed, unsupported, invalid_input,
     /// protocol, rejected, network, busy, closed.

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing Parlor needs on a fresh Debian/Ubuntu machine, and
+# nothing that is already there: system packages (as root, or through sudo), the reference
+# servers' npm dependencies from their lockfile. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for pkg in pkg-config libssl-dev build-essential; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "setup: installing ${need_pkgs[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=900 "${need_pkgs[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is missing; install it with rustup (https://rustup.rs) and run this again" >&2
+  exit 1
+fi
+
+# The reference servers' dependencies, exactly as locked.
+if [ ! -d tests/servers/node_modules/socket.io ] || [ tests/servers/package-lock.json -nt tests/servers/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in tests/servers"
+  (cd tests/servers && npm ci --no-audit --no-fund --loglevel=error)
+fi

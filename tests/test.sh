@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting and lints, the Rust unit and integration suites
+# (against real socket.io servers), and the reference servers' own self-test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tests/setup.sh
+# A target dir outside the clone keeps repeated runs fast; it still builds from nothing.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
+export CARGO_TERM_COLOR=never
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace -- --test-threads=4
+echo "== reference servers self-test (node --test)"
+(cd tests/servers && npm test --silent)
