@@ -1,6 +1,7 @@
 //! `parlor bench`: the Parlor client and Node's socket.io-client 4, side by side in one run
 //! against the same transport probe server: echo round trip (ack) p50/p99 and one-way
-//! throughput. Prints a table with ratios; `--json` writes the numbers too.
+//! throughput. The two clients alternate over several rounds (this machine is shared and
+//! noisy) and the table shows each metric's median over the rounds, with ratios.
 
 use crate::servers::{servers_dir, RefServer, PROBE};
 use hdrhistogram::Histogram;
@@ -25,7 +26,9 @@ pub struct Figures {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// Round trips measured per client.
+    /// Alternating rounds run; the figures are medians over them.
+    pub rounds: u32,
+    /// Round trips measured per client and round.
     pub rtt_samples: u32,
     /// One-way events sent per client.
     pub oneway_events: u32,
@@ -35,19 +38,38 @@ pub struct Report {
     pub node: Figures,
 }
 
-/// Runs both clients against one probe server.
-pub async fn run(rtt: u32, oneway: u32) -> Result<Report, String> {
+/// Runs both clients against one probe server, alternating for `rounds` rounds.
+pub async fn run(rtt: u32, oneway: u32, rounds: u32) -> Result<Report, String> {
     let server = RefServer::start(PROBE, &[])
         .await
         .map_err(|e| e.to_string())?;
-    let parlor = parlor_figures(&server.url(), rtt, oneway).await?;
-    let node = node_figures(&server.url(), rtt, oneway).await?;
+    let rounds = rounds.max(1);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
+        theirs.push(node_figures(&server.url(), rtt, oneway).await?);
+    }
     Ok(Report {
+        rounds,
         rtt_samples: rtt,
         oneway_events: oneway,
-        parlor,
-        node,
+        parlor: median(&ours),
+        node: median(&theirs),
     })
+}
+
+/// Each metric's median over the rounds.
+fn median(all: &[Figures]) -> Figures {
+    let mid = |f: fn(&Figures) -> f64| {
+        let mut v: Vec<f64> = all.iter().map(f).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    Figures {
+        p50_us: mid(|f| f.p50_us),
+        p99_us: mid(|f| f.p99_us),
+        oneway_per_sec: mid(|f| f.oneway_per_sec),
+    }
 }
 
 async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
@@ -150,8 +172,8 @@ pub fn table(r: &Report) -> String {
     };
     let mut s = String::new();
     s.push_str(&format!(
-        "transport benchmark: {} echo round trips, {} one-way events, same probe server, same run\n",
-        r.rtt_samples, r.oneway_events
+        "transport benchmark: {} echo round trips and {} one-way events per client and round; medians of {} alternating rounds against one probe server\n",
+        r.rtt_samples, r.oneway_events, r.rounds
     ));
     s.push_str(&format!(
         "{:<28} {:>14} {:>20} {:>14}\n",

@@ -76,6 +76,9 @@ enum Cmd {
         /// One-way events per client.
         #[arg(long, default_value_t = 20000)]
         oneway: u32,
+        /// Alternating rounds (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
         /// Also write the figures as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -147,7 +150,12 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
-        Cmd::Bench { rtt, oneway, json } => match bench::run(rtt, oneway).await {
+        Cmd::Bench {
+            rtt,
+            oneway,
+            rounds,
+            json,
+        } => match bench::run(rtt, oneway, rounds).await {
             Ok(report) => {
                 print!("{}", bench::table(&report));
                 if let Some(path) = json {

@@ -172,3 +172,34 @@ async fn help_explains_every_subcommand() {
         assert!(text.contains(sub), "--help lacks {sub}");
     }
 }
+
+/// The benchmark runs end to end and reports both clients (figures are not judged here:
+/// speed lives in the benchmark's table, not in tests).
+#[tokio::test]
+async fn bench_reports_both_clients() {
+    let json = std::env::temp_dir().join(format!("parlor-bench-{}.json", std::process::id()));
+    let out = Command::new(PARLOR)
+        .args([
+            "bench", "--rtt", "50", "--oneway", "300", "--rounds", "1", "--json",
+        ])
+        .arg(&json)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("echo RTT p50") && table.contains("parlor/node"),
+        "{table}"
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for client in ["parlor", "node"] {
+        assert!(report[client]["p50_us"].as_f64().unwrap() > 0.0);
+        assert!(report[client]["oneway_per_sec"].as_f64().unwrap() > 0.0);
+    }
+    let _ = std::fs::remove_file(json);
+}
