@@ -11,9 +11,10 @@ use crate::event::DomainEvent;
 use crate::profile::ServerProfile;
 use crate::token::SharedTokenSource;
 use crate::transport::{ConnectionState, Inbound, RestClient, RestError, Socket};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -41,18 +42,65 @@ impl futures_util::Stream for EventStream {
     }
 }
 
+/// A domain service attached to a client (the consultation meter, the message outbox, the
+/// call state machine …): it sees every published event first, in order, and may claim
+/// commands before they reach the dialect.
+pub trait Service: Send + Sync + 'static {
+    /// Called for every event the client publishes, on the publishing task: must not block.
+    /// Returns events derived from it, published right after it.
+    fn observe(&self, _event: &DomainEvent) -> Vec<DomainEvent> {
+        Vec::new()
+    }
+
+    /// Claims `cmd` (returning the future that performs it) or lets it through (`None`).
+    fn handle(
+        &self,
+        _cmd: &Command,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        None
+    }
+}
+
+/// Derived events may derive further events, but not without end.
+const MAX_DERIVATION_DEPTH: usize = 4;
+
 struct Inner {
     profile: ServerProfile,
     dialect: Box<dyn Dialect>,
     socket: Socket,
     rest: Option<RestClient>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<DomainEvent>>>,
+    services: RwLock<Vec<Arc<dyn Service>>>,
 }
 
 impl Inner {
     fn publish(&self, event: &DomainEvent) {
-        let mut subs = self.subscribers.lock().expect("subscribers lock");
-        subs.retain(|tx| tx.send(event.clone()).is_ok());
+        self.publish_at_depth(event, 0);
+    }
+
+    fn publish_at_depth(&self, event: &DomainEvent, depth: usize) {
+        let services: Vec<Arc<dyn Service>> = self.services.read().expect("services lock").clone();
+        let derived: Vec<DomainEvent> = services.iter().flat_map(|s| s.observe(event)).collect();
+        {
+            let mut subs = self.subscribers.lock().expect("subscribers lock");
+            subs.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+        if depth < MAX_DERIVATION_DEPTH {
+            for d in &derived {
+                self.publish_at_depth(d, depth + 1);
+            }
+        }
+    }
+}
+
+/// A client handle that does not keep the client alive (services hold this one).
+#[derive(Clone)]
+pub struct WeakClient(Weak<Inner>);
+
+impl WeakClient {
+    /// The client, if it still exists.
+    pub fn upgrade(&self) -> Option<Client> {
+        self.0.upgrade().map(|inner| Client { inner })
     }
 }
 
@@ -86,6 +134,7 @@ impl Client {
             socket,
             rest,
             subscribers: Mutex::new(Vec::new()),
+            services: RwLock::new(Vec::new()),
         });
         tokio::spawn(pump(Arc::downgrade(&inner), inbound));
         Ok(Client { inner })
@@ -130,10 +179,44 @@ impl Client {
         self.inner.dialect.capabilities()
     }
 
-    /// Sends a command. Returns the events decoded from the server's direct answer (ack or
-    /// REST body), which are also published to subscribers; events the server sends later
-    /// arrive on the streams only.
+    /// Attaches a service: from now on it observes every event and may claim commands.
+    pub fn attach(&self, service: Arc<dyn Service>) {
+        self.inner
+            .services
+            .write()
+            .expect("services lock")
+            .push(service);
+    }
+
+    /// A handle that does not keep this client alive.
+    pub fn downgrade(&self) -> WeakClient {
+        WeakClient(Arc::downgrade(&self.inner))
+    }
+
+    /// Publishes an event to services and subscribers (services use it for events they
+    /// produce on their own, such as the meter's per-second updates).
+    pub fn publish(&self, event: DomainEvent) {
+        self.inner.publish(&event);
+    }
+
+    /// Sends a command: an attached service may perform it (the outbox sends messages, the
+    /// meter answers for consultations); otherwise the dialect encodes it for the server.
+    /// Returns the events of the direct answer (ack or REST body), which are also published;
+    /// events the server sends later arrive on the streams only.
     pub async fn send(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
+        let claimed = {
+            let services = self.inner.services.read().expect("services lock");
+            services.iter().find_map(|s| s.handle(&cmd))
+        };
+        match claimed {
+            Some(work) => work.await,
+            None => self.send_to_server(cmd).await,
+        }
+    }
+
+    /// Sends a command straight to the server through the dialect, bypassing services (the
+    /// services themselves use this to deliver).
+    pub async fn send_to_server(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
         let outbound = self.inner.dialect.encode(&cmd)?;
         let mut answers = Vec::new();
         for out in &outbound {
@@ -211,5 +294,85 @@ async fn pump(inner: Weak<Inner>, mut inbound: mpsc::UnboundedReceiver<Inbound>)
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::StaticToken;
+    use futures_util::FutureExt;
+
+    /// Claims typing commands and derives a server error from every typing event.
+    struct Echo;
+
+    impl Service for Echo {
+        fn observe(&self, event: &DomainEvent) -> Vec<DomainEvent> {
+            match event {
+                DomainEvent::TypingChanged { .. } => vec![DomainEvent::ServerError {
+                    code: None,
+                    message: "derived".into(),
+                    source: "echo".into(),
+                }],
+                _ => vec![],
+            }
+        }
+        fn handle(
+            &self,
+            cmd: &Command,
+        ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+            matches!(cmd, Command::SetTyping { .. }).then(|| async { Ok(vec![]) }.boxed())
+        }
+    }
+
+    #[tokio::test]
+    async fn services_claim_commands_and_derive_events_in_order() {
+        // Nothing listens on port 9: the client stays offline, which services do not need.
+        let client = Client::connect(
+            ServerProfile::new(DialectId::TarotChat, "http://127.0.0.1:9"),
+            Arc::new(StaticToken::new("t")),
+        )
+        .unwrap();
+        client.attach(Arc::new(Echo));
+        let mut events = client.subscribe();
+        let _ = events.recv().await; // the current state
+        assert_eq!(
+            client
+                .send(Command::SetTyping {
+                    conversation_id: "c".into(),
+                    typing: true
+                })
+                .await,
+            Ok(vec![])
+        );
+        // Unclaimed commands reach the dialect (and fail offline).
+        assert_eq!(
+            client
+                .send(Command::JoinConversation {
+                    conversation_id: "c".into()
+                })
+                .await
+                .unwrap_err()
+                .code(),
+            "not_connected"
+        );
+        client.publish(DomainEvent::TypingChanged {
+            conversation_id: None,
+            user: Default::default(),
+            typing: true,
+        });
+        let mut seen = Vec::new();
+        while let Ok(Some(e)) =
+            tokio::time::timeout(Duration::from_millis(200), events.recv()).await
+        {
+            if !matches!(e, DomainEvent::Connection { .. }) {
+                seen.push(e.name());
+            }
+        }
+        assert_eq!(seen, vec!["typing_changed", "server_error"]);
+        // Services hold the client weakly: dropping the client drops it.
+        let weak = client.downgrade();
+        drop(client);
+        assert!(weak.upgrade().is_none());
     }
 }

@@ -28,10 +28,11 @@ pub mod error;
 pub mod event;
 pub mod model;
 pub mod profile;
+pub mod store;
 pub mod token;
 pub mod transport;
 
-pub use client::{Client, EventStream};
+pub use client::{Client, EventStream, Service, WeakClient};
 pub use command::Command;
 pub use dialect::{Capability, DialectId};
 pub use error::Error;

@@ -1,0 +1,294 @@
+//! The local cache: one SQLite database per account and server (rusqlite, bundled SQLite).
+//! WAL, one writer and a small pool of readers, migrations as numbered `.sql` files applied
+//! in one transaction each, and a corrupt file moved aside and rebuilt instead of a crash
+//! (the server is the source of truth; the cache can always be refilled).
+
+mod migrations;
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use migrations::MIGRATIONS;
+
+/// Errors of the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused.
+    #[error("cache database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file system refused.
+    #[error("cache file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A stored value could not be read back.
+    #[error("cache holds an unreadable value: {0}")]
+    Corrupt(String),
+}
+
+/// Readers kept open besides the writer.
+const READERS: usize = 3;
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    rebuilt: bool,
+}
+
+/// A handle to one cache database. Cheap to clone; blocking calls (run them off the async
+/// executor for large batches).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the cache at `path`. A file that is not a
+    /// readable SQLite database is moved aside to `<path>.corrupt-<unix time>` and rebuilt.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let (writer, rebuilt) = match open_writer(path) {
+            Ok(c) => (c, false),
+            Err(e) if is_corruption(&e) => {
+                let aside = path.with_extension(format!(
+                    "corrupt-{}",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0)
+                ));
+                tracing::warn!(path = %path.display(), error = %e, "cache is corrupt; moving it aside and rebuilding");
+                std::fs::rename(path, &aside)?;
+                for suffix in ["-wal", "-shm"] {
+                    let side = PathBuf::from(format!("{}{suffix}", path.display()));
+                    let _ = std::fs::remove_file(side);
+                }
+                (open_writer(path)?, true)
+            }
+            Err(e) => return Err(e),
+        };
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(Duration::from_secs(5))?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                rebuilt,
+            }),
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// True when the file was found corrupt at open and rebuilt empty.
+    pub fn was_rebuilt(&self) -> bool {
+        self.inner.rebuilt
+    }
+
+    /// Runs `f` in one write transaction (committed when `f` returns Ok).
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a reader connection (sees every committed write).
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let i = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % self.inner.readers.len();
+        let conn = self.inner.readers[i]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        f(&conn)
+    }
+
+    /// The schema version (number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    }
+}
+
+fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // WAL: readers never block the writer. temp_store=2 keeps temp tables in memory (Android
+    // has no writable /tmp for SQLite). NORMAL sync is durable under WAL across app crashes.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = 2;",
+    )?;
+    migrations::apply(&mut conn)?;
+    Ok(conn)
+}
+
+fn is_corruption(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// The platform's data directory for Parlor (`PARLOR_DATA_DIR` overrides): on Linux
+/// `$XDG_DATA_HOME/parlor` or `~/.local/share/parlor`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PARLOR_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(dir).join("parlor");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".local/share/parlor");
+    }
+    std::env::temp_dir().join("parlor")
+}
+
+/// The database file of `account` on the server at `server_url`, under `data_dir`: one
+/// database per account and server, with names safe on every file system.
+pub fn database_path(data_dir: &Path, server_url: &str, account: &str) -> PathBuf {
+    let server = url::Url::parse(server_url)
+        .ok()
+        .map(|u| {
+            format!(
+                "{}_{}",
+                u.host_str().unwrap_or("server"),
+                u.port_or_known_default().unwrap_or(0)
+            )
+        })
+        .unwrap_or_else(|| server_url.to_owned());
+    data_dir
+        .join(safe_name(&server))
+        .join(format!("{}.sqlite3", safe_name(account)))
+}
+
+fn safe_name(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('.');
+    if trimmed.is_empty() {
+        "_".into()
+    } else {
+        trimmed.chars().take(100).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("parlor-store-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("cache.sqlite3")
+    }
+
+    #[test]
+    fn opens_migrates_and_reopens() {
+        let path = temp_db("open");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        store
+            .write(|tx| Ok(tx.execute("INSERT INTO meta(key, value) VALUES ('k', 'v')", [])?))
+            .unwrap();
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        assert!(!again.was_rebuilt());
+        let v: String = again
+            .read(|c| Ok(c.query_row("SELECT value FROM meta WHERE key='k'", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(v, "v");
+        let mode: String = again
+            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside_and_rebuilt() {
+        let path = temp_db("corrupt");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"this is not a sqlite database, just garbage bytes................................................").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert!(store.was_rebuilt());
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let aside: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "the corrupt file is kept for diagnosis");
+    }
+
+    #[test]
+    fn a_failed_write_rolls_back() {
+        let store = Store::open(&temp_db("rollback")).unwrap();
+        let r: Result<(), StoreError> = store.write(|tx| {
+            tx.execute("INSERT INTO meta(key, value) VALUES ('a', '1')", [])?;
+            Err(StoreError::Corrupt("boom".into()))
+        });
+        assert!(r.is_err());
+        let n: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM meta", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn database_paths_are_per_server_and_account_and_safe() {
+        let p = database_path(
+            Path::new("/data"),
+            "https://chat.example.com",
+            "user/../../etc",
+        );
+        assert_eq!(
+            p,
+            PathBuf::from("/data/chat.example.com_443/user_.._.._etc.sqlite3")
+        );
+        let q = database_path(Path::new("/data"), "http://127.0.0.1:5000", "42");
+        assert_eq!(q, PathBuf::from("/data/127.0.0.1_5000/42.sqlite3"));
+    }
+}
