@@ -235,6 +235,12 @@ pub enum Command {
         uid: Option<String>,
     },
 
+    // ----- consultations and presence, answered locally (issue 3) -----
+    /// Every consultation the consultation service knows (current first, then history).
+    ListConsultations,
+    /// The current list of online experts (then `expert_updated` / `expert_removed` events).
+    WatchExperts,
+
     // ----- escape hatch -----
     /// Emit any event with any payload (for QA scripts); `ack` waits for the server's answer.
     Raw {

@@ -11,6 +11,10 @@ pub enum Error {
     /// Not connected: nothing was sent; retry when connected.
     #[error("not connected: {0}")]
     NotConnected(String),
+    /// Not allowed in the current state (pause a consultation that is not running, …);
+    /// nothing was sent.
+    #[error("{0}")]
+    IllegalState(String),
     /// The server did not answer in time.
     #[error("timed out: {0}")]
     Timeout(String),
@@ -53,6 +57,7 @@ impl Error {
         match self {
             Error::NotConnected(_) => "not_connected",
             Error::Timeout(_) => "timeout",
+            Error::IllegalState(_) => "illegal_state",
             Error::AuthFailed(_) => "auth_failed",
             Error::Unsupported(_) => "unsupported",
             Error::InvalidInput(_) => "invalid_input",

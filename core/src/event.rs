@@ -417,6 +417,62 @@ pub enum DomainEvent {
         join: AgoraJoin,
     },
 
+    // ----- consultations and presence, derived by services (issue 3) -----
+    /// A consultation changed state (or was first seen); the whole record.
+    ConsultationUpdated {
+        /// The consultation now.
+        consultation: crate::consultation::ConsultationView,
+    },
+    /// The live meter of a running consultation (every second, and on each server tick).
+    MeterUpdate {
+        /// Which consultation.
+        consultation_id: String,
+        /// What to show.
+        reading: crate::consultation::MeterReading,
+    },
+    /// The wallet will run out within a minute.
+    LowBalanceWarning {
+        /// Which consultation.
+        consultation_id: String,
+        /// The meter at the warning, with `runs_out_in_ms`.
+        reading: crate::consultation::MeterReading,
+    },
+    /// The meter stopped because the consultation cannot go on.
+    MeterStopped {
+        /// Which consultation.
+        consultation_id: String,
+        /// Why.
+        reason: crate::consultation::EndReason,
+        /// What the wallet would need, when the server says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        required_balance: Option<Money>,
+    },
+    /// Every consultation known (answer to `list_consultations`).
+    ConsultationList {
+        /// Current first, then history.
+        consultations: Vec<crate::consultation::ConsultationView>,
+    },
+    /// Expert side: whether this expert is taken by a consultation now.
+    ExpertBusy {
+        /// True while accepted, active or paused.
+        busy: bool,
+    },
+    /// The online experts now (answer to `watch_experts`).
+    ExpertsSnapshot {
+        /// The list.
+        experts: Vec<Expert>,
+    },
+    /// An expert appeared in the online list or changed.
+    ExpertUpdated {
+        /// The expert now.
+        expert: Expert,
+    },
+    /// An expert left the online list.
+    ExpertRemoved {
+        /// Who.
+        expert_id: String,
+    },
+
     // ----- raw -----
     /// The answer to a raw command's ack.
     RawReply {

@@ -23,10 +23,12 @@
 
 pub mod client;
 pub mod command;
+pub mod consultation;
 pub mod dialect;
 pub mod error;
 pub mod event;
 pub mod model;
+pub mod presence;
 pub mod profile;
 pub mod store;
 pub mod token;
@@ -34,9 +36,11 @@ pub mod transport;
 
 pub use client::{Client, EventStream, Service, WeakClient};
 pub use command::Command;
+pub use consultation::ConsultationService;
 pub use dialect::{Capability, DialectId};
 pub use error::Error;
 pub use event::DomainEvent;
+pub use presence::ExpertDirectory;
 pub use profile::{ServerProfile, TokenSpec};
 pub use token::{EnvToken, FileToken, StaticToken, TokenError, TokenSource};
 pub use transport::ConnectionState;

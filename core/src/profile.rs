@@ -89,6 +89,9 @@ pub struct ServerProfile {
     /// Time one connection attempt may take, in milliseconds.
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
+    /// Length of a billed minute in milliseconds (60000; test servers shorten it).
+    #[serde(default = "default_billing_minute_ms")]
+    pub billing_minute_ms: u64,
 }
 
 fn root_namespace() -> String {
@@ -99,6 +102,9 @@ fn default_ack_timeout_ms() -> u64 {
 }
 fn default_connect_timeout_ms() -> u64 {
     10_000
+}
+fn default_billing_minute_ms() -> u64 {
+    60_000
 }
 
 fn dialect_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DialectId, D::Error> {
@@ -141,6 +147,7 @@ impl ServerProfile {
             reconnect: BackoffPolicy::default(),
             ack_timeout_ms: default_ack_timeout_ms(),
             connect_timeout_ms: default_connect_timeout_ms(),
+            billing_minute_ms: default_billing_minute_ms(),
         }
     }
 
@@ -173,7 +180,7 @@ impl ServerProfile {
                 self.namespace
             )));
         }
-        if self.ack_timeout_ms == 0 || self.connect_timeout_ms == 0 {
+        if self.ack_timeout_ms == 0 || self.connect_timeout_ms == 0 || self.billing_minute_ms == 0 {
             return Err(ProfileError::Invalid("timeouts must be above zero".into()));
         }
         if !(0.0..=1.0).contains(&self.reconnect.jitter) {

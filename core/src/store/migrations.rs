@@ -5,8 +5,11 @@ use super::StoreError;
 use rusqlite::Connection;
 
 /// Every migration, in order: (file name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_meta.sql", include_str!("migrations/0001_meta.sql"))];
+#[rustfmt::skip]
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_meta.sql", include_str!("migrations/0001_meta.sql")),
+    ("0002_consultations.sql", include_str!("migrations/0002_consultations.sql")),
+];
 
 /// Applies the migrations `conn` has not seen yet.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

@@ -1,7 +1,10 @@
 //! `parlor`: the headless driver of Parlor's core. See `parlor --help`.
 
 use clap::{Parser, Subcommand};
-use parlor_core::{Client, DialectId, FileToken, ServerProfile, TokenSpec};
+use parlor_core::store::{database_path, Store};
+use parlor_core::{
+    Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
+};
 use parlor_harness::{bench, connect, demo, schema, servers};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +60,13 @@ enum Cmd {
         /// After stdin ends, keep printing events this long (ms) before exiting.
         #[arg(long, default_value_t = 500)]
         linger_ms: u64,
+        /// Keep the local cache (consultations, …) under this folder; one database per
+        /// account and server. Without it the session keeps nothing on disk.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Length of a billed minute in ms (only test servers shorten it).
+        #[arg(long)]
+        billing_minute_ms: Option<u64>,
     },
     /// Print the JSON Schema of every command, event and reply of `parlor connect`.
     Schema,
@@ -103,6 +113,8 @@ async fn main() -> ExitCode {
             token_file,
             profile,
             linger_ms,
+            data_dir,
+            billing_minute_ms,
         } => {
             let profile = match profile {
                 Some(path) => match ServerProfile::from_file(&path) {
@@ -132,11 +144,31 @@ async fn main() -> ExitCode {
                     return fail(e);
                 }
             }
+            let mut profile = profile;
+            if let Some(ms) = billing_minute_ms {
+                profile.billing_minute_ms = ms;
+            }
+            let store = match data_dir {
+                Some(dir) => {
+                    let account = profile
+                        .account_id
+                        .clone()
+                        .unwrap_or_else(|| "default".into());
+                    match Store::open(&database_path(&dir, &profile.socket_url, &account)) {
+                        Ok(s) => Some(s),
+                        Err(e) => return fail(e),
+                    }
+                }
+                None => None,
+            };
             let tokens = profile.token.source();
+            let minute = profile.billing_minute_ms;
             let client = match Client::connect(profile, tokens) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            ConsultationService::attach(&client, store, minute);
+            ExpertDirectory::attach(&client);
             match connect::run(client, Duration::from_millis(linger_ms)).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),

@@ -1,7 +1,10 @@
 //! Scripting the core: an `Actor` is one signed-in party (a `Client` plus its event stream)
 //! whose script waits for the events it expects, with a deadline, and narrates what happens.
 
-use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
+use parlor_core::{
+    Client, Command, ConsultationService, DialectId, DomainEvent, ExpertDirectory, ServerProfile,
+    StaticToken,
+};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,8 +69,21 @@ impl Actor {
         profile.namespace = namespace.into();
         profile.rest_url = Some(url.into());
         profile.account_id = account_id.map(str::to_owned);
+        Self::connect_profile(name, profile, token).await
+    }
+
+    /// Connects with a full profile, with the consultation service and the expert directory
+    /// attached (no cache), and waits until connected.
+    pub async fn connect_profile(
+        name: &str,
+        profile: ServerProfile,
+        token: String,
+    ) -> Result<Actor, StepError> {
+        let minute = profile.billing_minute_ms;
         let client = Client::connect(profile, Arc::new(StaticToken::new(token)))
             .map_err(|e| StepError::Setup(format!("{name}: {e}")))?;
+        ConsultationService::attach(&client, None, minute);
+        ExpertDirectory::attach(&client);
         let events = client.subscribe();
         client
             .wait_connected(Duration::from_secs(10))

@@ -1,0 +1,212 @@
+//! The consultation state machine: requested → accepted | rejected | expired | cancelled →
+//! active ⇄ paused → ended (with who ended it and why). Illegal moves are typed errors.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Who ended a consultation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The paying user.
+    User,
+    /// The expert.
+    Expert,
+    /// An administrator.
+    Admin,
+    /// The server (wallet empty, disconnect timeout).
+    System,
+}
+
+impl EndedBy {
+    /// Reads the many spellings servers use (`astrologer`, `TELECALLER`, …).
+    pub fn parse(s: &str) -> Option<EndedBy> {
+        match s.to_ascii_lowercase().as_str() {
+            "user" | "client" => Some(EndedBy::User),
+            "astrologer" | "expert" | "reader" | "telecaller" => Some(EndedBy::Expert),
+            "admin" => Some(EndedBy::Admin),
+            "system" | "server" => Some(EndedBy::System),
+            _ => None,
+        }
+    }
+}
+
+/// Why a consultation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// One side ended it.
+    Ended,
+    /// The wallet could not pay for the next minute.
+    InsufficientBalance,
+    /// A side stayed disconnected too long.
+    Disconnect,
+    /// An administrator ended it.
+    Admin,
+}
+
+impl EndReason {
+    /// Reads a server's reason text.
+    pub fn parse(s: &str) -> EndReason {
+        match s.to_ascii_lowercase().as_str() {
+            "insufficient_balance" | "wallet" | "low_balance" => EndReason::InsufficientBalance,
+            "disconnect" | "disconnected" => EndReason::Disconnect,
+            "admin" => EndReason::Admin,
+            _ => EndReason::Ended,
+        }
+    }
+}
+
+/// Where a consultation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConsultationState {
+    /// Asked for, not yet answered.
+    Requested,
+    /// Accepted, not yet started (000 needs `start-chat`).
+    Accepted,
+    /// Declined by the expert.
+    Rejected,
+    /// Nobody answered in time.
+    Expired,
+    /// Withdrawn by the user.
+    Cancelled,
+    /// Running and billed.
+    Active,
+    /// Running, billing paused.
+    Paused,
+    /// Over.
+    Ended {
+        /// Who ended it, when known.
+        by: Option<EndedBy>,
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+impl ConsultationState {
+    /// The state's name (`requested`, `active`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConsultationState::Requested => "requested",
+            ConsultationState::Accepted => "accepted",
+            ConsultationState::Rejected => "rejected",
+            ConsultationState::Expired => "expired",
+            ConsultationState::Cancelled => "cancelled",
+            ConsultationState::Active => "active",
+            ConsultationState::Paused => "paused",
+            ConsultationState::Ended { .. } => "ended",
+        }
+    }
+
+    /// True when nothing more can happen.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            ConsultationState::Rejected
+                | ConsultationState::Expired
+                | ConsultationState::Cancelled
+                | ConsultationState::Ended { .. }
+        )
+    }
+
+    /// True while the expert is taken (accepted, active or paused).
+    pub fn occupies_expert(&self) -> bool {
+        matches!(
+            self,
+            ConsultationState::Accepted | ConsultationState::Active | ConsultationState::Paused
+        )
+    }
+
+    /// The state after `to`, or why that move is not allowed from here.
+    pub fn transition(self, to: ConsultationState) -> Result<ConsultationState, IllegalTransition> {
+        use ConsultationState::*;
+        let ok = match (self, to) {
+            (Requested, Accepted | Rejected | Expired | Cancelled) => true,
+            // Some servers start billing on acceptance (001).
+            (Requested | Accepted, Active) => true,
+            (Accepted, Cancelled | Ended { .. }) => true,
+            (Active, Paused) | (Paused, Active) => true,
+            (Active | Paused, Ended { .. }) => true,
+            _ => false,
+        };
+        if ok {
+            Ok(to)
+        } else {
+            Err(IllegalTransition {
+                from: self.name(),
+                to: to.name(),
+            })
+        }
+    }
+}
+
+/// A move the state machine does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a consultation cannot go from {from} to {to}")]
+pub struct IllegalTransition {
+    /// Current state.
+    pub from: &'static str,
+    /// Requested state.
+    pub to: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConsultationState::*;
+    use super::*;
+
+    const ENDED: ConsultationState = Ended {
+        by: Some(EndedBy::User),
+        reason: EndReason::Ended,
+    };
+
+    #[test]
+    fn the_happy_path_is_allowed() {
+        let s = Requested.transition(Accepted).unwrap();
+        let s = s.transition(Active).unwrap();
+        let s = s.transition(Paused).unwrap();
+        let s = s.transition(Active).unwrap();
+        assert_eq!(s.transition(ENDED).unwrap(), ENDED);
+        assert!(ENDED.is_terminal());
+    }
+
+    #[test]
+    fn every_illegal_move_is_a_typed_error() {
+        let all = [
+            Requested, Accepted, Rejected, Expired, Cancelled, Active, Paused, ENDED,
+        ];
+        let allowed = |from: ConsultationState, to: ConsultationState| {
+            matches!(
+                (from, to),
+                (
+                    Requested,
+                    Accepted | Rejected | Expired | Cancelled | Active
+                ) | (Accepted, Active | Cancelled | Ended { .. })
+                    | (Active, Paused | Ended { .. })
+                    | (Paused, Active | Ended { .. })
+            )
+        };
+        for from in all {
+            for to in all {
+                let r = from.transition(to);
+                assert_eq!(r.is_ok(), allowed(from, to), "{from:?} → {to:?}");
+                if let Err(e) = r {
+                    assert_eq!((e.from, e.to), (from.name(), to.name()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn server_spellings_parse() {
+        assert_eq!(EndedBy::parse("astrologer"), Some(EndedBy::Expert));
+        assert_eq!(EndedBy::parse("TELECALLER"), Some(EndedBy::Expert));
+        assert_eq!(EndedBy::parse("nobody"), None);
+        assert_eq!(
+            EndReason::parse("insufficient_balance"),
+            EndReason::InsufficientBalance
+        );
+        assert_eq!(EndReason::parse("completed"), EndReason::Ended);
+    }
+}
