@@ -676,6 +676,9 @@ impl Service for ConsultationService {
 /// What settles a 000 command: `Some(Ok)` for the proof, `Some(Err)` for the refutation.
 type Verdict = Option<Result<(), Error>>;
 
+/// Judges each event seen after a 000 command was sent.
+type Judge = Box<dyn Fn(&DomainEvent) -> Verdict + Send>;
+
 fn chat_error(e: &DomainEvent) -> Verdict {
     match e {
         DomainEvent::ServerError {
@@ -705,7 +708,7 @@ fn wallet_error(e: &DomainEvent) -> Verdict {
 /// Sends a 000 command and waits for the event that proves it (or the error that refutes it).
 async fn confirmed(client: &Client, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
     let same = |want: &str, got: &Option<String>| got.as_deref().is_none_or(|g| g == want);
-    let (verdict, settle): (Box<dyn Fn(&DomainEvent) -> Verdict + Send>, Duration) = match &cmd {
+    let (verdict, settle): (Judge, Duration) = match &cmd {
         Command::RequestConsultation { .. } => (
             Box::new(|e| match e {
                 DomainEvent::ConsultationRequestSent { .. } => Some(Ok(())),

@@ -5,7 +5,7 @@
 use crate::script::{Actor, StepError};
 use crate::servers::{server_file, RefServer};
 use parlor_core::model::{CallMedia, ConsultationKind, Presence, RequestOutcome};
-use parlor_core::{Command, DialectId, DomainEvent};
+use parlor_core::{Command, DialectId, DomainEvent, ServerProfile};
 use rust_decimal::Decimal;
 use std::sync::Mutex;
 
@@ -77,8 +77,25 @@ async fn actor(
     namespace: &str,
     t: &Transcript,
 ) -> Result<Actor, StepError> {
+    actor_with_minute(server, d, name, account, namespace, 60_000, t).await
+}
+
+async fn actor_with_minute(
+    server: &RefServer,
+    d: DialectId,
+    name: &str,
+    account: &str,
+    namespace: &str,
+    minute_ms: u64,
+    t: &Transcript,
+) -> Result<Actor, StepError> {
     let token = server.mint(account).await.map_err(setup)?;
-    let a = Actor::connect(name, d, &server.url(), namespace, token, Some(account)).await?;
+    let mut profile = ServerProfile::new(d, server.url());
+    profile.namespace = namespace.into();
+    profile.rest_url = Some(server.url());
+    profile.account_id = Some(account.into());
+    profile.billing_minute_ms = minute_ms;
+    let a = Actor::connect_profile(name, profile, token).await?;
     t.say(
         name,
         format!(
@@ -98,8 +115,9 @@ async fn billing_chat(t: &Transcript) -> Result<(), StepError> {
     let d = DialectId::BillingChat;
     let server = start(d, &[("PARLOR_BILLING_MINUTE_MS", "1500")], t).await?;
     t.say("note", "a billed minute lasts 1.5 s on this demo server");
-    let mut expert = actor(&server, d, "Pandit Sharma", "a-sharma", "/", t).await?;
-    let mut user = actor(&server, d, "Asha Verma", "u-asha", "/", t).await?;
+    let mut expert =
+        actor_with_minute(&server, d, "Pandit Sharma", "a-sharma", "/", 1500, t).await?;
+    let mut user = actor_with_minute(&server, d, "Asha Verma", "u-asha", "/", 1500, t).await?;
 
     user.send(
         "chat request",
@@ -226,6 +244,27 @@ async fn billing_chat(t: &Transcript) -> Result<(), StepError> {
     t.say("Asha Verma", "resumed after 2 s");
     let cost = user.expect("minute 2 billed", 5, tick(2)).await?;
     t.say("meter", format!("2 min billed, {cost} so far"));
+    let live = user
+        .expect("a live meter reading", 5, |e| match e {
+            DomainEvent::MeterUpdate { reading, .. }
+                if reading.running && reading.billed_minutes == Decimal::from(2) =>
+            {
+                Some(reading.clone())
+            }
+            _ => None,
+        })
+        .await?;
+    t.say(
+        "meter",
+        format!(
+            "live: {:.1} billed minutes elapsed, {} shown, wallet runs out in {}",
+            live.elapsed_ms as f64 / 1500.0,
+            live.cost.amount,
+            live.runs_out_in_ms
+                .map(|ms| format!("{:.0} billed minutes", ms as f64 / 1500.0))
+                .unwrap_or_else(|| "?".into())
+        ),
+    );
     expert
         .send(
             "end",
@@ -257,6 +296,23 @@ async fn billing_chat(t: &Transcript) -> Result<(), StepError> {
         format!(
             "{minutes} min × {rate} = {total} INR (ended by {})",
             by.unwrap_or_else(|| "?".into())
+        ),
+    );
+    let kept = expert
+        .expect("the expert's record", 5, |e| match e {
+            DomainEvent::ConsultationUpdated { consultation }
+                if consultation.id == room && consultation.bill.is_some() =>
+            {
+                consultation.bill.clone()
+            }
+            _ => None,
+        })
+        .await?;
+    t.say(
+        "Pandit Sharma",
+        format!(
+            "earnings record: {} min, {} INR",
+            kept.minutes, kept.total.amount
         ),
     );
     Ok(())
