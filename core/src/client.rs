@@ -123,11 +123,25 @@ impl Client {
                 account_id: profile.account_id.clone(),
             },
         );
+        let extra_root = profile.trusted_certificate_pem()?;
         let rest = match &profile.rest_url {
-            Some(url) => Some(RestClient::new(url.clone(), tokens.clone())?),
+            Some(url) => Some(RestClient::new(
+                url.clone(),
+                tokens.clone(),
+                extra_root.as_deref(),
+            )?),
             None => None,
         };
-        let (socket, inbound) = Socket::start(profile.socket_config(), tokens);
+        let mut config = profile.socket_config();
+        if let Some(pem) = &extra_root {
+            let cert = native_tls::Certificate::from_pem(pem)?;
+            config.tls = Some(
+                native_tls::TlsConnector::builder()
+                    .add_root_certificate(cert)
+                    .build()?,
+            );
+        }
+        let (socket, inbound) = Socket::start(config, tokens);
         let inner = Arc::new(Inner {
             profile,
             dialect,

@@ -143,3 +143,9 @@ impl From<ProfileError> for Error {
         Error::InvalidInput(e.to_string())
     }
 }
+
+impl From<native_tls::Error> for Error {
+    fn from(e: native_tls::Error) -> Self {
+        Error::InvalidInput(format!("TLS setup: {e}"))
+    }
+}

@@ -92,6 +92,14 @@ pub struct ServerProfile {
     /// Length of a billed minute in milliseconds (60000; test servers shorten it).
     #[serde(default = "default_billing_minute_ms")]
     pub billing_minute_ms: u64,
+    /// A PEM certificate to trust besides the system's roots (a self-signed server). TLS
+    /// certificates are always verified; this is the only way to accept one that is not.
+    #[serde(default)]
+    pub trusted_certificate: Option<PathBuf>,
+    /// Allow plain `http://` / `ws://` to a host that is not this machine. Off by default:
+    /// tokens and chats would cross the network readable by anyone on the path.
+    #[serde(default)]
+    pub allow_plaintext: bool,
 }
 
 fn root_namespace() -> String {
@@ -131,6 +139,9 @@ pub enum ProfileError {
     /// The TOML is not a valid profile.
     #[error("invalid profile: {0}")]
     Invalid(String),
+    /// The profile would send credentials in the clear.
+    #[error("{0}")]
+    Insecure(String),
 }
 
 impl ServerProfile {
@@ -148,6 +159,8 @@ impl ServerProfile {
             ack_timeout_ms: default_ack_timeout_ms(),
             connect_timeout_ms: default_connect_timeout_ms(),
             billing_minute_ms: default_billing_minute_ms(),
+            trusted_certificate: None,
+            allow_plaintext: false,
         }
     }
 
@@ -168,11 +181,11 @@ impl ServerProfile {
         Self::from_toml(&text)
     }
 
-    /// Checks URLs and the namespace.
+    /// Checks URLs, the namespace, and that nothing goes in the clear to another machine.
     pub fn validate(&self) -> Result<(), ProfileError> {
-        check_url("socket_url", &self.socket_url)?;
+        check_url("socket_url", &self.socket_url, self.allow_plaintext)?;
         if let Some(r) = &self.rest_url {
-            check_url("rest_url", r)?;
+            check_url("rest_url", r, self.allow_plaintext)?;
         }
         if !self.namespace.starts_with('/') {
             return Err(ProfileError::Invalid(format!(
@@ -201,23 +214,56 @@ impl ServerProfile {
     }
 }
 
-fn check_url(field: &str, raw: &str) -> Result<(), ProfileError> {
+fn check_url(field: &str, raw: &str, allow_plaintext: bool) -> Result<(), ProfileError> {
     let url =
         url::Url::parse(raw).map_err(|e| ProfileError::Invalid(format!("{field} {raw:?}: {e}")))?;
-    match url.scheme() {
-        "http" | "https" | "ws" | "wss" => {}
+    let plain = match url.scheme() {
+        "https" | "wss" => false,
+        "http" | "ws" => true,
         other => {
             return Err(ProfileError::Invalid(format!(
                 "{field} has unsupported scheme {other:?}"
             )))
         }
-    }
-    if url.host_str().is_none() {
+    };
+    let Some(host) = url.host() else {
         return Err(ProfileError::Invalid(format!(
             "{field} {raw:?} has no host"
         )));
+    };
+    if plain && !allow_plaintext && !is_loopback(&host) {
+        return Err(ProfileError::Insecure(format!(
+            "{field} {raw:?} is plain {} to another machine; use https/wss, or set allow_plaintext = true in the profile",
+            url.scheme()
+        )));
     }
     Ok(())
+}
+
+/// This machine: `localhost`, 127.0.0.0/8 or ::1.
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+impl ServerProfile {
+    /// The trusted certificate's PEM bytes, when the profile names one.
+    pub fn trusted_certificate_pem(&self) -> Result<Option<Vec<u8>>, ProfileError> {
+        match &self.trusted_certificate {
+            None => Ok(None),
+            Some(path) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| ProfileError::Read {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -257,13 +303,13 @@ mod tests {
     #[test]
     fn bad_profiles_are_typed_errors() {
         for bad in [
-            "dialect = \"matrix\"\nsocket_url = \"http://x\"",
+            "dialect = \"matrix\"\nsocket_url = \"http://127.0.0.1\"",
             "dialect = \"000\"\nsocket_url = \"not a url\"",
             "dialect = \"000\"\nsocket_url = \"ftp://x\"",
-            "dialect = \"000\"\nsocket_url = \"http://x\"\nnamespace = \"user\"",
-            "dialect = \"000\"\nsocket_url = \"http://x\"\ntoken = \"literal-secret\"",
-            "dialect = \"000\"\nsocket_url = \"http://x\"\nsurprise = 1",
-            "socket_url = \"http://x\"",
+            "dialect = \"000\"\nsocket_url = \"http://127.0.0.1\"\nnamespace = \"user\"",
+            "dialect = \"000\"\nsocket_url = \"http://127.0.0.1\"\ntoken = \"literal-secret\"",
+            "dialect = \"000\"\nsocket_url = \"http://127.0.0.1\"\nsurprise = 1",
+            "socket_url = \"http://127.0.0.1\"",
         ] {
             assert!(
                 matches!(ServerProfile::from_toml(bad), Err(ProfileError::Invalid(_))),
@@ -274,5 +320,44 @@ mod tests {
             ServerProfile::from_file(Path::new("/nonexistent/p.toml")),
             Err(ProfileError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn plain_transport_is_refused_beyond_this_machine_unless_allowed() {
+        for ok in [
+            "http://127.0.0.1:5000",
+            "ws://localhost:1",
+            "http://127.8.9.10",
+            "http://[::1]:80",
+            "https://chat.example.com",
+            "wss://chat.example.com",
+        ] {
+            assert!(
+                ServerProfile::new(DialectId::SupportChat, ok)
+                    .validate()
+                    .is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://chat.example.com",
+            "ws://10.0.0.5:3000",
+            "http://[2001:db8::1]/",
+        ] {
+            let p = ServerProfile::new(DialectId::SupportChat, bad);
+            assert!(
+                matches!(p.validate(), Err(ProfileError::Insecure(_))),
+                "{bad}"
+            );
+            let mut allowed = p.clone();
+            allowed.allow_plaintext = true;
+            assert!(allowed.validate().is_ok(), "{bad} allowed explicitly");
+        }
+        let mut p = ServerProfile::new(DialectId::SupportChat, "https://chat.example.com");
+        p.rest_url = Some("http://api.example.com".into());
+        assert!(
+            matches!(p.validate(), Err(ProfileError::Insecure(_))),
+            "REST is checked too"
+        );
     }
 }

@@ -6,6 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
+const https = require('node:https');
 const jwt = require('jsonwebtoken');
 
 /** Secret of the HS256 tokens; the dev default is public on purpose. */
@@ -33,6 +34,8 @@ function parseArgs(argv = process.argv.slice(2)) {
     else if (a === '--mint') args.mint = next();
     else if (a === '--ttl') args.ttl = Number.parseInt(next(), 10);
     else if (a === '--state-file') args.stateFile = next();
+    else if (a === '--tls-cert') args.tlsCert = next();
+    else if (a === '--tls-key') args.tlsKey = next();
     else if (a === '--help' || a === '-h') args.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -196,8 +199,14 @@ function serve(httpServer, io, port, onShutdown) {
   return stop;
 }
 
-/** A plain HTTP server for an express app (or a bare handler). */
-function httpServerFor(app) {
+/**
+ * An HTTP server for an express app (or a bare handler); HTTPS when `args` names a TLS
+ * certificate and key (`--tls-cert F --tls-key F`), so clients' certificate checks can be tested.
+ */
+function httpServerFor(app, args = {}) {
+  if (args.tlsCert && args.tlsKey) {
+    return https.createServer({ cert: fs.readFileSync(args.tlsCert), key: fs.readFileSync(args.tlsKey) }, app);
+  }
   return http.createServer(app);
 }
 

@@ -26,7 +26,7 @@ function main() {
   const httpServer = httpServerFor((req, res) => {
     res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(req.url === '/health' ? '{"ok":true}' : '{"error":"not found"}');
-  });
+  }, args);
   const io = new Server(httpServer, { maxHttpBufferSize: 16 * 1024 * 1024 });
   const stats = { connections: 0, sink: 0, tokens: [] };
 

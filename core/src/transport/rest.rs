@@ -117,10 +117,20 @@ pub struct RestClient {
 }
 
 impl RestClient {
-    /// A client for `base` (e.g. `http://127.0.0.1:5000`).
-    pub fn new(base: impl Into<String>, tokens: SharedTokenSource) -> Result<Self, RestError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+    /// A client for `base` (e.g. `http://127.0.0.1:5000`), trusting `extra_root` (PEM) as
+    /// well as the system's roots. Certificates are always verified.
+    pub fn new(
+        base: impl Into<String>,
+        tokens: SharedTokenSource,
+        extra_root: Option<&[u8]>,
+    ) -> Result<Self, RestError> {
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
+        if let Some(pem) = extra_root {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| RestError::Network(format!("trusted certificate: {e}")))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
             .build()
             .map_err(|e| RestError::Network(e.to_string()))?;
         Ok(RestClient {

@@ -43,6 +43,8 @@ pub struct SocketConfig {
     pub ack_timeout: Duration,
     /// Requests allowed to wait behind the one ack in flight before `Busy` is returned.
     pub max_queued_requests: usize,
+    /// TLS settings (extra trusted roots); `None` uses the system's, always verifying.
+    pub tls: Option<native_tls::TlsConnector>,
 }
 
 impl SocketConfig {
@@ -55,6 +57,7 @@ impl SocketConfig {
             connect_timeout: Duration::from_secs(10),
             ack_timeout: Duration::from_secs(10),
             max_queued_requests: 1024,
+            tls: None,
         }
     }
 }
@@ -547,7 +550,11 @@ fn raw_builder(
     let inbound_any = shared.inbound_tx.clone();
     let inbound_error = shared.inbound_tx.clone();
     let mut parked = false;
-    ClientBuilder::new(cfg.url.clone())
+    let mut builder = ClientBuilder::new(cfg.url.clone());
+    if let Some(tls) = &cfg.tls {
+        builder = builder.tls_config(tls.clone());
+    }
+    builder
         .namespace(cfg.namespace.clone())
         .transport_type(TransportType::Websocket)
         .auth(serde_json::json!({ "token": token }))

@@ -84,6 +84,7 @@ pub struct RefServer {
     file: String,
     port: u16,
     env: Vec<(String, String)>,
+    args: Vec<String>,
 }
 
 impl RefServer {
@@ -98,17 +99,29 @@ impl RefServer {
         port: u16,
         env: &[(&str, &str)],
     ) -> Result<RefServer, ServerError> {
+        Self::start_with_args(file, port, env, &[]).await
+    }
+
+    /// Starts `file` on `port` with extra command-line arguments (`--tls-cert`, …).
+    pub async fn start_with_args(
+        file: &str,
+        port: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Result<RefServer, ServerError> {
         ensure_dependencies().await?;
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let (child, port) = launch(file, port, &env).await?;
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, port) = launch(file, port, &env, &args).await?;
         Ok(RefServer {
             child: Some(child),
             file: file.into(),
             port,
             env,
+            args,
         })
     }
 
@@ -155,7 +168,7 @@ impl RefServer {
     /// Starts it again on the same port with the same environment.
     pub async fn restart(&mut self) -> Result<(), ServerError> {
         self.stop().await;
-        let (child, port) = launch(&self.file, self.port, &self.env).await?;
+        let (child, port) = launch(&self.file, self.port, &self.env, &self.args).await?;
         self.child = Some(child);
         self.port = port;
         Ok(())
@@ -179,11 +192,13 @@ async fn launch(
     file: &str,
     port: u16,
     env: &[(String, String)],
+    args: &[String],
 ) -> Result<(Child, u16), ServerError> {
     let script = servers_dir().join(file);
     let mut cmd = Command::new("node");
     cmd.arg(&script)
         .args(["--port", &port.to_string()])
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
