@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod connect;
 pub mod demo;
+pub mod faults;
 pub mod schema;
 pub mod script;
 pub mod servers;
