@@ -42,6 +42,12 @@ const ACCOUNTS = [
   { id: 'astro_meera', role: 'astrologer', name: 'Meera Iyer', ratePerMinute: '12.50' },
   { id: 'admin_root', role: 'admin', name: 'Admin' },
 ];
+// Load-test accounts (`PARLOR_LOAD_ACCOUNTS=N`): N users with deep wallets and N astrologers,
+// so `parlor load` can run thousands of simulated people against one server.
+for (let i = 1; i <= Math.max(0, envInt('PARLOR_LOAD_ACCOUNTS', 0)); i++) {
+  ACCOUNTS.push({ id: `load_user_${i}`, role: 'user', name: `Load User ${i}`, coins: '1000000.00' });
+  ACCOUNTS.push({ id: `load_astro_${i}`, role: 'astrologer', name: `Load Astrologer ${i}`, ratePerMinute: '1.00' });
+}
 const ACCOUNT_BY_ID = new Map(ACCOUNTS.map((a) => [a.id, a]));
 
 const SESSION_TYPES = ['chat', 'audio', 'video'];

@@ -32,6 +32,7 @@ function parseArgs(argv = process.argv.slice(2)) {
     if (a === '--port') args.port = Number.parseInt(next(), 10);
     else if (a === '--list-accounts') args.listAccounts = true;
     else if (a === '--mint') args.mint = next();
+    else if (a === '--mint-all') args.mintAll = true;
     else if (a === '--ttl') args.ttl = Number.parseInt(next(), 10);
     else if (a === '--state-file') args.stateFile = next();
     else if (a === '--tls-cert') args.tlsCert = next();
@@ -148,11 +149,18 @@ function log(...parts) {
  */
 function handleCliModes(args, { name, usage, accounts }) {
   if (args.help) {
-    process.stdout.write(`${name}\n\n${usage}\n\nOptions:\n  --port P          listen on 127.0.0.1:P (0 = any free port)\n  --list-accounts   print the seeded demo accounts as JSON\n  --mint ID         print a token for account ID (or name)\n  --ttl S           lifetime of a minted token in seconds\n  --state-file F    keep state in F across restarts\n`);
+    process.stdout.write(`${name}\n\n${usage}\n\nOptions:\n  --port P          listen on 127.0.0.1:P (0 = any free port)\n  --list-accounts   print the seeded demo accounts as JSON\n  --mint ID         print a token for account ID (or name)\n  --mint-all        print tokens for every account as one JSON object\n  --ttl S           lifetime of a minted token in seconds\n  --state-file F    keep state in F across restarts\n`);
     return true;
   }
   if (args.listAccounts) {
     process.stdout.write(JSON.stringify(accounts.map(publicAccount), null, 2) + '\n');
+    return true;
+  }
+  if (args.mintAll) {
+    // One process for thousands of tokens (load tests): {"<id>": "<token>", …}.
+    const all = {};
+    for (const a of accounts) all[a.id] = mintToken(a, args.ttl);
+    process.stdout.write(JSON.stringify(all) + '\n');
     return true;
   }
   if (args.mint) {

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod connect;
 pub mod demo;
 pub mod faults;
+pub mod load;
 pub mod schema;
 pub mod script;
 pub mod servers;

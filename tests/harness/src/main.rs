@@ -5,7 +5,7 @@ use parlor_core::store::{database_path, Store};
 use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
-use parlor_harness::{bench, connect, demo, schema, servers};
+use parlor_harness::{bench, connect, demo, load, schema, servers};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -76,6 +76,32 @@ enum Cmd {
         /// Only this dialect.
         #[arg(long)]
         dialect: Option<DialectId>,
+    },
+    /// Simulate many users and experts against a seed-001 server (a fresh reference server
+    /// unless --url is given): browse, request a session, chat at a human pace, end, repeat.
+    /// Prints a report and writes load-report.json and load-latency.svg to --out.
+    Load {
+        /// A TOML scenario file (fields as the flags below); flags override it.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Simulated users.
+        #[arg(long)]
+        users: Option<usize>,
+        /// Simulated experts.
+        #[arg(long)]
+        experts: Option<usize>,
+        /// Seconds to connect everyone.
+        #[arg(long)]
+        ramp: Option<u64>,
+        /// Seconds to run after the ramp.
+        #[arg(long)]
+        duration: Option<u64>,
+        /// An existing seed-001 server started with PARLOR_LOAD_ACCOUNTS ≥ users.
+        #[arg(long)]
+        url: Option<String>,
+        /// Where to write the report and the picture.
+        #[arg(long, default_value = "load-report")]
+        out: PathBuf,
     },
     /// Measure the Parlor client against Node's socket.io-client on the same server, in the
     /// same run, and print a table with ratios.
@@ -182,6 +208,50 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
+        Cmd::Load {
+            scenario,
+            users,
+            experts,
+            ramp,
+            duration,
+            url,
+            out,
+        } => {
+            let mut s = match scenario {
+                Some(path) => match load::scenario_from_file(&path) {
+                    Ok(s) => s,
+                    Err(e) => return fail(e),
+                },
+                None => load::Scenario::default(),
+            };
+            if let Some(u) = users {
+                s.users = u;
+            }
+            if let Some(e) = experts {
+                s.experts = e;
+            }
+            if let Some(r) = ramp {
+                s.ramp_secs = r;
+            }
+            if let Some(d) = duration {
+                s.duration_secs = d;
+            }
+            if s.users == 0 || s.experts == 0 {
+                return fail("a scenario needs at least one user and one expert");
+            }
+            match load::run(s, url, &out).await {
+                Ok(report) => {
+                    print!("{}", load::table(&report));
+                    println!(
+                        "wrote {} and {}",
+                        out.join("load-report.json").display(),
+                        out.join("load-latency.svg").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         Cmd::Bench {
             rtt,
             oneway,
