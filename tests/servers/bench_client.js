@@ -16,8 +16,28 @@ function percentile(sorted, p) {
   return sorted[Math.max(0, idx)];
 }
 
+/** Idle memory: RSS growth per connected client, with `n` clients open at once. */
+async function idle(url, n) {
+  global.gc && global.gc();
+  const before = process.memoryUsage().rss;
+  const sockets = [];
+  for (let i = 0; i < n; i++) {
+    const s = io(url, { auth: { token: 'valid' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
+    sockets.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = process.memoryUsage().rss;
+  for (const s of sockets) s.close();
+  process.stdout.write(JSON.stringify({ idle_rss_per_client_bytes: Math.max(0, after - before) / n }) + '\n');
+}
+
 async function main() {
   const url = arg('--url');
+  if (process.argv.includes('--idle')) return idle(url, Number(arg('--idle', '100')));
   const rtt = Number(arg('--rtt', '2000'));
   const oneway = Number(arg('--oneway', '20000'));
   const socket = io(url, { auth: { token: 'valid' }, transports: ['websocket'], reconnection: false });

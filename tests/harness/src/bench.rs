@@ -21,6 +21,8 @@ pub struct Figures {
     pub p99_us: f64,
     /// One-way events per second, counted by the server.
     pub oneway_per_sec: f64,
+    /// Resident memory per idle connected client, bytes.
+    pub idle_rss_per_client: f64,
 }
 
 /// The whole report.
@@ -69,7 +71,34 @@ fn median(all: &[Figures]) -> Figures {
         p50_us: mid(|f| f.p50_us),
         p99_us: mid(|f| f.p99_us),
         oneway_per_sec: mid(|f| f.oneway_per_sec),
+        idle_rss_per_client: mid(|f| f.idle_rss_per_client),
     }
+}
+
+/// Clients opened at once to measure idle memory per client.
+const IDLE_CLIENTS: usize = 200;
+
+/// RSS growth per idle connected Parlor socket (this process).
+async fn parlor_idle(url: &str, n: usize) -> Result<f64, String> {
+    let before = crate::load::rss_bytes();
+    let mut sockets = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (socket, inbound) = Socket::start(
+            SocketConfig::new(url, "/"),
+            Arc::new(StaticToken::new("valid")),
+        );
+        socket
+            .wait_connected(Duration::from_secs(10))
+            .await
+            .map_err(|e| e.to_string())?;
+        sockets.push((socket, inbound));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = crate::load::rss_bytes();
+    for (s, _) in &sockets {
+        s.shutdown().await;
+    }
+    Ok(after.saturating_sub(before) as f64 / n as f64)
 }
 
 async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
@@ -124,6 +153,7 @@ async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Str
         p50_us: hist.value_at_quantile(0.50) as f64,
         p99_us: hist.value_at_quantile(0.99) as f64,
         oneway_per_sec: received / secs,
+        idle_rss_per_client: parlor_idle(url, IDLE_CLIENTS).await?,
     })
 }
 
@@ -154,10 +184,22 @@ async fn node_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Strin
             .and_then(|x| x.as_f64())
             .ok_or_else(|| format!("node bench output lacks {k}"))
     };
+    let idle = tokio::process::Command::new("node")
+        .arg(servers_dir().join("bench_client.js"))
+        .args(["--url", url, "--idle", &IDLE_CLIENTS.to_string()])
+        .output()
+        .await
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let idle: serde_json::Value =
+        serde_json::from_slice(&idle.stdout).map_err(|e| format!("node idle output: {e}"))?;
     Ok(Figures {
         p50_us: f("p50_us")?,
         p99_us: f("p99_us")?,
         oneway_per_sec: f("oneway_per_sec")?,
+        idle_rss_per_client: idle
+            .get("idle_rss_per_client_bytes")
+            .and_then(|x| x.as_f64())
+            .ok_or("node idle output lacks the figure")?,
     })
 }
 
@@ -199,6 +241,13 @@ pub fn table(r: &Report) -> String {
         r.parlor.oneway_per_sec,
         r.node.oneway_per_sec,
         ratio(r.parlor.oneway_per_sec, r.node.oneway_per_sec)
+    ));
+    s.push_str(&format!(
+        "{:<28} {:>14.1} {:>20.1} {:>14}\n",
+        format!("idle RSS per client (KiB, {IDLE_CLIENTS} open)"),
+        r.parlor.idle_rss_per_client / 1024.0,
+        r.node.idle_rss_per_client / 1024.0,
+        ratio(r.parlor.idle_rss_per_client, r.node.idle_rss_per_client)
     ));
     s
 }

@@ -203,3 +203,42 @@ async fn bench_reports_both_clients() {
     }
     let _ = std::fs::remove_file(json);
 }
+
+/// The load runner completes a small marketplace scenario and writes its report and picture
+/// (the figures themselves are judged by people, not by this test).
+#[tokio::test]
+async fn load_runs_a_small_marketplace_and_writes_its_report() {
+    let out_dir = std::env::temp_dir().join(format!("parlor-load-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = Command::new(PARLOR)
+        .args([
+            "load",
+            "--users",
+            "12",
+            "--experts",
+            "4",
+            "--ramp",
+            "2",
+            "--duration",
+            "8",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("load-report.json")).unwrap()).unwrap();
+    assert_eq!(report["connected"], json!(16));
+    assert!(report["sessions"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["messages"].as_u64().unwrap() >= 1, "{report}");
+    assert_eq!(report["errors"], json!({}), "{report}");
+    let svg = std::fs::read_to_string(out_dir.join("load-latency.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("message round trip"));
+    let _ = std::fs::remove_dir_all(out_dir);
+}
