@@ -425,6 +425,25 @@ pub enum DomainEvent {
         /// The ack's arguments.
         args: Vec<serde_json::Value>,
     },
+
+    // ----- calls (issue 5) -----
+    /// The call moved on (every phase change of the call state machine, either side).
+    CallStateChanged {
+        /// The call as it is now.
+        call: crate::calls::CallSnapshot,
+    },
+    /// The media room of a call reported something.
+    CallMedia {
+        /// The call.
+        call_id: String,
+        /// What happened.
+        media: crate::calls::MediaEvent,
+    },
+    /// Past calls from the cache, newest first.
+    CallHistory {
+        /// The calls.
+        calls: Vec<crate::calls::CallRecord>,
+    },
 }
 
 impl DomainEvent {

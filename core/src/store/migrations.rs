@@ -5,8 +5,11 @@ use super::StoreError;
 use rusqlite::Connection;
 
 /// Every migration, in order: (file name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_meta.sql", include_str!("migrations/0001_meta.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_meta.sql", include_str!("migrations/0001_meta.sql")),
+    // 0002: reserved (messaging). 0003: reserved (consultations). Renumbered at merge.
+    ("0004_calls.sql", include_str!("migrations/0004_calls.sql")),
+];
 
 /// Applies the migrations `conn` has not seen yet.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

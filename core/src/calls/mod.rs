@@ -1,0 +1,21 @@
+//! Calls (issue 5): the call state machine for both sides ([`state`]), the service that
+//! attaches it to a client ([`service`]), the media engines behind a small trait ([`media`]:
+//! LiveKit behind the `livekit` feature, the [`loopback`] engine of the tests and harness),
+//! Agora join info for the platform SDKs ([`agora`]) and the call history ([`history`]).
+
+pub mod history;
+pub mod loopback;
+pub mod media;
+pub mod service;
+pub mod state;
+
+#[cfg(feature = "livekit")]
+pub mod livekit;
+
+#[cfg(feature = "livekit")]
+pub use self::livekit::LiveKitEngine;
+pub use history::CallRecord;
+pub use loopback::{LoopbackEngine, LoopbackOp};
+pub use media::{DeviceKind, MediaEngine, MediaError, MediaEvent, MediaJoin, TrackKind};
+pub use service::{CallConfig, CallService};
+pub use state::{CallMachine, CallPhase, CallRefusal, CallRole, CallSnapshot, SERVER_CALL_ERROR};
