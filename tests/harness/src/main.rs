@@ -137,6 +137,8 @@ async fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // Call state machine (004) and Agora join info (001), loopback media.
+            let _calls = parlor_harness::calls::attach(&client, None);
             match connect::run(client, Duration::from_millis(linger_ms)).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
