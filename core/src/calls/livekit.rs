@@ -1,9 +1,9 @@
-//! `LiveKitEngine` (feature `livekit`): the media engine of 004 calls. `Room::connect` with the
-//! `url`/`token` of `call:accepted`, the microphone published through the platform's audio
-//! device module (which also plays the subscribed remote audio), a camera track for video
-//! calls whose frames the platform's capture code pushes into [`LiveKitEngine::camera_source`],
-//! remote tracks subscribed automatically, and the room closed on `leave` (the call service
-//! calls it whenever the signalling says the call is over, even if the room did not notice).
+//! `LiveKitEngine` (feature `livekit`): the media engine of 004 calls. `Room::connect` with
+//! the `url`/`token` of `call:accepted`; the microphone published through the platform's audio
+//! device module (`PlatformAudio`); remote tracks subscribed automatically; for video calls a
+//! camera track whose frames the platform's capture code pushes into
+//! [`LiveKitEngine::camera_source`]; the room closed on `leave` (the call service calls it
+//! whenever the signalling says the call is over, even if the room did not notice).
 //!
 //! The `livekit` crate downloads a prebuilt libwebrtc when it builds; where that is not
 //! possible, `DOCS_RS=1 cargo check -p parlor-core --features livekit` type-checks this file.

@@ -941,3 +941,78 @@ fn parlor_schema_lists_the_call_commands_and_events() {
         assert!(doc.contains(&format!("\"{name}\"")), "{name}");
     }
 }
+
+/// A server crash while a call rings: both sides settle it locally (the document's table),
+/// and after the reconnect the callee presence is what the server's new snapshot says, not
+/// what it was before the drop; a new call then works.
+#[tokio::test]
+async fn after_a_reconnect_presence_is_rebuilt_and_calls_work_again() {
+    let mut server = server(&[]).await;
+    let mut jane = side(&server, JANE, CallConfig::default()).await;
+    let mut user = side(&server, ARJUN, CallConfig::default()).await;
+    online(&mut jane).await;
+    user.actor
+        .expect("Jane online", 5, |e| {
+            matches!(
+                e,
+                DomainEvent::ExpertPresence {
+                    presence: Presence::Online,
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.calls.presence().len(), 1);
+    ring(&mut user, &mut jane, CallMedia::Audio).await;
+    server.kill().await;
+    for s in [&mut user, &mut jane] {
+        assert_eq!(
+            phase(s, "missed").await.ended_by.as_deref(),
+            Some("local:disconnected")
+        );
+    }
+    // Jane is gone for good; the restarted server knows nothing of her ONLINE switch.
+    jane.actor.client.disconnect().await;
+    drop(jane);
+    user.actor.drain(); // the first connect's events
+    server.restart().await.unwrap();
+    user.actor
+        .expect("reconnected", 15, |e| {
+            matches!(
+                e,
+                DomainEvent::Connection {
+                    state: parlor_core::ConnectionState::Connected
+                }
+            )
+            .then_some(())
+        })
+        .await
+        .unwrap();
+    // The snapshot after the reconnect lists nobody, so nobody is shown.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        user.calls.presence().is_empty(),
+        "{:?}",
+        user.calls.presence()
+    );
+    let mut jane = side(&server, JANE, CallConfig::default()).await;
+    online(&mut jane).await;
+    user.actor
+        .expect("Jane online again", 5, |e| {
+            matches!(
+                e,
+                DomainEvent::ExpertPresence {
+                    presence: Presence::Online,
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.calls.presence().len(), 1);
+    let id = ring(&mut user, &mut jane, CallMedia::Audio).await;
+    accept(&mut user, &mut jane, &id).await;
+}
