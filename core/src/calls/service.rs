@@ -17,6 +17,7 @@ use crate::transport::ConnectionState;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -67,6 +68,9 @@ struct Inner {
     engine: Option<Arc<dyn MediaEngine>>,
     store: Option<Store>,
     config: CallConfig,
+    /// Numbers the history snapshots, to write them in order.
+    history_seq: AtomicU64,
+    history_written: Arc<Mutex<u64>>,
 }
 
 /// The call service. Attach it with [`CallService::attach`]; then send the call commands
@@ -99,6 +103,8 @@ impl CallService {
                 engine,
                 store,
                 config,
+                history_seq: AtomicU64::new(0),
+                history_written: Arc::default(),
             }),
         };
         client.attach(Arc::new(service.clone()));
@@ -127,11 +133,19 @@ impl Inner {
         if let Some(store) = &self.store {
             let store = store.clone();
             let call = now.clone();
-            // SQLite off the publishing task: observe must not block.
+            let seq = self.history_seq.fetch_add(1, Ordering::SeqCst) + 1;
+            let written = self.history_written.clone();
+            // SQLite off the publishing task: observe must not block. Blocking tasks may run
+            // out of order, so a snapshot older than the last one written is skipped.
             tokio::task::spawn_blocking(move || {
+                let mut last = written.lock().unwrap_or_else(|p| p.into_inner());
+                if seq <= *last {
+                    return;
+                }
                 if let Err(e) = history::record(&store, &call) {
                     warn!(error = %e, "could not record the call in the history");
                 }
+                *last = seq;
             });
         }
         let call_id = now.call_id.clone().unwrap_or_default();
@@ -243,7 +257,14 @@ impl Inner {
                     snap.call_id.as_deref() != Some(call_id.as_str()) || snap.phase.is_over()
                 };
                 if over {
-                    me.leave_media(&call_id);
+                    // The end's own leave may have run before the join finished: leave here.
+                    {
+                        let mut s = me.lock();
+                        if s.media_call.as_deref() == Some(call_id.as_str()) {
+                            s.media_call = None;
+                        }
+                    }
+                    engine.leave().await;
                 }
             }
         });
@@ -342,7 +363,7 @@ impl Inner {
         cmd: Command,
     ) -> BoxFuture<'static, Result<Vec<DomainEvent>, Error>> {
         let Command::InitiateCall { callee_id, media } = &cmd else {
-            unreachable!("initiate is only called with InitiateCall")
+            return async { Err(Error::InvalidInput("not an initiate command".into())) }.boxed();
         };
         let (rx, announce) = {
             let mut s = self.lock();

@@ -85,7 +85,8 @@ pub struct CallSnapshot {
     /// The server's call id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    /// Where the call is.
+    /// Where the call is (flattened: `"phase": "failed", "reason": …`).
+    #[serde(flatten)]
     pub phase: CallPhase,
     /// Which side this client is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -529,6 +530,20 @@ mod tests {
             caller_in("accepted").check(&Command::ListOnlineExperts),
             Ok(())
         );
+    }
+
+    #[test]
+    fn snapshots_serialize_flat() {
+        let mut m = caller_in("initiating");
+        m.apply(&DomainEvent::CallError {
+            message: "Invalid call type".into(),
+        });
+        let v = serde_json::to_value(m.snapshot()).unwrap();
+        assert_eq!(v["phase"], "failed");
+        assert_eq!(v["reason"], "Invalid call type");
+        assert_eq!(v["role"], "caller");
+        let back: CallSnapshot = serde_json::from_value(v).unwrap();
+        assert_eq!(&back, m.snapshot());
     }
 
     #[test]

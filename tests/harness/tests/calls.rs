@@ -1016,3 +1016,119 @@ async fn after_a_reconnect_presence_is_rebuilt_and_calls_work_again() {
     let id = ring(&mut user, &mut jane, CallMedia::Audio).await;
     accept(&mut user, &mut jane, &id).await;
 }
+
+/// `parlor connect` as the calling user (JSON lines), with Jane in-process: the call's state
+/// changes and media events come out as event lines, a refused command as a typed reply.
+#[tokio::test]
+async fn parlor_connect_drives_a_call() {
+    use std::process::Stdio;
+    use tokio::io::AsyncBufReadExt;
+    let server = server(&[]).await;
+    let mut jane = side(&server, JANE, CallConfig::default()).await;
+    online(&mut jane).await;
+    let token = server.mint(ARJUN).await.unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
+        .args([
+            "connect",
+            "--url",
+            &server.url(),
+            "--dialect",
+            "telecaller",
+            "--namespace",
+            "/user",
+            "--linger-ms",
+            "500",
+        ])
+        .env("PARLOR_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("parlor runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = tokio::spawn(async move {
+        let mut out: Vec<serde_json::Value> = Vec::new();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(l)) = lines.next_line().await {
+            out.push(serde_json::from_str(&l).expect("stdout lines are JSON"));
+        }
+        out
+    });
+    for line in [
+        r#"{"id":1,"cmd":"wait_connected"}"#.to_string(),
+        format!(r#"{{"id":2,"cmd":"initiate_call","callee_id":"{JANE}","media":"video"}}"#),
+    ] {
+        stdin.write_all(line.as_bytes()).await.unwrap();
+        stdin.write_all(b"\n").await.unwrap();
+    }
+    // Jane answers, talks a moment, hangs up.
+    let incoming = phase(&mut jane, "ringing").await;
+    let id = incoming.call_id.unwrap();
+    accept_only(&mut jane, &id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    jane.actor
+        .send(
+            "hang up",
+            Command::EndCall {
+                call_id: id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for line in [
+        r#"{"id":3,"cmd":"get_call_state"}"#.to_string(),
+        format!(r#"{{"id":4,"cmd":"end_call","call_id":"{id}"}}"#),
+        r#"{"id":5,"cmd":"list_online_experts"}"#.to_string(),
+    ] {
+        stdin.write_all(line.as_bytes()).await.unwrap();
+        stdin.write_all(b"\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits")
+        .unwrap();
+    assert!(status.success());
+    let out = reader.await.unwrap();
+    let reply = |id: i64| {
+        out.iter()
+            .find(|v| v["reply_to"] == json!(id))
+            .unwrap_or_else(|| panic!("no reply to {id}: {out:#?}"))
+    };
+    assert_eq!(reply(2)["ok"], json!(true));
+    assert_eq!(reply(2)["result"][0]["event"], json!("call_ringing"));
+    assert_eq!(reply(3)["result"][0]["call"]["phase"], json!("ended"));
+    assert_eq!(
+        reply(3)["result"][0]["call"]["ended_by"],
+        json!("TELECALLER")
+    );
+    assert_eq!(reply(4)["ok"], json!(false));
+    assert_eq!(reply(4)["error"]["message"], json!("Call is not active."));
+    assert_eq!(reply(5)["result"][0]["event"], json!("experts_online"));
+    let phases: Vec<&str> = out
+        .iter()
+        .filter(|v| v["event"] == json!("call_state_changed"))
+        .filter_map(|v| v["call"]["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["initiating", "ringing", "accepted", "ended"]);
+    let media: Vec<&str> = out
+        .iter()
+        .filter(|v| v["event"] == json!("call_media"))
+        .filter_map(|v| v["media"]["kind"].as_str())
+        .collect();
+    assert_eq!(media.first(), Some(&"connected"));
+    assert_eq!(media.last(), Some(&"disconnected"));
+    assert!(media.contains(&"track_subscribed"));
+}
+
+/// Jane accepts `id` and waits until her side is accepted.
+async fn accept_only(jane: &mut Side, id: &str) {
+    jane.actor
+        .send("accept", Command::AcceptCall { call_id: id.into() })
+        .await
+        .unwrap();
+    phase(jane, "accepted").await;
+}
