@@ -6,7 +6,9 @@
 
 use super::history;
 use super::media::{MediaEngine, MediaEvent, MediaJoin};
-use super::state::{CallMachine, CallPhase, CallRefusal, CallSnapshot, SERVER_CALL_ERROR};
+use super::state::{
+    may_answer_initiate, CallMachine, CallPhase, CallRefusal, CallSnapshot, SERVER_CALL_ERROR,
+};
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
 use crate::error::Error;
@@ -23,6 +25,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
+
+/// `ended_by` of a call this client ended because its connection dropped.
+const DROPPED: &str = "local:disconnected";
 
 /// Timings and limits of the call service.
 #[derive(Debug, Clone)]
@@ -286,7 +291,9 @@ impl Inner {
 
     /// The document's disconnect table, applied locally when our link drops: a ringing call
     /// is missed and an accepted one ended (the server does the same on its side); a call
-    /// still initiating failed. Pending commands fail with `NotConnected`.
+    /// still initiating failed. Pending commands fail with `NotConnected`. After the
+    /// reconnect, an accepted call we ended that way is ended on the server too (see
+    /// [`Inner::reconcile`]).
     fn on_connection(self: &Arc<Self>, state: &ConnectionState) -> Vec<DomainEvent> {
         let (before, now) = {
             let mut s = self.lock();
@@ -296,6 +303,15 @@ impl Inner {
                 if !was {
                     // The server sends a fresh presence snapshot after every connect.
                     s.presence.clear();
+                    let snap = s.machine.snapshot();
+                    if snap.phase == CallPhase::Ended
+                        && snap.ended_by.as_deref() == Some(DROPPED)
+                        && snap.duration_secs.is_none()
+                    {
+                        if let Some(id) = snap.call_id.clone() {
+                            self.reconcile(id);
+                        }
+                    }
                 }
                 return vec![];
             }
@@ -309,12 +325,8 @@ impl Inner {
             }
             let before = s.machine.phase().clone();
             let done = match before {
-                CallPhase::Ringing => s
-                    .machine
-                    .finish(CallPhase::Missed, Some("local:disconnected".into())),
-                CallPhase::Accepted => s
-                    .machine
-                    .finish(CallPhase::Ended, Some("local:disconnected".into())),
+                CallPhase::Ringing => s.machine.finish(CallPhase::Missed, Some(DROPPED.into())),
+                CallPhase::Accepted => s.machine.finish(CallPhase::Ended, Some(DROPPED.into())),
                 CallPhase::Initiating => s.machine.finish(
                     CallPhase::Failed {
                         reason: "disconnected before the server answered".into(),
@@ -329,6 +341,28 @@ impl Inner {
             (before, s.machine.snapshot().clone())
         };
         vec![self.changed(&before, now)]
+    }
+
+    /// A server that kept the call across our drop (the reference server does across its own
+    /// restart) would keep it open with nobody in it and refuse our next call: end it there
+    /// too. Its answer (the ack's summary, or "Call is not active." when the server had
+    /// already closed it as the document's table says) fills in or leaves the local record.
+    fn reconcile(self: &Arc<Self>, call_id: String) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let Some(client) = client.upgrade() else {
+                return;
+            };
+            match client
+                .send_to_server(Command::EndCall {
+                    call_id: call_id.clone(),
+                })
+                .await
+            {
+                Ok(_) => debug!(call_id, "call ended on the server after the reconnect"),
+                Err(e) => debug!(call_id, error = %e, "nothing to reconcile"),
+            }
+        });
     }
 
     fn on_presence(&self, expert_id: &str, presence: Presence, expert: &Option<Expert>) {
@@ -546,11 +580,13 @@ impl Service for CallService {
             // The initiate waiting for its answer gets it: ringing, or the error verbatim.
             let answer = match event {
                 DomainEvent::CallRinging { .. } if changed => Some(Ok(vec![event.clone()])),
-                DomainEvent::CallError { message } => Some(Err(Error::Rejected {
-                    code: Some(SERVER_CALL_ERROR.into()),
-                    status: None,
-                    message: message.clone(),
-                })),
+                DomainEvent::CallError { message } if may_answer_initiate(message) => {
+                    Some(Err(Error::Rejected {
+                        code: Some(SERVER_CALL_ERROR.into()),
+                        status: None,
+                        message: message.clone(),
+                    }))
+                }
                 _ => None,
             };
             if let Some(answer) = answer {

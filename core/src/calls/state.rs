@@ -174,6 +174,21 @@ impl From<CallRefusal> for Error {
 /// The code of an [`Error::Rejected`] that carries a server's `call:error` message verbatim.
 pub const SERVER_CALL_ERROR: &str = "call_error";
 
+/// `call:error` messages that answer `call:cancel`, `call:end`, `call:accept` or
+/// `call:reject`, never `call:initiate` (whose messages the document lists): a `call:error`
+/// carries no call id, so these must not fail a call that is initiating at the same time.
+const NOT_INITIATE_ERRORS: &[&str] = &[
+    "Call is not ringing.",
+    "Call is not active.",
+    "Call not found.",
+    "Too many requests. Please wait a moment.",
+];
+
+/// Whether a `call:error` with `message` may be the answer to a pending `call:initiate`.
+pub fn may_answer_initiate(message: &str) -> bool {
+    !NOT_INITIATE_ERRORS.contains(&message)
+}
+
 /// The state machine of one client's call (a client has at most one call at a time, as the
 /// server enforces for both sides).
 #[derive(Debug, Clone, Default)]
@@ -374,7 +389,9 @@ impl CallMachine {
                     _ => false,
                 }
             }
-            DomainEvent::CallError { message } if now.phase == CallPhase::Initiating => {
+            DomainEvent::CallError { message }
+                if now.phase == CallPhase::Initiating && may_answer_initiate(message) =>
+            {
                 now.phase = CallPhase::Failed {
                     reason: message.clone(),
                 };
@@ -654,6 +671,20 @@ mod tests {
         );
         assert!(m.phase().is_over());
         assert_eq!(m.check(&initiate()), Ok(()));
+    }
+
+    #[test]
+    fn errors_of_other_call_commands_do_not_fail_an_initiating_call() {
+        let mut m = caller_in("initiating");
+        for message in NOT_INITIATE_ERRORS {
+            assert!(!m.apply(&DomainEvent::CallError {
+                message: (*message).into()
+            }));
+        }
+        assert_eq!(m.phase(), &CallPhase::Initiating);
+        assert!(m.apply(&DomainEvent::CallError {
+            message: "You already have an active call.".into()
+        }));
     }
 
     #[test]

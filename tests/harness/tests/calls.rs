@@ -1132,3 +1132,86 @@ async fn accept_only(jane: &mut Side, id: &str) {
         .unwrap();
     phase(jane, "accepted").await;
 }
+
+/// The reference server keeps an accepted call across its own restart. Both sides ended it
+/// locally when the link dropped; after the reconnect the core ends it on the server too, so
+/// the summary (duration, coins) reaches both histories and the next call is not refused
+/// with "You already have an active call.".
+#[tokio::test]
+async fn an_accepted_call_kept_across_a_server_restart_is_reconciled() {
+    let state = std::env::temp_dir().join(format!("parlor-calls-{}.json", uuid::Uuid::new_v4()));
+    let state_env = state.to_string_lossy().to_string();
+    let mut server = server(&[("PARLOR_STATE_FILE", &state_env)]).await;
+    let mut jane = side(&server, JANE, CallConfig::default()).await;
+    let mut user = side(&server, ARJUN, CallConfig::default()).await;
+    online(&mut jane).await;
+    let id = ring(&mut user, &mut jane, CallMedia::Audio).await;
+    accept(&mut user, &mut jane, &id).await;
+    server.kill().await;
+    for s in [&mut user, &mut jane] {
+        let call = phase(s, "ended").await;
+        assert_eq!(call.ended_by.as_deref(), Some("local:disconnected"));
+        assert_eq!(call.coins, None, "nobody knows the bill yet");
+        left(s).await;
+    }
+    user.actor.drain();
+    jane.actor.drain();
+    server.restart().await.unwrap();
+    for s in [&mut user, &mut jane] {
+        s.actor
+            .expect("reconnected", 20, |e| {
+                matches!(
+                    e,
+                    DomainEvent::Connection {
+                        state: parlor_core::ConnectionState::Connected
+                    }
+                )
+                .then_some(())
+            })
+            .await
+            .unwrap();
+    }
+    // The side whose `call:end` reached the server first gets the summary in its ack; the
+    // other gets it as `call:ended` if it was connected by then (004 has no way to ask later).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let summarized = loop {
+        let with_bill: Vec<_> = [&user, &jane]
+            .into_iter()
+            .filter(|s| s.calls.snapshot().coins.is_some())
+            .map(|s| s.actor.name.clone())
+            .collect();
+        if !with_bill.is_empty() || tokio::time::Instant::now() > deadline {
+            break with_bill;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!summarized.is_empty(), "no side got the summary");
+    for s in [&user, &jane] {
+        let snap = s.calls.snapshot();
+        assert_eq!(snap.call_id.as_deref(), Some(id.as_str()));
+        assert_eq!(snap.phase, CallPhase::Ended);
+        if snap.coins.is_some() {
+            assert!(snap.duration_secs.is_some());
+            let h = history(s, &id);
+            for _ in 0..50 {
+                if calls::history::get(&s.store, &id)
+                    .unwrap()
+                    .and_then(|r| r.coins)
+                    .is_some()
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert_eq!(h.call_id, id);
+            assert!(calls::history::get(&s.store, &id)
+                .unwrap()
+                .unwrap()
+                .coins
+                .is_some());
+        }
+    }
+    let next = ring(&mut user, &mut jane, CallMedia::Audio).await;
+    assert_ne!(next, id);
+    let _ = std::fs::remove_file(&state);
+}
