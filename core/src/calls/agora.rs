@@ -30,6 +30,7 @@ pub struct AgoraService {
     client: WeakClient,
     uid: Option<String>,
     state: Arc<Mutex<State>>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl AgoraService {
@@ -39,6 +40,7 @@ impl AgoraService {
             client: client.downgrade(),
             uid: client.profile().account_id.clone(),
             state: Arc::default(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         };
         client.attach(Arc::new(service.clone()));
         service
@@ -51,7 +53,15 @@ impl AgoraService {
     fn fetch(&self, session: String, channel: String) {
         let client = self.client.clone();
         let uid = self.uid.clone();
-        tokio::spawn(async move {
+        let Some(rt) = self
+            .runtime
+            .clone()
+            .or_else(|| tokio::runtime::Handle::try_current().ok())
+        else {
+            warn!(session, "no tokio runtime: no Agora token fetched");
+            return;
+        };
+        rt.spawn(async move {
             let Some(client) = client.upgrade() else {
                 return;
             };

@@ -111,86 +111,100 @@ pub fn record(store: &Store, call: &CallSnapshot) -> Result<bool, StoreError> {
     })
 }
 
+const COLUMNS: &str = "call_id, role, media, peer_id, peer_name, outcome, reason, duration_secs,
+     coins, coins_unit, ended_by, started_at";
+
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+/// A stored row as a record; unreadable values are `Corrupt`, never a panic.
+fn record_of(row: Row) -> Result<CallRecord, StoreError> {
+    let (id, role, media, peer_id, peer_name, outcome, reason, dur, coins, unit, by, at) = row;
+    let role = match role.as_str() {
+        "caller" => CallRole::Caller,
+        "callee" => CallRole::Callee,
+        other => return Err(StoreError::Corrupt(format!("call role {other:?}"))),
+    };
+    let media = match media.as_deref() {
+        None => None,
+        Some("audio") => Some(CallMedia::Audio),
+        Some("video") => Some(CallMedia::Video),
+        Some(other) => return Err(StoreError::Corrupt(format!("call media {other:?}"))),
+    };
+    let coins = coins
+        .map(|c| {
+            Decimal::from_str(&c)
+                .map(|amount| Money { amount, unit })
+                .map_err(|e| StoreError::Corrupt(format!("call coins {c:?}: {e}")))
+        })
+        .transpose()?;
+    Ok(CallRecord {
+        call_id: id,
+        role,
+        media,
+        peer_id,
+        peer_name,
+        outcome,
+        reason,
+        duration_secs: dur.map(|d| d.max(0) as u64),
+        coins,
+        ended_by: by,
+        started_at: at,
+    })
+}
+
 /// The newest `limit` calls, newest first.
 pub fn list(store: &Store, limit: u32) -> Result<Vec<CallRecord>, StoreError> {
     store.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT call_id, role, media, peer_id, peer_name, outcome, reason, duration_secs,
-                    coins, coins_unit, ended_by, started_at
-             FROM call_history ORDER BY started_at DESC, rowid DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<i64>>(7)?,
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, Option<String>>(10)?,
-                r.get::<_, i64>(11)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, role, media, peer_id, peer_name, outcome, reason, dur, coins, unit, by, at) =
-                row?;
-            let role = match role.as_str() {
-                "caller" => CallRole::Caller,
-                "callee" => CallRole::Callee,
-                other => return Err(StoreError::Corrupt(format!("call role {other:?}"))),
-            };
-            let media = match media.as_deref() {
-                None => None,
-                Some("audio") => Some(CallMedia::Audio),
-                Some("video") => Some(CallMedia::Video),
-                Some(other) => return Err(StoreError::Corrupt(format!("call media {other:?}"))),
-            };
-            let coins = coins
-                .map(|c| {
-                    Decimal::from_str(&c)
-                        .map(|amount| Money { amount, unit })
-                        .map_err(|e| StoreError::Corrupt(format!("call coins {c:?}: {e}")))
-                })
-                .transpose()?;
-            out.push(CallRecord {
-                call_id: id,
-                role,
-                media,
-                peer_id,
-                peer_name,
-                outcome,
-                reason,
-                duration_secs: dur.map(|d| d.max(0) as u64),
-                coins,
-                ended_by: by,
-                started_at: at,
-            });
-        }
-        Ok(out)
+        let mut stmt = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM call_history ORDER BY started_at DESC, rowid DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], row)?;
+        rows.map(|r| record_of(r?)).collect()
     })
 }
 
 /// One call by id.
 pub fn get(store: &Store, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
-    let at: Option<i64> = store.read(|c| {
-        Ok(c.query_row(
-            "SELECT started_at FROM call_history WHERE call_id = ?1",
+    store.read(|c| {
+        c.query_row(
+            &format!("SELECT {COLUMNS} FROM call_history WHERE call_id = ?1"),
             [call_id],
-            |r| r.get(0),
+            row,
         )
-        .optional()?)
-    })?;
-    if at.is_none() {
-        return Ok(None);
-    }
-    Ok(list(store, u32::MAX)?
-        .into_iter()
-        .find(|r| r.call_id == call_id))
+        .optional()?
+        .map(record_of)
+        .transpose()
+    })
 }
 
 #[cfg(test)]

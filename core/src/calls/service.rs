@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::{debug, warn};
@@ -73,6 +74,8 @@ struct Inner {
     engine: Option<Arc<dyn MediaEngine>>,
     store: Option<Store>,
     config: CallConfig,
+    /// The runtime the service was attached on.
+    runtime: Option<Handle>,
     /// Numbers the history snapshots, to write them in order.
     history_seq: AtomicU64,
     history_written: Arc<Mutex<u64>>,
@@ -108,6 +111,7 @@ impl CallService {
                 engine,
                 store,
                 config,
+                runtime: Handle::try_current().ok(),
                 history_seq: AtomicU64::new(0),
                 history_written: Arc::default(),
             }),
@@ -128,6 +132,26 @@ impl CallService {
 }
 
 impl Inner {
+    /// Runs `work` on the client's runtime. Events may be published from outside it
+    /// (`Client::publish` from any thread): side effects then still run, never panic.
+    fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        match self.runtime.clone().or_else(|| Handle::try_current().ok()) {
+            Some(rt) => {
+                rt.spawn(work);
+            }
+            None => warn!("no tokio runtime: a call side effect was dropped"),
+        }
+    }
+
+    fn spawn_blocking(&self, work: impl FnOnce() + Send + 'static) {
+        match self.runtime.clone().or_else(|| Handle::try_current().ok()) {
+            Some(rt) => {
+                rt.spawn_blocking(work);
+            }
+            None => work(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -142,7 +166,7 @@ impl Inner {
             let written = self.history_written.clone();
             // SQLite off the publishing task: observe must not block. Blocking tasks may run
             // out of order, so a snapshot older than the last one written is skipped.
-            tokio::task::spawn_blocking(move || {
+            self.spawn_blocking(move || {
                 let mut last = written.lock().unwrap_or_else(|p| p.into_inner());
                 if seq <= *last {
                     return;
@@ -170,7 +194,7 @@ impl Inner {
     fn arm_ring_timeout(self: &Arc<Self>, call_id: String) {
         let me = Arc::downgrade(self);
         let wait = self.config.ring_timeout;
-        tokio::spawn(async move {
+        self.spawn(async move {
             tokio::time::sleep(wait).await;
             if let Some(me) = me.upgrade() {
                 me.settle(
@@ -230,7 +254,7 @@ impl Inner {
         let client = self.client.clone();
         let id = call_id.clone();
         // Media events become `call_media` domain events, in order.
-        tokio::spawn(async move {
+        self.spawn(async move {
             while let Some(media) = rx.recv().await {
                 let Some(c) = client.upgrade() else { break };
                 c.publish(DomainEvent::CallMedia {
@@ -240,7 +264,7 @@ impl Inner {
             }
         });
         let me = Arc::downgrade(self);
-        tokio::spawn(async move {
+        self.spawn(async move {
             if let Err(e) = engine.join(join, tx.clone()).await {
                 warn!(error = %e, "media join failed");
                 let _ = tx.send(MediaEvent::Disconnected {
@@ -286,7 +310,7 @@ impl Inner {
             }
             s.media_call = None;
         }
-        tokio::spawn(async move { engine.leave().await });
+        self.spawn(async move { engine.leave().await });
     }
 
     /// The document's disconnect table, applied locally when our link drops: a ringing call
@@ -349,7 +373,7 @@ impl Inner {
     /// already closed it as the document's table says) fills in or leaves the local record.
     fn reconcile(self: &Arc<Self>, call_id: String) {
         let client = self.client.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let Some(client) = client.upgrade() else {
                 return;
             };
@@ -626,5 +650,126 @@ impl Service for CallService {
             }
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::{LoopbackEngine, LoopbackOp};
+    use crate::dialect::DialectId;
+    use crate::model::{CallMedia, LiveKitGrant, Party};
+    use crate::profile::ServerProfile;
+    use crate::token::StaticToken;
+
+    /// A 004 client that never connects (nothing listens on port 9), with the service.
+    fn offline() -> (Client, CallService, LoopbackEngine) {
+        let mut profile = ServerProfile::new(DialectId::Telecaller, "http://127.0.0.1:9");
+        profile.namespace = "/telecaller".into();
+        let client = Client::connect(profile, Arc::new(StaticToken::new("t"))).unwrap();
+        let engine = LoopbackEngine::new();
+        let service = CallService::attach(
+            &client,
+            Some(Arc::new(engine.clone())),
+            None,
+            CallConfig::default(),
+        );
+        (client, service, engine)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_published_from_any_thread_drive_the_call_and_its_media() {
+        let (client, service, engine) = offline();
+        let c = client.clone();
+        std::thread::spawn(move || {
+            c.publish(DomainEvent::CallIncoming {
+                call_id: "c1".into(),
+                media: CallMedia::Video,
+                caller: Party {
+                    id: "u".into(),
+                    ..Party::default()
+                },
+            });
+            c.publish(DomainEvent::CallAccepted {
+                call_id: "c1".into(),
+                livekit: LiveKitGrant {
+                    url: "ws://lk".into(),
+                    token: "t".into(),
+                    room: "c1".into(),
+                },
+                media: None,
+                caller: None,
+            });
+        })
+        .join()
+        .expect("no panic outside the runtime");
+        assert_eq!(service.snapshot().phase, CallPhase::Accepted);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while engine.room().is_none() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(engine.room().as_deref(), Some("c1"));
+        assert!(matches!(
+            &engine.ops()[0],
+            LoopbackOp::Join { camera: true, .. }
+        ));
+        // The signalling ends the call: the room is left although it said nothing.
+        client.publish(DomainEvent::CallEnded {
+            call_id: "c1".into(),
+            duration_secs: Some(3),
+            coins: None,
+            ended_by: Some("USER".into()),
+        });
+        while engine.room().is_some() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(engine.room(), None);
+        let state = client.send(Command::GetCallState).await.unwrap();
+        assert!(matches!(
+            &state[..],
+            [DomainEvent::CallStateChanged { call }] if call.phase == CallPhase::Ended && call.duration_secs == Some(3)
+        ));
+    }
+
+    #[tokio::test]
+    async fn commands_offline_fail_typed_and_leave_the_machine_consistent() {
+        let (client, service, _engine) = offline();
+        // Illegal now: refused before the transport is even asked.
+        let e = client
+            .send(Command::EndCall {
+                call_id: "c1".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "rejected");
+        assert_eq!(e.to_string(), "Call not found.");
+        // No history without a cache, no media command without a call.
+        assert_eq!(
+            client
+                .send(Command::ListCallHistory { limit: None })
+                .await
+                .unwrap_err()
+                .code(),
+            "unsupported"
+        );
+        assert_eq!(
+            client
+                .send(Command::SetMicrophone { enabled: false })
+                .await
+                .unwrap_err()
+                .to_string(),
+            "Call is not active."
+        );
+        // The expert side cannot initiate (the dialect refuses), and the call fails cleanly.
+        let e = client
+            .send(Command::InitiateCall {
+                callee_id: "x".into(),
+                media: CallMedia::Audio,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "unsupported");
+        assert!(matches!(service.snapshot().phase, CallPhase::Failed { .. }));
+        assert!(service.presence().is_empty());
     }
 }
