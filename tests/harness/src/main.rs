@@ -137,8 +137,10 @@ async fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            // Call state machine (004) and Agora join info (001), loopback media.
-            let _calls = parlor_harness::calls::attach(&client, None);
+            // Call state machine (004) and Agora join info (001), loopback media; the call
+            // history goes to the cache when PARLOR_DATA_DIR is set.
+            let cache = parlor_harness::calls::cache_for(client.profile());
+            let _calls = parlor_harness::calls::attach(&client, cache);
             match connect::run(client, Duration::from_millis(linger_ms)).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),

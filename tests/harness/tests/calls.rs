@@ -1027,6 +1027,7 @@ async fn parlor_connect_drives_a_call() {
     let mut jane = side(&server, JANE, CallConfig::default()).await;
     online(&mut jane).await;
     let token = server.mint(ARJUN).await.unwrap();
+    let data_dir = std::env::temp_dir().join(format!("parlor-cli-calls-{}", uuid::Uuid::new_v4()));
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parlor"))
         .args([
             "connect",
@@ -1036,10 +1037,13 @@ async fn parlor_connect_drives_a_call() {
             "telecaller",
             "--namespace",
             "/user",
+            "--account-id",
+            ARJUN,
             "--linger-ms",
             "500",
         ])
         .env("PARLOR_TOKEN", token)
+        .env("PARLOR_DATA_DIR", &data_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -1081,6 +1085,7 @@ async fn parlor_connect_drives_a_call() {
         r#"{"id":3,"cmd":"get_call_state"}"#.to_string(),
         format!(r#"{{"id":4,"cmd":"end_call","call_id":"{id}"}}"#),
         r#"{"id":5,"cmd":"list_online_experts"}"#.to_string(),
+        r#"{"id":6,"cmd":"list_call_history"}"#.to_string(),
     ] {
         stdin.write_all(line.as_bytes()).await.unwrap();
         stdin.write_all(b"\n").await.unwrap();
@@ -1108,6 +1113,12 @@ async fn parlor_connect_drives_a_call() {
     assert_eq!(reply(4)["ok"], json!(false));
     assert_eq!(reply(4)["error"]["message"], json!("Call is not active."));
     assert_eq!(reply(5)["result"][0]["event"], json!("experts_online"));
+    // The history, from the cache under PARLOR_DATA_DIR.
+    let calls = &reply(6)["result"][0]["calls"];
+    assert_eq!(calls[0]["call_id"], json!(id));
+    assert_eq!(calls[0]["outcome"], json!("ended"));
+    assert_eq!(calls[0]["coins"]["amount"], json!("6"));
+    let _ = std::fs::remove_dir_all(&data_dir);
     let phases: Vec<&str> = out
         .iter()
         .filter(|v| v["event"] == json!("call_state_changed"))
