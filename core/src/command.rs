@@ -253,6 +253,33 @@ pub enum Command {
         #[serde(default)]
         ack: bool,
     },
+
+    // ----- calls (issue 5) -----
+    /// During a call: mute (false) or unmute (true) the microphone.
+    SetMicrophone {
+        /// True to unmute.
+        enabled: bool,
+    },
+    /// During a call: turn the camera on or off.
+    SetCamera {
+        /// True for on.
+        enabled: bool,
+    },
+    /// During a call: switch the microphone, speaker or camera.
+    SwitchMediaDevice {
+        /// Which kind of device.
+        kind: crate::calls::DeviceKind,
+        /// The platform's device id.
+        device_id: String,
+    },
+    /// The current (or last) call, answered with a `call_state_changed` event.
+    GetCallState,
+    /// Past calls from the cache, newest first, answered with a `call_history` event.
+    ListCallHistory {
+        /// At most this many (default 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
 }
 
 impl Command {

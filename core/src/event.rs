@@ -51,6 +51,9 @@ pub enum DomainEvent {
     ConsultationRequestSent {
         /// Room or session id.
         consultation_id: String,
+        /// Chat, audio or video, when the server repeats it (001 `sessionType`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<ConsultationKind>,
         /// The expert asked.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expert_id: Option<String>,
@@ -480,6 +483,25 @@ pub enum DomainEvent {
         wire_event: String,
         /// The ack's arguments.
         args: Vec<serde_json::Value>,
+    },
+
+    // ----- calls (issue 5) -----
+    /// The call moved on (every phase change of the call state machine, either side).
+    CallStateChanged {
+        /// The call as it is now.
+        call: crate::calls::CallSnapshot,
+    },
+    /// The media room of a call reported something.
+    CallMedia {
+        /// The call.
+        call_id: String,
+        /// What happened.
+        media: crate::calls::MediaEvent,
+    },
+    /// Past calls from the cache, newest first.
+    CallHistory {
+        /// The calls.
+        calls: Vec<crate::calls::CallRecord>,
     },
 }
 

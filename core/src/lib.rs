@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod calls;
 pub mod client;
 pub mod command;
 pub mod consultation;

@@ -182,12 +182,16 @@ impl ConsultationService {
             }
             DomainEvent::ConsultationRequestSent {
                 consultation_id,
+                kind,
                 expert_id,
                 rate_per_minute,
                 ..
             } => {
                 let r = self.record(&mut t, consultation_id, Side::User);
                 r.view.expert_id = expert_id.clone().or(r.view.expert_id.take());
+                if kind.is_some() {
+                    r.view.kind = *kind;
+                }
                 if let Some(rate) = rate_per_minute {
                     set_rate(r, rate);
                 }
@@ -959,6 +963,7 @@ mod tests {
         let client = offline_client(DialectId::BillingChat);
         let s = ConsultationService::attach(&client, None, 60_000);
         s.apply(&DomainEvent::ConsultationRequestSent {
+            kind: None,
             consultation_id: "r".into(),
             expert_id: None,
             rate_per_minute: None,
@@ -1001,6 +1006,7 @@ mod tests {
             state: ConnectionState::Connected,
         });
         s.apply(&DomainEvent::ConsultationRequestSent {
+            kind: None,
             consultation_id: "r".into(),
             expert_id: None,
             rate_per_minute: None,
@@ -1053,6 +1059,7 @@ mod tests {
             state: ConnectionState::Connected,
         });
         s.apply(&DomainEvent::ConsultationRequestSent {
+            kind: None,
             consultation_id: "r".into(),
             expert_id: None,
             rate_per_minute: None,

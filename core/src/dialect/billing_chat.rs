@@ -194,6 +194,7 @@ fn request_response(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
         "success" => {
             let data = o.obj("data")?;
             Ok(DomainEvent::ConsultationRequestSent {
+                kind: None,
                 consultation_id: data.id("roomId")?,
                 expert_id: data.opt_id("astrologerId")?,
                 rate_per_minute: data
@@ -411,6 +412,7 @@ mod tests {
         assert_eq!(
             ev,
             vec![DomainEvent::ConsultationRequestSent {
+                kind: None,
                 consultation_id: "ROOM_ID".into(),
                 expert_id: Some("ASTROLOGER_ID".into()),
                 rate_per_minute: None,

@@ -287,6 +287,7 @@ impl Dialect for PresenceSessions {
             "session-start" => {
                 let s = object(event, args)?.obj("session")?;
                 vec![DomainEvent::ConsultationRequestSent {
+                    kind: s.opt_str("sessionType")?.as_deref().and_then(kind_of),
                     consultation_id: s.id("_id")?,
                     expert_id: s.opt_id("astrologerId")?,
                     rate_per_minute: s.opt_money("ratePerMinute", COINS)?,

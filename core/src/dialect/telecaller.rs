@@ -4,6 +4,7 @@
 
 use super::wire::{object, Obj, ProtocolError};
 use super::{decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
+use crate::calls::SERVER_CALL_ERROR;
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{CallMedia, Expert, LiveKitGrant, Money, Party, Presence};
@@ -68,8 +69,17 @@ impl Dialect for Telecaller {
         if let Some(raw) = encode_raw(cmd) {
             return Ok(vec![raw]);
         }
-        // Plain emits: the document answers with events (call:ringing, call:error, …), not acks.
-        let call = |event: &str, id: &str| Ok(vec![Outbound::emit(event, json!({ "callId": id }))]);
+        // `call:initiate` is a plain emit: the document answers it with events (call:ringing
+        // or call:error). The others ask for the server's ack ({success, …}): the document
+        // gives them no answering event on the sender's side, and the ack of `call:end` carries
+        // the duration and coins the ender needs for its history.
+        let call = |event: &str, id: &str| {
+            Ok(vec![Outbound::request(
+                event,
+                json!({ "callId": id }),
+                CALL_ACK,
+            )])
+        };
         match (self.side, cmd) {
             (CallSide::User, Command::InitiateCall { callee_id, media }) => {
                 Ok(vec![Outbound::emit(
@@ -162,14 +172,7 @@ impl Dialect for Telecaller {
             },
             "call:ended" => {
                 let o = object(event, args)?;
-                DomainEvent::CallEnded {
-                    call_id: call_id(&o)?,
-                    duration_secs: o.opt_u64("duration")?,
-                    coins: o
-                        .opt_decimal("coins")?
-                        .map(|c| Money::with_unit(c, "coins")),
-                    ended_by: o.opt_str("endedBy")?,
-                }
+                ended(&o, call_id(&o)?)?
             }
             "call:error" => DomainEvent::CallError {
                 message: object(event, args)?.str("message")?,
@@ -192,12 +195,63 @@ impl Dialect for Telecaller {
         sent: &Outbound,
         answer: &Value,
     ) -> Result<Vec<DomainEvent>, DialectError> {
-        decode_raw_reply(sent, answer).ok_or_else(|| {
-            DialectError::InvalidCommand(
-                "telecaller sends no requests that expect an answer".into(),
-            )
+        if let Some(events) = decode_raw_reply(sent, answer) {
+            return Ok(events);
+        }
+        let Outbound::Request { event, reply, .. } = sent else {
+            return Err(DialectError::InvalidCommand(
+                "telecaller sends no REST requests".into(),
+            ));
+        };
+        if reply.0 != CALL_ACK {
+            return Err(DialectError::InvalidCommand(format!(
+                "telecaller has no reply kind {}",
+                reply.0
+            )));
+        }
+        let args = match answer {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        let o = object(event, &args)?;
+        if !o.bool("success")? {
+            return Err(DialectError::Rejected {
+                code: Some(SERVER_CALL_ERROR.into()),
+                message: o
+                    .opt_str("message")?
+                    .unwrap_or_else(|| "the server refused without a message".into()),
+            });
+        }
+        // The ack names the call; fall back on the id we sent.
+        let call_id = match o.opt_id("callId")? {
+            Some(id) => id,
+            None => sent
+                .sent_str("callId")
+                .ok_or_else(|| o.error("missing field callId"))?,
+        };
+        Ok(match event.as_str() {
+            // The sender's own view of what it did (the other side gets the event).
+            "call:cancel" => vec![DomainEvent::CallCancelled { call_id }],
+            "call:reject" => vec![DomainEvent::CallRejected { call_id }],
+            "call:end" => vec![ended(&o, call_id)?],
+            // `call:accepted` arrives as an event as well; the ack adds nothing.
+            _ => vec![],
         })
     }
+}
+
+/// The reply kind of the acked call commands.
+const CALL_ACK: &str = "call-ack";
+
+fn ended(o: &Obj<'_>, call_id: String) -> Result<DomainEvent, ProtocolError> {
+    Ok(DomainEvent::CallEnded {
+        call_id,
+        duration_secs: o.opt_u64("duration")?,
+        coins: o
+            .opt_decimal("coins")?
+            .map(|c| Money::with_unit(c, "coins")),
+        ended_by: o.opt_str("endedBy")?,
+    })
 }
 
 fn person(o: &Obj<'_>) -> Result<Party, ProtocolError> {
@@ -241,9 +295,10 @@ mod tests {
                     call_id: "507f1f77bcf86cd799439081".into()
                 })
                 .unwrap(),
-            vec![Outbound::emit(
+            vec![Outbound::request(
                 "call:cancel",
-                json!({"callId":"507f1f77bcf86cd799439081"})
+                json!({"callId":"507f1f77bcf86cd799439081"}),
+                CALL_ACK
             )]
         );
         assert_eq!(
@@ -252,7 +307,11 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap(),
-            vec![Outbound::emit("call:end", json!({"callId":"c"}))]
+            vec![Outbound::request(
+                "call:end",
+                json!({"callId":"c"}),
+                CALL_ACK
+            )]
         );
         assert_eq!(
             expert()
@@ -260,7 +319,7 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap()[0],
-            Outbound::emit("call:accept", json!({"callId":"c"}))
+            Outbound::request("call:accept", json!({"callId":"c"}), CALL_ACK)
         );
         assert_eq!(
             expert()
@@ -268,7 +327,7 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap()[0],
-            Outbound::emit("call:reject", json!({"callId":"c"}))
+            Outbound::request("call:reject", json!({"callId":"c"}), CALL_ACK)
         );
         assert_eq!(
             expert()
@@ -369,6 +428,83 @@ mod tests {
         assert!(
             matches!(&ev[0], DomainEvent::CallEnded { duration_secs: Some(65), coins: Some(c), .. } if c.amount == rust_decimal::Decimal::from(12))
         );
+    }
+
+    #[test]
+    fn decodes_the_acks_of_the_call_commands() {
+        let sent = |cmd: Command| expert().encode(&cmd).unwrap().remove(0);
+        let end = sent(Command::EndCall {
+            call_id: "c".into(),
+        });
+        let ev = expert()
+            .decode_reply(
+                &end,
+                &json!([{"success":true,"callId":"c","duration":61,"coins":12,"endedBy":"TELECALLER"}]),
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallEnded { duration_secs: Some(61), coins: Some(c), ended_by: Some(b), .. } if c.amount == rust_decimal::Decimal::from(12) && b == "TELECALLER")
+        );
+        // A failed ack is the server's message verbatim, typed.
+        assert_eq!(
+            expert()
+                .decode_reply(
+                    &end,
+                    &json!([{"success":false,"message":"Call is not active."}])
+                )
+                .unwrap_err(),
+            DialectError::Rejected {
+                code: Some(SERVER_CALL_ERROR.into()),
+                message: "Call is not active.".into()
+            }
+        );
+        let reject = sent(Command::RejectCall {
+            call_id: "c".into(),
+        });
+        // No callId in the ack: the one sent is used.
+        assert_eq!(
+            expert()
+                .decode_reply(&reject, &json!({"success":true}))
+                .unwrap(),
+            vec![DomainEvent::CallRejected {
+                call_id: "c".into()
+            }]
+        );
+        let cancel = user()
+            .encode(&Command::CancelCall {
+                call_id: "c".into(),
+            })
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            user()
+                .decode_reply(&cancel, &json!([{"success":true,"callId":"c"}]))
+                .unwrap(),
+            vec![DomainEvent::CallCancelled {
+                call_id: "c".into()
+            }]
+        );
+        let accept = sent(Command::AcceptCall {
+            call_id: "c".into(),
+        });
+        assert_eq!(
+            expert()
+                .decode_reply(&accept, &json!([{"success":true,"callId":"c"}]))
+                .unwrap(),
+            vec![]
+        );
+        // Garbage acks are protocol errors, never panics.
+        for bad in [
+            json!([]),
+            json!([7]),
+            json!([{"success":"yes"}]),
+            json!(null),
+        ] {
+            assert!(matches!(
+                expert().decode_reply(&end, &bad),
+                Err(DialectError::Protocol(_))
+            ));
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_meta.sql", include_str!("migrations/0001_meta.sql")),
     ("0002_consultations.sql", include_str!("migrations/0002_consultations.sql")),
+    ("0003_calls.sql", include_str!("migrations/0003_calls.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet.

@@ -4,6 +4,7 @@
 
 use crate::script::{Actor, StepError};
 use crate::servers::{server_file, RefServer};
+use parlor_core::calls::MediaEvent;
 use parlor_core::model::{CallMedia, ConsultationKind, Presence, RequestOutcome};
 use parlor_core::{Command, DialectId, DomainEvent, ServerProfile};
 use rust_decimal::Decimal;
@@ -827,6 +828,9 @@ async fn telecaller(t: &Transcript) -> Result<(), StepError> {
         t,
     )
     .await?;
+    // The call state machine on both sides, with the loopback media engine.
+    let _user_calls = crate::calls::attach(&user.client, None);
+    let _jane_calls = crate::calls::attach(&jane.client, None);
     jane.send("go online", Command::SetPresence { online: true })
         .await?;
     user.expect("presence ONLINE", 5, |e| matches!(e, DomainEvent::ExpertPresence { expert_id, presence: Presence::Online, .. } if expert_id == "507f1f77bcf86cd799439031").then_some(())).await?;
@@ -889,14 +893,66 @@ async fn telecaller(t: &Transcript) -> Result<(), StepError> {
     })
     .await?;
     t.say("Arjun Mehta", "Jane Smith is now ON_CALL");
+    for a in [&mut user, &mut jane] {
+        a.expect("the media room", 5, |e| {
+            matches!(
+                e,
+                DomainEvent::CallMedia {
+                    media: MediaEvent::Connected,
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await?;
+        t.say(
+            &a.name.clone(),
+            "in the media room (loopback engine: the demo moves no audio)",
+        );
+    }
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    user.send(
-        "hang up",
-        Command::EndCall {
-            call_id: call.clone(),
-        },
-    )
-    .await?;
+    let own = user
+        .send(
+            "hang up",
+            Command::EndCall {
+                call_id: call.clone(),
+            },
+        )
+        .await?;
+    if let Some(DomainEvent::CallEnded {
+        duration_secs,
+        coins,
+        ..
+    }) = own
+        .iter()
+        .find(|e| matches!(e, DomainEvent::CallEnded { .. }))
+    {
+        t.say(
+            "Arjun Mehta",
+            format!(
+                "hung up: {} s, {} coins (from the server's ack)",
+                duration_secs.unwrap_or_default(),
+                coins
+                    .as_ref()
+                    .map(|c| c.amount.to_string())
+                    .unwrap_or_else(|| "?".into())
+            ),
+        );
+    }
+    for a in [&mut user, &mut jane] {
+        a.expect("leaving the media room", 5, |e| {
+            matches!(
+                e,
+                DomainEvent::CallMedia {
+                    media: MediaEvent::Disconnected { .. },
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await?;
+        t.say(&a.name.clone(), "left the media room");
+    }
     let (secs, coins) = jane
         .expect("call:ended", 5, |e| match e {
             DomainEvent::CallEnded {

@@ -193,6 +193,12 @@ async fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // Calls first: its Agora service watches consultation requests, which the
+            // consultation service then claims (the first service to claim a command wins).
+            let calls_cache = store
+                .clone()
+                .or_else(|| parlor_harness::calls::cache_for(client.profile()));
+            let _calls = parlor_harness::calls::attach(&client, calls_cache);
             ConsultationService::attach(&client, store, minute);
             ExpertDirectory::attach(&client);
             match connect::run(client, Duration::from_millis(linger_ms)).await {

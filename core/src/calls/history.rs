@@ -1,0 +1,295 @@
+//! Call history in the cache: every call this account took part in, with its outcome,
+//! duration and coins, upserted as the call moves on.
+
+use super::state::{CallPhase, CallRole, CallSnapshot};
+use crate::model::{CallMedia, Money};
+use crate::store::{Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// One call of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CallRecord {
+    /// The server's call id.
+    pub call_id: String,
+    /// Which side this account was on.
+    pub role: CallRole,
+    /// Audio or video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<CallMedia>,
+    /// The other party's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_id: Option<String>,
+    /// The other party's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_name: Option<String>,
+    /// Where the call got to (`ended`, `missed`, …; `ringing`/`accepted` while it lasts).
+    pub outcome: String,
+    /// Why a failed call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Seconds talked, when the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<u64>,
+    /// Coins charged, when the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coins: Option<Money>,
+    /// Who ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+    /// When this client first saw the call (unix milliseconds).
+    pub started_at: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn role_text(r: CallRole) -> &'static str {
+    match r {
+        CallRole::Caller => "caller",
+        CallRole::Callee => "callee",
+    }
+}
+
+fn media_text(m: CallMedia) -> &'static str {
+    match m {
+        CallMedia::Audio => "audio",
+        CallMedia::Video => "video",
+    }
+}
+
+/// Records the snapshot of a call that has an id (calls that failed before the server gave
+/// one are not history). Returns whether a row was written.
+pub fn record(store: &Store, call: &CallSnapshot) -> Result<bool, StoreError> {
+    let (Some(id), Some(role)) = (&call.call_id, call.role) else {
+        return Ok(false);
+    };
+    let reason = match &call.phase {
+        CallPhase::Failed { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    let now = now_ms();
+    store.write(|tx| {
+        tx.execute(
+            "INSERT INTO call_history (call_id, role, media, peer_id, peer_name, outcome, reason,
+                 duration_secs, coins, coins_unit, ended_by, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
+             ON CONFLICT(call_id) DO UPDATE SET
+                 media = COALESCE(excluded.media, media),
+                 peer_id = COALESCE(excluded.peer_id, peer_id),
+                 peer_name = COALESCE(excluded.peer_name, peer_name),
+                 outcome = excluded.outcome,
+                 reason = excluded.reason,
+                 duration_secs = COALESCE(excluded.duration_secs, duration_secs),
+                 coins = COALESCE(excluded.coins, coins),
+                 coins_unit = COALESCE(excluded.coins_unit, coins_unit),
+                 ended_by = COALESCE(excluded.ended_by, ended_by),
+                 updated_at = excluded.updated_at",
+            params![
+                id,
+                role_text(role),
+                call.media.map(media_text),
+                call.peer.as_ref().map(|p| p.id.clone()),
+                call.peer.as_ref().and_then(|p| p.name.clone()),
+                call.phase.name(),
+                reason,
+                call.duration_secs.map(|d| d as i64),
+                call.coins.as_ref().map(|c| c.amount.to_string()),
+                call.coins.as_ref().and_then(|c| c.unit.clone()),
+                call.ended_by,
+                now,
+            ],
+        )?;
+        Ok(true)
+    })
+}
+
+const COLUMNS: &str = "call_id, role, media, peer_id, peer_name, outcome, reason, duration_secs,
+     coins, coins_unit, ended_by, started_at";
+
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+/// A stored row as a record; unreadable values are `Corrupt`, never a panic.
+fn record_of(row: Row) -> Result<CallRecord, StoreError> {
+    let (id, role, media, peer_id, peer_name, outcome, reason, dur, coins, unit, by, at) = row;
+    let role = match role.as_str() {
+        "caller" => CallRole::Caller,
+        "callee" => CallRole::Callee,
+        other => return Err(StoreError::Corrupt(format!("call role {other:?}"))),
+    };
+    let media = match media.as_deref() {
+        None => None,
+        Some("audio") => Some(CallMedia::Audio),
+        Some("video") => Some(CallMedia::Video),
+        Some(other) => return Err(StoreError::Corrupt(format!("call media {other:?}"))),
+    };
+    let coins = coins
+        .map(|c| {
+            Decimal::from_str(&c)
+                .map(|amount| Money { amount, unit })
+                .map_err(|e| StoreError::Corrupt(format!("call coins {c:?}: {e}")))
+        })
+        .transpose()?;
+    Ok(CallRecord {
+        call_id: id,
+        role,
+        media,
+        peer_id,
+        peer_name,
+        outcome,
+        reason,
+        duration_secs: dur.map(|d| d.max(0) as u64),
+        coins,
+        ended_by: by,
+        started_at: at,
+    })
+}
+
+/// The newest `limit` calls, newest first.
+pub fn list(store: &Store, limit: u32) -> Result<Vec<CallRecord>, StoreError> {
+    store.read(|c| {
+        let mut stmt = c.prepare(&format!(
+            "SELECT {COLUMNS} FROM call_history ORDER BY started_at DESC, rowid DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], row)?;
+        rows.map(|r| record_of(r?)).collect()
+    })
+}
+
+/// One call by id.
+pub fn get(store: &Store, call_id: &str) -> Result<Option<CallRecord>, StoreError> {
+    store.read(|c| {
+        c.query_row(
+            &format!("SELECT {COLUMNS} FROM call_history WHERE call_id = ?1"),
+            [call_id],
+            row,
+        )
+        .optional()?
+        .map(record_of)
+        .transpose()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LiveKitGrant, Party};
+
+    fn temp_store() -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("parlor-calls-{}", uuid::Uuid::new_v4()));
+        (Store::open(&dir.join("cache.db")).unwrap(), dir)
+    }
+
+    #[test]
+    fn records_a_call_as_it_moves_on_and_keeps_the_summary() {
+        let (store, dir) = temp_store();
+        let mut call = CallSnapshot {
+            call_id: Some("c1".into()),
+            phase: CallPhase::Ringing,
+            role: Some(CallRole::Caller),
+            media: Some(CallMedia::Video),
+            peer: Some(Party {
+                id: "tc".into(),
+                name: Some("Jane Smith".into()),
+                ..Party::default()
+            }),
+            ..CallSnapshot::default()
+        };
+        assert!(record(&store, &call).unwrap());
+        call.phase = CallPhase::Accepted;
+        call.livekit = Some(LiveKitGrant {
+            url: "u".into(),
+            token: "t".into(),
+            room: "c1".into(),
+        });
+        record(&store, &call).unwrap();
+        call.phase = CallPhase::Ended;
+        call.duration_secs = Some(65);
+        call.coins = Some(Money::with_unit(12.into(), "coins"));
+        call.ended_by = Some("USER".into());
+        record(&store, &call).unwrap();
+        // A later snapshot without the summary does not erase it.
+        call.coins = None;
+        record(&store, &call).unwrap();
+        let got = get(&store, "c1").unwrap().unwrap();
+        assert_eq!(got.outcome, "ended");
+        assert_eq!(got.duration_secs, Some(65));
+        assert_eq!(got.coins, Some(Money::with_unit(12.into(), "coins")));
+        assert_eq!(got.peer_name.as_deref(), Some("Jane Smith"));
+        assert_eq!(got.media, Some(CallMedia::Video));
+        // Calls without an id are not history.
+        assert!(!record(&store, &CallSnapshot::default()).unwrap());
+        let failed = CallSnapshot {
+            call_id: Some("c2".into()),
+            phase: CallPhase::Failed {
+                reason: "why".into(),
+            },
+            role: Some(CallRole::Callee),
+            ..CallSnapshot::default()
+        };
+        record(&store, &failed).unwrap();
+        let all = list(&store, 10).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].call_id, "c2", "newest first");
+        assert_eq!(all[0].reason.as_deref(), Some("why"));
+        assert_eq!(list(&store, 1).unwrap().len(), 1);
+        assert!(get(&store, "nope").unwrap().is_none());
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn unreadable_rows_are_errors_not_panics() {
+        let (store, dir) = temp_store();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO call_history (call_id, role, outcome, coins, started_at, updated_at)
+                     VALUES ('x', 'pilot', 'ended', 'lots', 1, 1)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(matches!(list(&store, 5), Err(StoreError::Corrupt(_))));
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,715 @@
+//! The call state machine, one for both sides of a call: pure data, no I/O.
+//!
+//! `idle → initiating → ringing → accepted → ended`, with the other endings `rejected`,
+//! `cancelled`, `missed` and `failed{reason}`. [`CallMachine::check`] refuses a command that
+//! is illegal in the current phase before anything is sent; [`CallMachine::apply`] moves the
+//! machine on a server event (events of other calls, or that make no sense now, are ignored).
+
+use crate::command::Command;
+use crate::error::Error;
+use crate::event::DomainEvent;
+use crate::model::{CallMedia, LiveKitGrant, Money, Party};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Which side of a call this client is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallRole {
+    /// The paying user who placed the call.
+    Caller,
+    /// The expert (telecaller) who was called.
+    Callee,
+}
+
+/// Where a call is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum CallPhase {
+    /// No call yet.
+    Idle,
+    /// `call:initiate` sent, no answer yet.
+    Initiating,
+    /// The callee's phone rings (caller) or this phone rings (callee).
+    Ringing,
+    /// Both are in the media room.
+    Accepted,
+    /// The accepted call is over.
+    Ended,
+    /// The callee said no.
+    Rejected,
+    /// The caller hung up while it rang.
+    Cancelled,
+    /// Nobody answered in time (the server's timeout, ours, or a disconnect while ringing).
+    Missed,
+    /// The call never started.
+    Failed {
+        /// Why (a server message verbatim, or what went wrong locally).
+        reason: String,
+    },
+}
+
+impl CallPhase {
+    /// True from `initiating` to `accepted`: a new call cannot start.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            CallPhase::Initiating | CallPhase::Ringing | CallPhase::Accepted
+        )
+    }
+
+    /// True once the call is over (any ending).
+    pub fn is_over(&self) -> bool {
+        !self.is_active() && *self != CallPhase::Idle
+    }
+
+    /// The phase's name (`ringing`, `failed`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CallPhase::Idle => "idle",
+            CallPhase::Initiating => "initiating",
+            CallPhase::Ringing => "ringing",
+            CallPhase::Accepted => "accepted",
+            CallPhase::Ended => "ended",
+            CallPhase::Rejected => "rejected",
+            CallPhase::Cancelled => "cancelled",
+            CallPhase::Missed => "missed",
+            CallPhase::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Everything known about the current (or last) call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CallSnapshot {
+    /// The server's call id, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+    /// Where the call is (flattened: `"phase": "failed", "reason": …`).
+    #[serde(flatten)]
+    pub phase: CallPhase,
+    /// Which side this client is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<CallRole>,
+    /// Audio or video, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<CallMedia>,
+    /// The other party (callee for the caller, caller for the callee), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<Party>,
+    /// Media room credentials, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub livekit: Option<LiveKitGrant>,
+    /// Seconds talked, when the server says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<u64>,
+    /// Coins charged, when the server says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coins: Option<Money>,
+    /// Who ended it (`USER`, `TELECALLER`, `SYSTEM`, or `local:<why>` when only we know).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+}
+
+impl Default for CallSnapshot {
+    fn default() -> Self {
+        CallSnapshot {
+            call_id: None,
+            phase: CallPhase::Idle,
+            role: None,
+            media: None,
+            peer: None,
+            livekit: None,
+            duration_secs: None,
+            coins: None,
+            ended_by: None,
+        }
+    }
+}
+
+/// A call command refused before anything was sent. Each maps to [`Error::Rejected`] with a
+/// stable `code`; where the server has words for the same refusal, these are its words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallRefusal {
+    /// A call is already initiating, ringing or accepted.
+    #[error("You already have an active call.")]
+    AlreadyActive,
+    /// Cancel, accept or reject outside `ringing` (or by the wrong side).
+    #[error("Call is not ringing.")]
+    NotRinging,
+    /// End outside `accepted`.
+    #[error("Call is not active.")]
+    NotActive,
+    /// The command names a call that is not the current one.
+    #[error("Call not found.")]
+    NotFound,
+    /// Over the client-side initiation limit (mirrors the server's 5 per minute).
+    #[error("Too many call attempts. Please wait a moment.")]
+    RateLimited,
+}
+
+impl CallRefusal {
+    /// The stable machine code (`call_active`, `call_not_ringing`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CallRefusal::AlreadyActive => "call_active",
+            CallRefusal::NotRinging => "call_not_ringing",
+            CallRefusal::NotActive => "call_not_active",
+            CallRefusal::NotFound => "call_not_found",
+            CallRefusal::RateLimited => "call_rate_limited",
+        }
+    }
+}
+
+impl From<CallRefusal> for Error {
+    fn from(r: CallRefusal) -> Self {
+        Error::Rejected {
+            code: Some(r.code().into()),
+            status: None,
+            message: r.to_string(),
+        }
+    }
+}
+
+/// The code of an [`Error::Rejected`] that carries a server's `call:error` message verbatim.
+pub const SERVER_CALL_ERROR: &str = "call_error";
+
+/// `call:error` messages that answer `call:cancel`, `call:end`, `call:accept` or
+/// `call:reject`, never `call:initiate` (whose messages the document lists): a `call:error`
+/// carries no call id, so these must not fail a call that is initiating at the same time.
+const NOT_INITIATE_ERRORS: &[&str] = &[
+    "Call is not ringing.",
+    "Call is not active.",
+    "Call not found.",
+    "Too many requests. Please wait a moment.",
+];
+
+/// Whether a `call:error` with `message` may be the answer to a pending `call:initiate`.
+pub fn may_answer_initiate(message: &str) -> bool {
+    !NOT_INITIATE_ERRORS.contains(&message)
+}
+
+/// The state machine of one client's call (a client has at most one call at a time, as the
+/// server enforces for both sides).
+#[derive(Debug, Clone, Default)]
+pub struct CallMachine {
+    now: CallSnapshot,
+}
+
+impl CallMachine {
+    /// An idle machine.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current (or last) call.
+    pub fn snapshot(&self) -> &CallSnapshot {
+        &self.now
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> &CallPhase {
+        &self.now.phase
+    }
+
+    /// Whether `cmd` is legal now. Commands that are not call commands are always legal.
+    pub fn check(&self, cmd: &Command) -> Result<(), CallRefusal> {
+        let now = &self.now;
+        let this_call = |id: &str| now.call_id.as_deref() == Some(id);
+        match cmd {
+            Command::InitiateCall { .. } if now.phase.is_active() => {
+                Err(CallRefusal::AlreadyActive)
+            }
+            Command::CancelCall { call_id } => {
+                if !this_call(call_id) {
+                    Err(CallRefusal::NotFound)
+                } else if now.phase != CallPhase::Ringing || now.role != Some(CallRole::Caller) {
+                    Err(CallRefusal::NotRinging)
+                } else {
+                    Ok(())
+                }
+            }
+            Command::AcceptCall { call_id } | Command::RejectCall { call_id } => {
+                if !this_call(call_id) {
+                    Err(CallRefusal::NotFound)
+                } else if now.phase != CallPhase::Ringing || now.role != Some(CallRole::Callee) {
+                    Err(CallRefusal::NotRinging)
+                } else {
+                    Ok(())
+                }
+            }
+            Command::EndCall { call_id } => {
+                if !this_call(call_id) {
+                    Err(CallRefusal::NotFound)
+                } else if now.phase != CallPhase::Accepted {
+                    Err(CallRefusal::NotActive)
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts a new outgoing call (after [`check`](Self::check) passed): `initiating`.
+    pub fn initiate(&mut self, callee_id: &str, media: CallMedia) {
+        self.now = CallSnapshot {
+            phase: CallPhase::Initiating,
+            role: Some(CallRole::Caller),
+            media: Some(media),
+            peer: Some(Party {
+                id: callee_id.into(),
+                ..Party::default()
+            }),
+            ..CallSnapshot::default()
+        };
+    }
+
+    /// Ends the current call locally with `phase` (our own cancel, a timeout, a disconnect).
+    /// Returns false when there is no active call to end.
+    pub fn finish(&mut self, phase: CallPhase, ended_by: Option<String>) -> bool {
+        if !self.now.phase.is_active() {
+            return false;
+        }
+        self.now.phase = phase;
+        if self.now.ended_by.is_none() {
+            self.now.ended_by = ended_by;
+        }
+        true
+    }
+
+    /// Fills in the end summary (duration, coins, who) of the ended call `call_id`, from an
+    /// ack or a late `call:ended`. Returns true when something was new.
+    pub fn summarize(
+        &mut self,
+        call_id: &str,
+        duration_secs: Option<u64>,
+        coins: Option<Money>,
+        ended_by: Option<String>,
+    ) -> bool {
+        if self.now.call_id.as_deref() != Some(call_id) || self.now.phase != CallPhase::Ended {
+            return false;
+        }
+        let mut changed = false;
+        if duration_secs.is_some() && self.now.duration_secs != duration_secs {
+            self.now.duration_secs = duration_secs;
+            changed = true;
+        }
+        if coins.is_some() && self.now.coins != coins {
+            self.now.coins = coins;
+            changed = true;
+        }
+        if let Some(by) = ended_by {
+            if self.now.ended_by.as_deref() != Some(by.as_str()) {
+                self.now.ended_by = Some(by);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Applies a server event. Returns true when the snapshot changed.
+    pub fn apply(&mut self, event: &DomainEvent) -> bool {
+        let now = &mut self.now;
+        let is_current = |now: &CallSnapshot, id: &str| now.call_id.as_deref() == Some(id);
+        match event {
+            DomainEvent::CallRinging { call_id, callee } => {
+                if now.phase != CallPhase::Initiating {
+                    return false;
+                }
+                now.call_id = Some(call_id.clone());
+                now.phase = CallPhase::Ringing;
+                if let Some(c) = callee {
+                    now.peer = Some(c.clone());
+                }
+                true
+            }
+            DomainEvent::CallIncoming {
+                call_id,
+                media,
+                caller,
+            } => {
+                if now.phase.is_active() {
+                    return false;
+                }
+                *now = CallSnapshot {
+                    call_id: Some(call_id.clone()),
+                    phase: CallPhase::Ringing,
+                    role: Some(CallRole::Callee),
+                    media: Some(*media),
+                    peer: Some(caller.clone()),
+                    ..CallSnapshot::default()
+                };
+                true
+            }
+            DomainEvent::CallAccepted {
+                call_id,
+                livekit,
+                media,
+                caller,
+            } => {
+                if !is_current(now, call_id) || now.phase != CallPhase::Ringing {
+                    return false;
+                }
+                now.phase = CallPhase::Accepted;
+                now.livekit = Some(livekit.clone());
+                if media.is_some() {
+                    now.media = *media;
+                }
+                if let (Some(c), Some(CallRole::Callee)) = (caller, now.role) {
+                    now.peer = Some(c.clone());
+                }
+                true
+            }
+            DomainEvent::CallRejected { call_id } => self.end_ringing(call_id, CallPhase::Rejected),
+            DomainEvent::CallCancelled { call_id } => {
+                self.end_ringing(call_id, CallPhase::Cancelled)
+            }
+            DomainEvent::CallMissed { call_id } => self.end_ringing(call_id, CallPhase::Missed),
+            DomainEvent::CallEnded {
+                call_id,
+                duration_secs,
+                coins,
+                ended_by,
+            } => {
+                if !is_current(now, call_id) {
+                    return false;
+                }
+                match now.phase {
+                    CallPhase::Accepted => {
+                        now.phase = CallPhase::Ended;
+                        now.duration_secs = *duration_secs;
+                        now.coins = coins.clone();
+                        now.ended_by = ended_by.clone();
+                        true
+                    }
+                    CallPhase::Ended => {
+                        self.summarize(call_id, *duration_secs, coins.clone(), ended_by.clone())
+                    }
+                    _ => false,
+                }
+            }
+            DomainEvent::CallError { message }
+                if now.phase == CallPhase::Initiating && may_answer_initiate(message) =>
+            {
+                now.phase = CallPhase::Failed {
+                    reason: message.clone(),
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn end_ringing(&mut self, call_id: &str, phase: CallPhase) -> bool {
+        if self.now.call_id.as_deref() != Some(call_id) || self.now.phase != CallPhase::Ringing {
+            return false;
+        }
+        self.now.phase = phase;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant() -> LiveKitGrant {
+        LiveKitGrant {
+            url: "ws://lk".into(),
+            token: "t".into(),
+            room: "c1".into(),
+        }
+    }
+
+    fn initiate() -> Command {
+        Command::InitiateCall {
+            callee_id: "tc".into(),
+            media: CallMedia::Audio,
+        }
+    }
+    fn cancel(id: &str) -> Command {
+        Command::CancelCall { call_id: id.into() }
+    }
+    fn accept(id: &str) -> Command {
+        Command::AcceptCall { call_id: id.into() }
+    }
+    fn reject(id: &str) -> Command {
+        Command::RejectCall { call_id: id.into() }
+    }
+    fn end(id: &str) -> Command {
+        Command::EndCall { call_id: id.into() }
+    }
+
+    /// A caller machine in each phase of an outgoing call.
+    fn caller_in(phase: &str) -> CallMachine {
+        let mut m = CallMachine::new();
+        if phase == "idle" {
+            return m;
+        }
+        m.initiate("tc", CallMedia::Audio);
+        if phase == "initiating" {
+            return m;
+        }
+        assert!(m.apply(&DomainEvent::CallRinging {
+            call_id: "c1".into(),
+            callee: None
+        }));
+        if phase == "ringing" {
+            return m;
+        }
+        assert!(m.apply(&DomainEvent::CallAccepted {
+            call_id: "c1".into(),
+            livekit: grant(),
+            media: None,
+            caller: None
+        }));
+        if phase == "accepted" {
+            return m;
+        }
+        assert!(m.apply(&DomainEvent::CallEnded {
+            call_id: "c1".into(),
+            duration_secs: Some(3),
+            coins: None,
+            ended_by: Some("TELECALLER".into())
+        }));
+        assert_eq!(phase, "ended");
+        m
+    }
+
+    fn callee_ringing() -> CallMachine {
+        let mut m = CallMachine::new();
+        assert!(m.apply(&DomainEvent::CallIncoming {
+            call_id: "c1".into(),
+            media: CallMedia::Video,
+            caller: Party {
+                id: "u".into(),
+                ..Party::default()
+            }
+        }));
+        m
+    }
+
+    #[test]
+    fn every_illegal_command_is_refused_in_every_phase() {
+        use CallRefusal::*;
+        for (phase, cmd, want) in [
+            ("initiating", initiate(), AlreadyActive),
+            ("ringing", initiate(), AlreadyActive),
+            ("accepted", initiate(), AlreadyActive),
+            ("idle", cancel("c1"), NotFound),
+            ("initiating", cancel("c1"), NotFound),
+            ("accepted", cancel("c1"), NotRinging),
+            ("ended", cancel("c1"), NotRinging),
+            ("ringing", cancel("other"), NotFound),
+            ("idle", end("c1"), NotFound),
+            ("ringing", end("c1"), NotActive),
+            ("ended", end("c1"), NotActive),
+            ("accepted", end("other"), NotFound),
+            // A caller cannot answer its own call.
+            ("ringing", accept("c1"), NotRinging),
+            ("ringing", reject("c1"), NotRinging),
+            ("accepted", accept("c1"), NotRinging),
+            ("idle", accept("c1"), NotFound),
+        ] {
+            assert_eq!(
+                caller_in(phase).check(&cmd),
+                Err(want.clone()),
+                "{phase}: {cmd:?}"
+            );
+        }
+        let callee = callee_ringing();
+        assert_eq!(callee.check(&cancel("c1")), Err(NotRinging));
+        assert_eq!(callee.check(&end("c1")), Err(NotActive));
+        assert_eq!(callee.check(&accept("c2")), Err(NotFound));
+        assert_eq!(callee.check(&initiate()), Err(AlreadyActive));
+        let mut accepted = callee.clone();
+        accepted.apply(&DomainEvent::CallAccepted {
+            call_id: "c1".into(),
+            livekit: grant(),
+            media: Some(CallMedia::Video),
+            caller: None,
+        });
+        assert_eq!(accepted.check(&accept("c1")), Err(NotRinging));
+        assert_eq!(accepted.check(&reject("c1")), Err(NotRinging));
+    }
+
+    #[test]
+    fn legal_commands_pass() {
+        assert_eq!(caller_in("idle").check(&initiate()), Ok(()));
+        assert_eq!(caller_in("ended").check(&initiate()), Ok(()));
+        assert_eq!(caller_in("ringing").check(&cancel("c1")), Ok(()));
+        assert_eq!(caller_in("accepted").check(&end("c1")), Ok(()));
+        assert_eq!(callee_ringing().check(&accept("c1")), Ok(()));
+        assert_eq!(callee_ringing().check(&reject("c1")), Ok(()));
+        // Not a call command: not the machine's business.
+        assert_eq!(
+            caller_in("accepted").check(&Command::ListOnlineExperts),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn snapshots_serialize_flat() {
+        let mut m = caller_in("initiating");
+        m.apply(&DomainEvent::CallError {
+            message: "Invalid call type".into(),
+        });
+        let v = serde_json::to_value(m.snapshot()).unwrap();
+        assert_eq!(v["phase"], "failed");
+        assert_eq!(v["reason"], "Invalid call type");
+        assert_eq!(v["role"], "caller");
+        let back: CallSnapshot = serde_json::from_value(v).unwrap();
+        assert_eq!(&back, m.snapshot());
+    }
+
+    #[test]
+    fn refusals_become_typed_errors_with_the_server_words() {
+        let e: Error = CallRefusal::AlreadyActive.into();
+        assert_eq!(
+            e,
+            Error::Rejected {
+                code: Some("call_active".into()),
+                status: None,
+                message: "You already have an active call.".into()
+            }
+        );
+        let e: Error = CallRefusal::RateLimited.into();
+        assert_eq!(
+            e.to_string(),
+            "Too many call attempts. Please wait a moment."
+        );
+    }
+
+    #[test]
+    fn the_four_flows_end_where_they_should() {
+        // Successful (caller), summary kept.
+        let m = caller_in("ended");
+        assert_eq!(m.phase(), &CallPhase::Ended);
+        assert_eq!(m.snapshot().duration_secs, Some(3));
+        assert_eq!(m.snapshot().livekit, Some(grant()));
+        // Rejected, cancelled, missed from ringing.
+        for (event, phase) in [
+            (
+                DomainEvent::CallRejected {
+                    call_id: "c1".into(),
+                },
+                CallPhase::Rejected,
+            ),
+            (
+                DomainEvent::CallCancelled {
+                    call_id: "c1".into(),
+                },
+                CallPhase::Cancelled,
+            ),
+            (
+                DomainEvent::CallMissed {
+                    call_id: "c1".into(),
+                },
+                CallPhase::Missed,
+            ),
+        ] {
+            let mut m = caller_in("ringing");
+            assert!(m.apply(&event));
+            assert_eq!(m.phase(), &phase);
+            let mut m = callee_ringing();
+            assert!(m.apply(&event));
+            assert_eq!(m.phase(), &phase);
+        }
+    }
+
+    #[test]
+    fn events_of_other_calls_or_out_of_order_are_ignored() {
+        let mut m = caller_in("ringing");
+        assert!(!m.apply(&DomainEvent::CallMissed {
+            call_id: "other".into()
+        }));
+        assert!(!m.apply(&DomainEvent::CallEnded {
+            call_id: "c1".into(),
+            duration_secs: None,
+            coins: None,
+            ended_by: None
+        }));
+        assert_eq!(m.phase(), &CallPhase::Ringing);
+        // A second ringing does not restart anything.
+        assert!(!m.apply(&DomainEvent::CallRinging {
+            call_id: "c9".into(),
+            callee: None
+        }));
+        // An incoming call while busy is ignored (the server never sends one).
+        let mut a = caller_in("accepted");
+        assert!(!a.apply(&DomainEvent::CallIncoming {
+            call_id: "c2".into(),
+            media: CallMedia::Audio,
+            caller: Party::default()
+        }));
+        assert_eq!(a.snapshot().call_id.as_deref(), Some("c1"));
+        // Idle ignores everything but an incoming call.
+        let mut i = CallMachine::new();
+        assert!(!i.apply(&DomainEvent::CallAccepted {
+            call_id: "c1".into(),
+            livekit: grant(),
+            media: None,
+            caller: None
+        }));
+        assert!(!i.apply(&DomainEvent::CallError {
+            message: "x".into()
+        }));
+    }
+
+    #[test]
+    fn a_server_error_while_initiating_fails_the_call_verbatim() {
+        let mut m = caller_in("initiating");
+        assert!(m.apply(&DomainEvent::CallError {
+            message: "Jane Smith is currently offline. Please try again later.".into()
+        }));
+        assert_eq!(
+            m.phase(),
+            &CallPhase::Failed {
+                reason: "Jane Smith is currently offline. Please try again later.".into()
+            }
+        );
+        assert!(m.phase().is_over());
+        assert_eq!(m.check(&initiate()), Ok(()));
+    }
+
+    #[test]
+    fn errors_of_other_call_commands_do_not_fail_an_initiating_call() {
+        let mut m = caller_in("initiating");
+        for message in NOT_INITIATE_ERRORS {
+            assert!(!m.apply(&DomainEvent::CallError {
+                message: (*message).into()
+            }));
+        }
+        assert_eq!(m.phase(), &CallPhase::Initiating);
+        assert!(m.apply(&DomainEvent::CallError {
+            message: "You already have an active call.".into()
+        }));
+    }
+
+    #[test]
+    fn local_endings_and_late_summaries() {
+        let mut m = caller_in("accepted");
+        assert!(m.finish(CallPhase::Ended, Some("USER".into())));
+        assert!(!m.finish(CallPhase::Missed, None), "already over");
+        assert!(m.summarize(
+            "c1",
+            Some(61),
+            Some(Money::with_unit(12.into(), "coins")),
+            None
+        ));
+        assert!(!m.summarize("c1", Some(61), None, None), "nothing new");
+        assert!(!m.summarize("c2", Some(1), None, None), "another call");
+        assert_eq!(m.snapshot().ended_by.as_deref(), Some("USER"));
+        // A late call:ended for an ended call fills the summary in too.
+        let mut m = caller_in("accepted");
+        m.finish(CallPhase::Ended, Some("local:disconnected".into()));
+        assert!(m.apply(&DomainEvent::CallEnded {
+            call_id: "c1".into(),
+            duration_secs: Some(5),
+            coins: None,
+            ended_by: None
+        }));
+        assert_eq!(m.snapshot().duration_secs, Some(5));
+    }
+}
