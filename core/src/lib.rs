@@ -26,6 +26,7 @@ pub mod command;
 pub mod dialect;
 pub mod error;
 pub mod event;
+pub mod messaging;
 pub mod model;
 pub mod profile;
 pub mod store;

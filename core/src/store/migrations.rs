@@ -5,8 +5,14 @@ use super::StoreError;
 use rusqlite::Connection;
 
 /// Every migration, in order: (file name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_meta.sql", include_str!("migrations/0001_meta.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_meta.sql", include_str!("migrations/0001_meta.sql")),
+    // 0002 is reserved for consultations.
+    (
+        "0003_messaging.sql",
+        include_str!("migrations/0003_messaging.sql"),
+    ),
+];
 
 /// Applies the migrations `conn` has not seen yet.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
