@@ -1,8 +1,10 @@
 //! `parlor`: the headless driver of Parlor's core. See `parlor --help`.
 
 use clap::{Parser, Subcommand};
+use parlor_core::messaging::{Messenger, MessengerConfig};
+use parlor_core::store::{database_path, Store};
 use parlor_core::{Client, DialectId, FileToken, ServerProfile, TokenSpec};
-use parlor_harness::{bench, connect, demo, schema, servers};
+use parlor_harness::{bench, bench_cache, connect, demo, schema, servers};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -57,6 +59,15 @@ enum Cmd {
         /// After stdin ends, keep printing events this long (ms) before exiting.
         #[arg(long, default_value_t = 500)]
         linger_ms: u64,
+        /// Keep an offline message cache and outbox under this directory (one database per
+        /// server and account) and attach the Messenger: sends are queued and survive a
+        /// restart, `load_messages` / `search_messages` / `retry_message` / `discard_message`
+        /// work, typing is throttled.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// With --data-dir: seconds a sent message waits for the server's ack or echo.
+        #[arg(long, default_value_t = 10)]
+        confirm_timeout_secs: u64,
     },
     /// Print the JSON Schema of every command, event and reply of `parlor connect`.
     Schema,
@@ -83,6 +94,22 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure the message cache: batched ingest, the latest page of a large conversation,
+    /// an older page, full-text search. Prints a table.
+    BenchCache {
+        /// Messages in the conversation.
+        #[arg(long, default_value_t = 100_000)]
+        messages: u32,
+        /// Messages per write transaction while ingesting.
+        #[arg(long, default_value_t = 1000)]
+        batch: u32,
+        /// Where to build the database (emptied first; default: a temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -103,6 +130,8 @@ async fn main() -> ExitCode {
             token_file,
             profile,
             linger_ms,
+            data_dir,
+            confirm_timeout_secs,
         } => {
             let profile = match profile {
                 Some(path) => match ServerProfile::from_file(&path) {
@@ -133,11 +162,30 @@ async fn main() -> ExitCode {
                 }
             }
             let tokens = profile.token.source();
+            let account = profile
+                .account_id
+                .clone()
+                .unwrap_or_else(|| "default".into());
+            let db = data_dir
+                .as_ref()
+                .map(|dir| database_path(dir, &profile.socket_url, &account));
             let client = match Client::connect(profile, tokens) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            match connect::run(client, Duration::from_millis(linger_ms)).await {
+            let with_cache = db.is_some();
+            if let Some(db) = db {
+                let store = match Store::open(&db) {
+                    Ok(s) => s,
+                    Err(e) => return fail(format!("cache {}: {e}", db.display())),
+                };
+                let config = MessengerConfig {
+                    confirm_timeout: Duration::from_secs(confirm_timeout_secs.max(1)),
+                    ..MessengerConfig::default()
+                };
+                Messenger::attach(&client, store, config);
+            }
+            match connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
@@ -150,6 +198,38 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
+        Cmd::BenchCache {
+            messages,
+            batch,
+            dir,
+            json,
+        } => {
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("parlor-bench-cache-{}", std::process::id()))
+            });
+            let result = tokio::task::spawn_blocking(move || {
+                let r = bench_cache::run(&dir, messages, batch);
+                let _ = std::fs::remove_dir_all(&dir);
+                r
+            })
+            .await;
+            match result {
+                Ok(Ok(report)) => {
+                    print!("{}", bench_cache::table(&report));
+                    if let Some(path) = json {
+                        if let Err(e) = std::fs::write(
+                            &path,
+                            serde_json::to_string_pretty(&report).expect("report serializes"),
+                        ) {
+                            return fail(format!("cannot write {}: {e}", path.display()));
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(e),
+                Err(e) => fail(e),
+            }
+        }
         Cmd::Bench {
             rtt,
             oneway,
