@@ -156,6 +156,15 @@ fn own_by_client_id(
     .optional()?)
 }
 
+/// Adds a new message's text to the full-text index (see the migration for why not a trigger).
+fn index_text(tx: &Transaction<'_>, local_id: i64, text: Option<&str>) -> Result<(), StoreError> {
+    if let Some(t) = text {
+        tx.prepare_cached("INSERT INTO messages_fts(rowid, text) VALUES (?1, ?2)")?
+            .execute(params![local_id, t])?;
+    }
+    Ok(())
+}
+
 /// Where `state` may go once the server has the message: never backwards.
 fn at_least_sent(state: DeliveryState) -> DeliveryState {
     match state {
@@ -249,6 +258,7 @@ fn apply_in(
         m.duration_secs.map(f64::from),
     ])?;
     let local = tx.last_insert_rowid();
+    index_text(tx, local, m.text.as_deref())?;
     for (emoji, users) in &m.reactions {
         for u in users {
             tx.prepare_cached(
@@ -313,7 +323,9 @@ impl Cache {
                 o.reply_to,
                 now
             ])?;
-            Ok(tx.last_insert_rowid())
+            let local = tx.last_insert_rowid();
+            index_text(tx, local, o.text)?;
+            Ok(local)
         })?;
         self.get(local)?
             .ok_or_else(|| StoreError::Corrupt("an enqueued message vanished".into()))
