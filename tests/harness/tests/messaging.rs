@@ -493,25 +493,9 @@ async fn presence_sessions_messages_through_the_cache() {
     assert_eq!(texts, vec!["Namaste", "Jupiter favours you"]);
 }
 
-/// The client ids the server stored for `chat`, in the server's order (its state file; read
-/// again if caught half-written).
+/// The client ids the 003 server stored for `chat`, in its order.
 fn stored_client_ids(state_file: &Path, chat: &str) -> Vec<String> {
-    for _ in 0..100 {
-        let parsed = std::fs::read_to_string(state_file)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok());
-        if let Some(state) = parsed {
-            return state["messages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|m| m["chatId"] == chat)
-                .filter_map(|m| m["clientMessageId"].as_str().map(str::to_owned))
-                .collect();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("cannot read the server state {}", state_file.display());
+    stored_ids_by(state_file, "chatId", chat, "clientMessageId")
 }
 
 async fn wait_until(secs: u64, mut ok: impl FnMut() -> bool) -> bool {
@@ -525,41 +509,104 @@ async fn wait_until(secs: u64, mut ok: impl FnMut() -> bool) -> bool {
     ok()
 }
 
-#[tokio::test]
-async fn five_hundred_messages_written_offline_arrive_once_and_in_order() {
-    let d = DialectId::SupportChat;
-    let dir = scratch("offline-500");
+/// The client ids `stored` (a dialect's state file) holds for one conversation, in order.
+fn stored_ids_by(state_file: &Path, conv_key: &str, conv: &str, id_key: &str) -> Vec<String> {
+    for _ in 0..100 {
+        let parsed = std::fs::read_to_string(state_file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok());
+        if let Some(state) = parsed {
+            return state["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| m[conv_key] == conv)
+                .filter_map(|m| m[id_key].as_str().map(str::to_owned))
+                .collect();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("cannot read the server state {}", state_file.display());
+}
+
+/// Writes `n` messages while `d`'s server is down, brings it back (same state file), and
+/// checks that the server stored each exactly once, in the order written, and that the cache
+/// holds one row per message, sent.
+async fn offline_round_trip(d: DialectId, n: usize) {
+    let dir = scratch(&format!("offline-{}", d.seed()));
     let state_file = dir.join("server-state.json");
     let state_env = state_file.to_string_lossy().to_string();
-    let mut server = RefServer::start(server_file(d), &[("PARLOR_STATE_FILE", &state_env)])
-        .await
-        .unwrap();
-    let token = server.mint("1").await.unwrap();
-    let mut profile = ServerProfile::new(d, server.url());
-    profile.account_id = Some("1".into());
-    let client = Client::connect(profile, Arc::new(StaticToken::new(token))).unwrap();
-    let m = Messenger::attach(
-        &client,
-        Store::open(&dir.join("cache.sqlite3")).unwrap(),
-        fast(),
-    );
-    client
-        .wait_connected(Duration::from_secs(10))
-        .await
-        .unwrap();
-    client
-        .send(Command::JoinConversation {
-            conversation_id: "chat-1".into(),
-        })
-        .await
-        .unwrap();
+    let env = [
+        ("PARLOR_STATE_FILE", state_env.as_str()),
+        // 002 allows 100 messages a minute per user; this test sends more at once.
+        ("PARLOR_RATE_LIMIT_SCALE", "10"),
+    ];
+    let mut server = RefServer::start(server_file(d), &env).await.unwrap();
+    let (account, conv, conv_key, id_key) = match d {
+        DialectId::PresenceSessions => ("user_asha", String::new(), "sessionId", "clientId"),
+        DialectId::TarotChat => (
+            "11111111-1111-4111-8111-111111111111",
+            "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa".to_string(),
+            "session_id",
+            "id",
+        ),
+        _ => ("1", "chat-1".to_string(), "chatId", "clientMessageId"),
+    };
+    let (mut user, m) = party(&server, d, account, &format!("offline-{}", d.seed())).await;
+    let conv = if d == DialectId::PresenceSessions {
+        // 001 chats inside an accepted session.
+        let token = server.mint("astro_sharma").await.unwrap();
+        let mut expert = Actor::connect("expert", d, &server.url(), "/", token, None)
+            .await
+            .unwrap();
+        expert
+            .send("online", Command::SetPresence { online: true })
+            .await
+            .unwrap();
+        let started = user
+            .send(
+                "start",
+                Command::RequestConsultation {
+                    expert_id: "astro_sharma".into(),
+                    kind: ConsultationKind::Text,
+                    rate_per_minute: Some(Decimal::new(1000, 2)),
+                },
+            )
+            .await
+            .unwrap();
+        let session = started
+            .iter()
+            .find_map(|e| match e {
+                DomainEvent::ConsultationRequestSent {
+                    consultation_id, ..
+                } => Some(consultation_id.clone()),
+                _ => None,
+            })
+            .unwrap();
+        expert
+            .send(
+                "accept",
+                Command::AnswerConsultation {
+                    consultation_id: session.clone(),
+                    accept: true,
+                },
+            )
+            .await
+            .unwrap();
+        session
+    } else {
+        conv
+    };
+    join(&mut user, &conv).await;
+    let client = user.client.clone();
 
     server.stop().await;
     assert!(wait_until(10, || !client.state().is_connected()).await);
-    let ids: Vec<String> = (0..500).map(|i| format!("offline-{i:03}")).collect();
+    // 002 wants uuids as message ids; the others take any string.
+    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     for (i, id) in ids.iter().enumerate() {
         let r = client
-            .send(send("chat-1", id, &format!("offline message {i}"), None))
+            .send(send(&conv, id, &format!("offline message {i}"), None))
             .await
             .unwrap();
         assert!(
@@ -567,38 +614,50 @@ async fn five_hundred_messages_written_offline_arrive_once_and_in_order() {
         );
     }
     // Readable offline, at once, in order.
-    let (page, more) = m.cache().page("chat-1", None, 50).unwrap();
-    assert!(more);
+    let (page, more) = m.cache().page(&conv, None, 50).unwrap();
+    assert_eq!(more, n > 50);
     assert_eq!(
         page.last().unwrap().client_id.as_deref(),
-        Some("offline-499")
+        Some(ids[n - 1].as_str())
     );
     assert!(page.iter().all(|p| p.state.is_queued()));
 
     server.restart().await.unwrap();
     assert!(
-        wait_until(60, || m.cache().queued_count().unwrap() == 0).await,
+        wait_until(90, || m.cache().queued_count().unwrap() == 0).await,
         "{} still queued",
         m.cache().queued_count().unwrap()
     );
-    let (all, _) = m.cache().page("chat-1", None, 500).unwrap();
+    let (all, _) = m.cache().page(&conv, None, 500).unwrap();
+    let mine: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let ours: Vec<_> = all
         .iter()
-        .filter(|x| {
-            x.client_id
-                .as_deref()
-                .is_some_and(|c| c.starts_with("offline-"))
-        })
+        .filter(|x| x.client_id.as_deref().is_some_and(|c| mine.contains(c)))
         .collect();
-    assert_eq!(ours.len(), 500, "one row per message in the cache");
+    assert_eq!(ours.len(), n, "one row per message in the cache");
     assert!(ours
         .iter()
         .all(|x| x.state == DeliveryState::Sent && x.server_id.is_some()));
-    let stored: Vec<String> = stored_client_ids(&state_file, "chat-1")
+    let stored: Vec<String> = stored_ids_by(&state_file, conv_key, &conv, id_key)
         .into_iter()
-        .filter(|c| c.starts_with("offline-"))
+        .filter(|c| mine.contains(c.as_str()))
         .collect();
     assert_eq!(stored, ids, "exactly once each, in order");
+}
+
+#[tokio::test]
+async fn support_chat_500_messages_written_offline_arrive_once_and_in_order() {
+    offline_round_trip(DialectId::SupportChat, 500).await;
+}
+
+#[tokio::test]
+async fn presence_sessions_500_messages_written_offline_arrive_once_and_in_order() {
+    offline_round_trip(DialectId::PresenceSessions, 500).await;
+}
+
+#[tokio::test]
+async fn tarot_chat_500_messages_written_offline_arrive_once_and_in_order() {
+    offline_round_trip(DialectId::TarotChat, 500).await;
 }
 
 /// Reads the `parlor connect` output until `done` says so, returning the lines.
