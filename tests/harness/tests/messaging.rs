@@ -848,3 +848,91 @@ async fn malformed_message_payloads_become_protocol_errors_and_lose_nothing_else
     assert_eq!(texts, vec!["first", "second"]);
     assert!(client.state().is_connected());
 }
+
+#[tokio::test]
+async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discarded() {
+    // The probe never answers `sendMessage`: every try times out (a transient error).
+    let server = RefServer::start(PROBE, &[]).await.unwrap();
+    let mut profile = ServerProfile::new(DialectId::SupportChat, server.url());
+    profile.account_id = Some("1".into());
+    let client = Client::connect(profile, Arc::new(StaticToken::new("valid"))).unwrap();
+    let config = MessengerConfig {
+        confirm_timeout: Duration::from_millis(300),
+        max_attempts: 3,
+        retry_base: Duration::from_millis(50),
+        ..fast()
+    };
+    let m = Messenger::attach(
+        &client,
+        Store::open(&scratch("unconfirmed").join("cache.sqlite3")).unwrap(),
+        config,
+    );
+    let mut events = client.subscribe();
+    client
+        .wait_connected(Duration::from_secs(10))
+        .await
+        .unwrap();
+    client
+        .send(send("chat-1", "lonely", "anyone there?", None))
+        .await
+        .unwrap();
+    let mut states = Vec::new();
+    let failed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Some(DomainEvent::ChatMessageChanged { message })) => {
+                states.push(message.state);
+                if message.state == DeliveryState::Failed {
+                    break message;
+                }
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no failure; states {states:?}; {other:?}"),
+        }
+    };
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("gave up after 3 attempts"),
+        "{failed:?}"
+    );
+    assert_eq!(states.first(), Some(&DeliveryState::Pending));
+    assert!(states.contains(&DeliveryState::Sending));
+    let retried = client
+        .send(Command::RetryMessage {
+            conversation_id: "chat-1".into(),
+            client_id: "lonely".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&retried[0], DomainEvent::ChatMessageChanged { message } if message.state == DeliveryState::Pending && message.error.is_none())
+    );
+    // Retrying something that has not failed is refused.
+    assert_eq!(
+        client
+            .send(Command::RetryMessage {
+                conversation_id: "chat-1".into(),
+                client_id: "lonely".into(),
+            })
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert!(
+        wait_until(10, || m.cache().page("chat-1", None, 5).unwrap().0[0].state
+            == DeliveryState::Failed)
+        .await
+    );
+    client
+        .send(Command::DiscardMessage {
+            conversation_id: "chat-1".into(),
+            client_id: "lonely".into(),
+        })
+        .await
+        .unwrap();
+    assert!(m.cache().page("chat-1", None, 5).unwrap().0.is_empty());
+    assert_eq!(m.cache().queued_count().unwrap(), 0);
+}
