@@ -312,6 +312,15 @@ impl Service for Messenger {
                     } else {
                         client_id
                     };
+                    // 002 stores the client id as the message id and refuses anything but a
+                    // uuid, with an error event no message can be matched to: refuse it here.
+                    if inner.dialect == DialectId::TarotChat
+                        && uuid::Uuid::parse_str(&client_id).is_err()
+                    {
+                        return Err(Error::InvalidInput(format!(
+                            "tarot-chat message ids must be uuids, not {client_id:?}"
+                        )));
+                    }
                     let me = inner.me();
                     let m = inner
                         .cache
@@ -478,4 +487,96 @@ async fn load_messages(
         }
     }
     Ok(vec![first])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ServerProfile;
+    use crate::token::StaticToken;
+
+    fn offline(d: DialectId, tag: &str) -> (Client, Arc<Messenger>) {
+        // Nothing listens on port 9: the client stays offline, which is the point.
+        let client = Client::connect(
+            ServerProfile::new(d, "http://127.0.0.1:9"),
+            Arc::new(StaticToken::new("t")),
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("parlor-svc-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir.join("c.sqlite3")).unwrap();
+        let m = Messenger::attach(&client, store, MessengerConfig::default());
+        (client, m)
+    }
+
+    fn msg(conv: &str, cid: &str, text: &str) -> Command {
+        Command::SendMessage {
+            conversation_id: conv.into(),
+            client_id: cid.into(),
+            text: Some(text.into()),
+            reply_to: None,
+            file_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
+        let (client, m) = offline(DialectId::SupportChat, "offline");
+        for (cid, text) in [("a", "first words"), ("", "second words")] {
+            let r = client.send(msg("c", cid, text)).await.unwrap();
+            assert!(
+                matches!(&r[0], DomainEvent::ChatMessageChanged { message } if message.state == crate::messaging::DeliveryState::Pending && message.client_id.as_deref().is_some_and(|c| !c.is_empty()))
+            );
+        }
+        for bad in [msg("c", "x", "  "), msg("", "x", "text")] {
+            assert_eq!(client.send(bad).await.unwrap_err().code(), "invalid_input");
+        }
+        let page = client
+            .send(Command::LoadMessages {
+                conversation_id: "c".into(),
+                before: None,
+                limit: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(&page[0], DomainEvent::MessagesPage { messages, source: PageSource::Cache, has_more: false, .. } if messages.len() == 2)
+        );
+        let found = client
+            .send(Command::SearchMessages {
+                query: "second".into(),
+                conversation_id: Some("c".into()),
+                limit: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(&found[0], DomainEvent::SearchResults { messages, .. } if messages.len() == 1)
+        );
+        assert_eq!(m.cache().queued_count().unwrap(), 2);
+        // Typing offline: the first start tries (and fails: offline), repeats are throttled.
+        let typing = Command::SetTyping {
+            conversation_id: "c".into(),
+            typing: true,
+        };
+        assert_eq!(
+            client.send(typing.clone()).await.unwrap_err().code(),
+            "not_connected"
+        );
+        assert_eq!(client.send(typing).await, Ok(vec![]));
+    }
+
+    #[tokio::test]
+    async fn tarot_chat_message_ids_must_be_uuids() {
+        let (client, _m) = offline(DialectId::TarotChat, "uuid");
+        assert_eq!(
+            client
+                .send(msg("s", "not-a-uuid", "hi"))
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+        assert!(client.send(msg("s", "", "hi")).await.is_ok());
+    }
 }
