@@ -8,11 +8,15 @@ use super::cache::Queued;
 use super::service::Inner;
 use super::types::DeliveryState;
 use crate::command::Command;
+use crate::dialect::DialectId;
 use crate::error::Error;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{timeout, Instant};
+
+/// Messages fetched per conversation to catch up after a reconnect (002).
+const CATCH_UP_PAGE: u32 = 100;
 
 /// How often the idle outbox checks that its client still exists.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
@@ -40,12 +44,23 @@ pub(super) async fn run(inner: Arc<Inner>) {
         }
         if inner.rejoin.swap(false, Ordering::SeqCst) {
             // Rooms are per connection: rejoin them before sending into them.
+            // 003 answers a join with its recent messages; 002 has REST history to catch up
+            // with what arrived while we were away; 001 cannot replay.
             for conv in inner.cache.joined().unwrap_or_default() {
-                let cmd = Command::JoinConversation {
-                    conversation_id: conv,
-                };
-                if let Err(Error::NotConnected(_)) = client.send_to_server(cmd).await {
-                    inner.rejoin.store(true, Ordering::SeqCst);
+                let mut cmds = vec![Command::JoinConversation {
+                    conversation_id: conv.clone(),
+                }];
+                if inner.dialect == DialectId::TarotChat {
+                    cmds.push(Command::FetchHistory {
+                        conversation_id: conv,
+                        before: None,
+                        limit: Some(CATCH_UP_PAGE),
+                    });
+                }
+                for cmd in cmds {
+                    if let Err(Error::NotConnected(_)) = client.send_to_server(cmd).await {
+                        inner.rejoin.store(true, Ordering::SeqCst);
+                    }
                 }
             }
         }

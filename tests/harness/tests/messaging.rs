@@ -936,3 +936,78 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
     assert!(m.cache().page("chat-1", None, 5).unwrap().0.is_empty());
     assert_eq!(m.cache().queued_count().unwrap(), 0);
 }
+
+#[tokio::test]
+async fn tarot_chat_catches_up_on_missed_messages_when_the_app_comes_back() {
+    let d = DialectId::TarotChat;
+    let sarah_id = "11111111-1111-4111-8111-111111111111";
+    let session = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    let server = RefServer::start(server_file(d), &[]).await.unwrap();
+    let db = scratch("002-catch-up").join("cache.sqlite3");
+    let sarah_token = server.mint(sarah_id).await.unwrap();
+    let connect_sarah = || async {
+        let a = Actor::connect(
+            "sarah",
+            d,
+            &server.url(),
+            "/",
+            sarah_token.clone(),
+            Some(sarah_id),
+        )
+        .await
+        .unwrap();
+        let m = Messenger::attach(&a.client, Store::open(&db).unwrap(), fast());
+        (a, m)
+    };
+    let (mut sarah, m) = connect_sarah().await;
+    join(&mut sarah, session).await;
+    sarah
+        .expect("joined", 5, |e| {
+            matches!(e, DomainEvent::ConversationJoined { .. }).then_some(())
+        })
+        .await
+        .unwrap();
+    sarah.client.disconnect().await;
+    drop((sarah, m));
+
+    // Samia writes while Sarah's app is closed.
+    let samia_token = server
+        .mint("22222222-2222-4222-8222-222222222222")
+        .await
+        .unwrap();
+    let mut samia = Actor::connect("samia", d, &server.url(), "/", samia_token, None)
+        .await
+        .unwrap();
+    join(&mut samia, session).await;
+    for i in 0..3 {
+        let id = uuid::Uuid::new_v4().to_string();
+        samia
+            .send(
+                "send",
+                send(session, &id, &format!("while you were away {i}"), None),
+            )
+            .await
+            .unwrap();
+        samia
+            .expect("sent", 5, |e| {
+                matches!(e, DomainEvent::MessageSent { server_id, .. } if *server_id == id)
+                    .then_some(())
+            })
+            .await
+            .unwrap();
+    }
+
+    // Sarah's app starts again on the same cache: it rejoins and catches up by itself.
+    let (mut sarah, m) = connect_sarah().await;
+    for i in 0..3 {
+        sarah
+            .expect(
+                "caught up",
+                10,
+                changed(&format!("while you were away {i}"), DeliveryState::Received),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(m.cache().page(session, None, 50).unwrap().0.len(), 3);
+}
