@@ -491,6 +491,37 @@ async fn presence_sessions_messages_through_the_cache() {
     let (page, _) = um.cache().page(&session, None, 50).unwrap();
     let texts: Vec<_> = page.iter().filter_map(|m| m.text.clone()).collect();
     assert_eq!(texts, vec!["Namaste", "Jupiter favours you"]);
+    // Once the session is over the server refuses (`message:error` with our client id): the
+    // message fails at once with the server's code, it is not retried.
+    user.send(
+        "end",
+        Command::EndConsultation {
+            consultation_id: session.clone(),
+            rate_per_minute: Some(Decimal::new(1000, 2)),
+            duration_minutes: None,
+        },
+    )
+    .await
+    .unwrap();
+    user.send("late", send(&session, "late-1", "one more thing", None))
+        .await
+        .unwrap();
+    let failed = user
+        .expect(
+            "refused",
+            5,
+            changed("one more thing", DeliveryState::Failed),
+        )
+        .await
+        .unwrap();
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("SESSION_NOT_ACTIVE"),
+        "{failed:?}"
+    );
 }
 
 /// The client ids the 003 server stored for `chat`, in its order.
