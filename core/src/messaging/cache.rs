@@ -199,8 +199,14 @@ fn apply_in(
             return Ok((changed > 0).then_some(local));
         }
     }
-    // 2. Our own message coming back (echo, ack, or a resend's answer).
-    if let Some(cid) = m.client_id.as_deref().filter(|c| !c.is_empty()) {
+    // 2. Our own message coming back (echo, ack, or a resend's answer). Client ids are only
+    // unique per sender (001 lets clients pick any string), so someone else's is not ours.
+    let maybe_ours = me.is_none_or(|me| me.is_empty() || me == m.sender.id);
+    if let Some(cid) = m
+        .client_id
+        .as_deref()
+        .filter(|c| !c.is_empty() && maybe_ours)
+    {
         if let Some((local, state)) = own_by_client_id(tx, &m.conversation_id, cid)? {
             let mut new_state = at_least_sent(DeliveryState::parse(&state));
             if m.read == Some(true) {
@@ -956,6 +962,30 @@ mod tests {
         // A sent message cannot be discarded or retried.
         assert!(!cache.discard("c", "cid-1").unwrap());
         assert!(cache.retry("c", "cid-1").unwrap().is_none());
+    }
+
+    #[test]
+    fn someone_elses_message_with_our_client_id_is_not_our_echo() {
+        let cache = temp_cache("collide");
+        let p = cache
+            .enqueue(&Outgoing {
+                conversation_id: "c",
+                client_id: "c-1",
+                sender: &me(),
+                text: Some("mine"),
+                reply_to: None,
+                file_id: None,
+            })
+            .unwrap();
+        let mut theirs = msg("srv-9", "c", "them", "theirs", "2025-01-01T00:00:00Z");
+        theirs.client_id = Some("c-1".into());
+        let got = cache.apply_message(&theirs, Some("me")).unwrap().unwrap();
+        assert_ne!(got.local_id, p.local_id);
+        assert_eq!(got.state, DeliveryState::Received);
+        assert_eq!(
+            cache.get(p.local_id).unwrap().unwrap().state,
+            DeliveryState::Pending
+        );
     }
 
     #[test]
