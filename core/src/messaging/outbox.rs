@@ -25,6 +25,7 @@ const IDLE_CHECK: Duration = Duration::from_secs(1);
 enum Outcome {
     Confirmed,
     Offline,
+    RateLimited,
     Transient(String),
     Permanent(String),
 }
@@ -96,6 +97,21 @@ pub(super) async fn run(inner: Arc<Inner>) {
                         .unwrap_or(None),
                 );
             }
+            Outcome::RateLimited => {
+                // Not the message's fault: wait, without using up its attempts.
+                inner.publish_changed(
+                    inner
+                        .cache
+                        .set_queued_state(
+                            q.local_id,
+                            DeliveryState::Sending,
+                            Some("the server asks to slow down; waiting"),
+                            false,
+                        )
+                        .unwrap_or(None),
+                );
+                tokio::time::sleep(inner.config.rate_limit_pause).await;
+            }
             Outcome::Permanent(reason) => {
                 inner.publish_changed(
                     inner
@@ -160,10 +176,14 @@ async fn try_once(inner: &Inner, client: &crate::Client, q: &Queued) -> Outcome 
         file_id: q.file_id.clone(),
     };
     let deadline = Instant::now() + inner.config.confirm_timeout;
+    inner.rate_limited.store(false, Ordering::SeqCst);
     match tokio::time::timeout_at(deadline, client.send_to_server(cmd)).await {
         Err(_) => return Outcome::Transient("no answer from the server".into()),
         Ok(Err(Error::NotConnected(_))) => return Outcome::Offline,
         Ok(Err(Error::Closed)) => return Outcome::Offline,
+        Ok(Err(Error::Rejected {
+            status: Some(429), ..
+        })) => return Outcome::RateLimited,
         Ok(Err(e)) if e.is_transient() => return Outcome::Transient(e.to_string()),
         Ok(Err(e)) => return Outcome::Permanent(e.to_string()),
         Ok(Ok(_)) => {}
@@ -173,6 +193,9 @@ async fn try_once(inner: &Inner, client: &crate::Client, q: &Queued) -> Outcome 
         let notified = inner.progress.notified();
         if is_done(inner, q.local_id) {
             return Outcome::Confirmed;
+        }
+        if inner.rate_limited.swap(false, Ordering::SeqCst) {
+            return Outcome::RateLimited;
         }
         if !client.state().is_connected() {
             // The emit may have been lost with the link: resend once back (idempotent).

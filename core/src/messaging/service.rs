@@ -34,6 +34,9 @@ pub struct MessengerConfig {
     pub typing_throttle: Duration,
     /// "Stopped typing" is sent this long after the last keystroke.
     pub typing_idle: Duration,
+    /// Wait after the server says we send too fast (002 `RATE_LIMIT_EXCEEDED`); such tries
+    /// are not counted against `max_attempts`.
+    pub rate_limit_pause: Duration,
 }
 
 impl Default for MessengerConfig {
@@ -45,6 +48,7 @@ impl Default for MessengerConfig {
             retry_max: Duration::from_secs(30),
             typing_throttle: Duration::from_secs(3),
             typing_idle: Duration::from_secs(5),
+            rate_limit_pause: Duration::from_secs(10),
         }
     }
 }
@@ -61,6 +65,8 @@ pub(super) struct Inner {
     pub(super) progress: Notify,
     /// Rooms must be rejoined (set on every connect).
     pub(super) rejoin: AtomicBool,
+    /// The server said we send too fast (an error event no message can be matched to).
+    pub(super) rate_limited: AtomicBool,
     typing: Typing,
 }
 
@@ -125,6 +131,7 @@ impl Messenger {
             wake: Notify::new(),
             progress: Notify::new(),
             rejoin: AtomicBool::new(true),
+            rate_limited: AtomicBool::new(false),
         });
         let messenger = Arc::new(Messenger {
             inner: inner.clone(),
@@ -148,6 +155,13 @@ impl Messenger {
                     inner.rejoin.store(true, Ordering::SeqCst);
                 }
                 inner.wake.notify_one();
+                vec![]
+            }
+            DomainEvent::ServerError {
+                code: Some(code), ..
+            } if code == "RATE_LIMIT_EXCEEDED" => {
+                inner.rate_limited.store(true, Ordering::SeqCst);
+                inner.progress.notify_one();
                 vec![]
             }
             DomainEvent::Authenticated { user } => {

@@ -1042,3 +1042,72 @@ async fn tarot_chat_catches_up_on_missed_messages_when_the_app_comes_back() {
     }
     assert_eq!(m.cache().page(session, None, 50).unwrap().0.len(), 3);
 }
+
+#[tokio::test]
+async fn a_rate_limited_message_waits_without_using_up_its_attempts() {
+    // 002 at 3 messages a minute: the fourth is refused with an error event.
+    let d = DialectId::TarotChat;
+    let session = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    let server = RefServer::start(server_file(d), &[("PARLOR_RATE_LIMIT_SCALE", "0.03")])
+        .await
+        .unwrap();
+    let account = "11111111-1111-4111-8111-111111111111";
+    let token = server.mint(account).await.unwrap();
+    let mut sarah = Actor::connect("sarah", d, &server.url(), "/", token, Some(account))
+        .await
+        .unwrap();
+    let config = MessengerConfig {
+        confirm_timeout: Duration::from_millis(500),
+        max_attempts: 2,
+        rate_limit_pause: Duration::from_millis(300),
+        ..fast()
+    };
+    let m = Messenger::attach(
+        &sarah.client,
+        Store::open(&scratch("rate-limit").join("cache.sqlite3")).unwrap(),
+        config,
+    );
+    join(&mut sarah, session).await;
+    for i in 0..4 {
+        sarah
+            .send("send", send(session, "", &format!("burst {i}"), None))
+            .await
+            .unwrap();
+    }
+    for i in 0..3 {
+        sarah
+            .expect(
+                "sent",
+                5,
+                changed(&format!("burst {i}"), DeliveryState::Sent),
+            )
+            .await
+            .unwrap();
+    }
+    let waiting = sarah
+        .expect("told to slow down", 5, |e| match e {
+            DomainEvent::ChatMessageChanged { message }
+                if message.text.as_deref() == Some("burst 3")
+                    && message
+                        .error
+                        .as_deref()
+                        .is_some_and(|r| r.contains("slow down")) =>
+            {
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(waiting.state, DeliveryState::Sending);
+    // Several rounds later (each would have been an attempt) it is still queued, not failed.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (page, _) = m.cache().page(session, None, 10).unwrap();
+    assert_eq!(page.len(), 4);
+    let last = page
+        .iter()
+        .find(|p| p.text.as_deref() == Some("burst 3"))
+        .unwrap();
+    assert!(last.state.is_queued(), "{last:?}");
+    assert_eq!(m.cache().queued_count().unwrap(), 1);
+}
