@@ -280,6 +280,44 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    // ----- messaging (issue 4) -----
+    /// A page of a conversation from the local cache (at once, offline too), then a backfill
+    /// from the server where the dialect can (002 REST history, 003 recent messages on join).
+    LoadMessages {
+        /// Which conversation.
+        conversation_id: String,
+        /// Page backwards from this message's `local_id` (none: the latest).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<i64>,
+        /// Page size (default 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Full-text search over the cached messages (works offline).
+    SearchMessages {
+        /// Words to find (each as a prefix; all must match).
+        query: String,
+        /// Only this conversation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<String>,
+        /// At most this many results (default 50).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Put a failed message back into the outbox.
+    RetryMessage {
+        /// Where.
+        conversation_id: String,
+        /// The message's client id.
+        client_id: String,
+    },
+    /// Delete a failed (or still pending) message of ours.
+    DiscardMessage {
+        /// Where.
+        conversation_id: String,
+        /// The message's client id.
+        client_id: String,
+    },
 }
 
 impl Command {

@@ -1,5 +1,6 @@
 //! Domain events: what the core tells its subscribers, whatever the dialect said on the wire.
 
+use crate::messaging::{ChatMessage, PageSource};
 use crate::model::{
     AgoraJoin, CallMedia, ConsultationKind, ConsultationSummary, ConversationInfo, Expert,
     LiveKitGrant, Message, Money, Party, Presence, RequestOutcome,
@@ -502,6 +503,41 @@ pub enum DomainEvent {
     CallHistory {
         /// The calls.
         calls: Vec<crate::calls::CallRecord>,
+    },
+    // ----- messaging (issue 4) -----
+    /// A message in the local cache appeared or changed (our send going pending → sending →
+    /// sent → read or failed; a new message from someone; a reaction or receipt on it).
+    ChatMessageChanged {
+        /// The message as now cached.
+        message: ChatMessage,
+    },
+    /// One of our unsent messages was discarded.
+    ChatMessageDiscarded {
+        /// Where.
+        conversation_id: String,
+        /// Its client id.
+        client_id: String,
+    },
+    /// A page of a conversation, oldest first (answer to `load_messages`).
+    MessagesPage {
+        /// Which conversation.
+        conversation_id: String,
+        /// The page requested with `before`, echoed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<i64>,
+        /// Messages, oldest first.
+        messages: Vec<ChatMessage>,
+        /// Whether older messages are cached.
+        has_more: bool,
+        /// The cache at once, or the cache again after a server backfill.
+        source: PageSource,
+    },
+    /// Results of a local full-text search, newest first.
+    SearchResults {
+        /// The words searched.
+        query: String,
+        /// Matching messages.
+        messages: Vec<ChatMessage>,
     },
 }
 

@@ -28,6 +28,7 @@ pub mod consultation;
 pub mod dialect;
 pub mod error;
 pub mod event;
+pub mod messaging;
 pub mod model;
 pub mod presence;
 pub mod profile;

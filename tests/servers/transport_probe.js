@@ -95,6 +95,13 @@ function main() {
       socket.emit('weird');
     });
 
+    // Emits the given events as they are (`{events: [[name, ...args], ...]}`): lets tests
+    // feed a dialect's decoder any payload, well-formed or not, over a real socket.
+    socket.on('emit-as', (payload) => {
+      const events = payload && Array.isArray(payload.events) ? payload.events : [];
+      for (const e of events) if (Array.isArray(e) && typeof e[0] === 'string') socket.emit(...e);
+    });
+
     socket.on('whoami', (...args) => {
       const ack = ackOf(args);
       if (ack) ack({ token: socket.handshake.auth.token, connections: stats.connections, tokens: stats.tokens });

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_meta.sql", include_str!("migrations/0001_meta.sql")),
     ("0002_consultations.sql", include_str!("migrations/0002_consultations.sql")),
     ("0003_calls.sql", include_str!("migrations/0003_calls.sql")),
+    ("0004_messaging.sql", include_str!("migrations/0004_messaging.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet.

@@ -61,12 +61,40 @@ fn error_of(e: &Error) -> ReplyError {
     }
 }
 
+fn core_reply(id: Value, result: Result<Vec<parlor_core::DomainEvent>, Error>) -> Reply {
+    match result {
+        Ok(result) => Reply {
+            reply_to: id,
+            ok: true,
+            result: Some(result),
+            error: None,
+        },
+        Err(e) => Reply {
+            reply_to: id,
+            ok: false,
+            result: None,
+            error: Some(error_of(&e)),
+        },
+    }
+}
+
 fn reply_line(reply: &Reply) -> String {
     serde_json::to_string(reply).unwrap_or_else(|_| "{\"ok\":false}".into())
 }
 
 /// Runs the session until stdin ends (then lingers `linger` for late events) or `quit`.
 pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
+    run_with(client, linger, false).await
+}
+
+/// [`run`], and with `ordered_sends` (a Messenger is attached, so `send_message` only queues
+/// and answers at once) each `send_message` line is queued before the next line is read:
+/// messages go out in the order of the lines.
+pub async fn run_with(
+    client: Client,
+    linger: Duration,
+    ordered_sends: bool,
+) -> std::io::Result<()> {
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
     // One writer, so replies and events never interleave within a line.
     let writer = tokio::spawn(async move {
@@ -128,24 +156,14 @@ pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
                 });
             }
             Ok((id, Parsed::Core(cmd))) => {
+                if ordered_sends && matches!(cmd, Command::SendMessage { .. }) {
+                    let _ = out_tx.send(reply_line(&core_reply(id, client.send(cmd).await)));
+                    continue;
+                }
                 let client = client.clone();
                 let tx = out_tx.clone();
                 in_flight.spawn(async move {
-                    let reply = match client.send(cmd).await {
-                        Ok(result) => Reply {
-                            reply_to: id,
-                            ok: true,
-                            result: Some(result),
-                            error: None,
-                        },
-                        Err(e) => Reply {
-                            reply_to: id,
-                            ok: false,
-                            result: None,
-                            error: Some(error_of(&e)),
-                        },
-                    };
-                    let _ = tx.send(reply_line(&reply));
+                    let _ = tx.send(reply_line(&core_reply(id, client.send(cmd).await)));
                 });
             }
         }

@@ -5,7 +5,9 @@
 use crate::script::{Actor, StepError};
 use crate::servers::{server_file, RefServer};
 use parlor_core::calls::MediaEvent;
+use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig};
 use parlor_core::model::{CallMedia, ConsultationKind, Presence, RequestOutcome};
+use parlor_core::store::Store;
 use parlor_core::{Command, DialectId, DomainEvent, ServerProfile};
 use rust_decimal::Decimal;
 use std::sync::Mutex;
@@ -535,6 +537,12 @@ async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
         t,
     )
     .await?;
+    let sarah_cache = messenger(&sarah, "sarah")?;
+    messenger(&samia, "samia")?;
+    t.say(
+        "note",
+        "both sides go through the Messenger (outbox and local cache)",
+    );
     for a in [&mut sarah, &mut samia] {
         a.send(
             "join",
@@ -671,6 +679,27 @@ async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
         "Sarah Johnson",
         format!("history page from REST: {n} messages"),
     );
+    let (page, _) = sarah_cache
+        .cache()
+        .page(&session, None, 20)
+        .map_err(setup)?;
+    for m in &page {
+        t.say(
+            "Sarah's cache",
+            format!(
+                "{:?} ({}{})",
+                m.text.as_deref().unwrap_or(""),
+                m.state.as_str(),
+                m.reactions
+                    .iter()
+                    .map(|(emoji, users)| format!(", {emoji}×{}", users.len()))
+                    .collect::<String>()
+            ),
+        );
+    }
+    if page.len() != 2 || page[0].reactions.is_empty() {
+        return Err(setup("Sarah's cache does not hold the conversation once"));
+    }
     Ok(())
 }
 
@@ -681,6 +710,13 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
     let server = start(d, &[], t).await?;
     let mut client = actor(&server, d, "client@parlor", "1", "/", t).await?;
     let mut agent = actor(&server, d, "support@parlor", "10", "/", t).await?;
+    // Both go through the Messenger: an offline cache and outbox each (scratch directories).
+    let client_cache = messenger(&client, "client")?;
+    let agent_cache = messenger(&agent, "agent")?;
+    t.say(
+        "note",
+        "both sides send through the Messenger's outbox and read from their local caches",
+    );
     for a in [&mut client, &mut agent] {
         let joined = a
             .send(
@@ -716,52 +752,59 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
             matches!(e, DomainEvent::TypingChanged { typing: true, .. }).then_some(())
         })
         .await?;
-    let sent = client
+    t.say("support@parlor", "sees the client typing");
+    let question_text = "My reading report never arrived.";
+    client
         .send(
             "sendMessage",
             Command::SendMessage {
                 conversation_id: chat.clone(),
                 client_id: client_id(),
-                text: Some("My reading report never arrived.".into()),
+                text: Some(question_text.into()),
                 reply_to: None,
                 file_id: None,
             },
         )
         .await?;
-    let question = sent
-        .iter()
-        .find_map(|e| match e {
-            DomainEvent::MessageSent { server_id, .. } => Some(server_id.clone()),
-            _ => None,
+    t.say(
+        "client@parlor",
+        format!("wrote {question_text:?}: shown at once as pending"),
+    );
+    let question = client
+        .expect("the question sent", 5, |e| {
+            cached(e, question_text, DeliveryState::Sent).and_then(|m| m.server_id)
         })
-        .ok_or_else(|| setup("no messageSent"))?;
+        .await?;
+    t.say(
+        "client@parlor",
+        format!("the server acknowledged it: sent (server id {question})"),
+    );
     agent
         .expect("newMessage", 5, |e| {
-            matches!(e, DomainEvent::MessageReceived { message } if message.id == question)
-                .then_some(())
+            cached(e, question_text, DeliveryState::Received).map(|_| ())
         })
         .await?;
     t.say("support@parlor", "received the question");
-    let sent = agent
+    let answer_text = "Sorry! Re-sending it to you now.";
+    agent
         .send(
             "reply",
             Command::SendMessage {
                 conversation_id: chat.clone(),
                 client_id: client_id(),
-                text: Some("Sorry! Re-sending it to you now.".into()),
+                text: Some(answer_text.into()),
                 reply_to: Some(question.clone()),
                 file_id: None,
             },
         )
         .await?;
-    let answer = sent
-        .iter()
-        .find_map(|e| match e {
-            DomainEvent::MessageSent { server_id, .. } => Some(server_id.clone()),
-            _ => None,
+    let answer = client
+        .expect("the reply", 5, |e| {
+            cached(e, answer_text, DeliveryState::Received)
+                .filter(|m| m.reply_to.as_deref() == Some(question.as_str()))
+                .and_then(|m| m.server_id)
         })
-        .ok_or_else(|| setup("no messageSent for the reply"))?;
-    client.expect("the reply", 5, |e| matches!(e, DomainEvent::MessageReceived { message } if message.id == answer && message.reply_to.as_deref() == Some(question.as_str())).then_some(())).await?;
+        .await?;
     t.say(
         "client@parlor",
         "received the answer, shown as a reply to the question",
@@ -782,10 +825,14 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
             _ => None,
         })
         .ok_or_else(|| setup("no read counts"))?;
-    agent.expect("messagesRead", 5, |e| matches!(e, DomainEvent::MessagesRead { message_ids, .. } if message_ids.contains(&answer)).then_some(())).await?;
+    let by = agent
+        .expect("the answer read", 5, |e| {
+            cached(e, answer_text, DeliveryState::Read).map(|m| m.read_by.join(", "))
+        })
+        .await?;
     t.say(
         "support@parlor",
-        format!("the answer was read (readers: {readers})"),
+        format!("the answer shows read (by {by}; readers: {readers})"),
     );
     let active = agent
         .send(
@@ -803,7 +850,61 @@ async fn support_chat(t: &Transcript) -> Result<(), StepError> {
         })
         .ok_or_else(|| setup("no activeUsers"))?;
     t.say("support@parlor", format!("active users in {chat}: {ids}"));
+    let (page, _) = client_cache.cache().page(&chat, None, 50).map_err(setup)?;
+    t.say(
+        "client@parlor",
+        format!(
+            "the cache holds {} messages: {}",
+            page.len(),
+            page.iter()
+                .map(|m| format!(
+                    "{:?} ({})",
+                    m.text.as_deref().unwrap_or(""),
+                    m.state.as_str()
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let hits = agent_cache
+        .cache()
+        .search("report", None, 10)
+        .map_err(setup)?;
+    t.say(
+        "support@parlor",
+        format!("offline search for \"report\": {} message(s)", hits.len()),
+    );
+    if page.len() != 2 || hits.len() != 1 {
+        return Err(setup("the caches do not hold the conversation once"));
+    }
     Ok(())
+}
+
+/// A Messenger on a fresh scratch cache for `a`.
+fn messenger(a: &Actor, tag: &str) -> Result<std::sync::Arc<Messenger>, StepError> {
+    let dir = std::env::temp_dir().join(format!(
+        "parlor-demo-{tag}-{}-{}",
+        std::process::id(),
+        client_id()
+    ));
+    let store = Store::open(&dir.join("cache.sqlite3")).map_err(setup)?;
+    Ok(Messenger::attach(
+        &a.client,
+        store,
+        MessengerConfig::default(),
+    ))
+}
+
+/// The cached message with `text` in `state`, if `e` announces it.
+fn cached(e: &DomainEvent, text: &str, state: DeliveryState) -> Option<ChatMessage> {
+    match e {
+        DomainEvent::ChatMessageChanged { message }
+            if message.text.as_deref() == Some(text) && message.state == state =>
+        {
+            Some(message.clone())
+        }
+        _ => None,
+    }
 }
 
 /// 004: presence, a call that rings, is accepted with LiveKit credentials, and is ended.

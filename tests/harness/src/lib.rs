@@ -3,6 +3,7 @@
 //! the integration tests use the same pieces.
 
 pub mod bench;
+pub mod bench_cache;
 pub mod calls;
 pub mod connect;
 pub mod demo;

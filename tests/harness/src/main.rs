@@ -1,11 +1,12 @@
 //! `parlor`: the headless driver of Parlor's core. See `parlor --help`.
 
 use clap::{Parser, Subcommand};
+use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{database_path, Store};
 use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
-use parlor_harness::{bench, connect, demo, load, schema, servers};
+use parlor_harness::{bench, bench_cache, connect, demo, load, schema, servers};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -60,13 +61,18 @@ enum Cmd {
         /// After stdin ends, keep printing events this long (ms) before exiting.
         #[arg(long, default_value_t = 500)]
         linger_ms: u64,
-        /// Keep the local cache (consultations, …) under this folder; one database per
-        /// account and server. Without it the session keeps nothing on disk.
+        /// Keep the local cache under this folder (one database per server and account):
+        /// the Messenger's offline message cache and outbox (sends are queued and survive a
+        /// restart; `load_messages` / `search_messages` / `retry_message` / `discard_message`
+        /// work; typing is throttled), consultations and their bills, call history.
         #[arg(long)]
         data_dir: Option<PathBuf>,
         /// Length of a billed minute in ms (only test servers shorten it).
         #[arg(long)]
         billing_minute_ms: Option<u64>,
+        /// With --data-dir: seconds a sent message waits for the server's ack or echo.
+        #[arg(long, default_value_t = 10)]
+        confirm_timeout_secs: u64,
     },
     /// Print the JSON Schema of every command, event and reply of `parlor connect`.
     Schema,
@@ -119,6 +125,22 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure the message cache: batched ingest, the latest page of a large conversation,
+    /// an older page, full-text search. Prints a table.
+    BenchCache {
+        /// Messages in the conversation.
+        #[arg(long, default_value_t = 100_000)]
+        messages: u32,
+        /// Messages per write transaction while ingesting.
+        #[arg(long, default_value_t = 1000)]
+        batch: u32,
+        /// Where to build the database (emptied first; default: a temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -141,6 +163,7 @@ async fn main() -> ExitCode {
             linger_ms,
             data_dir,
             billing_minute_ms,
+            confirm_timeout_secs,
         } => {
             let profile = match profile {
                 Some(path) => match ServerProfile::from_file(&path) {
@@ -189,19 +212,27 @@ async fn main() -> ExitCode {
             };
             let tokens = profile.token.source();
             let minute = profile.billing_minute_ms;
+            let with_cache = store.is_some();
             let client = match Client::connect(profile, tokens) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            // Calls first: its Agora service watches consultation requests, which the
-            // consultation service then claims (the first service to claim a command wins).
+            // Calls first: its Agora service watches consultation events; no two services
+            // claim the same command, so the order of the others does not matter.
             let calls_cache = store
                 .clone()
                 .or_else(|| parlor_harness::calls::cache_for(client.profile()));
             let _calls = parlor_harness::calls::attach(&client, calls_cache);
-            ConsultationService::attach(&client, store, minute);
+            ConsultationService::attach(&client, store.clone(), minute);
             ExpertDirectory::attach(&client);
-            match connect::run(client, Duration::from_millis(linger_ms)).await {
+            if let Some(store) = store {
+                let config = MessengerConfig {
+                    confirm_timeout: Duration::from_secs(confirm_timeout_secs.max(1)),
+                    ..MessengerConfig::default()
+                };
+                Messenger::attach(&client, store, config);
+            }
+            match connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
@@ -255,6 +286,38 @@ async fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::BenchCache {
+            messages,
+            batch,
+            dir,
+            json,
+        } => {
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("parlor-bench-cache-{}", std::process::id()))
+            });
+            let result = tokio::task::spawn_blocking(move || {
+                let r = bench_cache::run(&dir, messages, batch);
+                let _ = std::fs::remove_dir_all(&dir);
+                r
+            })
+            .await;
+            match result {
+                Ok(Ok(report)) => {
+                    print!("{}", bench_cache::table(&report));
+                    if let Some(path) = json {
+                        if let Err(e) = std::fs::write(
+                            &path,
+                            serde_json::to_string_pretty(&report).expect("report serializes"),
+                        ) {
+                            return fail(format!("cannot write {}: {e}", path.display()));
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(e),
                 Err(e) => fail(e),
             }
         }

@@ -1,0 +1,596 @@
+//! The Messenger service: applies what the server says to the cache (receive path), claims the
+//! messaging commands (send through the outbox, pages, search, retry, discard, typing).
+
+use super::cache::{Cache, Outgoing};
+use super::outbox;
+use super::types::{ChatMessage, PageSource};
+use super::typing::Typing;
+use crate::client::{Client, Service, WeakClient};
+use crate::command::Command;
+use crate::dialect::DialectId;
+use crate::error::Error;
+use crate::event::DomainEvent;
+use crate::model::Party;
+use crate::store::{Store, StoreError};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Timings of the outbox and of typing notifications.
+#[derive(Debug, Clone)]
+pub struct MessengerConfig {
+    /// How long a sent message may wait for the server's ack or echo before it is resent.
+    pub confirm_timeout: Duration,
+    /// Tries (not counting those made while offline) before a message is `failed`.
+    pub max_attempts: u32,
+    /// First wait before a retry after a transient error; doubles up to `retry_max`.
+    pub retry_base: Duration,
+    /// Longest wait between retries.
+    pub retry_max: Duration,
+    /// At most one "started typing" per this interval while the user keeps typing.
+    pub typing_throttle: Duration,
+    /// "Stopped typing" is sent this long after the last keystroke.
+    pub typing_idle: Duration,
+    /// Wait after the server says we send too fast (002 `RATE_LIMIT_EXCEEDED`); such tries
+    /// are not counted against `max_attempts`.
+    pub rate_limit_pause: Duration,
+}
+
+impl Default for MessengerConfig {
+    fn default() -> Self {
+        MessengerConfig {
+            confirm_timeout: Duration::from_secs(10),
+            max_attempts: 5,
+            retry_base: Duration::from_millis(500),
+            retry_max: Duration::from_secs(30),
+            typing_throttle: Duration::from_secs(3),
+            typing_idle: Duration::from_secs(5),
+            rate_limit_pause: Duration::from_secs(10),
+        }
+    }
+}
+
+pub(super) struct Inner {
+    pub(super) cache: Cache,
+    pub(super) client: WeakClient,
+    pub(super) config: MessengerConfig,
+    pub(super) dialect: DialectId,
+    me: Mutex<Party>,
+    /// Wakes the outbox: something was queued, or the connection came back.
+    pub(super) wake: Notify,
+    /// Wakes the outbox while it waits for a confirmation: a queued message changed.
+    pub(super) progress: Notify,
+    /// Rooms must be rejoined (set on every connect).
+    pub(super) rejoin: AtomicBool,
+    /// The server said we send too fast (an error event no message can be matched to).
+    pub(super) rate_limited: AtomicBool,
+    typing: Typing,
+}
+
+impl Inner {
+    pub(super) fn me(&self) -> Party {
+        self.me.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn me_id(&self) -> Option<String> {
+        let me = self.me();
+        (!me.id.is_empty()).then_some(me.id)
+    }
+
+    pub(super) fn typing_state(&self) -> &Typing {
+        &self.typing
+    }
+
+    pub(super) fn publish(&self, event: DomainEvent) {
+        if let Some(client) = self.client.upgrade() {
+            client.publish(event);
+        }
+    }
+
+    pub(super) fn publish_changed(&self, m: Option<ChatMessage>) {
+        if let Some(message) = m {
+            self.publish(DomainEvent::ChatMessageChanged { message });
+        }
+    }
+}
+
+/// The messaging service. See the [module documentation](super).
+pub struct Messenger {
+    inner: Arc<Inner>,
+}
+
+fn store_error(e: StoreError) -> Error {
+    Error::InvalidInput(format!("local cache: {e}"))
+}
+
+fn changed(messages: Vec<ChatMessage>) -> Vec<DomainEvent> {
+    messages
+        .into_iter()
+        .map(|message| DomainEvent::ChatMessageChanged { message })
+        .collect()
+}
+
+impl Messenger {
+    /// Attaches a Messenger with the cache `store` to `client` and starts its outbox, which
+    /// resends whatever a previous run left queued. Call inside a tokio runtime.
+    pub fn attach(client: &Client, store: Store, config: MessengerConfig) -> Arc<Messenger> {
+        let me = Party {
+            id: client.profile().account_id.clone().unwrap_or_default(),
+            ..Party::default()
+        };
+        let inner = Arc::new(Inner {
+            cache: Cache::new(store),
+            client: client.downgrade(),
+            typing: Typing::new(config.typing_throttle, config.typing_idle),
+            config,
+            dialect: client.dialect(),
+            me: Mutex::new(me),
+            wake: Notify::new(),
+            progress: Notify::new(),
+            rejoin: AtomicBool::new(true),
+            rate_limited: AtomicBool::new(false),
+        });
+        let messenger = Arc::new(Messenger {
+            inner: inner.clone(),
+        });
+        client.attach(messenger.clone());
+        tokio::spawn(outbox::run(inner));
+        messenger
+    }
+
+    /// The cache this Messenger writes.
+    pub fn cache(&self) -> &Cache {
+        &self.inner.cache
+    }
+
+    fn apply(&self, event: &DomainEvent) -> Result<Vec<DomainEvent>, StoreError> {
+        let inner = &self.inner;
+        let cache = &inner.cache;
+        let out = match event {
+            DomainEvent::Connection { state } => {
+                if state.is_connected() {
+                    inner.rejoin.store(true, Ordering::SeqCst);
+                }
+                inner.wake.notify_one();
+                vec![]
+            }
+            DomainEvent::ServerError {
+                code: Some(code), ..
+            } if code == "RATE_LIMIT_EXCEEDED" => {
+                inner.rate_limited.store(true, Ordering::SeqCst);
+                inner.progress.notify_one();
+                vec![]
+            }
+            DomainEvent::Authenticated { user } => {
+                let mut me = inner.me.lock().unwrap_or_else(|p| p.into_inner());
+                if me.id.is_empty() || me.id == user.id {
+                    *me = user.clone();
+                }
+                vec![]
+            }
+            DomainEvent::MessageReceived { message } => {
+                let m = cache.apply_message(message, inner.me_id().as_deref())?;
+                if m.as_ref().is_some_and(|m| m.own) {
+                    inner.progress.notify_one();
+                }
+                changed(m.into_iter().collect())
+            }
+            DomainEvent::MessageSent {
+                conversation_id,
+                server_id,
+                client_id,
+                message,
+            } => {
+                let cid = client_id
+                    .clone()
+                    .or_else(|| message.as_ref().and_then(|m| m.client_id.clone()));
+                let Some(cid) = cid else { return Ok(vec![]) };
+                let conv = conversation_id
+                    .clone()
+                    .or_else(|| message.as_ref().map(|m| m.conversation_id.clone()));
+                let m = cache.confirm_sent(conv.as_deref(), &cid, server_id, message.as_ref())?;
+                inner.progress.notify_one();
+                changed(m.into_iter().collect())
+            }
+            DomainEvent::MessageFailed {
+                conversation_id,
+                client_id: Some(cid),
+                code,
+                message,
+            } => {
+                let reason = match code {
+                    Some(c) => format!("{c}: {message}"),
+                    None => message.clone(),
+                };
+                let m = cache.fail(conversation_id.as_deref(), cid, &reason)?;
+                inner.progress.notify_one();
+                changed(m.into_iter().collect())
+            }
+            DomainEvent::ReactionChanged {
+                conversation_id,
+                message_id,
+                user,
+                emoji,
+                added,
+                ..
+            } => changed(
+                cache
+                    .apply_reaction(
+                        conversation_id.as_deref(),
+                        message_id,
+                        &user.id,
+                        emoji,
+                        *added,
+                    )?
+                    .into_iter()
+                    .collect(),
+            ),
+            DomainEvent::MessagesRead {
+                conversation_id,
+                user_id,
+                message_ids,
+                read_at,
+            } => changed(cache.apply_receipt(
+                conversation_id.as_deref(),
+                user_id,
+                message_ids,
+                read_at.as_deref(),
+            )?),
+            DomainEvent::ParticipantChanged {
+                conversation_id: Some(conv),
+                user,
+                joined,
+                at,
+            } => {
+                cache.set_participant(conv, user, *joined, at.as_deref())?;
+                vec![]
+            }
+            DomainEvent::ActiveUsers {
+                conversation_id,
+                user_ids,
+            } => {
+                cache.set_active_users(conversation_id, user_ids)?;
+                vec![]
+            }
+            DomainEvent::ConversationStatusChanged {
+                conversation_id,
+                status,
+            } => {
+                cache.set_status(conversation_id, status)?;
+                vec![]
+            }
+            DomainEvent::ConversationJoined {
+                conversation_id,
+                recent,
+            } => {
+                cache.set_joined(conversation_id, true)?;
+                let m = cache.ingest_messages(recent, inner.me_id().as_deref())?;
+                if m.iter().any(|m| m.own) {
+                    inner.progress.notify_one();
+                }
+                changed(m)
+            }
+            DomainEvent::ConversationLeft { conversation_id } => {
+                cache.set_joined(conversation_id, false)?;
+                vec![]
+            }
+            DomainEvent::History { messages, .. } => {
+                changed(cache.ingest_messages(messages, inner.me_id().as_deref())?)
+            }
+            DomainEvent::Conversations { conversations } => {
+                for c in conversations {
+                    cache.upsert_conversation(c)?;
+                }
+                vec![]
+            }
+            _ => vec![],
+        };
+        Ok(out)
+    }
+}
+
+impl Service for Messenger {
+    fn observe(&self, event: &DomainEvent) -> Vec<DomainEvent> {
+        match self.apply(event) {
+            Ok(events) => events,
+            Err(e) => {
+                // The cache is a copy: a failed write loses nothing the server does not have.
+                tracing::warn!(error = %e, event = %event.name(), "cache write failed");
+                vec![]
+            }
+        }
+    }
+
+    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        let inner = self.inner.clone();
+        match cmd.clone() {
+            Command::SendMessage {
+                conversation_id,
+                client_id,
+                text,
+                reply_to,
+                file_id,
+            } => Some(
+                async move {
+                    if text.as_deref().is_none_or(|t| t.trim().is_empty()) && file_id.is_none() {
+                        return Err(Error::InvalidInput("a message needs text or a file".into()));
+                    }
+                    if conversation_id.is_empty() {
+                        return Err(Error::InvalidInput("a message needs a conversation".into()));
+                    }
+                    let client_id = if client_id.is_empty() {
+                        uuid::Uuid::new_v4().to_string()
+                    } else {
+                        client_id
+                    };
+                    // 002 stores the client id as the message id and refuses anything but a
+                    // uuid, with an error event no message can be matched to: refuse it here.
+                    if inner.dialect == DialectId::TarotChat
+                        && uuid::Uuid::parse_str(&client_id).is_err()
+                    {
+                        return Err(Error::InvalidInput(format!(
+                            "tarot-chat message ids must be uuids, not {client_id:?}"
+                        )));
+                    }
+                    let me = inner.me();
+                    let m = inner
+                        .cache
+                        .enqueue(&Outgoing {
+                            conversation_id: &conversation_id,
+                            client_id: &client_id,
+                            sender: &me,
+                            text: text.as_deref(),
+                            reply_to: reply_to.as_deref(),
+                            file_id: file_id.as_deref(),
+                        })
+                        .map_err(store_error)?;
+                    let ev = DomainEvent::ChatMessageChanged { message: m };
+                    inner.publish(ev.clone());
+                    inner.wake.notify_one();
+                    Ok(vec![ev])
+                }
+                .boxed(),
+            ),
+            Command::RetryMessage {
+                conversation_id,
+                client_id,
+            } => Some(
+                async move {
+                    let m = inner
+                        .cache
+                        .retry(&conversation_id, &client_id)
+                        .map_err(store_error)?
+                        .ok_or_else(|| {
+                            Error::InvalidInput(format!("no failed message {client_id:?} here"))
+                        })?;
+                    let ev = DomainEvent::ChatMessageChanged { message: m };
+                    inner.publish(ev.clone());
+                    inner.wake.notify_one();
+                    Ok(vec![ev])
+                }
+                .boxed(),
+            ),
+            Command::DiscardMessage {
+                conversation_id,
+                client_id,
+            } => Some(
+                async move {
+                    if !inner
+                        .cache
+                        .discard(&conversation_id, &client_id)
+                        .map_err(store_error)?
+                    {
+                        return Err(Error::InvalidInput(format!(
+                            "no unsent message {client_id:?} here"
+                        )));
+                    }
+                    let ev = DomainEvent::ChatMessageDiscarded {
+                        conversation_id,
+                        client_id,
+                    };
+                    inner.publish(ev.clone());
+                    Ok(vec![ev])
+                }
+                .boxed(),
+            ),
+            Command::SearchMessages {
+                query,
+                conversation_id,
+                limit,
+            } => Some(
+                async move {
+                    let messages = inner
+                        .cache
+                        .search(&query, conversation_id.as_deref(), limit.unwrap_or(50))
+                        .map_err(store_error)?;
+                    Ok(vec![DomainEvent::SearchResults { query, messages }])
+                }
+                .boxed(),
+            ),
+            Command::LoadMessages {
+                conversation_id,
+                before,
+                limit,
+            } => Some(load_messages(inner, conversation_id, before, limit.unwrap_or(50)).boxed()),
+            Command::SetTyping {
+                conversation_id,
+                typing,
+            } => Some(super::typing::set(inner, conversation_id, typing).boxed()),
+            _ => None,
+        }
+    }
+}
+
+fn page_event(
+    inner: &Inner,
+    conversation_id: &str,
+    before: Option<i64>,
+    limit: u32,
+    source: PageSource,
+) -> Result<DomainEvent, Error> {
+    let (messages, has_more) = inner
+        .cache
+        .page(conversation_id, before, limit)
+        .map_err(store_error)?;
+    Ok(DomainEvent::MessagesPage {
+        conversation_id: conversation_id.to_owned(),
+        before,
+        messages,
+        has_more,
+        source,
+    })
+}
+
+/// The page from the cache now; then, when online and the dialect can, a backfill and the
+/// page again (published, `source: server`).
+async fn load_messages(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<DomainEvent>, Error> {
+    let first = page_event(&inner, &conversation_id, before, limit, PageSource::Cache)?;
+    let cache_exhausted = matches!(
+        &first,
+        DomainEvent::MessagesPage {
+            has_more: false,
+            ..
+        }
+    );
+    inner.publish(first.clone());
+    let backfill = match inner.dialect {
+        // Newest page to catch up, or older pages once the cache has none.
+        DialectId::TarotChat if before.is_none() => Some(Command::FetchHistory {
+            conversation_id: conversation_id.clone(),
+            before: None,
+            limit: Some(limit),
+        }),
+        DialectId::TarotChat if cache_exhausted => inner
+            .cache
+            .oldest_server_id(&conversation_id)
+            .map_err(store_error)?
+            .map(|oldest| Command::FetchHistory {
+                conversation_id: conversation_id.clone(),
+                before: Some(oldest),
+                limit: Some(limit),
+            }),
+        // The gateway's join answers with the recent messages.
+        DialectId::SupportChat if before.is_none() => Some(Command::JoinConversation {
+            conversation_id: conversation_id.clone(),
+        }),
+        _ => None,
+    };
+    if let (Some(cmd), Some(client)) = (backfill, inner.client.upgrade()) {
+        if client.state().is_connected() {
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                match client.send_to_server(cmd).await {
+                    Ok(_) => {
+                        if let Ok(ev) =
+                            page_event(&inner, &conversation_id, before, limit, PageSource::Server)
+                        {
+                            inner.publish(ev);
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "history backfill failed"),
+                }
+            });
+        }
+    }
+    Ok(vec![first])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ServerProfile;
+    use crate::token::StaticToken;
+
+    fn offline(d: DialectId, tag: &str) -> (Client, Arc<Messenger>) {
+        // Nothing listens on port 9: the client stays offline, which is the point.
+        let client = Client::connect(
+            ServerProfile::new(d, "http://127.0.0.1:9"),
+            Arc::new(StaticToken::new("t")),
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("parlor-svc-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir.join("c.sqlite3")).unwrap();
+        let m = Messenger::attach(&client, store, MessengerConfig::default());
+        (client, m)
+    }
+
+    fn msg(conv: &str, cid: &str, text: &str) -> Command {
+        Command::SendMessage {
+            conversation_id: conv.into(),
+            client_id: cid.into(),
+            text: Some(text.into()),
+            reply_to: None,
+            file_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
+        let (client, m) = offline(DialectId::SupportChat, "offline");
+        for (cid, text) in [("a", "first words"), ("", "second words")] {
+            let r = client.send(msg("c", cid, text)).await.unwrap();
+            assert!(
+                matches!(&r[0], DomainEvent::ChatMessageChanged { message } if message.state == crate::messaging::DeliveryState::Pending && message.client_id.as_deref().is_some_and(|c| !c.is_empty()))
+            );
+        }
+        for bad in [msg("c", "x", "  "), msg("", "x", "text")] {
+            assert_eq!(client.send(bad).await.unwrap_err().code(), "invalid_input");
+        }
+        let page = client
+            .send(Command::LoadMessages {
+                conversation_id: "c".into(),
+                before: None,
+                limit: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(&page[0], DomainEvent::MessagesPage { messages, source: PageSource::Cache, has_more: false, .. } if messages.len() == 2)
+        );
+        let found = client
+            .send(Command::SearchMessages {
+                query: "second".into(),
+                conversation_id: Some("c".into()),
+                limit: None,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(&found[0], DomainEvent::SearchResults { messages, .. } if messages.len() == 1)
+        );
+        assert_eq!(m.cache().queued_count().unwrap(), 2);
+        // Typing offline: the first start tries (and fails: offline), repeats are throttled.
+        let typing = Command::SetTyping {
+            conversation_id: "c".into(),
+            typing: true,
+        };
+        assert_eq!(
+            client.send(typing.clone()).await.unwrap_err().code(),
+            "not_connected"
+        );
+        assert_eq!(client.send(typing).await, Ok(vec![]));
+    }
+
+    #[tokio::test]
+    async fn tarot_chat_message_ids_must_be_uuids() {
+        let (client, _m) = offline(DialectId::TarotChat, "uuid");
+        assert_eq!(
+            client
+                .send(msg("s", "not-a-uuid", "hi"))
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+        assert!(client.send(msg("s", "", "hi")).await.is_ok());
+    }
+}

@@ -1,0 +1,297 @@
+//! `parlor bench-cache`: the message cache's numbers: batched ingest of received messages, the
+//! latest page of a large conversation, an older page, and full-text search, on a fresh
+//! database in a temporary directory (WAL, the same settings as the app).
+
+use parlor_core::messaging::Cache;
+use parlor_core::model::{Message, MessageKind, Party};
+use parlor_core::store::Store;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// The figures of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheReport {
+    /// Messages in the conversation.
+    pub messages: u32,
+    /// Messages per ingest transaction.
+    pub batch: u32,
+    /// Received messages applied per second (dedup checks, FTS indexing included).
+    pub ingest_per_sec: f64,
+    /// Latest 50 messages: median and 99th percentile, ms.
+    pub latest_page_ms: (f64, f64),
+    /// 50 messages from the middle of the conversation (keyset cursor): median, p99, ms.
+    pub middle_page_ms: (f64, f64),
+    /// Search for a rare word (one message in 1000), 50 results: median, p99, ms.
+    pub search_rare_ms: (f64, f64),
+    /// Search for a common word (every message), newest 50 results: median, p99, ms.
+    pub search_common_ms: (f64, f64),
+    /// Matches of the rare word.
+    pub rare_hits: usize,
+    /// Size of the database file, bytes.
+    pub db_bytes: u64,
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "card",
+    "tower",
+    "moon",
+    "sun",
+    "star",
+    "lovers",
+    "reading",
+    "future",
+    "past",
+    "career",
+    "family",
+    "money",
+    "health",
+    "travel",
+    "question",
+    "answer",
+    "today",
+    "tomorrow",
+    "week",
+    "month",
+    "year",
+    "good",
+    "better",
+    "patience",
+    "change",
+    "hope",
+    "fear",
+    "choice",
+    "path",
+    "energy",
+    "balance",
+    "strength",
+    "justice",
+    "wheel",
+    "fortune",
+    "hermit",
+    "magician",
+    "priestess",
+    "empress",
+    "emperor",
+    "chariot",
+    "death",
+    "temperance",
+    "devil",
+    "judgement",
+    "world",
+    "fool",
+    "cups",
+    "swords",
+    "wands",
+    "pentacles",
+    "thank",
+    "you",
+    "please",
+    "why",
+];
+
+/// A deterministic generator (no seed file, same text every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+fn message(i: u32, rng: &mut Lcg) -> Message {
+    let n = 6 + (rng.next() % 12) as usize;
+    let mut words: Vec<&str> = (0..n)
+        .map(|_| WORDS[(rng.next() % WORDS.len() as u64) as usize])
+        .collect();
+    words.push("message");
+    if i % 1000 == 7 {
+        words.push("zanzibar");
+    }
+    let secs = 1_700_000_000 + i64::from(i);
+    Message {
+        id: format!("m{i:08}"),
+        conversation_id: "bench".into(),
+        client_id: None,
+        sender: Party {
+            id: if i % 2 == 0 { "u1" } else { "u2" }.into(),
+            name: Some(if i % 2 == 0 { "Sarah" } else { "Samia" }.into()),
+            ..Party::default()
+        },
+        kind: MessageKind::Text,
+        text: Some(words.join(" ")),
+        file_url: None,
+        file_name: None,
+        reply_to: None,
+        sent_at: Some(iso(secs)),
+        read: None,
+        reactions: BTreeMap::new(),
+        duration_secs: None,
+    }
+}
+
+/// ISO 8601 of a Unix time (UTC).
+fn iso(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn percentiles(mut samples: Vec<f64>) -> (f64, f64) {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+fn time_ms<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
+    let samples = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    percentiles(samples)
+}
+
+/// Runs the benchmark in `dir` (which it fills with a fresh database).
+pub fn run(dir: &Path, messages: u32, batch: u32) -> Result<CacheReport, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    let path = dir.join("bench.sqlite3");
+    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    let cache = Cache::new(store);
+    let mut rng = Lcg(42);
+    let all: Vec<Message> = (0..messages).map(|i| message(i, &mut rng)).collect();
+    let batch = batch.max(1) as usize;
+    let t = Instant::now();
+    for chunk in all.chunks(batch) {
+        cache.ingest(chunk, Some("u1")).map_err(|e| e.to_string())?;
+    }
+    let ingest_per_sec = f64::from(messages) / t.elapsed().as_secs_f64();
+    let (latest, _) = cache.page("bench", None, 50).map_err(|e| e.to_string())?;
+    if latest.len() != 50.min(messages as usize) {
+        return Err(format!("latest page has {} messages", latest.len()));
+    }
+    let latest_page_ms = time_ms(300, || cache.page("bench", None, 50));
+    // A cursor in the middle: the local id of message n/2 (ingested in order).
+    let middle = i64::from(messages / 2).max(1);
+    let middle_page_ms = time_ms(300, || cache.page("bench", Some(middle), 50));
+    let rare_hits = cache
+        .search("zanzibar", None, 1000)
+        .map_err(|e| e.to_string())?
+        .len();
+    let search_rare_ms = time_ms(100, || cache.search("zanzibar", Some("bench"), 50));
+    let search_common_ms = time_ms(100, || cache.search("message", None, 50));
+    let db_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(dir.join("bench.sqlite3-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    Ok(CacheReport {
+        messages,
+        batch: batch as u32,
+        ingest_per_sec,
+        latest_page_ms,
+        middle_page_ms,
+        search_rare_ms,
+        search_common_ms,
+        rare_hits,
+        db_bytes,
+    })
+}
+
+/// The report as a table.
+pub fn table(r: &CacheReport) -> String {
+    let mut s = String::new();
+    s += &format!(
+        "message cache: {} messages in one conversation, ingest batches of {}, database {:.1} MB\n",
+        r.messages,
+        r.batch,
+        r.db_bytes as f64 / 1e6
+    );
+    s += &format!(
+        "{:<52} {:>12} {:>12} {:>10}\n",
+        "measure", "median", "p99", "target"
+    );
+    s += &format!(
+        "{:<52} {:>12} {:>12} {:>10}\n",
+        "ingest received messages (msg/s, FTS indexed)",
+        format!("{:.0}", r.ingest_per_sec),
+        "",
+        ">= 50000"
+    );
+    let row = |name: &str, (p50, p99): (f64, f64), target: &str| {
+        format!(
+            "{name:<52} {:>12} {:>12} {target:>10}\n",
+            format!("{p50:.3} ms"),
+            format!("{p99:.3} ms")
+        )
+    };
+    s += &row(
+        "latest 50 messages from the cache",
+        r.latest_page_ms,
+        "< 2 ms",
+    );
+    s += &row(
+        "50 messages from the middle (keyset cursor)",
+        r.middle_page_ms,
+        "",
+    );
+    s += &row(
+        &format!("search rare word ({} hits), 50 results", r.rare_hits),
+        r.search_rare_ms,
+        "",
+    );
+    s += &row(
+        "search word in every message, newest 50",
+        r.search_common_ms,
+        "",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trips_through_the_cache_parser() {
+        let s = iso(1_700_000_000);
+        assert_eq!(s, "2023-11-14T22:13:20.000Z");
+        assert_eq!(
+            parlor_core::messaging::time::parse_iso_ms(&s),
+            Some(1_700_000_000_000)
+        );
+    }
+
+    #[test]
+    fn a_small_run_measures_everything() {
+        let dir = std::env::temp_dir().join(format!("parlor-bench-cache-{}", std::process::id()));
+        let r = run(&dir, 3000, 500).unwrap();
+        assert_eq!(r.rare_hits, 3);
+        assert!(r.ingest_per_sec > 0.0);
+        assert!(r.latest_page_ms.0 > 0.0 && r.search_common_ms.0 > 0.0);
+        assert!(table(&r).contains("latest 50 messages"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
