@@ -133,14 +133,24 @@ impl Client {
             None => None,
         };
         let mut config = profile.socket_config();
-        if let Some(pem) = &extra_root {
-            let cert = native_tls::Certificate::from_pem(pem)?;
-            config.tls = Some(
-                native_tls::TlsConnector::builder()
-                    .add_root_certificate(cert)
-                    .build()?,
-            );
-        }
+        config.tls = match &extra_root {
+            Some(pem) => {
+                let cert = native_tls::Certificate::from_pem(pem)?;
+                Some(
+                    native_tls::TlsConnector::builder()
+                        .add_root_certificate(cert)
+                        .build()?,
+                )
+            }
+            // rust_socketio would build a connector (loading every system root) per
+            // connection; one shared connector serves every wss:// client of the process.
+            None if profile.socket_url.starts_with("https")
+                || profile.socket_url.starts_with("wss") =>
+            {
+                Some(shared_tls()?)
+            }
+            None => None,
+        };
         let (socket, inbound) = Socket::start(config, tokens);
         let inner = Arc::new(Inner {
             profile,
@@ -273,6 +283,16 @@ impl Client {
     pub async fn disconnect(&self) {
         self.inner.socket.shutdown().await;
     }
+}
+
+/// The process-wide TLS connector with the system's roots (cheap to clone: shared context).
+fn shared_tls() -> Result<native_tls::TlsConnector, Error> {
+    static SHARED: std::sync::OnceLock<native_tls::TlsConnector> = std::sync::OnceLock::new();
+    if let Some(c) = SHARED.get() {
+        return Ok(c.clone());
+    }
+    let built = native_tls::TlsConnector::new()?;
+    Ok(SHARED.get_or_init(|| built).clone())
 }
 
 /// A socket argument list from one JSON argument (`null` means none).

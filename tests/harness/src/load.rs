@@ -431,24 +431,19 @@ async fn user(
     start: Instant,
 ) {
     tokio::time::sleep_until(at.into()).await;
-    let Some((client, mut events)) = connect(&url, token, &metrics, start).await else {
+    let Some((client, raw)) = connect(&url, token, &metrics, start).await else {
         return;
     };
-    let mut free: Vec<String> = Vec::new();
+    // A listener consumes every event at once, as an app would: it keeps only the latest list
+    // of free experts and passes on the events this script waits for. (Left unread, seed 001's
+    // whole-list broadcasts would pile up per simulated user.)
+    let free = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut events = listen(raw, free.clone());
     let pause = |range: (u64, u64)| {
         Duration::from_millis(rand::rng().random_range(range.0..=range.1.max(range.0)))
     };
     'sessions: while Instant::now() < stop_at {
-        // Keep the live list current without blocking.
-        while let Some(e) = events.try_recv() {
-            if let DomainEvent::ExpertsOnline { experts } = e {
-                free = experts
-                    .into_iter()
-                    .filter(|x| x.presence == Presence::Online)
-                    .map(|x| x.party.id)
-                    .collect();
-            }
-        }
+        let free = free.lock().expect("free experts").clone();
         if free.is_empty() {
             tokio::time::sleep(pause(s.think_ms)).await;
             continue;
@@ -509,13 +504,6 @@ async fn user(
                     metrics.busy.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(pause(s.think_ms)).await;
                     continue 'sessions;
-                }
-                Ok(Some(DomainEvent::ExpertsOnline { experts })) => {
-                    free = experts
-                        .into_iter()
-                        .filter(|x| x.presence == Presence::Online)
-                        .map(|x| x.party.id)
-                        .collect();
                 }
                 Ok(Some(_)) => {}
                 _ => {
@@ -587,6 +575,35 @@ async fn user(
         tokio::time::sleep(pause(s.think_ms)).await;
     }
     client.disconnect().await;
+}
+
+/// Consumes `raw` in its own task: keeps `free` (online, not busy experts) current and
+/// forwards only the events a user's script waits for.
+fn listen(
+    mut raw: parlor_core::EventStream,
+    free: Arc<Mutex<Vec<String>>>,
+) -> tokio::sync::mpsc::UnboundedReceiver<DomainEvent> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(e) = raw.recv().await {
+            match e {
+                DomainEvent::ExpertsOnline { experts } => {
+                    *free.lock().expect("free experts") = experts
+                        .into_iter()
+                        .filter(|x| x.presence == Presence::Online)
+                        .map(|x| x.party.id)
+                        .collect();
+                }
+                DomainEvent::ConsultationAnswered { .. } | DomainEvent::MessageReceived { .. } => {
+                    if tx.send(e).is_err() {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    rx
 }
 
 /// The latency picture: p50/p99 of message round trips per second, and their histogram.
