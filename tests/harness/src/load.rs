@@ -586,6 +586,9 @@ fn listen(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(e) = raw.recv().await {
+            if tx.is_closed() {
+                return;
+            }
             match e {
                 DomainEvent::ExpertsOnline { experts } => {
                     *free.lock().expect("free experts") = experts
@@ -595,9 +598,7 @@ fn listen(
                         .collect();
                 }
                 DomainEvent::ConsultationAnswered { .. } | DomainEvent::MessageReceived { .. } => {
-                    if tx.send(e).is_err() {
-                        return;
-                    }
+                    let _ = tx.send(e);
                 }
                 _ => {}
             }

@@ -210,19 +210,19 @@ async fn bench_reports_both_clients() {
 async fn load_runs_a_small_marketplace_and_writes_its_report() {
     let out_dir = std::env::temp_dir().join(format!("parlor-load-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // A quick market: short sessions and pauses so several complete within the run.
+    let scenario = out_dir.join("quick.toml");
+    std::fs::write(
+        &scenario,
+        "users = 12\nexperts = 4\nramp_secs = 2\nduration_secs = 8\nmessages_per_session = 2\nmessage_gap_ms = [200, 400]\nthink_ms = [300, 800]\n",
+    )
+    .unwrap();
     let out = Command::new(PARLOR)
-        .args([
-            "load",
-            "--users",
-            "12",
-            "--experts",
-            "4",
-            "--ramp",
-            "2",
-            "--duration",
-            "8",
-            "--out",
-        ])
+        .arg("load")
+        .arg("--scenario")
+        .arg(&scenario)
+        .arg("--out")
         .arg(&out_dir)
         .output()
         .await
