@@ -154,3 +154,174 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
         "the bill covers what was billed"
     );
 }
+
+/// 1,000 messages exchanged (500 each way) on 003 while both links are cut every 2 s: the
+/// server stores every one exactly once, each sender's order kept; both outboxes end with
+/// every message sent; what each side received has no duplicate and keeps the other's order.
+#[tokio::test]
+async fn a_thousand_messages_through_links_cut_every_two_seconds_arrive_once_in_order() {
+    use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig};
+    use parlor_core::store::Store;
+    use serde_json::Value;
+    use std::collections::HashSet;
+
+    let dir = std::env::temp_dir().join(format!("parlor-fault-1000-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state_file = dir.join("server.json");
+    let state_env = state_file.to_string_lossy().to_string();
+    let server = RefServer::start(
+        server_file(DialectId::SupportChat),
+        &[("PARLOR_STATE_FILE", &state_env)],
+    )
+    .await
+    .unwrap();
+    let proxy = Arc::new(FaultProxy::start(server.port()).await.unwrap());
+    let config = MessengerConfig {
+        confirm_timeout: Duration::from_secs(2),
+        retry_base: Duration::from_millis(100),
+        retry_max: Duration::from_millis(800),
+        max_attempts: 1000,
+        ..MessengerConfig::default()
+    };
+    let mut sides = Vec::new();
+    for (account, tag) in [("1", "client"), ("10", "agent")] {
+        let mut p = ServerProfile::new(DialectId::SupportChat, proxy.url());
+        p.account_id = Some(account.into());
+        p.reconnect.min_ms = 100;
+        p.reconnect.max_ms = 500;
+        let actor = Actor::connect_profile(tag, p, server.mint(account).await.unwrap())
+            .await
+            .unwrap();
+        let store = Store::open(&dir.join(format!("{tag}.sqlite3"))).unwrap();
+        Messenger::attach(&actor.client, store, config.clone());
+        actor
+            .client
+            .send(Command::JoinConversation {
+                conversation_id: "chat-1".into(),
+            })
+            .await
+            .unwrap();
+        sides.push((account, actor));
+    }
+    let cutter = proxy.cut_every(Duration::from_secs(2), 6);
+    // Both write 500 messages, a few milliseconds apart, while the links keep failing.
+    let mut writers = Vec::new();
+    for (account, actor) in &sides {
+        let client = actor.client.clone();
+        let account = account.to_string();
+        writers.push(tokio::spawn(async move {
+            for i in 0..500 {
+                let cmd = Command::SendMessage {
+                    conversation_id: "chat-1".into(),
+                    client_id: format!("{account}-{i:03}"),
+                    text: Some(format!("{account} says {i}")),
+                    reply_to: None,
+                    file_id: None,
+                };
+                client
+                    .send(cmd)
+                    .await
+                    .expect("queued locally even while offline");
+                tokio::time::sleep(Duration::from_millis(8)).await;
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    cutter.await.unwrap();
+    assert_eq!(proxy.cuts(), 6);
+
+    // The server: each message exactly once, each sender's in order.
+    let stored = |state_file: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(state_file).unwrap_or_default();
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        v["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["chatId"] == "chat-1")
+            .filter_map(|m| m["clientMessageId"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let ids = loop {
+        let ids = stored(&state_file);
+        if ids.len() >= 1000 || tokio::time::Instant::now() > deadline {
+            break ids;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicates stored");
+    assert_eq!(ids.len(), 1000, "lost: {}", 1000 - ids.len());
+    for account in ["1", "10"] {
+        let mine: Vec<&String> = ids
+            .iter()
+            .filter(|id| id.starts_with(&format!("{account}-")))
+            .collect();
+        let expected: Vec<String> = (0..500).map(|i| format!("{account}-{i:03}")).collect();
+        assert_eq!(
+            mine,
+            expected.iter().collect::<Vec<_>>(),
+            "order of {account}'s messages"
+        );
+    }
+
+    // Each side's cache: its own 500 sent; what it received from the other, once and in order.
+    for (account, actor) in &sides {
+        // Page backwards through the whole cache.
+        let mut messages: Vec<ChatMessage> = Vec::new();
+        let mut before = None;
+        loop {
+            let page = actor
+                .client
+                .send(Command::LoadMessages {
+                    conversation_id: "chat-1".into(),
+                    before,
+                    limit: Some(200),
+                })
+                .await
+                .unwrap();
+            let (mut batch, more) = page
+                .iter()
+                .find_map(|e| match e {
+                    DomainEvent::MessagesPage {
+                        messages, has_more, ..
+                    } => Some((messages.clone(), *has_more)),
+                    _ => None,
+                })
+                .expect("a page from the cache");
+            before = batch.first().map(|m| m.local_id);
+            batch.append(&mut messages);
+            messages = batch;
+            if !more || before.is_none() {
+                break;
+            }
+        }
+        let own: Vec<&ChatMessage> = messages.iter().filter(|m| m.own).collect();
+        assert_eq!(own.len(), 500, "{account}: own messages cached");
+        assert!(
+            own.iter().all(|m| m.state != DeliveryState::Failed
+                && m.state != DeliveryState::Pending
+                && m.state != DeliveryState::Sending),
+            "{account}: every own message confirmed"
+        );
+        let theirs: Vec<String> = messages
+            .iter()
+            .filter(|m| !m.own)
+            .filter_map(|m| m.client_id.clone())
+            .collect();
+        let unique: HashSet<&String> = theirs.iter().collect();
+        assert_eq!(
+            unique.len(),
+            theirs.len(),
+            "{account}: a received message shown twice"
+        );
+        let mut sorted = theirs.clone();
+        sorted.sort();
+        assert_eq!(theirs, sorted, "{account}: the other side's order");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
