@@ -78,8 +78,25 @@ fn median(all: &[Figures]) -> Figures {
 /// Clients opened at once to measure idle memory per client.
 const IDLE_CLIENTS: usize = 200;
 
-/// RSS growth per idle connected Parlor socket (this process).
+/// RSS growth per idle connected Parlor socket, measured in a fresh `parlor bench-idle`
+/// process (as Node's is), so memory freed by earlier rounds cannot hide the cost.
 async fn parlor_idle(url: &str, n: usize) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = tokio::process::Command::new(exe)
+        .args(["bench-idle", "--url", url, "--clients", &n.to_string()])
+        .output()
+        .await
+        .map_err(|e| format!("cannot run parlor bench-idle: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bench-idle output: {e}"))?;
+    v.get("idle_rss_per_client_bytes")
+        .and_then(|x| x.as_f64())
+        .ok_or_else(|| "bench-idle output lacks the figure".into())
+}
+
+/// `parlor bench-idle`: opens `n` sockets to `url`, waits a second, prints the RSS growth per
+/// socket as JSON.
+pub async fn idle_in_this_process(url: &str, n: usize) -> Result<f64, String> {
     let before = crate::load::rss_bytes();
     let mut sockets = Vec::with_capacity(n);
     for _ in 0..n {
@@ -95,10 +112,7 @@ async fn parlor_idle(url: &str, n: usize) -> Result<f64, String> {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = crate::load::rss_bytes();
-    for (s, _) in &sockets {
-        s.shutdown().await;
-    }
-    Ok(after.saturating_sub(before) as f64 / n as f64)
+    Ok(after.saturating_sub(before) as f64 / n.max(1) as f64)
 }
 
 async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {

@@ -109,6 +109,16 @@ enum Cmd {
         #[arg(long, default_value = "load-report")]
         out: PathBuf,
     },
+    /// (Used by `bench`.) Open N idle sockets and print the memory each costs, as JSON.
+    #[command(hide = true)]
+    BenchIdle {
+        /// Probe server URL.
+        #[arg(long)]
+        url: String,
+        /// Sockets to open.
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+    },
     /// Measure the Parlor client against Node's socket.io-client on the same server, in the
     /// same run, and print a table with ratios.
     Bench {
@@ -245,6 +255,16 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
+        Cmd::BenchIdle { url, clients } => match bench::idle_in_this_process(&url, clients).await {
+            Ok(bytes) => {
+                println!(
+                    "{}",
+                    serde_json::json!({ "idle_rss_per_client_bytes": bytes })
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         Cmd::Load {
             scenario,
             users,
