@@ -4,8 +4,7 @@
 
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { io } = require('socket.io-client');
-const { startServer, mint, rest, tempStateFile, sleep } = require('./helpers');
+const { startServer, mint, rest, tempStateFile, sleep, connectRecording } = require('./helpers');
 
 const FILE = '001_presence_sessions.js';
 const MINUTE_MS = 1000; // one billed minute
@@ -15,51 +14,6 @@ const CLOCKS = { PARLOR_BILLING_MINUTE_MS: String(MINUTE_MS), PARLOR_REQUEST_TIM
 const tokens = Object.fromEntries(['user_asha', 'user_ravi', 'astro_sharma', 'astro_meera', 'admin_root'].map((id) => [id, mint(FILE, id)]));
 const tok = (id) => tokens[id];
 
-/**
- * Connects a client that records every event from the first packet (the presence snapshot is
- * sent right after the handshake). `next(event, pred)` takes the oldest unconsumed matching
- * event or waits for one; `clear(event)` forgets what arrived so far.
- */
-function connectRecording(url, token) {
-  const socket = io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  const entries = [];
-  const waiters = new Set();
-  socket.onAny((event, payload) => {
-    entries.push({ event, payload, used: false });
-    for (const w of [...waiters]) w();
-  });
-  socket.next = (event, pred = () => true, ms = 3000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(take);
-        reject(new Error(`timed out waiting for ${event}`));
-      }, ms);
-      function take() {
-        const e = entries.find((x) => !x.used && x.event === event && pred(x.payload));
-        if (!e) return;
-        e.used = true;
-        waiters.delete(take);
-        clearTimeout(timer);
-        resolve(e.payload);
-      }
-      waiters.add(take);
-      take();
-    });
-  socket.clear = (event) => entries.forEach((e) => e.event === event && (e.used = true));
-  socket.none = async (event, ms = 300) => {
-    await sleep(ms);
-    const e = entries.find((x) => !x.used && x.event === event);
-    assert.equal(e, undefined, `unexpected ${event}: ${JSON.stringify(e && e.payload)}`);
-  };
-  socket.ack = (event, payload, ms = 3000) => socket.timeout(ms).emitWithAck(event, payload);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (e) => {
-      socket.close();
-      reject(e);
-    });
-  });
-}
 
 const ids = (list) => list.map((a) => a.id).sort();
 

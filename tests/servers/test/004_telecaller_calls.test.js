@@ -7,8 +7,7 @@ const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const jwt = require('jsonwebtoken');
-const { io } = require('socket.io-client');
-const { startServer, mint, tempStateFile, sleep } = require('./helpers');
+const { startServer, mint, tempStateFile, sleep, connectRecording } = require('./helpers');
 
 const FILE = '004_telecaller_calls.js';
 const ARJUN = '507f1f77bcf86cd799439011';
@@ -27,51 +26,6 @@ const ARJUN_CALLER = { _id: ARJUN, name: 'Arjun Mehta', profile: 'avatar-1' };
 const tokens = Object.fromEntries([ARJUN, KAVYA, SUSPENDED, JANE, PRIYA, PENDING].map((id) => [id, mint(FILE, id)]));
 const tok = (id) => tokens[id];
 
-/**
- * Connects to `url` (with namespace) recording every event from the first packet, so the
- * presence snapshot sent on connect is not lost. `next(event, pred)` takes the oldest unconsumed
- * match or waits; `none(event)` asserts nothing unconsumed arrived; `clear(event)` forgets.
- */
-function connectRecording(url, token) {
-  const socket = io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-  const entries = [];
-  const waiters = new Set();
-  socket.onAny((event, payload) => {
-    entries.push({ event, payload, used: false });
-    for (const w of [...waiters]) w();
-  });
-  socket.next = (event, pred = () => true, ms = 3000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(take);
-        reject(new Error(`timed out waiting for ${event}`));
-      }, ms);
-      function take() {
-        const e = entries.find((x) => !x.used && x.event === event && pred(x.payload));
-        if (!e) return;
-        e.used = true;
-        waiters.delete(take);
-        clearTimeout(timer);
-        resolve(e.payload);
-      }
-      waiters.add(take);
-      take();
-    });
-  socket.clear = (event) => entries.forEach((e) => e.event === event && (e.used = true));
-  socket.none = async (event, ms = 300) => {
-    await sleep(ms);
-    const e = entries.find((x) => !x.used && x.event === event);
-    assert.equal(e, undefined, `unexpected ${event}: ${JSON.stringify(e && e.payload)}`);
-  };
-  socket.ack = (event, payload, ms = 3000) => socket.timeout(ms).emitWithAck(event, payload);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (e) => {
-      socket.close();
-      reject(e);
-    });
-  });
-}
 
 /** Asserts both halves of a call failure: the failed ack and the `call:error` event. */
 async function expectCallError(socket, event, payload, message) {

@@ -6,6 +6,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
+const assert = require('node:assert/strict');
 const { io } = require('socket.io-client');
 
 const SERVERS_DIR = path.resolve(__dirname, '..');
@@ -132,4 +133,51 @@ function tempStateFile(tag) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { startServer, mint, connect, once, never, request, rest, tempStateFile, sleep, SERVERS_DIR };
+/**
+ * Connects a client that records every event from the first packet (the presence snapshot is
+ * sent right after the handshake). `next(event, pred)` takes the oldest unconsumed matching
+ * event or waits for one; `clear(event)` forgets what arrived so far.
+ */
+function connectRecording(url, token) {
+  const socket = io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const entries = [];
+  const waiters = new Set();
+  socket.onAny((event, payload) => {
+    entries.push({ event, payload, used: false });
+    for (const w of [...waiters]) w();
+  });
+  socket.next = (event, pred = () => true, ms = 3000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(take);
+        reject(new Error(`timed out waiting for ${event}`));
+      }, ms);
+      function take() {
+        const e = entries.find((x) => !x.used && x.event === event && pred(x.payload));
+        if (!e) return;
+        e.used = true;
+        waiters.delete(take);
+        clearTimeout(timer);
+        resolve(e.payload);
+      }
+      waiters.add(take);
+      take();
+    });
+  socket.clear = (event) => entries.forEach((e) => e.event === event && (e.used = true));
+  socket.none = async (event, ms = 300) => {
+    await sleep(ms);
+    const e = entries.find((x) => !x.used && x.event === event);
+    assert.equal(e, undefined, `unexpected ${event}: ${JSON.stringify(e && e.payload)}`);
+  };
+  socket.ack = (event, payload, ms = 3000) => socket.timeout(ms).emitWithAck(event, payload);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (e) => {
+      socket.close();
+      reject(e);
+    });
+  });
+}
+
+
+module.exports = { startServer, mint, connect, connectRecording, once, never, request, rest, tempStateFile, sleep, SERVERS_DIR };
