@@ -199,3 +199,46 @@ impl Actor {
         }
     }
 }
+
+/// Seed 000: `user` asks `expert` (account `expert_id`) for a text chat, the expert accepts
+/// and the user starts it. Returns the room id once billing runs.
+pub async fn open_billed_chat(
+    user: &mut Actor,
+    expert: &mut Actor,
+    expert_id: &str,
+) -> Result<String, StepError> {
+    user.send(
+        "request",
+        Command::RequestConsultation {
+            expert_id: expert_id.into(),
+            kind: parlor_core::model::ConsultationKind::Text,
+            rate_per_minute: None,
+        },
+    )
+    .await?;
+    let id = expert
+        .expect("the request", 5, |e| match e {
+            DomainEvent::ConsultationRequested {
+                consultation_id, ..
+            } => Some(consultation_id.clone()),
+            _ => None,
+        })
+        .await?;
+    expert
+        .send(
+            "accept",
+            Command::AnswerConsultation {
+                consultation_id: id.clone(),
+                accept: true,
+            },
+        )
+        .await?;
+    user.send(
+        "start",
+        Command::StartConsultation {
+            consultation_id: id.clone(),
+        },
+    )
+    .await?;
+    Ok(id)
+}

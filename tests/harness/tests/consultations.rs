@@ -5,7 +5,7 @@
 use parlor_core::consultation::{ConsultationState, EndReason, EndedBy, MeterReading, Side};
 use parlor_core::model::{ConsultationKind, Presence};
 use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, Error, ServerProfile};
-use parlor_harness::script::Actor;
+use parlor_harness::script::{open_billed_chat, Actor};
 use parlor_harness::servers::{server_file, RefServer};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -292,25 +292,9 @@ async fn the_wallet_runs_out_warning_first_then_ends_on_both_sides() {
     )
     .await;
     let mut user = party(&server, DialectId::BillingChat, "Ravi Kumar", "u-ravi", 700).await;
-    let id = request(&mut user, &mut expert, "a-sharma").await;
-    expert
-        .send(
-            "accept",
-            Command::AnswerConsultation {
-                consultation_id: id.clone(),
-                accept: true,
-            },
-        )
+    let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    user.send(
-        "start",
-        Command::StartConsultation {
-            consultation_id: id.clone(),
-        },
-    )
-    .await
-    .unwrap();
     let warning = user
         .expect("low balance warning", 10, |e| match e {
             DomainEvent::LowBalanceWarning { reading, .. } => Some(reading.clone()),
@@ -424,25 +408,9 @@ async fn the_meter_stays_within_one_tick_of_the_server_and_never_below_it() {
         minute,
     )
     .await;
-    let id = request(&mut user, &mut expert, "a-sharma").await;
-    expert
-        .send(
-            "accept",
-            Command::AnswerConsultation {
-                consultation_id: id.clone(),
-                accept: true,
-            },
-        )
+    open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    user.send(
-        "start",
-        Command::StartConsultation {
-            consultation_id: id.clone(),
-        },
-    )
-    .await
-    .unwrap();
     let rate = dec("10.00");
     let mut server_cost = Decimal::ZERO;
     let mut readings = 0;
@@ -509,25 +477,9 @@ async fn a_server_restart_mid_consultation_pauses_the_meter_and_reconciles() {
         minute,
     )
     .await;
-    let id = request(&mut user, &mut expert, "a-sharma").await;
-    expert
-        .send(
-            "accept",
-            Command::AnswerConsultation {
-                consultation_id: id.clone(),
-                accept: true,
-            },
-        )
+    let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    user.send(
-        "start",
-        Command::StartConsultation {
-            consultation_id: id.clone(),
-        },
-    )
-    .await
-    .unwrap();
     user.expect("minute 1", 5, |e| {
         matches!(e, DomainEvent::MeterTick { minutes, .. } if *minutes == Decimal::ONE)
             .then_some(())
@@ -630,25 +582,9 @@ async fn admin_monitors_and_ends_a_consultation() {
     )
     .await;
     let mut admin = party(&server, DialectId::BillingChat, "Admin", "admin", 60_000).await;
-    let id = request(&mut user, &mut expert, "a-sharma").await;
-    expert
-        .send(
-            "accept",
-            Command::AnswerConsultation {
-                consultation_id: id.clone(),
-                accept: true,
-            },
-        )
+    let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    user.send(
-        "start",
-        Command::StartConsultation {
-            consultation_id: id.clone(),
-        },
-    )
-    .await
-    .unwrap();
     admin
         .send(
             "view",

@@ -2,10 +2,9 @@
 //! honest across cuts (the meter never shows less than the server billed) and the bill is
 //! exact once the consultation ends.
 
-use parlor_core::model::ConsultationKind;
 use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, ServerProfile};
 use parlor_harness::faults::FaultProxy;
-use parlor_harness::script::Actor;
+use parlor_harness::script::{open_billed_chat, Actor};
 use parlor_harness::servers::{server_file, RefServer};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -36,43 +35,9 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
     let mut expert = party(&server.url(), &server, "Pandit Sharma", "a-sharma", minute).await;
     let mut user = party(&proxy.url(), &server, "Asha Verma", "u-asha", minute).await;
 
-    user.send(
-        "request",
-        Command::RequestConsultation {
-            expert_id: "a-sharma".into(),
-            kind: ConsultationKind::Text,
-            rate_per_minute: None,
-        },
-    )
-    .await
-    .unwrap();
-    let id = expert
-        .expect("request", 5, |e| match e {
-            DomainEvent::ConsultationRequested {
-                consultation_id, ..
-            } => Some(consultation_id.clone()),
-            _ => None,
-        })
+    let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    expert
-        .send(
-            "accept",
-            Command::AnswerConsultation {
-                consultation_id: id.clone(),
-                accept: true,
-            },
-        )
-        .await
-        .unwrap();
-    user.send(
-        "start",
-        Command::StartConsultation {
-            consultation_id: id.clone(),
-        },
-    )
-    .await
-    .unwrap();
 
     let cutter = proxy.cut_every(Duration::from_millis(1500), 4);
     let rate = Decimal::new(1000, 2);
