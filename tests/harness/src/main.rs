@@ -131,6 +131,9 @@ enum Cmd {
         /// Alternating rounds (medians are reported).
         #[arg(long, default_value_t = 3)]
         rounds: u32,
+        /// Messages in the cache benchmark's conversation (0 skips it).
+        #[arg(long, default_value_t = 100_000)]
+        cache_messages: u32,
         /// Also write the figures as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -346,21 +349,45 @@ async fn main() -> ExitCode {
             oneway,
             rounds,
             json,
-        } => match bench::run(rtt, oneway, rounds).await {
-            Ok(report) => {
-                print!("{}", bench::table(&report));
-                if let Some(path) = json {
-                    if let Err(e) = std::fs::write(
-                        &path,
-                        serde_json::to_string_pretty(&report).expect("report serializes"),
-                    ) {
-                        return fail(format!("cannot write {}: {e}", path.display()));
+            cache_messages,
+        } => {
+            let transport = match bench::run(rtt, oneway, rounds).await {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            print!("{}", bench::table(&transport));
+            // The cache half of the report (`bench-cache` alone runs only this part).
+            let cache = if cache_messages > 0 {
+                let dir = std::env::temp_dir().join(format!("parlor-bench-{}", std::process::id()));
+                let run = tokio::task::spawn_blocking(move || {
+                    let r = bench_cache::run(&dir, cache_messages, 1000);
+                    let _ = std::fs::remove_dir_all(&dir);
+                    r
+                })
+                .await;
+                match run {
+                    Ok(Ok(r)) => {
+                        println!();
+                        print!("{}", bench_cache::table(&r));
+                        Some(r)
                     }
+                    Ok(Err(e)) => return fail(e),
+                    Err(e) => return fail(e),
                 }
-                ExitCode::SUCCESS
+            } else {
+                None
+            };
+            if let Some(path) = json {
+                let doc = serde_json::json!({ "transport": transport, "cache": cache });
+                if let Err(e) = std::fs::write(
+                    &path,
+                    serde_json::to_string_pretty(&doc).expect("report serializes"),
+                ) {
+                    return fail(format!("cannot write {}: {e}", path.display()));
+                }
             }
-            Err(e) => fail(e),
-        },
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -198,9 +198,18 @@ async fn bench_reports_both_clients() {
     );
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     for client in ["parlor", "node"] {
-        assert!(report[client]["p50_us"].as_f64().unwrap() > 0.0);
-        assert!(report[client]["oneway_per_sec"].as_f64().unwrap() > 0.0);
+        assert!(report["transport"][client]["p50_us"].as_f64().unwrap() > 0.0);
+        assert!(
+            report["transport"][client]["oneway_per_sec"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
     }
+    assert!(
+        report["cache"].is_object(),
+        "the cache half is in the report: {report}"
+    );
     let _ = std::fs::remove_file(json);
 }
 
