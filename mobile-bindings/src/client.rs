@@ -411,7 +411,7 @@ impl ParlorClient {
             .into_iter()
             .find_map(|e| e.agora)
             .ok_or_else(|| ParlorError::Internal {
-                message: "the server's answer carried no Agora join info".into(),
+                detail: "the server's answer carried no Agora join info".into(),
             })
     }
 }

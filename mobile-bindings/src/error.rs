@@ -1,75 +1,72 @@
 //! The error apps see: a few kinds they can act on, mapped from the core's richer errors.
 
-/// What went wrong, coarsely. `message` is for logs, not for users.
+/// What went wrong, coarsely. `detail` is for logs, not for users (the field is not called
+/// `message` because that clashes with `Throwable.message` in Kotlin).
 #[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
 pub enum ParlorError {
     /// No connection, a timeout or a network failure: nothing (or not all) was done;
     /// `retryable` says whether trying the same thing later may work.
-    #[error("offline: {message}")]
-    Offline { message: String, retryable: bool },
+    #[error("offline: {detail}")]
+    Offline { detail: String, retryable: bool },
     /// The server refused the credentials, or the secret store has no token.
-    #[error("authentication failed: {message}")]
-    Auth { message: String },
+    #[error("authentication failed: {detail}")]
+    Auth { detail: String },
     /// The server (or the local state machine) refused the operation. `code` is the core's
     /// (`rejected`, `illegal_state`, `busy`) or the server's machine code when it gave one.
-    #[error("rejected ({code}): {message}")]
-    Rejected { code: String, message: String },
+    #[error("rejected ({code}): {detail}")]
+    Rejected { code: String, detail: String },
     /// The input is not acceptable (bad profile, bad JSON, unknown dialect …).
-    #[error("invalid input: {message}")]
-    InvalidInput { message: String },
+    #[error("invalid input: {detail}")]
+    InvalidInput { detail: String },
     /// This server's dialect cannot do that.
-    #[error("unsupported: {message}")]
-    Unsupported { message: String },
+    #[error("unsupported: {detail}")]
+    Unsupported { detail: String },
     /// The work was cancelled, or the client is closed.
     #[error("cancelled")]
     Cancelled,
     /// A bug or a broken local cache: report it.
-    #[error("internal error: {message}")]
-    Internal { message: String },
+    #[error("internal error: {detail}")]
+    Internal { detail: String },
 }
 
 impl From<parlor_core::Error> for ParlorError {
     fn from(e: parlor_core::Error) -> Self {
         use parlor_core::Error as E;
         let retryable = e.is_transient();
-        let message = e.to_string();
-        match e {
+        let detail = e.to_string();
+        match &e {
             E::NotConnected(_) | E::Timeout(_) | E::Network(_) => {
-                ParlorError::Offline { message, retryable }
+                ParlorError::Offline { detail, retryable }
             }
-            E::AuthFailed(_) => ParlorError::Auth { message },
+            E::AuthFailed(_) => ParlorError::Auth { detail },
             E::Rejected { code, .. } => ParlorError::Rejected {
-                code: code.unwrap_or_else(|| "rejected".into()),
-                message,
+                code: code.clone().unwrap_or_else(|| "rejected".into()),
+                detail,
             },
             E::IllegalState(_) | E::Busy(_) => ParlorError::Rejected {
-                code: e_code(retryable, &message),
-                message,
+                code: e.code().into(),
+                detail,
             },
-            E::InvalidInput(_) => ParlorError::InvalidInput { message },
-            E::Unsupported(_) => ParlorError::Unsupported { message },
+            E::InvalidInput(_) => ParlorError::InvalidInput { detail },
+            E::Unsupported(_) => ParlorError::Unsupported { detail },
             E::Closed => ParlorError::Cancelled,
-            E::Protocol(_) => ParlorError::Internal { message },
+            E::Protocol(_) => ParlorError::Internal { detail },
         }
     }
-}
-
-fn e_code(transient: bool, _message: &str) -> String {
-    if transient { "busy" } else { "illegal_state" }.into()
 }
 
 impl From<parlor_core::store::StoreError> for ParlorError {
     fn from(e: parlor_core::store::StoreError) -> Self {
         ParlorError::Internal {
-            message: format!("local cache: {e}"),
+            detail: format!("local cache: {e}"),
         }
     }
 }
 
 impl ParlorError {
-    pub(crate) fn invalid(message: impl std::fmt::Display) -> Self {
+    pub(crate) fn invalid(detail: impl std::fmt::Display) -> Self {
         ParlorError::InvalidInput {
-            message: message.to_string(),
+            detail: detail.to_string(),
         }
     }
 }

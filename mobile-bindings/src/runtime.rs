@@ -27,7 +27,7 @@ where
         Ok(r) => r,
         Err(e) if e.is_cancelled() => Err(ParlorError::Cancelled),
         Err(e) => Err(ParlorError::Internal {
-            message: format!("task failed: {e}"),
+            detail: format!("task failed: {e}"),
         }),
     }
 }
