@@ -28,7 +28,7 @@ rm -rf "$out"
 mkdir -p "$out"
 cp "$lib" "$out/"
 for lang in python kotlin swift; do
-  "$bindgen" generate --library "$lib" --language "$lang" --out-dir "$out/$lang" --no-format
+  "$bindgen" generate "$lib" --language "$lang" --out-dir "$out/$lang" --no-format
 done
 cp "$lib" "$out/python/"
 echo "generate.sh: bindings in $out/{python,kotlin,swift}"
