@@ -70,3 +70,36 @@ impl ParlorError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parlor_core::Error as E;
+
+    #[test]
+    fn core_errors_map_to_coarse_kinds() {
+        assert!(matches!(
+            ParlorError::from(E::NotConnected("x".into())),
+            ParlorError::Offline {
+                retryable: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            ParlorError::from(E::Rejected { code: Some("INSUFFICIENT_BALANCE".into()), status: None, message: "no".into() }),
+            ParlorError::Rejected { code, .. } if code == "INSUFFICIENT_BALANCE"
+        ));
+        assert!(matches!(
+            ParlorError::from(E::IllegalState("paused".into())),
+            ParlorError::Rejected { code, .. } if code == "illegal_state"
+        ));
+        assert!(matches!(
+            ParlorError::from(E::AuthFailed("x".into())),
+            ParlorError::Auth { .. }
+        ));
+        assert!(matches!(
+            ParlorError::from(E::Closed),
+            ParlorError::Cancelled
+        ));
+    }
+}
