@@ -6,10 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for pkg in pkg-config libssl-dev build-essential; do
+# JNA, kotlinx-coroutines and atomicfu jars: the Kotlin bindings test runs on the JVM
+# (mobile-bindings/tests/kotlin/run.sh); Debian names the coroutines package
+# libkotlinx-coroutines-java. python3-venv: the Python bindings test's pytest venv.
+for pkg in pkg-config libssl-dev build-essential python3-venv \
+           libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+command -v java >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]}"
   SUDO=""

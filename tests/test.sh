@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting and lints, the Rust unit and integration suites
-# (against real socket.io servers), and the reference servers' own self-test.
+# (against real socket.io servers), the mobile bindings through the real shared library
+# (Python and Kotlin), and the reference servers' own self-test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/setup.sh
@@ -20,6 +21,8 @@ DOCS_RS=1 CARGO_TARGET_DIR="${PARLOR_LIVEKIT_TARGET_DIR:-${CARGO_TARGET_DIR}-liv
     cargo clippy -p parlor-core --features livekit --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace -- --test-threads=4
+echo "== mobile bindings (uniffi): Python suite and Kotlin program through the real library"
+mobile-bindings/tests/run.sh
 echo "== reference servers self-test (node --test)"
 (cd tests/servers && npm test --silent)
 echo "== fuzzing (cargo-fuzz, every decoder and the JSON-lines parser, 8 s each)"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the parlor-ffi shared library and generates its Kotlin, Swift and Python bindings
+# into build/bindings/ (not committed):
+#
+#   mobile-bindings/generate.sh [--release]
+#
+#   build/bindings/libparlor_ffi.so      the library the bindings load (Linux host build)
+#   build/bindings/python/parlor_ffi.py  + a copy of the .so beside it (import parlor_ffi)
+#   build/bindings/kotlin/uniffi/parlor_ffi/parlor_ffi.kt   (JNA; needs kotlinx-coroutines)
+#   build/bindings/swift/parlor_ffi.swift, parlor_ffiFFI.h, parlor_ffiFFI.modulemap
+#
+# The bindings are generated from the metadata in the built library ("library mode"), so
+# they always match it. Android/iOS builds reuse the same generated Kotlin/Swift with the
+# libraries built by android/build.sh and ios/build.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=debug
+cargo_flags=()
+if [ "${1:-}" = "--release" ]; then profile=release; cargo_flags=(--release); fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
+out=build/bindings
+
+cargo build -p parlor-ffi -p uniffi-bindgen "${cargo_flags[@]}" --quiet
+lib="$CARGO_TARGET_DIR/$profile/libparlor_ffi.so"
+bindgen="$CARGO_TARGET_DIR/$profile/uniffi-bindgen"
+
+rm -rf "$out"
+mkdir -p "$out"
+cp "$lib" "$out/"
+for lang in python kotlin swift; do
+  "$bindgen" generate "$lib" --language "$lang" --out-dir "$out/$lang" --no-format
+done
+cp "$lib" "$out/python/"
+echo "generate.sh: bindings in $out/{python,kotlin,swift}"

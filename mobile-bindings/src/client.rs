@@ -1,0 +1,424 @@
+//! [`ParlorClient`]: one connection to one server, with the core's services attached.
+
+use crate::error::ParlorError;
+use crate::listeners::{
+    EventListener, ExpertListListener, MessageListListener, SecretStore, StoredToken,
+};
+use crate::records::{
+    events, AgoraJoinInfo, CallMedia, ChatItem, Consultation, ConsultationKind, Event, ExpertItem,
+    HistoryPage, Profile,
+};
+use crate::runtime::{run, TaskHandle, RUNTIME};
+use parlor_core::calls::{self, CallService};
+use parlor_core::messaging::{Messenger, MessengerConfig};
+use parlor_core::store::{database_path, Store};
+use parlor_core::{Client, Command, ConsultationService, DomainEvent, ExpertDirectory};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A signed-in connection to one marketplace server, with the consultation meter, the
+/// expert directory, the message outbox and cache, and the call state machine attached.
+#[derive(uniffi::Object)]
+pub struct ParlorClient {
+    client: Client,
+    consultations: Arc<ConsultationService>,
+    directory: Arc<ExpertDirectory>,
+    messenger: Arc<Messenger>,
+    calls: Option<CallService>,
+}
+
+fn money(rate: Option<String>) -> Result<Option<rust_decimal::Decimal>, ParlorError> {
+    rate.map(|r| rust_decimal::Decimal::from_str(r.trim()).map_err(ParlorError::invalid))
+        .transpose()
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl ParlorClient {
+    /// Starts connecting to `profile`'s server in the background (the client works offline
+    /// and reconnects by itself). The token is read from `secrets` under `token_key` before
+    /// every connection attempt. The cache (messages, outbox, consultations, call history)
+    /// lives under `data_dir`, one database per account and server.
+    #[uniffi::constructor]
+    pub fn connect(
+        profile: Profile,
+        secrets: Arc<dyn SecretStore>,
+        token_key: String,
+        data_dir: String,
+    ) -> Result<Arc<ParlorClient>, ParlorError> {
+        let profile: parlor_core::ServerProfile = profile.try_into()?;
+        let account = profile
+            .account_id
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let dir = PathBuf::from(data_dir);
+        std::fs::create_dir_all(&dir).map_err(ParlorError::invalid)?;
+        let path = database_path(&dir, &profile.socket_url, &account);
+        let store = Store::open(&path)?;
+        let minute = profile.billing_minute_ms;
+        let _rt = RUNTIME.enter();
+        let client = Client::connect(
+            profile,
+            Arc::new(StoredToken {
+                store: secrets,
+                key: token_key,
+            }),
+        )?;
+        let consultations = ConsultationService::attach(&client, Some(store.clone()), minute);
+        let directory = ExpertDirectory::attach(&client);
+        let messenger = Messenger::attach(&client, store.clone(), MessengerConfig::default());
+        // Signalling only: the app's native LiveKit / Agora SDK joins the media with the
+        // credentials carried by `call_accepted` / `agora_join_ready`.
+        let calls = calls::attach(&client, None, Some(store));
+        Ok(Arc::new(ParlorClient {
+            client,
+            consultations,
+            directory,
+            messenger,
+            calls,
+        }))
+    }
+
+    /// The profile this client was made from.
+    pub fn profile(&self) -> Profile {
+        Profile::from(self.client.profile())
+    }
+
+    /// The connection state now: `connecting`, `connected`, `reconnecting`,
+    /// `disconnected`, `auth_failed` (the core's names).
+    pub fn connection_state(&self) -> String {
+        let v = serde_json::to_value(self.client.state()).unwrap_or_default();
+        v.get("state")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::records::tag(&v))
+    }
+
+    /// What this server can do (`calls`, `agora`, `live_billing` …).
+    pub fn capabilities(&self) -> Vec<String> {
+        self.client
+            .capabilities()
+            .iter()
+            .map(crate::records::tag)
+            .collect()
+    }
+
+    /// Waits until connected, or fails (refused credentials, timeout).
+    pub async fn wait_connected(&self, timeout_ms: u64) -> Result<(), ParlorError> {
+        let c = self.client.clone();
+        run(async move { Ok(c.wait_connected(Duration::from_millis(timeout_ms)).await?) }).await
+    }
+
+    /// Closes the connection for good.
+    pub async fn disconnect(&self) -> Result<(), ParlorError> {
+        let c = self.client.clone();
+        run(async move {
+            c.disconnect().await;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every domain event from now on (the first is the current connection state), until
+    /// `cancel()`.
+    pub fn subscribe(&self, listener: Arc<dyn EventListener>) -> Arc<TaskHandle> {
+        let mut stream = self.client.subscribe();
+        TaskHandle::spawn(async move {
+            while let Some(e) = stream.recv().await {
+                listener.on_event(Event::from(&e));
+            }
+        })
+    }
+
+    /// Any core command as JSON (the `cmd`-tagged format of `parlor connect`); returns the
+    /// events of its direct answer. Reaches every command, typed method or not.
+    pub async fn send_command_json(&self, json: String) -> Result<Vec<Event>, ParlorError> {
+        let cmd: Command = serde_json::from_str(&json).map_err(ParlorError::invalid)?;
+        self.send(cmd).await
+    }
+
+    // ----- consultations, meter, wallet -----
+
+    /// User: ask an expert for a consultation. `rate_per_minute` as a decimal string where
+    /// the dialect wants it (001).
+    pub async fn request_consultation(
+        &self,
+        expert_id: String,
+        kind: ConsultationKind,
+        rate_per_minute: Option<String>,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::RequestConsultation {
+            expert_id,
+            kind: kind.into(),
+            rate_per_minute: money(rate_per_minute)?,
+        })
+        .await
+    }
+
+    /// Expert: accept or decline a request.
+    pub async fn answer_consultation(
+        &self,
+        consultation_id: String,
+        accept: bool,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::AnswerConsultation {
+            consultation_id,
+            accept,
+        })
+        .await
+    }
+
+    /// Start billing an accepted consultation.
+    pub async fn start_consultation(
+        &self,
+        consultation_id: String,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::StartConsultation { consultation_id })
+            .await
+    }
+
+    /// Pause billing.
+    pub async fn pause_consultation(
+        &self,
+        consultation_id: String,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::PauseConsultation { consultation_id })
+            .await
+    }
+
+    /// Resume billing.
+    pub async fn resume_consultation(
+        &self,
+        consultation_id: String,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::ResumeConsultation { consultation_id })
+            .await
+    }
+
+    /// End a consultation; the bill arrives in `consultation_ended` and in
+    /// [`Self::consultations`].
+    pub async fn end_consultation(
+        &self,
+        consultation_id: String,
+        rate_per_minute: Option<String>,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::EndConsultation {
+            consultation_id,
+            rate_per_minute: money(rate_per_minute)?,
+            duration_minutes: None,
+        })
+        .await
+    }
+
+    /// Every known consultation with its live meter (current first, then history).
+    pub fn consultations(&self) -> Vec<Consultation> {
+        self.consultations
+            .list()
+            .iter()
+            .map(Consultation::from)
+            .collect()
+    }
+
+    /// One consultation with its live meter.
+    pub fn consultation(&self, consultation_id: String) -> Option<Consultation> {
+        self.consultations
+            .get(&consultation_id)
+            .as_ref()
+            .map(Consultation::from)
+    }
+
+    /// The wallet as last reported by the server (decimal string), when known.
+    pub fn wallet_balance(&self) -> Option<String> {
+        self.consultations
+            .list()
+            .iter()
+            .find_map(|c| c.meter.balance.as_ref().map(|b| b.amount.to_string()))
+    }
+
+    // ----- presence -----
+
+    /// Expert: go online or offline.
+    pub async fn set_presence(&self, online: bool) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::SetPresence { online }).await
+    }
+
+    /// The experts online now.
+    pub fn experts(&self) -> Vec<ExpertItem> {
+        self.directory
+            .snapshot()
+            .iter()
+            .map(ExpertItem::from)
+            .collect()
+    }
+
+    /// Observes the online experts: the list now, then each change, until `cancel()`.
+    pub fn observe_experts(&self, listener: Arc<dyn ExpertListListener>) -> Arc<TaskHandle> {
+        // Subscribe before the snapshot so that no change falls between them.
+        let mut stream = self.client.subscribe();
+        let snapshot = self.experts();
+        TaskHandle::spawn(async move {
+            listener.on_snapshot(snapshot);
+            while let Some(e) = stream.recv().await {
+                match e {
+                    DomainEvent::ExpertUpdated { expert } => listener.on_update((&expert).into()),
+                    DomainEvent::ExpertRemoved { expert_id } => listener.on_remove(expert_id),
+                    DomainEvent::ExpertsSnapshot { experts } => {
+                        listener.on_snapshot(experts.iter().map(ExpertItem::from).collect())
+                    }
+                    _ => {}
+                }
+            }
+        })
+    }
+
+    // ----- messaging -----
+
+    /// Join a conversation's room (needed before sending in most dialects).
+    pub async fn join_conversation(
+        &self,
+        conversation_id: String,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::JoinConversation { conversation_id })
+            .await
+    }
+
+    /// Sends a text through the persistent outbox: it is in the cache (state `pending`) when
+    /// this returns and is delivered when connected, retried on transient failures.
+    pub async fn send_message(
+        &self,
+        conversation_id: String,
+        text: String,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::SendMessage {
+            conversation_id,
+            client_id: uuid::Uuid::new_v4().to_string(),
+            text: Some(text),
+            reply_to: None,
+            file_id: None,
+        })
+        .await
+    }
+
+    /// A page of a conversation's history from the local cache (works offline): the
+    /// `limit` messages before `before` (a `local_id`), or the latest.
+    pub fn history(
+        &self,
+        conversation_id: String,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<HistoryPage, ParlorError> {
+        let (messages, has_more) = self
+            .messenger
+            .cache()
+            .page(&conversation_id, before, limit)?;
+        Ok(HistoryPage {
+            messages: messages.iter().map(ChatItem::from).collect(),
+            has_more,
+        })
+    }
+
+    /// Full-text search in the cache, in one conversation or all.
+    pub fn search_messages(
+        &self,
+        query: String,
+        conversation_id: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<ChatItem>, ParlorError> {
+        let found = self
+            .messenger
+            .cache()
+            .search(&query, conversation_id.as_deref(), limit)?;
+        Ok(found.iter().map(ChatItem::from).collect())
+    }
+
+    /// Observes one conversation: its latest `limit` messages, then every message that
+    /// appears or changes, until `cancel()`.
+    pub fn observe_messages(
+        &self,
+        conversation_id: String,
+        limit: u32,
+        listener: Arc<dyn MessageListListener>,
+    ) -> Result<Arc<TaskHandle>, ParlorError> {
+        let mut stream = self.client.subscribe();
+        let snapshot = self.history(conversation_id.clone(), None, limit)?.messages;
+        Ok(TaskHandle::spawn(async move {
+            listener.on_snapshot(snapshot);
+            while let Some(e) = stream.recv().await {
+                if let DomainEvent::ChatMessageChanged { message } = e {
+                    if message.conversation_id == conversation_id {
+                        listener.on_change((&message).into());
+                    }
+                }
+            }
+        }))
+    }
+
+    // ----- calls -----
+
+    /// User: call an expert (004). `call_ringing`, then `call_accepted` with the LiveKit
+    /// credentials ([`Event::livekit`]) arrive as events.
+    pub async fn initiate_call(
+        &self,
+        callee_id: String,
+        media: CallMedia,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::InitiateCall {
+            callee_id,
+            media: media.into(),
+        })
+        .await
+    }
+
+    /// Expert: accept a ringing call.
+    pub async fn accept_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::AcceptCall { call_id }).await
+    }
+
+    /// Expert: reject a ringing call.
+    pub async fn reject_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::RejectCall { call_id }).await
+    }
+
+    /// User: cancel a ringing call.
+    pub async fn cancel_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::CancelCall { call_id }).await
+    }
+
+    /// Hang up.
+    pub async fn end_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::EndCall { call_id }).await
+    }
+
+    /// The current (or last) call as JSON (the core's call snapshot), when this server has
+    /// calls.
+    pub fn call_snapshot_json(&self) -> Option<String> {
+        self.calls
+            .as_ref()
+            .map(|c| serde_json::to_string(&c.snapshot()).unwrap_or_default())
+    }
+
+    /// Agora join info for a channel (001), for the app's Agora SDK.
+    pub async fn request_agora_token(
+        &self,
+        channel: String,
+        uid: Option<String>,
+    ) -> Result<AgoraJoinInfo, ParlorError> {
+        let answer = self
+            .send(Command::RequestAgoraToken { channel, uid })
+            .await?;
+        answer
+            .into_iter()
+            .find_map(|e| e.agora)
+            .ok_or_else(|| ParlorError::Internal {
+                detail: "the server's answer carried no Agora join info".into(),
+            })
+    }
+}
+
+impl ParlorClient {
+    async fn send(&self, cmd: Command) -> Result<Vec<Event>, ParlorError> {
+        let c = self.client.clone();
+        run(async move { Ok(events(&c.send(cmd).await?)) }).await
+    }
+}

@@ -1,0 +1,105 @@
+//! The error apps see: a few kinds they can act on, mapped from the core's richer errors.
+
+/// What went wrong, coarsely. `detail` is for logs, not for users (the field is not called
+/// `message` because that clashes with `Throwable.message` in Kotlin).
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum ParlorError {
+    /// No connection, a timeout or a network failure: nothing (or not all) was done;
+    /// `retryable` says whether trying the same thing later may work.
+    #[error("offline: {detail}")]
+    Offline { detail: String, retryable: bool },
+    /// The server refused the credentials, or the secret store has no token.
+    #[error("authentication failed: {detail}")]
+    Auth { detail: String },
+    /// The server (or the local state machine) refused the operation. `code` is the core's
+    /// (`rejected`, `illegal_state`, `busy`) or the server's machine code when it gave one.
+    #[error("rejected ({code}): {detail}")]
+    Rejected { code: String, detail: String },
+    /// The input is not acceptable (bad profile, bad JSON, unknown dialect …).
+    #[error("invalid input: {detail}")]
+    InvalidInput { detail: String },
+    /// This server's dialect cannot do that.
+    #[error("unsupported: {detail}")]
+    Unsupported { detail: String },
+    /// The work was cancelled, or the client is closed.
+    #[error("cancelled")]
+    Cancelled,
+    /// A bug or a broken local cache: report it.
+    #[error("internal error: {detail}")]
+    Internal { detail: String },
+}
+
+impl From<parlor_core::Error> for ParlorError {
+    fn from(e: parlor_core::Error) -> Self {
+        use parlor_core::Error as E;
+        let retryable = e.is_transient();
+        let detail = e.to_string();
+        match &e {
+            E::NotConnected(_) | E::Timeout(_) | E::Network(_) => {
+                ParlorError::Offline { detail, retryable }
+            }
+            E::AuthFailed(_) => ParlorError::Auth { detail },
+            E::Rejected { code, .. } => ParlorError::Rejected {
+                code: code.clone().unwrap_or_else(|| "rejected".into()),
+                detail,
+            },
+            E::IllegalState(_) | E::Busy(_) => ParlorError::Rejected {
+                code: e.code().into(),
+                detail,
+            },
+            E::InvalidInput(_) => ParlorError::InvalidInput { detail },
+            E::Unsupported(_) => ParlorError::Unsupported { detail },
+            E::Closed => ParlorError::Cancelled,
+            E::Protocol(_) => ParlorError::Internal { detail },
+        }
+    }
+}
+
+impl From<parlor_core::store::StoreError> for ParlorError {
+    fn from(e: parlor_core::store::StoreError) -> Self {
+        ParlorError::Internal {
+            detail: format!("local cache: {e}"),
+        }
+    }
+}
+
+impl ParlorError {
+    pub(crate) fn invalid(detail: impl std::fmt::Display) -> Self {
+        ParlorError::InvalidInput {
+            detail: detail.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parlor_core::Error as E;
+
+    #[test]
+    fn core_errors_map_to_coarse_kinds() {
+        assert!(matches!(
+            ParlorError::from(E::NotConnected("x".into())),
+            ParlorError::Offline {
+                retryable: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            ParlorError::from(E::Rejected { code: Some("INSUFFICIENT_BALANCE".into()), status: None, message: "no".into() }),
+            ParlorError::Rejected { code, .. } if code == "INSUFFICIENT_BALANCE"
+        ));
+        assert!(matches!(
+            ParlorError::from(E::IllegalState("paused".into())),
+            ParlorError::Rejected { code, .. } if code == "illegal_state"
+        ));
+        assert!(matches!(
+            ParlorError::from(E::AuthFailed("x".into())),
+            ParlorError::Auth { .. }
+        ));
+        assert!(matches!(
+            ParlorError::from(E::Closed),
+            ParlorError::Cancelled
+        ));
+    }
+}

@@ -1,0 +1,63 @@
+//! Foreign traits: the app implements these (Kotlin/Swift/Python classes).
+
+use parlor_core::token::{TokenError, TokenFuture, TokenSource};
+use std::sync::Arc;
+
+use crate::records::{ChatItem, Event, ExpertItem};
+
+/// Where the app keeps secrets: the Android Keystore, the iOS Keychain. Parlor asks it for
+/// the access token before every connection attempt, so a refreshed token is picked up on
+/// reconnect. Called on a background thread.
+#[uniffi::export(with_foreign)]
+pub trait SecretStore: Send + Sync {
+    /// The secret stored under `key`, if any.
+    fn get(&self, key: String) -> Option<String>;
+    /// Stores `value` under `key`.
+    fn set(&self, key: String, value: String);
+    /// Forgets `key`.
+    fn delete(&self, key: String);
+}
+
+/// Receives every domain event of a client, in order, on a background thread.
+#[uniffi::export(with_foreign)]
+pub trait EventListener: Send + Sync {
+    fn on_event(&self, event: Event);
+}
+
+/// Observes the online experts: the whole list first, then changes.
+#[uniffi::export(with_foreign)]
+pub trait ExpertListListener: Send + Sync {
+    fn on_snapshot(&self, experts: Vec<ExpertItem>);
+    fn on_update(&self, expert: ExpertItem);
+    fn on_remove(&self, expert_id: String);
+}
+
+/// Observes one conversation's messages in the cache: the latest page first, then each
+/// message that appears or changes (keyed by `local_id`: replace or insert).
+#[uniffi::export(with_foreign)]
+pub trait MessageListListener: Send + Sync {
+    fn on_snapshot(&self, messages: Vec<ChatItem>);
+    fn on_change(&self, message: ChatItem);
+}
+
+/// The core's token source over the app's secret store.
+pub(crate) struct StoredToken {
+    pub(crate) store: Arc<dyn SecretStore>,
+    pub(crate) key: String,
+}
+
+impl TokenSource for StoredToken {
+    fn token(&self) -> TokenFuture<'_> {
+        let store = self.store.clone();
+        let key = self.key.clone();
+        Box::pin(async move {
+            let got = tokio::task::spawn_blocking(move || store.get(key))
+                .await
+                .map_err(|e| TokenError(format!("the secret store failed: {e}")))?;
+            match got {
+                Some(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+                _ => Err(TokenError("the secret store has no token".into())),
+            }
+        })
+    }
+}

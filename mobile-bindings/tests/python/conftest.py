@@ -1,0 +1,162 @@
+"""Fixtures for the Python suite: the reference servers (tests/servers), tokens minted by
+them, and clients made through the generated bindings (build/bindings/python, made by
+mobile-bindings/generate.sh), so every test goes through the real shared library."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SERVERS = ROOT / "tests" / "servers"
+BINDINGS = Path(os.environ.get("PARLOR_PY_BINDINGS", ROOT / "build" / "bindings" / "python"))
+sys.path.insert(0, str(BINDINGS))
+
+import parlor_ffi as ffi  # noqa: E402
+
+
+class RefServer:
+    """One reference server on a free port, killed at the end."""
+
+    def __init__(self, script, env=None):
+        self.script = script
+        full_env = dict(os.environ, **(env or {}))
+        self.proc = subprocess.Popen(
+            ["node", str(SERVERS / script), "--port", "0"],
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=full_env, text=True,
+        )
+        deadline = time.time() + 20
+        self.port = None
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("READY "):
+                self.port = int(line.split()[1])
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError(f"{script} did not start")
+        # Keep draining stdout so the server never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def mint(self, account):
+        out = subprocess.run(["node", str(SERVERS / self.script), "--mint", account],
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def server():
+    started = []
+
+    def start(script, env=None):
+        s = RefServer(script, env)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+class MemorySecrets(ffi.SecretStore):
+    """What an app's Keychain/Keystore adapter does, in memory; counts reads."""
+
+    def __init__(self, values=None):
+        self.values = dict(values or {})
+        self.reads = 0
+
+    def get(self, key):
+        self.reads += 1
+        return self.values.get(key)
+
+    def set(self, key, value):
+        self.values[key] = value
+
+    def delete(self, key):
+        self.values.pop(key, None)
+
+
+class Events(ffi.EventListener):
+    """Collects events (called on a Rust thread) and lets a test wait for one."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = []
+
+    def on_event(self, event):
+        with self.lock:
+            self.seen.append(event)
+
+    def names(self):
+        with self.lock:
+            return [e.name for e in self.seen]
+
+    async def expect(self, what, pred, timeout=8.0):
+        deadline = time.time() + timeout
+        start = 0
+        while time.time() < deadline:
+            with self.lock:
+                batch = self.seen[start:]
+                base = start
+            for i, e in enumerate(batch):
+                if pred(e):
+                    with self.lock:
+                        del self.seen[base + i]
+                    return e
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"waited {timeout} s for {what}; saw {self.names()[-12:]}")
+
+
+class Party:
+    """A signed-in client with its event collector."""
+
+    def __init__(self, client, events, handle, secrets):
+        self.client = client
+        self.events = events
+        self.handle = handle
+        self.secrets = secrets
+
+
+@pytest.fixture
+def data_dir():
+    with tempfile.TemporaryDirectory(prefix="parlor-ffi-") as d:
+        yield d
+
+
+@pytest.fixture
+def connect(data_dir):
+    made = []
+
+    async def make(srv, dialect, account, namespace="/", minute_ms=60000, token=None):
+        profile = ffi.profile_new(dialect, srv.url)
+        profile.namespace = namespace
+        profile.rest_url = srv.url
+        profile.account_id = account
+        profile.billing_minute_ms = minute_ms
+        key = f"parlor.token.{account}"
+        secrets = MemorySecrets({key: token if token is not None else srv.mint(account)})
+        client = ffi.ParlorClient.connect(profile, secrets, key, os.path.join(data_dir, account))
+        events = Events()
+        handle = client.subscribe(events)
+        await client.wait_connected(10000)
+        p = Party(client, events, handle, secrets)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.handle.cancel()
+        asyncio.run(p.client.disconnect())
