@@ -81,6 +81,20 @@ async fn online(jane: &mut Side) {
         .send("online", Command::SetPresence { online: true })
         .await
         .unwrap();
+    // The emit above is fire-and-forget, and a call placed at once on another socket could be
+    // handled first. socket.io handles one socket's events in order, so an acknowledged
+    // request after it returns only once the server has processed the presence change.
+    jane.actor
+        .send(
+            "presence sync",
+            Command::Raw {
+                event: "presence:update".into(),
+                payload: serde_json::json!({ "presence": "ONLINE" }),
+                ack: true,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 fn initiate(callee: &str, media: CallMedia) -> Command {
