@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for pkg in pkg-config libssl-dev build-essential; do
+# libasound2-dev, libopus-dev: voice notes (cpal, opus); espeak-ng, sox: the voice-note tests' speech.
+for pkg in pkg-config libssl-dev build-essential libasound2-dev libopus-dev espeak-ng sox; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
