@@ -105,7 +105,7 @@ impl State {
             // Linear interpolation between the previous and this input sample.
             while self.pos <= 1.0 {
                 let y = self.prev + (x - self.prev) * self.pos as f32;
-                self.emit((y.clamp(-1.0, 1.0) * 32767.0) as i16);
+                self.emit((y * 32768.0).round().clamp(-32768.0, 32767.0) as i16);
                 if self.done {
                     return;
                 }

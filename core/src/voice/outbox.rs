@@ -233,6 +233,7 @@ impl VoiceOutbox {
     /// Notes waiting, oldest first.
     pub fn pending(&self) -> Vec<OutboxNote> {
         let mut notes = list(&self.dir.join("pending"));
+        notes.retain(|n| !self.is_cancelled(&n.client_id));
         notes.sort_by_key(|n| n.queued_at_ms);
         notes
     }
@@ -330,7 +331,13 @@ async fn run(weak: std::sync::Weak<VoiceOutbox>) {
             let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
             continue;
         };
-        match outbox.try_send(&note).await {
+        let result = outbox.try_send(&note).await;
+        if result.is_err() && outbox.is_cancelled(&note.client_id) {
+            // Cancelled while in flight: its files are gone and `Cancelled` was reported.
+            attempts.remove(&note.client_id);
+            continue;
+        }
+        match result {
             Ok(message) => {
                 attempts.remove(&note.client_id);
                 if outbox.is_cancelled(&note.client_id) {

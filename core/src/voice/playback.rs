@@ -193,7 +193,15 @@ fn run(cmds: std_mpsc::Receiver<Cmd>, events: mpsc::UnboundedSender<PlaybackEven
                     let _ = events.send(PlaybackEvent::Stopped { key: c.key.clone() });
                     close(c);
                 }
-                let mut sink = match rodio::DeviceSinkBuilder::open_default_sink() {
+                // 48 kHz mono as decoded when the device takes it; else its default.
+                let opened = rodio::DeviceSinkBuilder::from_default_device()
+                    .and_then(|b| {
+                        b.with_sample_rate(NonZero::new(SAMPLE_RATE).expect("48 kHz"))
+                            .with_channels(NonZero::new(1).expect("mono"))
+                            .open_stream()
+                    })
+                    .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink());
+                let mut sink = match opened {
                     Ok(s) => s,
                     Err(e) => {
                         let _ = events.send(PlaybackEvent::Failed(e.to_string()));
