@@ -166,6 +166,84 @@ pub fn decode_ogg_opus(bytes: &[u8]) -> Result<Vec<i16>, VoiceError> {
     Ok(samples)
 }
 
+/// Reads a PCM WAV (16-bit integer or 32-bit float, any rate and channel count) as mono
+/// 48 kHz samples: channels averaged, rate converted by linear interpolation.
+pub fn wav_to_mono_48k(bytes: &[u8]) -> Result<Vec<i16>, VoiceError> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Err(codec("not a WAV file"));
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let mut fmt = None;
+    let mut i = 12;
+    while i + 8 <= bytes.len() {
+        let len = u32_at(i + 4) as usize;
+        let body = i + 8;
+        match &bytes[i..i + 4] {
+            b"fmt " if body + 16 <= bytes.len() => {
+                fmt = Some((
+                    u16_at(body),
+                    u16_at(body + 2),
+                    u32_at(body + 4),
+                    u16_at(body + 14),
+                ));
+            }
+            b"data" => {
+                let (format, channels, rate, bits) = fmt.ok_or_else(|| codec("WAV without fmt"))?;
+                let end = body.saturating_add(len).min(bytes.len());
+                let data = &bytes[body..end];
+                let channels = usize::from(channels.max(1));
+                let frames: Vec<f32> = match (format, bits) {
+                    (1, 16) | (0xFFFE, 16) => data
+                        .chunks_exact(2 * channels)
+                        .map(|f| {
+                            f.chunks_exact(2)
+                                .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0)
+                                .sum::<f32>()
+                                / channels as f32
+                        })
+                        .collect(),
+                    (3, 32) | (0xFFFE, 32) => data
+                        .chunks_exact(4 * channels)
+                        .map(|f| {
+                            f.chunks_exact(4)
+                                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                .sum::<f32>()
+                                / channels as f32
+                        })
+                        .collect(),
+                    _ => return Err(codec(format!("WAV format {format} with {bits} bits"))),
+                };
+                return Ok(resample(&frames, rate));
+            }
+            _ => {}
+        }
+        i = body.saturating_add(len + (len & 1));
+    }
+    Err(codec("WAV without data"))
+}
+
+/// Linear-interpolation resampling of mono samples to 48 kHz.
+fn resample(x: &[f32], rate: u32) -> Vec<i16> {
+    let to_i16 = |v: f32| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+    if rate == SAMPLE_RATE || rate == 0 || x.is_empty() {
+        return x.iter().map(|&v| to_i16(v)).collect();
+    }
+    let n = (x.len() as u64 * u64::from(SAMPLE_RATE) / u64::from(rate)) as usize;
+    let step = f64::from(rate) / f64::from(SAMPLE_RATE);
+    (0..n)
+        .map(|k| {
+            let pos = k as f64 * step;
+            let i = pos as usize;
+            let frac = (pos - i as f64) as f32;
+            let a = x[i.min(x.len() - 1)];
+            let b = x[(i + 1).min(x.len() - 1)];
+            to_i16(a + (b - a) * frac)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +268,32 @@ mod tests {
         let energy = |s: &[i16]| s.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>();
         let ratio = energy(&back[4800..]) / energy(&samples[4800..]);
         assert!((0.8..1.2).contains(&ratio), "energy ratio {ratio}");
+    }
+
+    #[test]
+    fn a_wav_becomes_mono_48k() {
+        // 16 kHz stereo, 0.5 s.
+        let frames = 8000u32;
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + frames * 4).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&16_000u32.to_le_bytes());
+        b.extend_from_slice(&64_000u32.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&(frames * 4).to_le_bytes());
+        for _ in 0..frames {
+            b.extend_from_slice(&1000i16.to_le_bytes());
+            b.extend_from_slice(&3000i16.to_le_bytes());
+        }
+        let s = wav_to_mono_48k(&b).unwrap();
+        assert_eq!(s.len(), 24_000);
+        assert!(s.iter().all(|&x| x == 2000));
     }
 
     #[test]

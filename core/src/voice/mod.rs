@@ -6,12 +6,16 @@ pub mod capture;
 pub mod encode;
 pub mod outbox;
 pub mod playback;
+pub mod service;
 pub mod upload;
 
 pub use capture::{input_devices, Recorder, RecorderConfig, RecorderEvent, Recording};
-pub use encode::{decode_ogg_opus, encode_ogg_opus, waveform, EncodedNote, SAMPLE_RATE};
+pub use encode::{
+    decode_ogg_opus, encode_ogg_opus, wav_to_mono_48k, waveform, EncodedNote, SAMPLE_RATE,
+};
 pub use outbox::{OutboxNote, VoiceOutbox, VoiceOutboxConfig, VoiceOutboxEvent};
 pub use playback::{PlaybackEvent, VoicePlayer};
+pub use service::{VoiceNotes, VoiceNotesConfig};
 pub use upload::{
     check_file, download, upload_voice_note, CancelHandle, ProgressFn, RateWindow, UploadOptions,
     UploadProgress, VoiceFile, MAX_UPLOAD_BYTES, NOTES_PER_MINUTE,
