@@ -213,6 +213,7 @@ async fn main() -> ExitCode {
             }
             // Voice notes (002): the outbox and the download cache live next to the database
             // (without --data-dir: a temporary folder, so unsent notes do not survive).
+            let voice_dir_is_temp = data_dir.is_none();
             let voice_dir = match &data_dir {
                 Some(dir) => database_path(
                     dir,
@@ -261,7 +262,7 @@ async fn main() -> ExitCode {
                 match VoiceNotes::attach(
                     &client,
                     VoiceNotesConfig {
-                        dir: voice_dir,
+                        dir: voice_dir.clone(),
                         outbox: VoiceOutboxConfig::default(),
                     },
                 ) {
@@ -271,7 +272,12 @@ async fn main() -> ExitCode {
             } else {
                 None
             };
-            match connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await {
+            let result =
+                connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await;
+            if voice_dir_is_temp {
+                let _ = std::fs::remove_dir_all(&voice_dir);
+            }
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
