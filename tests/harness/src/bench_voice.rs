@@ -135,15 +135,15 @@ pub fn table(r: &VoiceReport) -> String {
     };
     format!(
         "voice note: {:.0} s of speech (espeak-ng), 48 kHz mono, Ogg/Opus 24 kbit/s, median of {} runs\n\
-         | measure                     | value        | target   |\n\
-         |-----------------------------|--------------|----------|\n\
-         | PCM (48 kHz s16 mono)       | {:>9.1} KB |          |\n\
-         | encoded size                | {:>9.1} KB | ≤ 200 KB {verdict} |\n\
-         | average bitrate             | {:>7.1} kbit/s |        |\n\
-         | encode time                 | {:>9.0} ms |          |\n\
-         | encode time / real time     | {:>12.4} |          |\n\
-         | decode time                 | {:>9.0} ms |          |\n\
-         | decode time / real time     | {:>12.4} |          |\n",
+         | measure                 |          value | target          |\n\
+         |-------------------------|----------------|-----------------|\n\
+         | PCM (48 kHz s16 mono)   | {:>11.1} KB |                 |\n\
+         | encoded size            | {:>11.1} KB | <= 200 KB: {verdict:<4} |\n\
+         | average bitrate         | {:>7.1} kbit/s |                 |\n\
+         | encode time             | {:>11.0} ms |                 |\n\
+         | encode time / real time | {:>14.4} |                 |\n\
+         | decode time             | {:>11.0} ms |                 |\n\
+         | decode time / real time | {:>14.4} |                 |\n",
         r.seconds,
         r.runs,
         r.pcm_bytes as f64 / 1000.0,
