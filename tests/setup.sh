@@ -9,8 +9,10 @@ need_pkgs=()
 # JNA, kotlinx-coroutines and atomicfu jars: the Kotlin bindings test runs on the JVM
 # (mobile-bindings/tests/kotlin/run.sh); Debian names the coroutines package
 # libkotlinx-coroutines-java. python3-venv: the Python bindings test's pytest venv.
+# libasound2-dev, libopus-dev: voice notes (cpal, opus); espeak-ng, sox: the voice-note tests' speech.
 for pkg in pkg-config libssl-dev build-essential python3-venv \
-           libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java; do
+           libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java \
+           libasound2-dev libopus-dev espeak-ng sox; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)

@@ -318,6 +318,59 @@ pub enum Command {
         /// The message's client id.
         client_id: String,
     },
+    // ----- voice notes (issue 6) -----
+    /// List the input devices by name (`input_devices`).
+    ListInputDevices,
+    /// Start recording a voice note (one at a time): levels arrive as `voice_level`.
+    StartRecording {
+        /// An input device by name (none: the default one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device: Option<String>,
+        /// Maximum length in seconds (default 60); the recording stops by itself there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_secs: Option<f64>,
+    },
+    /// Pause the recording.
+    PauseRecording,
+    /// Resume the recording.
+    ResumeRecording,
+    /// Discard the recording.
+    CancelRecording,
+    /// Stop the recording; with a conversation, encode it and send it as a voice note.
+    StopRecording {
+        /// Where to send it (none: discard after reporting its length).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<String>,
+    },
+    /// Send an audio file as a voice note: a WAV is encoded to Ogg/Opus first; ogg, mp3 and
+    /// webm go as they are.
+    SendVoiceNote {
+        /// Where.
+        conversation_id: String,
+        /// The file.
+        path: String,
+    },
+    /// Cancel a voice note the server does not have yet.
+    CancelVoiceNote {
+        /// Its client id.
+        client_id: String,
+    },
+    /// Play a voice note (downloaded once into the cache), stopping any other.
+    PlayVoiceNote {
+        /// Its `file_url`.
+        url: String,
+    },
+    /// Pause playback.
+    PauseVoiceNote,
+    /// Resume playback.
+    ResumeVoiceNote,
+    /// Seek within the playing note.
+    SeekVoiceNote {
+        /// Position in milliseconds.
+        position_ms: u64,
+    },
+    /// Stop playback.
+    StopVoiceNote,
 }
 
 impl Command {

@@ -539,6 +539,74 @@ pub enum DomainEvent {
         /// Matching messages.
         messages: Vec<ChatMessage>,
     },
+    // ----- voice notes (issue 6) -----
+    /// The input devices (answer to `list_input_devices`).
+    InputDevices {
+        /// Their names.
+        names: Vec<String>,
+    },
+    /// A recording started.
+    RecordingStarted {
+        /// Its maximum length.
+        max_ms: u64,
+    },
+    /// The input level of the last 50 ms, for a meter.
+    VoiceLevel {
+        /// Position in the recording.
+        at_ms: u64,
+        /// RMS, 0.0–1.0 of full scale.
+        rms: f32,
+    },
+    /// A recording ended: `stopped`, `max_length` (it stopped by itself), `cancelled` or
+    /// `failed`.
+    RecordingEnded {
+        /// Why.
+        reason: String,
+        /// Its length (0 when cancelled).
+        duration_ms: u64,
+    },
+    /// A voice note changed: `queued` (stored, shown at once), `sending` (with progress),
+    /// `retrying`, `sent` (with the server's message id and file URL), `failed`, `cancelled`.
+    VoiceNoteChanged {
+        /// Its client id.
+        client_id: String,
+        /// Where.
+        conversation_id: String,
+        /// The state.
+        state: String,
+        /// Bytes sent (while sending).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent: Option<u64>,
+        /// File size (while sending).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total: Option<u64>,
+        /// Its length.
+        duration_ms: u64,
+        /// 64 peaks, 0–255, for drawing.
+        waveform: Vec<u8>,
+        /// The server's message id, once sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+        /// Where the server serves it, once sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file_url: Option<String>,
+        /// Why it is retrying or failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// Playback: `started`, `position`, `paused`, `resumed`, `finished`, `stopped`, `failed`.
+    VoicePlayback {
+        /// The note's URL.
+        url: String,
+        /// The state.
+        state: String,
+        /// Position (with `position`), or length (with `started`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position_ms: Option<u64>,
+        /// Length (with `started`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_ms: Option<u64>,
+    },
 }
 
 impl DomainEvent {

@@ -35,6 +35,7 @@ pub mod profile;
 pub mod store;
 pub mod token;
 pub mod transport;
+pub mod voice;
 
 pub use client::{Client, EventStream, Service, WeakClient};
 pub use command::Command;

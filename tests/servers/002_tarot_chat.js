@@ -574,8 +574,15 @@ async function receiveVoiceNote(req, res) {
   const parsed = await parseVoiceUpload(req);
   const { upload } = parsed;
   try {
-    const { sessionId, duration } = checkVoiceUpload(parsed);
+    const { sessionId, duration, clientId } = checkVoiceUpload(parsed);
     const session = writableSession(user, sessionId);
+    // Extension: a client id makes a retried upload idempotent (200, the stored message, no broadcast).
+    const existing = clientId ? messagesById.get(clientId) : null;
+    if (existing) {
+      if (existing.session_id !== session.id || existing.sender_id !== user.id) throw invalid('Message id already in use', ['id is taken by another message']);
+      return res.status(200).json({ success: true, data: restMessage(existing), message: 'Voice note already uploaded' });
+    }
+    if (clientId) upload.id = clientId;
     const finalName = `${upload.id}.${upload.ext}`;
     fs.renameSync(upload.tmp, path.join(voiceDir, finalName));
     upload.tmp = null;
@@ -608,7 +615,12 @@ function checkVoiceUpload({ problem, upload, fields }) {
     duration = Number(fields.duration);
     if (!Number.isFinite(duration) || duration < 0 || duration > 3600) throw invalid('duration must be a number of seconds between 0 and 3600');
   }
-  return { sessionId, duration };
+  let clientId = null;
+  if (fields.id !== undefined && fields.id !== '') {
+    if (!isUuid(fields.id)) throw invalid('id must be a uuid');
+    clientId = fields.id.toLowerCase();
+  }
+  return { sessionId, duration, clientId };
 }
 
 /**

@@ -149,6 +149,16 @@ impl RestClient {
         &self.base
     }
 
+    /// The shared HTTP client (voice-note uploads and downloads use it too).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// A bearer token for a call.
+    pub(crate) async fn token(&self) -> Result<String, RestError> {
+        Ok(self.tokens.token().await?)
+    }
+
     /// Performs `req` and returns the JSON body of a 2xx answer.
     pub async fn send(&self, req: &RestRequest) -> Result<Value, RestError> {
         let token = self.tokens.token().await?;

@@ -3,10 +3,11 @@
 use clap::{Parser, Subcommand};
 use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{database_path, Store};
+use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig};
 use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
-use parlor_harness::{bench, bench_cache, connect, demo, load, schema, servers};
+use parlor_harness::{bench, bench_cache, bench_voice, connect, demo, load, schema, servers};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -138,6 +139,19 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure voice notes: a minute of speech (espeak-ng) encoded to Ogg/Opus: size against
+    /// the 200 KB target, encode and decode time as a fraction of real time. Prints a table.
+    BenchVoice {
+        /// Seconds of speech.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Runs (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Measure the message cache: batched ingest, the latest page of a large conversation,
     /// an older page, full-text search. Prints a table.
     BenchCache {
@@ -210,6 +224,18 @@ async fn main() -> ExitCode {
             if let Some(ms) = billing_minute_ms {
                 profile.billing_minute_ms = ms;
             }
+            // Voice notes (002): the outbox and the download cache live next to the database
+            // (without --data-dir: a temporary folder, so unsent notes do not survive).
+            let voice_dir_is_temp = data_dir.is_none();
+            let voice_dir = match &data_dir {
+                Some(dir) => database_path(
+                    dir,
+                    &profile.socket_url,
+                    profile.account_id.as_deref().unwrap_or("default"),
+                )
+                .with_extension("voice"),
+                None => std::env::temp_dir().join(format!("parlor-voice-{}", std::process::id())),
+            };
             let store = match data_dir {
                 Some(dir) => {
                     let account = profile
@@ -245,7 +271,26 @@ async fn main() -> ExitCode {
                 };
                 Messenger::attach(&client, store, config);
             }
-            match connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await {
+            let _voice = if client.dialect() == DialectId::TarotChat && client.rest().is_some() {
+                match VoiceNotes::attach(
+                    &client,
+                    VoiceNotesConfig {
+                        dir: voice_dir.clone(),
+                        outbox: VoiceOutboxConfig::default(),
+                    },
+                ) {
+                    Ok(v) => Some(v),
+                    Err(e) => return fail(e),
+                }
+            } else {
+                None
+            };
+            let result =
+                connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await;
+            if voice_dir_is_temp {
+                let _ = std::fs::remove_dir_all(&voice_dir);
+            }
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
@@ -309,6 +354,36 @@ async fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::BenchVoice {
+            seconds,
+            runs,
+            json,
+        } => {
+            let dir =
+                std::env::temp_dir().join(format!("parlor-bench-voice-{}", std::process::id()));
+            let result = tokio::task::spawn_blocking(move || {
+                let r = bench_voice::run(&dir, seconds, runs);
+                let _ = std::fs::remove_dir_all(&dir);
+                r
+            })
+            .await;
+            match result {
+                Ok(Ok(report)) => {
+                    print!("{}", bench_voice::table(&report));
+                    if let Some(path) = json {
+                        if let Err(e) = std::fs::write(
+                            &path,
+                            serde_json::to_string_pretty(&report).expect("report serializes"),
+                        ) {
+                            return fail(format!("cannot write {}: {e}", path.display()));
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(e)) => fail(e),
                 Err(e) => fail(e),
             }
         }

@@ -478,6 +478,29 @@ describe('002 tarot chat', () => {
     assert.equal(missing.status, 404);
   });
 
+  test('voice note with a client id (extension): a repeat is answered 200 and stored once', async () => {
+    const id = crypto.randomUUID();
+    const form = () => {
+      const f = voiceForm({ bytes: Buffer.from('OggS retry'), name: 'retry.ogg', type: 'audio/ogg', duration: 1.5 });
+      f.append('id', id);
+      return f;
+    };
+    const first = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.admin, form());
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.data.id, id);
+    assert.equal(first.body.data.file_url, `http://127.0.0.1:${srv.port}/files/voice_notes/${id}.ogg`);
+    const again = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.admin, form());
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.data.id, id);
+    const page = await history(srv.url, 'admin', ACTIVE, '&limit=100');
+    assert.equal(page.body.data.messages.filter((m) => m.id === id).length, 1);
+    const bad = voiceForm({ bytes: Buffer.from('OggS'), name: 'b.ogg', type: 'audio/ogg' });
+    bad.append('id', 'not-a-uuid');
+    const refused = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.admin, bad);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.code, 'VALIDATION_ERROR');
+  });
+
   test('voice notes: the 11th in a minute is 429', async () => {
     for (let i = 0; i < 10; i++) {
       const r = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.samia, voiceForm({ bytes: wav(100) }));

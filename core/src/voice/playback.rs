@@ -1,0 +1,286 @@
+//! Playback (rodio): a note is downloaded once into the cache directory, decoded with libopus
+//! (rodio cannot decode Opus) and played as samples; play/pause/seek/stop with position events,
+//! one note at a time. The output device is opened per note and closed when it ends, so an idle
+//! player holds no device.
+
+use super::encode::{decode_ogg_opus, SAMPLE_RATE};
+use super::upload::download;
+use super::VoiceError;
+use crate::transport::rest::RestClient;
+use std::num::NonZero;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What the player reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaybackEvent {
+    /// A note started.
+    Started {
+        /// Its key (the URL or a caller's id).
+        key: String,
+        /// Its length.
+        duration_ms: u64,
+    },
+    /// Position, about every 100 ms while playing.
+    Position {
+        /// The note.
+        key: String,
+        /// Position.
+        position_ms: u64,
+    },
+    /// Paused.
+    Paused {
+        /// The note.
+        key: String,
+    },
+    /// Resumed.
+    Resumed {
+        /// The note.
+        key: String,
+    },
+    /// The note played to its end.
+    Finished {
+        /// The note.
+        key: String,
+    },
+    /// Stopped (by `stop` or by another note starting).
+    Stopped {
+        /// The note.
+        key: String,
+    },
+    /// The output device failed.
+    Failed(String),
+}
+
+enum Cmd {
+    Play(String, Vec<i16>),
+    Pause,
+    Resume,
+    Seek(Duration),
+    Stop,
+}
+
+/// Plays voice notes, one at a time.
+pub struct VoicePlayer {
+    cmds: std_mpsc::Sender<Cmd>,
+    cache_dir: PathBuf,
+}
+
+impl std::fmt::Debug for VoicePlayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoicePlayer")
+            .field("cache_dir", &self.cache_dir)
+            .finish()
+    }
+}
+
+/// The cache file of a URL.
+fn cache_path(dir: &Path, url: &str) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut h);
+    let name = url.rsplit('/').next().unwrap_or("note");
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    dir.join(format!("{:016x}-{safe}", h.finish()))
+}
+
+impl VoicePlayer {
+    /// A player caching downloads in `cache_dir`; events go to the returned receiver.
+    pub fn new(
+        cache_dir: impl Into<PathBuf>,
+    ) -> Result<(VoicePlayer, mpsc::UnboundedReceiver<PlaybackEvent>), VoiceError> {
+        let cache_dir = cache_dir.into();
+        std::fs::create_dir_all(&cache_dir)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (ctx, crx) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("parlor-voice-playback".into())
+            .spawn(move || run(crx, tx))?;
+        Ok((
+            VoicePlayer {
+                cmds: ctx,
+                cache_dir,
+            },
+            rx,
+        ))
+    }
+
+    /// The Ogg/Opus bytes of `url`: from the cache, else downloaded once and cached.
+    pub async fn fetch(&self, rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceError> {
+        let path = cache_path(&self.cache_dir, url);
+        if let Ok(bytes) = tokio::fs::read(&path).await {
+            return Ok(bytes);
+        }
+        let bytes = download(rest, url).await?;
+        let tmp = path.with_extension("part");
+        tokio::fs::write(&tmp, &bytes).await?;
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(bytes)
+    }
+
+    /// Whether `url` is already in the cache.
+    pub fn is_cached(&self, url: &str) -> bool {
+        cache_path(&self.cache_dir, url).exists()
+    }
+
+    /// Fetches (once), decodes and plays the note at `url`, stopping any other.
+    pub async fn play_url(&self, rest: &RestClient, url: &str) -> Result<(), VoiceError> {
+        let bytes = self.fetch(rest, url).await?;
+        let samples = tokio::task::spawn_blocking(move || decode_ogg_opus(&bytes))
+            .await
+            .map_err(|e| VoiceError::Codec(e.to_string()))??;
+        self.play_samples(url, samples);
+        Ok(())
+    }
+
+    /// Plays mono 48 kHz samples under `key`, stopping any other note.
+    pub fn play_samples(&self, key: &str, samples: Vec<i16>) {
+        let _ = self.cmds.send(Cmd::Play(key.to_owned(), samples));
+    }
+
+    /// Pauses.
+    pub fn pause(&self) {
+        let _ = self.cmds.send(Cmd::Pause);
+    }
+
+    /// Resumes.
+    pub fn resume(&self) {
+        let _ = self.cmds.send(Cmd::Resume);
+    }
+
+    /// Seeks within the current note.
+    pub fn seek(&self, to: Duration) {
+        let _ = self.cmds.send(Cmd::Seek(to));
+    }
+
+    /// Stops the current note.
+    pub fn stop(&self) {
+        let _ = self.cmds.send(Cmd::Stop);
+    }
+}
+
+struct Current {
+    key: String,
+    // Field order matters: the player goes before the device it plays on.
+    player: rodio::Player,
+    sink: rodio::MixerDeviceSink,
+}
+
+fn run(cmds: std_mpsc::Receiver<Cmd>, events: mpsc::UnboundedSender<PlaybackEvent>) {
+    let mut current: Option<Current> = None;
+    let mut last_report = std::time::Instant::now();
+    loop {
+        let wait = if current.as_ref().is_some_and(|c| !c.player.is_paused()) {
+            Duration::from_millis(5)
+        } else {
+            Duration::from_secs(3600)
+        };
+        match cmds.recv_timeout(wait) {
+            Ok(Cmd::Play(key, samples)) => {
+                if let Some(c) = current.take() {
+                    let _ = events.send(PlaybackEvent::Stopped { key: c.key.clone() });
+                    close(c);
+                }
+                // 48 kHz mono as decoded when the device takes it; else its default.
+                let opened = rodio::DeviceSinkBuilder::from_default_device()
+                    .and_then(|b| {
+                        b.with_sample_rate(NonZero::new(SAMPLE_RATE).expect("48 kHz"))
+                            .with_channels(NonZero::new(1).expect("mono"))
+                            .open_stream()
+                    })
+                    .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink());
+                let mut sink = match opened {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = events.send(PlaybackEvent::Failed(e.to_string()));
+                        continue;
+                    }
+                };
+                sink.log_on_drop(false);
+                let player = rodio::Player::connect_new(sink.mixer());
+                let duration_ms = samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
+                let data: Vec<f32> = samples.iter().map(|&s| f32::from(s) / 32768.0).collect();
+                player.append(rodio::buffer::SamplesBuffer::new(
+                    NonZero::new(1).expect("one channel"),
+                    NonZero::new(SAMPLE_RATE).expect("48 kHz"),
+                    data,
+                ));
+                let _ = events.send(PlaybackEvent::Started {
+                    key: key.clone(),
+                    duration_ms,
+                });
+                last_report = std::time::Instant::now();
+                current = Some(Current { key, player, sink });
+            }
+            Ok(Cmd::Pause) => {
+                if let Some(c) = &current {
+                    c.player.pause();
+                    let _ = events.send(PlaybackEvent::Paused { key: c.key.clone() });
+                }
+            }
+            Ok(Cmd::Resume) => {
+                if let Some(c) = &current {
+                    c.player.play();
+                    let _ = events.send(PlaybackEvent::Resumed { key: c.key.clone() });
+                }
+            }
+            Ok(Cmd::Seek(to)) => {
+                if let Some(c) = &current {
+                    if let Err(e) = c.player.try_seek(to) {
+                        tracing::warn!(error = %e, "voice note seek failed");
+                    }
+                    let _ = events.send(PlaybackEvent::Position {
+                        key: c.key.clone(),
+                        position_ms: c.player.get_pos().as_millis() as u64,
+                    });
+                }
+            }
+            Ok(Cmd::Stop) => {
+                if let Some(c) = current.take() {
+                    let _ = events.send(PlaybackEvent::Stopped { key: c.key.clone() });
+                    close(c);
+                }
+            }
+            Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                if let Some(c) = current.take() {
+                    close(c);
+                }
+                return;
+            }
+        }
+        if let Some(c) = &current {
+            if c.player.empty() {
+                let key = c.key.clone();
+                // Close the device at once: an open idle sink keeps writing silence.
+                close(current.take().expect("current"));
+                let _ = events.send(PlaybackEvent::Finished { key });
+            } else if !c.player.is_paused() && last_report.elapsed() >= Duration::from_millis(100) {
+                last_report = std::time::Instant::now();
+                let _ = events.send(PlaybackEvent::Position {
+                    key: c.key.clone(),
+                    position_ms: c.player.get_pos().as_millis() as u64,
+                });
+            }
+        }
+    }
+}
+
+fn close(c: Current) {
+    let Current { player, sink, .. } = c;
+    player.stop();
+    drop(player);
+    drop(sink);
+}

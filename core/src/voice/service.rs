@@ -1,0 +1,492 @@
+//! Voice notes as a client service: claims the voice-note commands of [`Command`] and publishes
+//! [`DomainEvent`]s for the recorder's levels, each note's progress (through the persistent
+//! [`VoiceOutbox`]) and playback. Attach it next to the Messenger on a 002 (REST) client.
+
+use super::capture::{input_devices, Recorder, RecorderConfig, RecorderEvent};
+use super::encode::{encode_ogg_opus, wav_to_mono_48k};
+use super::outbox::{OutboxNote, VoiceOutbox, VoiceOutboxConfig, VoiceOutboxEvent};
+use super::playback::{PlaybackEvent, VoicePlayer};
+use super::upload::{mime_of, VoiceFile};
+use super::VoiceError;
+use crate::client::{Client, Service, WeakClient};
+use crate::command::Command;
+use crate::error::Error;
+use crate::event::DomainEvent;
+use crate::transport::rest::RestClient;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where the service keeps its files, and its outbox timing.
+#[derive(Debug, Clone)]
+pub struct VoiceNotesConfig {
+    /// Its directory: `outbox/` (notes until the server has them) and `cache/` (downloads).
+    pub dir: PathBuf,
+    /// Retry timing of the outbox.
+    pub outbox: VoiceOutboxConfig,
+}
+
+struct Inner {
+    client: WeakClient,
+    rest: RestClient,
+    outbox: Arc<VoiceOutbox>,
+    player: VoicePlayer,
+    recorder: Mutex<Option<Recorder>>,
+    notes: Mutex<HashMap<String, OutboxNote>>,
+}
+
+/// The voice-note service of one client.
+#[derive(Clone)]
+pub struct VoiceNotes {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for VoiceNotes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VoiceNotes")
+    }
+}
+
+/// A voice error as the core's error (server codes verbatim, device troubles by name).
+pub fn to_error(e: VoiceError) -> Error {
+    let rejected = |code: &str, status: Option<u16>, message: String| Error::Rejected {
+        code: Some(code.into()),
+        status,
+        message,
+    };
+    match e {
+        VoiceError::UnsupportedType(_) | VoiceError::TooLarge { .. } => {
+            Error::InvalidInput(e.to_string())
+        }
+        VoiceError::TooMany { .. } => rejected("RATE_LIMIT_EXCEEDED", Some(429), e.to_string()),
+        VoiceError::NoDevice(m) => rejected("no_input_device", None, m),
+        VoiceError::PermissionDenied(m) => rejected("permission_denied", None, m),
+        VoiceError::Device(m) => rejected("device_error", None, m),
+        VoiceError::Codec(m) => rejected("codec_error", None, m),
+        VoiceError::Io(m) => rejected("io_error", None, m),
+        VoiceError::Cancelled => rejected("cancelled", None, "cancelled".into()),
+        VoiceError::AuthenticationRequired(m) => Error::AuthFailed(m),
+        VoiceError::ChatAccessDenied(m) => rejected("CHAT_ACCESS_DENIED", Some(403), m),
+        VoiceError::SessionNotFound(m) => rejected("SESSION_NOT_FOUND", Some(404), m),
+        VoiceError::Validation(m) => rejected("VALIDATION_ERROR", Some(400), m),
+        VoiceError::FileTooLarge(m) => rejected("FILE_TOO_LARGE", Some(413), m),
+        VoiceError::UnsupportedFileType(m) => rejected("UNSUPPORTED_FILE_TYPE", Some(415), m),
+        VoiceError::RateLimitExceeded(m) => rejected("RATE_LIMIT_EXCEEDED", Some(429), m),
+        VoiceError::SessionInactive(m) => rejected("SESSION_INACTIVE", Some(409), m),
+        VoiceError::Server { status, message } => Error::Rejected {
+            code: None,
+            status: Some(status),
+            message,
+        },
+        VoiceError::Network(m) => Error::Network(m),
+    }
+}
+
+fn note_event(note: &OutboxNote, state: &str) -> DomainEvent {
+    DomainEvent::VoiceNoteChanged {
+        client_id: note.client_id.clone(),
+        conversation_id: note.session_id.clone(),
+        state: state.into(),
+        sent: None,
+        total: None,
+        duration_ms: note.duration_ms,
+        waveform: note.waveform.clone(),
+        message_id: None,
+        file_url: None,
+        error: None,
+    }
+}
+
+impl Inner {
+    fn publish(&self, event: DomainEvent) {
+        if let Some(c) = self.client.upgrade() {
+            c.publish(event);
+        }
+    }
+
+    fn outbox_event(&self, ev: VoiceOutboxEvent) -> Option<DomainEvent> {
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        Some(match ev {
+            VoiceOutboxEvent::Queued(n) => {
+                let e = note_event(&n, "queued");
+                notes.insert(n.client_id.clone(), n);
+                e
+            }
+            VoiceOutboxEvent::Progress {
+                client_id,
+                sent,
+                total,
+            } => {
+                let n = notes.get(&client_id)?;
+                let mut e = note_event(n, "sending");
+                if let DomainEvent::VoiceNoteChanged {
+                    sent: s, total: t, ..
+                } = &mut e
+                {
+                    *s = Some(sent);
+                    *t = Some(total);
+                }
+                e
+            }
+            VoiceOutboxEvent::Retrying {
+                client_id, error, ..
+            } => {
+                let n = notes.get(&client_id)?;
+                let mut e = note_event(n, "retrying");
+                if let DomainEvent::VoiceNoteChanged { error: er, .. } = &mut e {
+                    *er = Some(error.to_string());
+                }
+                e
+            }
+            VoiceOutboxEvent::Sent(n) => {
+                notes.remove(&n.client_id);
+                let mut e = note_event(&n, "sent");
+                if let DomainEvent::VoiceNoteChanged {
+                    message_id,
+                    file_url,
+                    ..
+                } = &mut e
+                {
+                    let m = n.message.as_ref();
+                    *message_id = m
+                        .and_then(|m| m.get("id"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                    *file_url = m
+                        .and_then(|m| m.get("file_url"))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                }
+                e
+            }
+            VoiceOutboxEvent::Failed { client_id, error } => {
+                let n = notes.remove(&client_id)?;
+                let mut e = note_event(&n, "failed");
+                if let DomainEvent::VoiceNoteChanged { error: er, .. } = &mut e {
+                    *er = Some(error.to_string());
+                }
+                e
+            }
+            VoiceOutboxEvent::Cancelled { client_id } => {
+                let n = notes.remove(&client_id)?;
+                note_event(&n, "cancelled")
+            }
+        })
+    }
+}
+
+impl VoiceNotes {
+    /// Attaches the service to `client` (which needs a REST base URL: seed 002). Call within a
+    /// tokio runtime. Notes left in the outbox by an earlier process are sent.
+    pub fn attach(client: &Client, config: VoiceNotesConfig) -> Result<VoiceNotes, VoiceError> {
+        let rest = client
+            .rest()
+            .cloned()
+            .ok_or_else(|| VoiceError::Network("this server profile has no REST URL".into()))?;
+        let (outbox, mut orx) =
+            VoiceOutbox::start(config.dir.join("outbox"), rest.clone(), config.outbox)?;
+        let (player, mut prx) = VoicePlayer::new(config.dir.join("cache"))?;
+        let notes = outbox
+            .pending()
+            .into_iter()
+            .map(|n| (n.client_id.clone(), n))
+            .collect();
+        let inner = Arc::new(Inner {
+            client: client.downgrade(),
+            rest,
+            outbox,
+            player,
+            recorder: Mutex::new(None),
+            notes: Mutex::new(notes),
+        });
+        let weak = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(ev) = orx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                if let Some(e) = inner.outbox_event(ev) {
+                    inner.publish(e);
+                }
+            }
+        });
+        let weak = Arc::downgrade(&inner);
+        tokio::spawn(async move {
+            while let Some(ev) = prx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                let (url, state, position_ms, duration_ms) = match ev {
+                    PlaybackEvent::Started { key, duration_ms } => {
+                        (key, "started", None, Some(duration_ms))
+                    }
+                    PlaybackEvent::Position { key, position_ms } => {
+                        (key, "position", Some(position_ms), None)
+                    }
+                    PlaybackEvent::Paused { key } => (key, "paused", None, None),
+                    PlaybackEvent::Resumed { key } => (key, "resumed", None, None),
+                    PlaybackEvent::Finished { key } => (key, "finished", None, None),
+                    PlaybackEvent::Stopped { key } => (key, "stopped", None, None),
+                    PlaybackEvent::Failed(m) => (m, "failed", None, None),
+                };
+                inner.publish(DomainEvent::VoicePlayback {
+                    url,
+                    state: state.into(),
+                    position_ms,
+                    duration_ms,
+                });
+            }
+        });
+        let service = VoiceNotes { inner };
+        client.attach(Arc::new(service.clone()));
+        Ok(service)
+    }
+
+    /// The outbox (notes waiting, sent notes with their waveform).
+    pub fn outbox(&self) -> &Arc<VoiceOutbox> {
+        &self.inner.outbox
+    }
+}
+
+/// Starts a recording and forwards its events.
+fn start_recording(
+    inner: &Arc<Inner>,
+    device: Option<String>,
+    max_secs: Option<f64>,
+) -> Result<Vec<DomainEvent>, Error> {
+    let mut slot = inner.recorder.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_some() {
+        return Err(Error::IllegalState("already recording".into()));
+    }
+    let config = RecorderConfig {
+        device,
+        max_duration: max_secs
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(Duration::from_secs_f64)
+            .unwrap_or(Duration::from_secs(60)),
+    };
+    let (rec, mut rx) = Recorder::start(&config).map_err(to_error)?;
+    *slot = Some(rec);
+    let weak = Arc::downgrade(inner);
+    tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            let Some(inner) = weak.upgrade() else { return };
+            let e = match ev {
+                RecorderEvent::Level { at_ms, rms } => DomainEvent::VoiceLevel { at_ms, rms },
+                RecorderEvent::MaxLengthReached { duration_ms } => DomainEvent::RecordingEnded {
+                    reason: "max_length".into(),
+                    duration_ms,
+                },
+                RecorderEvent::Failed(m) => {
+                    tracing::warn!(error = %m, "recording failed");
+                    DomainEvent::RecordingEnded {
+                        reason: "failed".into(),
+                        duration_ms: 0,
+                    }
+                }
+            };
+            inner.publish(e);
+        }
+    });
+    let started = DomainEvent::RecordingStarted {
+        max_ms: config.max_duration.as_millis() as u64,
+    };
+    inner.publish(started.clone());
+    Ok(vec![started])
+}
+
+/// Encodes mono 48 kHz samples and queues them.
+async fn send_samples(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    samples: Vec<i16>,
+) -> Result<Vec<DomainEvent>, Error> {
+    let note = tokio::task::spawn_blocking(move || encode_ogg_opus(&samples))
+        .await
+        .map_err(|e| Error::Protocol(e.to_string()))?
+        .map_err(to_error)?;
+    let client_id = inner
+        .outbox
+        .send(
+            &conversation_id,
+            VoiceFile::ogg("voice-note.ogg", note.bytes),
+            note.duration_ms,
+            note.waveform.clone(),
+        )
+        .map_err(to_error)?;
+    let n = inner
+        .outbox
+        .pending()
+        .into_iter()
+        .find(|n| n.client_id == client_id);
+    Ok(n.map(|n| vec![note_event(&n, "queued")])
+        .unwrap_or_default())
+}
+
+impl Service for VoiceNotes {
+    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        let inner = self.inner.clone();
+        let simple = |events: Vec<DomainEvent>| Some(async move { Ok(events) }.boxed());
+        match cmd.clone() {
+            Command::ListInputDevices => Some(
+                async move {
+                    let names = tokio::task::spawn_blocking(input_devices)
+                        .await
+                        .map_err(|e| Error::Protocol(e.to_string()))?
+                        .map_err(to_error)?;
+                    let e = DomainEvent::InputDevices { names };
+                    inner.publish(e.clone());
+                    Ok(vec![e])
+                }
+                .boxed(),
+            ),
+            Command::StartRecording { device, max_secs } => {
+                Some(async move { start_recording(&inner, device, max_secs) }.boxed())
+            }
+            Command::PauseRecording | Command::ResumeRecording => {
+                let pause = matches!(cmd, Command::PauseRecording);
+                Some(
+                    async move {
+                        let slot = inner.recorder.lock().unwrap_or_else(|p| p.into_inner());
+                        let rec = slot
+                            .as_ref()
+                            .ok_or_else(|| Error::IllegalState("not recording".into()))?;
+                        if pause {
+                            rec.pause();
+                        } else {
+                            rec.resume();
+                        }
+                        Ok(vec![])
+                    }
+                    .boxed(),
+                )
+            }
+            Command::CancelRecording => Some(
+                async move {
+                    let rec = inner
+                        .recorder
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take()
+                        .ok_or_else(|| Error::IllegalState("not recording".into()))?;
+                    rec.cancel();
+                    let e = DomainEvent::RecordingEnded {
+                        reason: "cancelled".into(),
+                        duration_ms: 0,
+                    };
+                    inner.publish(e.clone());
+                    Ok(vec![e])
+                }
+                .boxed(),
+            ),
+            Command::StopRecording { conversation_id } => Some(
+                async move {
+                    let rec = inner
+                        .recorder
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .take()
+                        .ok_or_else(|| Error::IllegalState("not recording".into()))?;
+                    let was_capped = rec.is_done();
+                    let recording = rec.stop();
+                    let mut events = Vec::new();
+                    if !was_capped {
+                        let e = DomainEvent::RecordingEnded {
+                            reason: "stopped".into(),
+                            duration_ms: recording.duration_ms(),
+                        };
+                        inner.publish(e.clone());
+                        events.push(e);
+                    }
+                    if let Some(conv) = conversation_id {
+                        if recording.samples.is_empty() {
+                            return Err(Error::InvalidInput("the recording is empty".into()));
+                        }
+                        events.extend(send_samples(inner, conv, recording.samples).await?);
+                    }
+                    Ok(events)
+                }
+                .boxed(),
+            ),
+            Command::SendVoiceNote {
+                conversation_id,
+                path,
+            } => Some(
+                async move {
+                    let path = PathBuf::from(path);
+                    let bytes = tokio::fs::read(&path)
+                        .await
+                        .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if name.to_ascii_lowercase().ends_with(".wav") {
+                        let samples = tokio::task::spawn_blocking(move || wav_to_mono_48k(&bytes))
+                            .await
+                            .map_err(|e| Error::Protocol(e.to_string()))?
+                            .map_err(to_error)?;
+                        return send_samples(inner, conversation_id, samples).await;
+                    }
+                    let mime = mime_of(&name).unwrap_or("application/octet-stream");
+                    let file = VoiceFile {
+                        file_name: name,
+                        mime: mime.into(),
+                        bytes,
+                    };
+                    let client_id = inner
+                        .outbox
+                        .send(&conversation_id, file, 0, vec![0; 64])
+                        .map_err(to_error)?;
+                    Ok(inner
+                        .outbox
+                        .pending()
+                        .into_iter()
+                        .find(|n| n.client_id == client_id)
+                        .map(|n| vec![note_event(&n, "queued")])
+                        .unwrap_or_default())
+                }
+                .boxed(),
+            ),
+            Command::CancelVoiceNote { client_id } => Some(
+                async move {
+                    if inner.outbox.cancel(&client_id) {
+                        Ok(vec![])
+                    } else {
+                        Err(Error::IllegalState(format!(
+                            "voice note {client_id} is not waiting"
+                        )))
+                    }
+                }
+                .boxed(),
+            ),
+            Command::PlayVoiceNote { url } => Some(
+                async move {
+                    inner
+                        .player
+                        .play_url(&inner.rest, &url)
+                        .await
+                        .map_err(to_error)?;
+                    Ok(vec![])
+                }
+                .boxed(),
+            ),
+            Command::PauseVoiceNote => {
+                inner.player.pause();
+                simple(vec![])
+            }
+            Command::ResumeVoiceNote => {
+                inner.player.resume();
+                simple(vec![])
+            }
+            Command::SeekVoiceNote { position_ms } => {
+                inner.player.seek(Duration::from_millis(position_ms));
+                simple(vec![])
+            }
+            Command::StopVoiceNote => {
+                inner.player.stop();
+                simple(vec![])
+            }
+            _ => None,
+        }
+    }
+}

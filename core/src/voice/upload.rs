@@ -1,0 +1,434 @@
+//! Multipart upload of a voice note (seed 002 `POST /api/chat/voice-notes`) with progress,
+//! cancellation, client-side checks of type, size and the per-minute limit, and one typed
+//! error per server error code.
+
+use super::VoiceError;
+use crate::transport::rest::{read_answer, RestClient, RestError};
+use futures_util::stream;
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// The server's size limit (10 MB).
+pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
+/// The server's rate limit: voice notes per minute per user (every attempt counts).
+pub const NOTES_PER_MINUTE: usize = 10;
+const CHUNK: usize = 16 * 1024;
+
+/// A file to upload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceFile {
+    /// File name; its extension must be mp3, wav, ogg or webm.
+    pub file_name: String,
+    /// MIME type of the part (always sent: the server answers 415 without one).
+    pub mime: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+impl VoiceFile {
+    /// An Ogg/Opus note.
+    pub fn ogg(file_name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        VoiceFile {
+            file_name: file_name.into(),
+            mime: "audio/ogg".into(),
+            bytes,
+        }
+    }
+
+    /// A file from disk, its MIME type taken from its extension.
+    pub fn from_path(path: &std::path::Path) -> Result<Self, VoiceError> {
+        let bytes = std::fs::read(path)?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "voice".into());
+        let mime = mime_of(&file_name).unwrap_or("application/octet-stream");
+        Ok(VoiceFile {
+            file_name,
+            mime: mime.into(),
+            bytes,
+        })
+    }
+}
+
+/// The MIME types the server accepts for each extension (first: the one we send).
+fn allowed(ext: &str) -> Option<&'static [&'static str]> {
+    Some(match ext {
+        "mp3" => &["audio/mpeg", "audio/mp3", "audio/mpeg3", "audio/x-mpeg-3"],
+        "wav" => &["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"],
+        "ogg" => &["audio/ogg", "application/ogg"],
+        "webm" => &["audio/webm", "video/webm"],
+        _ => return None,
+    })
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The MIME type to send for a file name, when its extension is allowed.
+pub fn mime_of(file_name: &str) -> Option<&'static str> {
+    allowed(&extension(file_name)).map(|m| m[0])
+}
+
+/// The client-side checks of type and size, before anything is sent.
+pub fn check_file(file: &VoiceFile) -> Result<(), VoiceError> {
+    let ext = extension(&file.file_name);
+    let Some(mimes) = allowed(&ext) else {
+        return Err(VoiceError::UnsupportedType(format!(
+            "{}: voice notes must be mp3, wav, ogg or webm",
+            file.file_name
+        )));
+    };
+    let mime = file.mime.to_ascii_lowercase();
+    if !mimes.contains(&mime.as_str()) && mime != "application/octet-stream" {
+        return Err(VoiceError::UnsupportedType(format!(
+            "{} does not match .{ext}",
+            file.mime
+        )));
+    }
+    let size = file.bytes.len() as u64;
+    if size > MAX_UPLOAD_BYTES {
+        return Err(VoiceError::TooLarge {
+            size,
+            max: MAX_UPLOAD_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The per-minute limit, kept on the client so a burst fails before it is sent.
+#[derive(Debug, Clone)]
+pub struct RateWindow {
+    inner: Arc<Mutex<VecDeque<Instant>>>,
+    limit: usize,
+    window: Duration,
+}
+
+impl Default for RateWindow {
+    fn default() -> Self {
+        Self::new(NOTES_PER_MINUTE, Duration::from_secs(60))
+    }
+}
+
+impl RateWindow {
+    /// `limit` attempts per `window`.
+    pub fn new(limit: usize, window: Duration) -> Self {
+        RateWindow {
+            inner: Arc::default(),
+            limit,
+            window,
+        }
+    }
+
+    /// Counts an attempt, or says how long until one is allowed.
+    pub fn try_hit(&self) -> Result<(), VoiceError> {
+        let now = Instant::now();
+        let mut q = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.limit {
+            let oldest = *q.front().expect("non-empty");
+            let wait = self.window.saturating_sub(now.duration_since(oldest));
+            return Err(VoiceError::TooMany {
+                retry_after_ms: wait.as_millis() as u64 + 1,
+            });
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
+/// Cancels an upload in flight.
+#[derive(Debug, Clone, Default)]
+pub struct CancelHandle {
+    flag: Arc<AtomicBool>,
+    notify: Arc<Notify>,
+}
+
+impl CancelHandle {
+    /// A fresh handle.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels.
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// Whether cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let n = self.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            n.await;
+        }
+    }
+}
+
+/// Upload progress: bytes of the file handed to the connection so far, of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes sent.
+    pub sent: u64,
+    /// File size.
+    pub total: u64,
+}
+
+/// Maps a 002 error answer to its typed error.
+pub fn voice_error(e: RestError) -> VoiceError {
+    match e {
+        RestError::Http {
+            status,
+            code,
+            message,
+            ..
+        } => match code.as_deref() {
+            Some("AUTHENTICATION_REQUIRED") => VoiceError::AuthenticationRequired(message),
+            Some("CHAT_ACCESS_DENIED") => VoiceError::ChatAccessDenied(message),
+            Some("SESSION_NOT_FOUND") => VoiceError::SessionNotFound(message),
+            Some("VALIDATION_ERROR") => VoiceError::Validation(message),
+            Some("FILE_TOO_LARGE") => VoiceError::FileTooLarge(message),
+            Some("UNSUPPORTED_FILE_TYPE") => VoiceError::UnsupportedFileType(message),
+            Some("RATE_LIMIT_EXCEEDED") => VoiceError::RateLimitExceeded(message),
+            Some("SESSION_INACTIVE") => VoiceError::SessionInactive(message),
+            _ => match status {
+                401 => VoiceError::AuthenticationRequired(message),
+                413 => VoiceError::FileTooLarge(message),
+                415 => VoiceError::UnsupportedFileType(message),
+                429 => VoiceError::RateLimitExceeded(message),
+                400 | 422 => VoiceError::Validation(message),
+                _ => VoiceError::Server { status, message },
+            },
+        },
+        RestError::Network(m) => VoiceError::Network(m),
+        RestError::Decode(m) => VoiceError::Server {
+            status: 200,
+            message: m,
+        },
+        RestError::Token(t) => VoiceError::AuthenticationRequired(t.to_string()),
+        RestError::NoBaseUrl => VoiceError::Network("this server profile has no REST URL".into()),
+    }
+}
+
+/// Called with each step of an upload's progress.
+pub type ProgressFn = Arc<dyn Fn(UploadProgress) + Send + Sync>;
+
+/// The optional parts of an upload.
+#[derive(Clone, Default)]
+pub struct UploadOptions {
+    /// A client uuid: the message id, and what makes a retry idempotent on servers that take
+    /// it (the reference server's extension).
+    pub client_id: Option<String>,
+    /// The note's duration, sent as `duration`.
+    pub duration_secs: Option<f64>,
+    /// The per-minute limit to check before sending.
+    pub limiter: Option<RateWindow>,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+    /// A pause after each 16 KB chunk (bandwidth shaping; tests use it to slow an upload).
+    pub chunk_delay: Duration,
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("client_id", &self.client_id)
+            .field("duration_secs", &self.duration_secs)
+            .field("chunk_delay", &self.chunk_delay)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Uploads `file` to `session_id` (002), checking it first; the answer is the stored message
+/// (`data`). `cancel` aborts the request at any point.
+pub async fn upload_voice_note(
+    rest: &RestClient,
+    session_id: &str,
+    file: &VoiceFile,
+    options: UploadOptions,
+    cancel: &CancelHandle,
+) -> Result<Value, VoiceError> {
+    check_file(file)?;
+    if cancel.is_cancelled() {
+        return Err(VoiceError::Cancelled);
+    }
+    if let Some(l) = &options.limiter {
+        l.try_hit()?;
+    }
+    let token = rest.token().await.map_err(voice_error)?;
+    let total = file.bytes.len() as u64;
+    let chunks: VecDeque<Vec<u8>> = file.bytes.chunks(CHUNK).map(<[u8]>::to_vec).collect();
+    let progress = options.progress.clone();
+    let delay = options.chunk_delay;
+    let body = stream::unfold(
+        (chunks, 0u64, true),
+        move |(mut chunks, mut sent, first)| {
+            let progress = progress.clone();
+            async move {
+                if !first && !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let c = chunks.pop_front()?;
+                sent += c.len() as u64;
+                if let Some(p) = &progress {
+                    p(UploadProgress { sent, total });
+                }
+                Some((Ok::<_, std::io::Error>(c), (chunks, sent, false)))
+            }
+        },
+    );
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(body), total)
+            .file_name(file.file_name.clone())
+            .mime_str(&file.mime)
+            .map_err(|e| VoiceError::UnsupportedType(e.to_string()))?;
+    let mut form = reqwest::multipart::Form::new().text("session_id", session_id.to_owned());
+    if let Some(id) = &options.client_id {
+        form = form.text("id", id.clone());
+    }
+    if let Some(d) = options.duration_secs {
+        form = form.text("duration", format!("{d:.3}"));
+    }
+    let form = form.part("voice_note", part);
+    let request = rest
+        .http()
+        .post(format!("{}/api/chat/voice-notes", rest.base()))
+        .bearer_auth(token)
+        .timeout(Duration::from_secs(120))
+        .multipart(form)
+        .send();
+    let answer = tokio::select! {
+        r = request => r.map_err(|e| VoiceError::Network(e.to_string()))?,
+        _ = cancel.cancelled() => return Err(VoiceError::Cancelled),
+    };
+    let body = read_answer(answer).await.map_err(voice_error)?;
+    Ok(body.get("data").cloned().unwrap_or(body))
+}
+
+/// Downloads a file (voice notes are served without auth, like a CDN URL).
+pub async fn download(rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceError> {
+    let r = rest
+        .http()
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| VoiceError::Network(e.to_string()))?;
+    let status = r.status();
+    if !status.is_success() {
+        return Err(VoiceError::Server {
+            status: status.as_u16(),
+            message: format!("download of {url} failed"),
+        });
+    }
+    Ok(r.bytes()
+        .await
+        .map_err(|e| VoiceError::Network(e.to_string()))?
+        .to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_and_size_are_checked_before_sending() {
+        assert!(check_file(&VoiceFile::ogg("a.ogg", vec![0; 10])).is_ok());
+        let f = VoiceFile {
+            file_name: "a.txt".into(),
+            mime: "text/plain".into(),
+            bytes: vec![1],
+        };
+        assert!(matches!(
+            check_file(&f),
+            Err(VoiceError::UnsupportedType(_))
+        ));
+        let f = VoiceFile {
+            file_name: "a.ogg".into(),
+            mime: "audio/mpeg".into(),
+            bytes: vec![1],
+        };
+        assert!(matches!(
+            check_file(&f),
+            Err(VoiceError::UnsupportedType(_))
+        ));
+        let f = VoiceFile::ogg("big.ogg", vec![0; MAX_UPLOAD_BYTES as usize + 1]);
+        assert!(matches!(check_file(&f), Err(VoiceError::TooLarge { .. })));
+        assert_eq!(mime_of("x.WAV"), Some("audio/wav"));
+    }
+
+    #[test]
+    fn the_rate_window_refuses_the_eleventh_note_of_a_minute() {
+        let w = RateWindow::default();
+        for _ in 0..10 {
+            w.try_hit().unwrap();
+        }
+        assert!(
+            matches!(w.try_hit(), Err(VoiceError::TooMany { retry_after_ms }) if retry_after_ms > 59_000)
+        );
+    }
+
+    #[test]
+    fn every_002_code_has_its_error() {
+        let e = |status: u16, code: &str| {
+            voice_error(RestError::Http {
+                status,
+                kind: crate::transport::rest::HttpErrorKind::of(status),
+                code: Some(code.into()),
+                message: "m".into(),
+            })
+        };
+        assert_eq!(
+            e(401, "AUTHENTICATION_REQUIRED"),
+            VoiceError::AuthenticationRequired("m".into())
+        );
+        assert_eq!(
+            e(403, "CHAT_ACCESS_DENIED"),
+            VoiceError::ChatAccessDenied("m".into())
+        );
+        assert_eq!(
+            e(404, "SESSION_NOT_FOUND"),
+            VoiceError::SessionNotFound("m".into())
+        );
+        assert_eq!(
+            e(400, "VALIDATION_ERROR"),
+            VoiceError::Validation("m".into())
+        );
+        assert_eq!(
+            e(413, "FILE_TOO_LARGE"),
+            VoiceError::FileTooLarge("m".into())
+        );
+        assert_eq!(
+            e(415, "UNSUPPORTED_FILE_TYPE"),
+            VoiceError::UnsupportedFileType("m".into())
+        );
+        assert_eq!(
+            e(429, "RATE_LIMIT_EXCEEDED"),
+            VoiceError::RateLimitExceeded("m".into())
+        );
+        assert_eq!(
+            e(409, "SESSION_INACTIVE"),
+            VoiceError::SessionInactive("m".into())
+        );
+        assert!(e(500, "INTERNAL_ERROR").is_transient());
+        assert!(!e(409, "SESSION_INACTIVE").is_transient());
+    }
+}
