@@ -532,10 +532,8 @@ fn move_to(r: &mut Record, to: ConsultationState, extra: &mut Vec<DomainEvent>) 
             r.view.state = s;
             true
         }
-        Err(e) if r.view.state == to => {
-            let _ = e;
-            false
-        }
+        // Already there (a repeated event): nothing to do.
+        Err(_) if r.view.state == to => false,
         Err(e) => {
             extra.push(DomainEvent::ProtocolError {
                 wire_event: "consultation".into(),
@@ -864,6 +862,35 @@ mod tests {
         .unwrap()
     }
 
+    /// A user-side service whose consultation "r" has been requested, accepted and started.
+    fn running_user_consultation() -> (Client, Arc<ConsultationService>) {
+        let client = offline_client(DialectId::BillingChat);
+        let s = ConsultationService::attach(&client, None, 60_000);
+        s.apply(&DomainEvent::Connection {
+            state: ConnectionState::Connected,
+        });
+        s.apply(&DomainEvent::ConsultationRequestSent {
+            kind: None,
+            consultation_id: "r".into(),
+            expert_id: None,
+            rate_per_minute: None,
+            expires_at: None,
+        });
+        s.apply(&DomainEvent::ConsultationAnswered {
+            consultation_id: "r".into(),
+            outcome: RequestOutcome::Accepted,
+            message: None,
+            channel: None,
+        });
+        s.apply(&DomainEvent::ConsultationStarted {
+            consultation_id: None,
+            started_at: None,
+            rate_per_minute: None,
+            balance: None,
+        });
+        (client, s)
+    }
+
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
     }
@@ -1000,30 +1027,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wallet_error_ends_the_meter_with_the_required_balance() {
-        let client = offline_client(DialectId::BillingChat);
-        let s = ConsultationService::attach(&client, None, 60_000);
-        s.apply(&DomainEvent::Connection {
-            state: ConnectionState::Connected,
-        });
-        s.apply(&DomainEvent::ConsultationRequestSent {
-            kind: None,
-            consultation_id: "r".into(),
-            expert_id: None,
-            rate_per_minute: None,
-            expires_at: None,
-        });
-        s.apply(&DomainEvent::ConsultationAnswered {
-            consultation_id: "r".into(),
-            outcome: RequestOutcome::Accepted,
-            message: None,
-            channel: None,
-        });
-        s.apply(&DomainEvent::ConsultationStarted {
-            consultation_id: None,
-            started_at: None,
-            rate_per_minute: None,
-            balance: None,
-        });
+        let (_client, s) = running_user_consultation();
         let derived = s.apply(&DomainEvent::WalletError {
             message: "Insufficient wallet balance to continue the chat.".into(),
             required_balance: Some(Money::new(dec("10.00"))),
@@ -1053,30 +1057,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_meter_freezes_while_the_link_is_down() {
-        let client = offline_client(DialectId::BillingChat);
-        let s = ConsultationService::attach(&client, None, 60_000);
-        s.apply(&DomainEvent::Connection {
-            state: ConnectionState::Connected,
-        });
-        s.apply(&DomainEvent::ConsultationRequestSent {
-            kind: None,
-            consultation_id: "r".into(),
-            expert_id: None,
-            rate_per_minute: None,
-            expires_at: None,
-        });
-        s.apply(&DomainEvent::ConsultationAnswered {
-            consultation_id: "r".into(),
-            outcome: RequestOutcome::Accepted,
-            message: None,
-            channel: None,
-        });
-        s.apply(&DomainEvent::ConsultationStarted {
-            consultation_id: None,
-            started_at: None,
-            rate_per_minute: None,
-            balance: None,
-        });
+        let (_client, s) = running_user_consultation();
         assert!(s.get("r").unwrap().meter.running);
         s.apply(&DomainEvent::Connection {
             state: ConnectionState::Reconnecting {

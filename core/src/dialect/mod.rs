@@ -302,6 +302,21 @@ pub fn dialect_for(id: DialectId, ctx: &DialectContext) -> Box<dyn Dialect> {
     }
 }
 
+/// `id` when it is safe inside a URL path (it could otherwise change the path: `../admin`);
+/// `what` names it in the error.
+pub(crate) fn path_segment<'a>(id: &'a str, what: &str) -> Result<&'a str, DialectError> {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+    {
+        return Err(DialectError::InvalidCommand(format!(
+            "{id:?} is not a valid {what}"
+        )));
+    }
+    Ok(id)
+}
+
 /// Encodes the escape-hatch `Raw` command, the same for every dialect.
 pub(crate) fn encode_raw(cmd: &Command) -> Option<Outbound> {
     match cmd {

@@ -2,9 +2,10 @@
 //! chat inside a session over the socket (`message:send` / `message:receive`).
 
 use super::billing_chat::kind_of;
-use super::wire::{object, party, raw_of, Obj, ProtocolError};
+use super::wire::{first_ack_arg, object, party, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, rest_call, Capability, Dialect, DialectError, DialectId, Outbound,
+    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Dialect, DialectError,
+    DialectId, Outbound,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -34,20 +35,6 @@ fn session_type(k: ConsultationKind) -> &'static str {
         ConsultationKind::Audio => "audio",
         ConsultationKind::Video => "video",
     }
-}
-
-fn path_segment(id: &str) -> Result<String, DialectError> {
-    // Ids go into URL paths: refuse anything that could change the path.
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
-    {
-        return Err(DialectError::InvalidCommand(format!(
-            "{id:?} is not a valid id"
-        )));
-    }
-    Ok(id.to_owned())
 }
 
 impl Dialect for PresenceSessions {
@@ -90,7 +77,7 @@ impl Dialect for PresenceSessions {
                     Method::Post,
                     format!(
                         "/api/v1/astrologers/{}/{}",
-                        path_segment(expert_id)?,
+                        path_segment(expert_id, "id")?,
                         if *online { "online" } else { "offline" }
                     ),
                     None,
@@ -318,7 +305,7 @@ impl Dialect for PresenceSessions {
                 vec![ended(&o.obj("session")?, balance)?]
             }
             "join" | "leave" => {
-                let ack = ack_args(answer);
+                let ack = [first_ack_arg(answer)];
                 let o = object(event, &ack)?;
                 if !o.bool("ok")? {
                     return Err(DialectError::Rejected {
@@ -357,14 +344,6 @@ impl Dialect for PresenceSessions {
             }
         };
         Ok(events)
-    }
-}
-
-/// Ack answers arrive as the list of ack arguments; the payload is the first.
-fn ack_args(answer: &Value) -> Vec<Value> {
-    match answer {
-        Value::Array(a) if !a.is_empty() => vec![a[0].clone()],
-        other => vec![other.clone()],
     }
 }
 
@@ -449,11 +428,6 @@ fn message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
         reactions: Default::default(),
         duration_secs: None,
     })
-}
-
-/// Wraps a payload for tests and fuzzing.
-pub(crate) fn _raw(args: &[Value]) -> Value {
-    raw_of(args)
 }
 
 #[cfg(test)]

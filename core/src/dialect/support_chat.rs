@@ -1,7 +1,7 @@
 //! Seed 003: a NestJS-style support chat gateway. Every client event is answered through the
 //! socket.io ack with a `{event, data}` envelope, which is decoded like the event it names.
 
-use super::wire::{object, string, Obj, ProtocolError};
+use super::wire::{first_ack_arg, object, string, Obj, ProtocolError};
 use super::{decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -234,11 +234,7 @@ impl Dialect for SupportChat {
             return Ok(events);
         }
         // The ack's first argument is the `{event, data}` envelope.
-        let envelope = match answer {
-            Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
-            other => other.clone(),
-        };
-        let args = [envelope];
+        let args = [first_ack_arg(answer)];
         let o = object("ack", &args)?;
         let event = o.str("event")?;
         let data = o.get("data").cloned().unwrap_or(Value::Null);

@@ -3,7 +3,8 @@
 
 use super::wire::{object, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, rest_call, Capability, Dialect, DialectError, DialectId, Outbound,
+    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Dialect, DialectError,
+    DialectId, Outbound,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -116,7 +117,10 @@ impl Dialect for TarotChat {
                     Ok(Outbound::rest(
                         rest_call(
                             Method::Put,
-                            format!("/api/chat/messages/{}/read", segment(id)?),
+                            format!(
+                                "/api/chat/messages/{}/read",
+                                path_segment(id, "message id")?
+                            ),
                             None,
                         ),
                         "read",
@@ -375,19 +379,6 @@ impl Dialect for TarotChat {
 fn non_empty(text: Option<&str>) -> Result<&str, DialectError> {
     text.filter(|t| !t.trim().is_empty())
         .ok_or_else(|| DialectError::InvalidCommand("a message needs text".into()))
-}
-
-fn segment(id: &str) -> Result<&str, DialectError> {
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
-    {
-        return Err(DialectError::InvalidCommand(format!(
-            "{id:?} is not a valid message id"
-        )));
-    }
-    Ok(id)
 }
 
 fn person(o: &Obj<'_>, id_key: &str) -> Result<Party, ProtocolError> {

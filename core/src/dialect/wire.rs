@@ -43,6 +43,15 @@ pub fn raw_of(args: &[Value]) -> Value {
     }
 }
 
+/// The first argument of an ack answer (the list of the ack's arguments), which carries the
+/// payload in every dialect here; a bare value is taken as it is.
+pub fn first_ack_arg(answer: &Value) -> Value {
+    match answer {
+        Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    }
+}
+
 /// The first argument of an event, which every dialect here uses as its payload.
 pub fn first<'a>(event: &str, args: &'a [Value]) -> Result<&'a Value, ProtocolError> {
     args.first()
