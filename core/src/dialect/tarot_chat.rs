@@ -170,6 +170,17 @@ impl Dialect for TarotChat {
                     "sessions",
                 )]
             }
+            Command::GetConversation { conversation_id } => vec![Outbound::rest(
+                rest_call(
+                    Method::Get,
+                    format!(
+                        "/api/chat/sessions/{}",
+                        path_segment(conversation_id, "conversation id")?
+                    ),
+                    None,
+                ),
+                "session",
+            )],
             Command::CreateConversation {
                 participant_ids,
                 kind,
@@ -550,6 +561,25 @@ mod tests {
 
     #[test]
     fn encodes_rest_calls() {
+        let out = d()
+            .encode(&Command::GetConversation {
+                conversation_id: "uuid".into(),
+            })
+            .unwrap();
+        assert!(
+            matches!(&out[0], Outbound::Rest { request, .. } if request.path == "/api/chat/sessions/uuid")
+        );
+        let ev = d()
+            .decode_reply(&out[0], &json!({"success":true,"data":{"id":"uuid","booking_id":"uuid","session_type":"booking","status":"active","participants":["user1","reader1"],"participant_profiles":[{"id":"user1","first_name":"Sarah","last_name":"Johnson","avatar_url":"https://...","role":"client"}],"metadata":{},"created_at":"2024-12-...","bookings":{}}}))
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::Conversations { conversations } if conversations[0].participants == vec!["user1".to_string(), "reader1".to_string()])
+        );
+        assert!(d()
+            .encode(&Command::GetConversation {
+                conversation_id: "../admin".into()
+            })
+            .is_err());
         let out = d()
             .encode(&Command::FetchHistory {
                 conversation_id: "s".into(),
