@@ -16,7 +16,8 @@ const COLUMNS: &str = "m.local_id, m.conversation_id, m.client_id, m.server_id, 
     (SELECT json_group_array(json_array(r.emoji, r.user_id)) FROM reactions r \
         WHERE r.conversation_id = m.conversation_id AND r.message_id = m.server_id), \
     (SELECT json_group_array(c.user_id) FROM receipts c \
-        WHERE c.conversation_id = m.conversation_id AND c.message_id = m.server_id)";
+        WHERE c.conversation_id = m.conversation_id AND c.message_id = m.server_id), \
+    coalesce(m.duration_ms, CAST(round(m.duration_secs * 1000) AS INTEGER)), m.waveform";
 
 /// A message to put in the outbox.
 #[derive(Debug, Clone)]
@@ -33,6 +34,23 @@ pub struct Outgoing<'a> {
     pub reply_to: Option<&'a str>,
     /// An uploaded file's id.
     pub file_id: Option<&'a str>,
+}
+
+/// Our voice note, shown before the voice outbox has delivered it.
+#[derive(Debug, Clone)]
+pub struct VoiceOutgoing<'a> {
+    /// Where.
+    pub conversation_id: &'a str,
+    /// Its client id (the voice outbox's).
+    pub client_id: &'a str,
+    /// Who we are.
+    pub sender: &'a Party,
+    /// The file name it is sent under, when known.
+    pub file_name: Option<&'a str>,
+    /// Its length.
+    pub duration_ms: u64,
+    /// Peaks for drawing.
+    pub waveform: &'a [u8],
 }
 
 /// What the outbox needs to (re)send a message.
@@ -119,6 +137,10 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<ChatMessage> {
         sort_ts: r.get(15)?,
         reactions,
         read_by,
+        duration_ms: r
+            .get::<_, Option<i64>>(18)?
+            .and_then(|d| u64::try_from(d).ok()),
+        waveform: r.get::<_, Option<Vec<u8>>>(19)?.unwrap_or_default(),
     })
 }
 
@@ -337,12 +359,90 @@ impl Cache {
             .ok_or_else(|| StoreError::Corrupt("an enqueued message vanished".into()))
     }
 
+    /// Shows our voice note at once (`pending`), with its length and waveform. Its delivery
+    /// belongs to the voice outbox, which reports back through [`Cache::set_voice_state`],
+    /// [`Cache::confirm_sent`] and [`Cache::fail`]. Idempotent per client id (a restarted
+    /// outbox reports its notes again).
+    pub fn enqueue_voice(&self, v: &VoiceOutgoing<'_>) -> Result<ChatMessage, StoreError> {
+        let local = self.store.write(|tx| {
+            if let Some((local, _)) = own_by_client_id(tx, v.conversation_id, v.client_id)? {
+                return Ok(local);
+            }
+            let now = now_ms();
+            tx.prepare_cached(
+                "INSERT INTO messages(conversation_id, client_id, sender_id, sender_name, own, kind,
+                    file_name, state, sort_ts, created_at, duration_ms, waveform)
+                 VALUES (?1, ?2, ?3, ?4, 1, 'voice', ?5, 'pending', ?6, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                v.conversation_id,
+                v.client_id,
+                v.sender.id,
+                v.sender.name,
+                v.file_name,
+                now,
+                i64::try_from(v.duration_ms).unwrap_or(i64::MAX),
+                v.waveform
+            ])?;
+            Ok(tx.last_insert_rowid())
+        })?;
+        self.get(local)?
+            .ok_or_else(|| StoreError::Corrupt("an enqueued voice note vanished".into()))
+    }
+
+    /// Moves our voice note, still on its way, to `state` (with the last transient error).
+    /// Returns the message only when something changed, so frequent progress reports do not
+    /// each become a change.
+    pub fn set_voice_state(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+        state: DeliveryState,
+        error: Option<&str>,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let changed = self.store.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "UPDATE messages SET state = ?3, error = ?4
+                     WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1 AND kind = 'voice'
+                        AND state IN ('pending','sending')
+                        AND (state != ?3 OR error IS NOT ?4)
+                     RETURNING local_id",
+                )?
+                .query_row(
+                    params![conversation_id, client_id, state.as_str(), error],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?)
+        })?;
+        match changed {
+            Some(l) => self.get(l),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes our voice note the server never got (the user cancelled it).
+    pub fn remove_unsent_voice(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+    ) -> Result<bool, StoreError> {
+        self.store.write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1
+                    AND kind = 'voice' AND server_id IS NULL",
+                params![conversation_id, client_id],
+            )? > 0)
+        })
+    }
+
     /// The oldest message the outbox still owns.
     pub fn next_queued(&self) -> Result<Option<Queued>, StoreError> {
         self.store.read(|c| {
             Ok(c.prepare_cached(
                 "SELECT local_id, conversation_id, client_id, text, reply_to, file_id, attempts, state
-                 FROM messages WHERE state IN ('pending','sending') ORDER BY local_id LIMIT 1",
+                 FROM messages WHERE state IN ('pending','sending') AND kind != 'voice'
+                 ORDER BY local_id LIMIT 1",
             )?
             .query_row([], |r| {
                 let state: String = r.get(7)?;
@@ -365,7 +465,7 @@ impl Cache {
     pub fn queued_count(&self) -> Result<i64, StoreError> {
         self.store.read(|c| {
             Ok(c.query_row(
-                "SELECT count(*) FROM messages WHERE state IN ('pending','sending')",
+                "SELECT count(*) FROM messages WHERE state IN ('pending','sending') AND kind != 'voice'",
                 [],
                 |r| r.get(0),
             )?)
@@ -429,9 +529,11 @@ impl Cache {
             }
             let time = stored.and_then(|m| m.sent_at.clone());
             let sort_ts = time.as_deref().and_then(parse_iso_ms);
+            let file_url = stored.and_then(|m| m.file_url.as_deref());
             tx.prepare_cached(
                 "UPDATE messages SET server_id = ?2, state = ?3, error = NULL,
-                    server_time = coalesce(?4, server_time), sort_ts = coalesce(?5, sort_ts)
+                    server_time = coalesce(?4, server_time), sort_ts = coalesce(?5, sort_ts),
+                    file_url = coalesce(?6, file_url)
                  WHERE local_id = ?1",
             )?
             .execute(params![
@@ -439,7 +541,8 @@ impl Cache {
                 server_id,
                 at_least_sent(DeliveryState::parse(&state)).as_str(),
                 time,
-                sort_ts
+                sort_ts,
+                file_url
             ])?;
             Ok(Some(local))
         })?;

@@ -1,16 +1,16 @@
 //! The Messenger service: applies what the server says to the cache (receive path), claims the
 //! messaging commands (send through the outbox, pages, search, retry, discard, typing).
 
-use super::cache::{Cache, Outgoing};
+use super::cache::{Cache, Outgoing, VoiceOutgoing};
 use super::outbox;
-use super::types::{ChatMessage, PageSource};
+use super::types::{ChatMessage, DeliveryState, PageSource};
 use super::typing::Typing;
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
 use crate::dialect::DialectId;
 use crate::error::Error;
 use crate::event::DomainEvent;
-use crate::model::Party;
+use crate::model::{Message, MessageKind, Party};
 use crate::store::{Store, StoreError};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -286,9 +286,98 @@ impl Messenger {
                 }
                 vec![]
             }
+            DomainEvent::VoiceNoteChanged {
+                client_id,
+                conversation_id,
+                state,
+                duration_ms,
+                waveform,
+                message_id,
+                file_url,
+                error,
+                ..
+            } => self.apply_voice_note(VoiceNoteUpdate {
+                client_id,
+                conversation_id,
+                state,
+                duration_ms: *duration_ms,
+                waveform,
+                message_id: message_id.as_deref(),
+                file_url: file_url.as_deref(),
+                error: error.as_deref(),
+            })?,
             _ => vec![],
         };
         Ok(out)
+    }
+}
+
+/// The parts of a `voice_note_changed` event the cache keeps.
+struct VoiceNoteUpdate<'a> {
+    client_id: &'a str,
+    conversation_id: &'a str,
+    state: &'a str,
+    duration_ms: u64,
+    waveform: &'a [u8],
+    message_id: Option<&'a str>,
+    file_url: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+impl Messenger {
+    /// A voice note is a message: the voice outbox delivers it (the audio goes first) and
+    /// reports here, so the conversation shows it at once and keeps its waveform.
+    fn apply_voice_note(&self, v: VoiceNoteUpdate<'_>) -> Result<Vec<DomainEvent>, StoreError> {
+        let cache = &self.inner.cache;
+        let me = self.inner.me();
+        let (conv, cid) = (v.conversation_id, v.client_id);
+        let m = match v.state {
+            "queued" => cache
+                .enqueue_voice(&VoiceOutgoing {
+                    conversation_id: conv,
+                    client_id: cid,
+                    sender: &me,
+                    file_name: None,
+                    duration_ms: v.duration_ms,
+                    waveform: v.waveform,
+                })
+                .map(Some),
+            "sending" => cache.set_voice_state(conv, cid, DeliveryState::Sending, None),
+            "retrying" => cache.set_voice_state(conv, cid, DeliveryState::Pending, v.error),
+            "sent" => {
+                let Some(server_id) = v.message_id else {
+                    return Ok(vec![]);
+                };
+                let stored = Message {
+                    id: server_id.to_owned(),
+                    conversation_id: conv.to_owned(),
+                    client_id: Some(cid.to_owned()),
+                    sender: me,
+                    kind: MessageKind::Voice,
+                    text: None,
+                    file_url: v.file_url.map(str::to_owned),
+                    file_name: None,
+                    reply_to: None,
+                    sent_at: None,
+                    read: None,
+                    reactions: Default::default(),
+                    duration_secs: None,
+                };
+                cache.confirm_sent(Some(conv), cid, server_id, Some(&stored))
+            }
+            "failed" => cache.fail(Some(conv), cid, v.error.unwrap_or("refused")),
+            "cancelled" => {
+                if cache.remove_unsent_voice(conv, cid)? {
+                    return Ok(vec![DomainEvent::ChatMessageDiscarded {
+                        conversation_id: conv.to_owned(),
+                        client_id: cid.to_owned(),
+                    }]);
+                }
+                Ok(None)
+            }
+            _ => Ok(None),
+        }?;
+        Ok(changed(m.into_iter().collect()))
     }
 }
 
@@ -578,6 +667,84 @@ mod tests {
             "not_connected"
         );
         assert_eq!(client.send(typing).await, Ok(vec![]));
+    }
+
+    fn voice(state: &str, cid: &str) -> DomainEvent {
+        DomainEvent::VoiceNoteChanged {
+            client_id: cid.into(),
+            conversation_id: "s".into(),
+            state: state.into(),
+            sent: (state == "sending").then_some(10),
+            total: (state == "sending").then_some(100),
+            duration_ms: 3_500,
+            waveform: (0..64).collect(),
+            message_id: (state == "sent").then(|| cid.to_owned()),
+            file_url: (state == "sent").then(|| format!("/uploads/{cid}.ogg")),
+            error: (state == "retrying").then(|| "server away".to_owned()),
+        }
+    }
+
+    fn changed_states(events: &[DomainEvent]) -> Vec<(String, Option<String>)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                DomainEvent::ChatMessageChanged { message } => {
+                    Some((message.state.as_str().to_owned(), message.file_url.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_voice_note_is_a_message_with_its_waveform_delivered_by_the_voice_outbox() {
+        let (client, m) = offline(DialectId::TarotChat, "voice");
+        let mut events = client.subscribe();
+        let cid = "0b0e8a43-5d70-4a43-9d5b-6c1c8d2f7e11";
+        // Queued twice (a restarted voice outbox reports its notes again): one row.
+        for state in [
+            "queued", "queued", "sending", "sending", "retrying", "sending", "sent",
+        ] {
+            client.publish(voice(state, cid));
+        }
+        // A cancelled note that the server never had disappears.
+        client.publish(voice("queued", "c2"));
+        client.publish(voice("cancelled", "c2"));
+        let mut seen = Vec::new();
+        while let Ok(Some(e)) =
+            tokio::time::timeout(Duration::from_millis(200), events.recv()).await
+        {
+            seen.push(e);
+        }
+        let states = changed_states(&seen);
+        let url = Some(format!("/uploads/{cid}.ogg"));
+        assert_eq!(
+            states,
+            vec![
+                ("pending".into(), None),
+                ("pending".into(), None),
+                ("sending".into(), None),
+                ("pending".into(), None),
+                ("sending".into(), None),
+                ("sent".into(), url.clone()),
+                ("pending".into(), None),
+            ],
+            "progress reports repeat no change"
+        );
+        assert!(seen.iter().any(|e| matches!(e,
+            DomainEvent::ChatMessageDiscarded { client_id, .. } if client_id == "c2")));
+        let (page, _) = m.cache().page("s", None, 50).unwrap();
+        assert_eq!(page.len(), 1);
+        let note = &page[0];
+        assert_eq!(note.kind, MessageKind::Voice);
+        assert!(note.own);
+        assert_eq!(note.state, DeliveryState::Sent);
+        assert_eq!(note.server_id.as_deref(), Some(cid));
+        assert_eq!(note.file_url, url);
+        assert_eq!(note.duration_ms, Some(3_500));
+        assert_eq!(note.waveform, (0..64).collect::<Vec<u8>>());
+        // Never the message outbox's to send.
+        assert_eq!(m.cache().queued_count().unwrap(), 0);
     }
 
     #[tokio::test]

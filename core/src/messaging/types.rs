@@ -107,6 +107,13 @@ pub struct ChatMessage {
     /// Who has read it (other than its sender).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub read_by: Vec<String>,
+    /// A voice note's length in milliseconds, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// A voice note's waveform (peaks 0–255) for drawing without decoding; ours only (servers
+    /// do not carry it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waveform: Vec<u8>,
 }
 
 /// Where a page of messages came from.

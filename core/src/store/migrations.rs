@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_consultations.sql", include_str!("migrations/0002_consultations.sql")),
     ("0003_calls.sql", include_str!("migrations/0003_calls.sql")),
     ("0004_messaging.sql", include_str!("migrations/0004_messaging.sql")),
+    ("0005_voice_notes.sql", include_str!("migrations/0005_voice_notes.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet.

@@ -422,6 +422,173 @@ fn the_default_cap_stops_a_recording_at_60_seconds() {
     assert!(reached);
 }
 
+/// Noise whose every 32-sample window is unique, so a capture can be located in it exactly.
+fn locatable_noise(len: usize) -> Vec<i16> {
+    let mut x: u32 = 0x2545_f491;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (x >> 16) as i16 / 4
+        })
+        .collect()
+}
+
+/// Pause drops the input that arrives meanwhile; resume records on from the live input; the
+/// cap counts recorded time only.
+#[test]
+fn pause_drops_input_and_resume_continues() {
+    let _audio = audio();
+    let dir = scratch("pause");
+    let input = dir.join("noise.raw");
+    // The file device is not paced (recipes: 2 s in 6 ms), and it keeps reading while the
+    // recorder is paused: a long file keeps the input from running out.
+    let source = locatable_noise(RATE * 300);
+    write_raw(&input, &source);
+    std::env::set_var("ALSA_CAPTURE_IN", &input);
+    let (rec, _rx) = Recorder::start(&RecorderConfig {
+        device: None,
+        max_duration: Duration::from_secs(10),
+    })
+    .unwrap();
+    assert!(rec.wait_for_ms(600, Duration::from_secs(10)));
+    rec.pause();
+    // Short: a paused recorder lets the unpaced file run at about a thousand times real time.
+    std::thread::sleep(Duration::from_millis(20));
+    let paused_at = rec.elapsed_ms();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(
+        rec.elapsed_ms(),
+        paused_at,
+        "nothing is recorded while paused"
+    );
+    assert!(!rec.is_done());
+    rec.resume();
+    assert!(
+        rec.wait_until_done(Duration::from_secs(20)),
+        "the cap still applies"
+    );
+    let got = rec.stop().samples;
+    assert_eq!(got.len(), RATE * 10, "the cap counts recorded time only");
+    // Before the pause: the input from its start, sample for sample.
+    let split = got
+        .iter()
+        .zip(&source)
+        .position(|(a, b)| a != b)
+        .expect("the recording skips the paused input");
+    assert!(
+        (RATE / 2..RATE * 9).contains(&split),
+        "paused after 0.6 s and before the cap, not at sample {split}"
+    );
+    // After it: the input continues later on, the paused stretch dropped.
+    let window = &got[split..split + 32];
+    let resumed = (split..source.len() - 32)
+        .find(|&i| &source[i..i + 32] == window)
+        .expect("the recording after resume is the live input");
+    let skipped_ms = (resumed - split) * 1000 / RATE;
+    eprintln!("paused at {paused_at} ms; input skipped while paused: {skipped_ms} ms");
+    assert!(resumed > split, "the paused input was dropped");
+    assert!(got[split..] == source[resumed..resumed + got.len() - split]);
+}
+
+/// Playback controls. The file-backed output is not paced (it plays at full speed), so the
+/// test works on what is deterministic: a note paused at once stays put (no progress, never
+/// finishes), a seek while paused moves to the asked position, resume plays the rest, and the
+/// speaker got exactly the part after the seek; stop ends a note without `finished`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)] // the guard serialises the device files
+async fn playback_pauses_seeks_resumes_and_stops() {
+    let _audio = audio();
+    let dir = scratch("controls");
+    let played = dir.join("played.wav");
+    std::env::set_var("ALSA_PLAYBACK_OUT", &played);
+    let (player, mut prx) = VoicePlayer::new(dir.join("cache")).unwrap();
+    let tone = |secs: usize| -> Vec<i16> {
+        (0..RATE * secs)
+            .map(|i| {
+                ((i as f64 * 440.0 * std::f64::consts::TAU / RATE as f64).sin() * 8000.0) as i16
+            })
+            .collect()
+    };
+    player.play_samples("note", tone(6));
+    player.pause();
+    let mut seen = Vec::new();
+    until(&mut prx, 10, &mut seen, |e| {
+        matches!(e, PlaybackEvent::Paused { .. })
+    })
+    .await;
+    assert!(matches!(
+        &seen[0],
+        PlaybackEvent::Started {
+            duration_ms: 6_000,
+            ..
+        }
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = prx.try_recv() {
+        assert!(
+            !matches!(
+                e,
+                PlaybackEvent::Position { .. } | PlaybackEvent::Finished { .. }
+            ),
+            "a paused note stays put: {e:?}"
+        );
+    }
+    player.seek(Duration::from_millis(4_000));
+    let jumped = until(&mut prx, 5, &mut seen, |e| {
+        matches!(e, PlaybackEvent::Position { .. })
+    })
+    .await;
+    assert!(
+        matches!(jumped, PlaybackEvent::Position { position_ms, .. } if (4_000..4_100).contains(&position_ms)),
+        "{jumped:?}"
+    );
+    player.resume();
+    until(&mut prx, 5, &mut seen, |e| {
+        matches!(e, PlaybackEvent::Resumed { .. })
+    })
+    .await;
+    until(&mut prx, 10, &mut seen, |e| {
+        matches!(e, PlaybackEvent::Finished { .. })
+    })
+    .await;
+    // What the speaker got: the 2 s after the seek (plus at most what played before the pause
+    // took effect), with silence while paused.
+    let out = read_wav(&played);
+    let loud_ms = out
+        .chunks(RATE / 100)
+        .filter(|w| w.iter().map(|&s| i32::from(s).abs()).max().unwrap_or(0) > 4_000)
+        .count()
+        * 10;
+    eprintln!("tone heard: {loud_ms} ms of a 6000 ms note sought to 4000 ms");
+    assert!((1_950..=2_300).contains(&loud_ms), "{loud_ms} ms of tone");
+
+    // Stop: the note ends as `stopped`, never `finished`.
+    player.play_samples("second", tone(6));
+    player.pause();
+    until(
+        &mut prx,
+        10,
+        &mut seen,
+        |e| matches!(e, PlaybackEvent::Paused { key } if key == "second"),
+    )
+    .await;
+    player.stop();
+    until(
+        &mut prx,
+        5,
+        &mut seen,
+        |e| matches!(e, PlaybackEvent::Stopped { key } if key == "second"),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(e) = prx.try_recv() {
+        assert!(
+            !matches!(e, PlaybackEvent::Finished { .. }),
+            "a stopped note does not finish"
+        );
+    }
+}
+
 /// Cancel discards a recording; a cancelled upload leaves nothing on the server; a cancelled
 /// outbox note is gone with its file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -694,11 +861,19 @@ struct Session {
 }
 
 impl Session {
-    async fn start(server: &RefServer, account: &str, env: &[(&str, &Path)]) -> Session {
+    /// `parlor connect` as `account`, with its message cache in `data`.
+    async fn start(
+        server: &RefServer,
+        account: &str,
+        data: &Path,
+        env: &[(&str, &Path)],
+    ) -> Session {
         use tokio::io::AsyncBufReadExt;
         let token = server.mint(account).await.unwrap();
         let mut cmd = tokio::process::Command::new(PARLOR);
         cmd.args(["connect", "--url", &server.url(), "--dialect", "tarot-chat"])
+            .arg("--data-dir")
+            .arg(data)
             .env("PARLOR_TOKEN", token)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -804,7 +979,13 @@ async fn connect_sends_from_wav_and_microphone_and_plays() {
         .await
         .unwrap();
     let played = dir.join("played.wav");
-    let mut sarah = Session::start(&server, SARAH, &[("ALSA_CAPTURE_IN", &input)]).await;
+    let mut sarah = Session::start(
+        &server,
+        SARAH,
+        &dir.join("sarah"),
+        &[("ALSA_CAPTURE_IN", &input)],
+    )
+    .await;
     sarah
         .send(serde_json::json!({"id": 1, "cmd": "wait_connected"}))
         .await;
@@ -841,9 +1022,42 @@ async fn connect_sends_from_wav_and_microphone_and_plays() {
         })
         .await;
     assert_eq!(mic["duration_ms"], 1500);
+    // A voice note is a message: shown at once, then sent, with its length and waveform kept
+    // in the conversation's cache.
+    assert!(sarah
+        .seen
+        .iter()
+        .any(|v| v["event"] == "chat_message_changed"
+            && v["message"]["kind"] == "voice"
+            && v["message"]["client_id"] == mic["client_id"]
+            && v["message"]["state"] == "pending"));
+    sarah
+        .send(serde_json::json!({"id": 6, "cmd": "load_messages", "conversation_id": ACTIVE}))
+        .await;
+    let page = sarah.wait("page", |v| v["event"] == "messages_page").await;
+    let notes: Vec<&Value> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "voice" && m["own"] == true)
+        .collect();
+    assert_eq!(notes.len(), 2, "{page}");
+    for (note, ev) in notes.iter().zip([&sent, &mic]) {
+        assert_eq!(note["client_id"], ev["client_id"]);
+        assert_eq!(note["state"], "sent");
+        assert_eq!(note["file_url"], ev["file_url"]);
+        assert_eq!(note["duration_ms"], ev["duration_ms"]);
+        assert_eq!(note["waveform"], ev["waveform"]);
+    }
     sarah.quit().await;
 
-    let mut samia = Session::start(&server, SAMIA, &[("ALSA_PLAYBACK_OUT", &played)]).await;
+    let mut samia = Session::start(
+        &server,
+        SAMIA,
+        &dir.join("samia"),
+        &[("ALSA_PLAYBACK_OUT", &played)],
+    )
+    .await;
     samia
         .send(serde_json::json!({"id": 1, "cmd": "wait_connected"}))
         .await;
