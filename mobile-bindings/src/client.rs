@@ -12,6 +12,8 @@ use crate::runtime::{run, TaskHandle, RUNTIME};
 use parlor_core::calls::{self, CallService};
 use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{database_path, Store};
+use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
+use parlor_core::DialectId;
 use parlor_core::{Client, Command, ConsultationService, DomainEvent, ExpertDirectory};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -27,6 +29,8 @@ pub struct ParlorClient {
     directory: Arc<ExpertDirectory>,
     messenger: Arc<Messenger>,
     calls: Option<CallService>,
+    /// Kept alive with the client; present where the server takes voice notes (002).
+    _voice: Option<VoiceNotes>,
 }
 
 fn money(rate: Option<String>) -> Result<Option<rust_decimal::Decimal>, ParlorError> {
@@ -71,12 +75,29 @@ impl ParlorClient {
         // Signalling only: the app's native LiveKit / Agora SDK joins the media with the
         // credentials carried by `call_accepted` / `agora_join_ready`.
         let calls = calls::attach(&client, None, Some(store));
+        // Voice notes where the server takes them (002's REST upload); their outbox and the
+        // downloaded notes live beside this account's database.
+        let voice = if client.dialect() == DialectId::TarotChat && client.rest().is_some() {
+            Some(
+                VoiceNotes::attach(
+                    &client,
+                    VoiceNotesConfig {
+                        dir: path.with_extension("voice"),
+                        outbox: VoiceOutboxConfig::default(),
+                    },
+                )
+                .map_err(|e| ParlorError::from(parlor_core::voice::to_error(e)))?,
+            )
+        } else {
+            None
+        };
         Ok(Arc::new(ParlorClient {
             client,
             consultations,
             directory,
             messenger,
             calls,
+            _voice: voice,
         }))
     }
 
@@ -354,6 +375,103 @@ impl ParlorClient {
         }))
     }
 
+    // ----- voice notes -----
+
+    /// The input devices by name (for `start_recording`).
+    pub async fn list_input_devices(&self) -> Result<Vec<String>, ParlorError> {
+        let events = self.send_raw(Command::ListInputDevices).await?;
+        Ok(events
+            .into_iter()
+            .find_map(|e| match e {
+                DomainEvent::InputDevices { names } => Some(names),
+                _ => None,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Starts recording (the default input, or one by name), stopping by itself after
+    /// `max_secs` (default 60). Levels every 50 ms arrive as `voice_level` events.
+    pub async fn start_recording(
+        &self,
+        device: Option<String>,
+        max_secs: Option<f64>,
+    ) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::StartRecording { device, max_secs })
+            .await
+    }
+
+    /// Pauses the recording.
+    pub async fn pause_recording(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::PauseRecording).await
+    }
+
+    /// Resumes the recording.
+    pub async fn resume_recording(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::ResumeRecording).await
+    }
+
+    /// Discards the recording.
+    pub async fn cancel_recording(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::CancelRecording).await
+    }
+
+    /// Stops the recording and sends it to `conversation_id` as a voice note (Ogg/Opus, with
+    /// its waveform); the returned upload can be cancelled until the server has it.
+    pub async fn stop_recording(
+        &self,
+        conversation_id: String,
+    ) -> Result<Arc<VoiceUpload>, ParlorError> {
+        let events = self
+            .send_raw(Command::StopRecording {
+                conversation_id: Some(conversation_id),
+            })
+            .await?;
+        self.upload_handle(&events)
+    }
+
+    /// Sends an audio file as a voice note (a WAV is encoded to Ogg/Opus first): stored in
+    /// the outbox at once, uploaded with `voice_note_changed` progress events (`sent` /
+    /// `total` bytes), retried until the server has it.
+    pub async fn send_voice_note(
+        &self,
+        conversation_id: String,
+        path: String,
+    ) -> Result<Arc<VoiceUpload>, ParlorError> {
+        let events = self
+            .send_raw(Command::SendVoiceNote {
+                conversation_id,
+                path,
+            })
+            .await?;
+        self.upload_handle(&events)
+    }
+
+    /// Plays a voice note by its `file_url` (downloaded once into the cache), stopping any
+    /// other; `voice_playback` events report the position.
+    pub async fn play_voice_note(&self, url: String) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::PlayVoiceNote { url }).await
+    }
+
+    /// Pauses playback.
+    pub async fn pause_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::PauseVoiceNote).await
+    }
+
+    /// Resumes playback.
+    pub async fn resume_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::ResumeVoiceNote).await
+    }
+
+    /// Seeks within the playing note.
+    pub async fn seek_voice_note(&self, position_ms: u64) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::SeekVoiceNote { position_ms }).await
+    }
+
+    /// Stops playback.
+    pub async fn stop_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
+        self.send(Command::StopVoiceNote).await
+    }
+
     // ----- calls -----
 
     /// User: call an expert (004). `call_ringing`, then `call_accepted` with the LiveKit
@@ -418,7 +536,52 @@ impl ParlorClient {
 
 impl ParlorClient {
     async fn send(&self, cmd: Command) -> Result<Vec<Event>, ParlorError> {
+        Ok(events(&self.send_raw(cmd).await?))
+    }
+
+    async fn send_raw(&self, cmd: Command) -> Result<Vec<DomainEvent>, ParlorError> {
         let c = self.client.clone();
-        run(async move { Ok(events(&c.send(cmd).await?)) }).await
+        run(async move { Ok(c.send(cmd).await?) }).await
+    }
+
+    fn upload_handle(&self, answer: &[DomainEvent]) -> Result<Arc<VoiceUpload>, ParlorError> {
+        answer
+            .iter()
+            .find_map(|e| match e {
+                DomainEvent::VoiceNoteChanged { client_id, .. } => Some(Arc::new(VoiceUpload {
+                    client: self.client.clone(),
+                    client_id: client_id.clone(),
+                })),
+                _ => None,
+            })
+            .ok_or_else(|| ParlorError::Internal {
+                detail: "no voice note was queued".into(),
+            })
+    }
+}
+
+/// A voice note on its way to the server: cancellable until the server has it.
+#[derive(uniffi::Object)]
+pub struct VoiceUpload {
+    client: Client,
+    client_id: String,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl VoiceUpload {
+    /// The note's client id (as in `voice_note_changed` and the cached message).
+    pub fn client_id(&self) -> String {
+        self.client_id.clone()
+    }
+
+    /// Cancels the upload and drops the note (an error once the server has it).
+    pub async fn cancel(&self) -> Result<(), ParlorError> {
+        let c = self.client.clone();
+        let client_id = self.client_id.clone();
+        run(async move {
+            c.send(Command::CancelVoiceNote { client_id }).await?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -25,7 +25,7 @@ mod listeners;
 mod records;
 mod runtime;
 
-pub use client::ParlorClient;
+pub use client::{ParlorClient, VoiceUpload};
 pub use error::ParlorError;
 pub use listeners::{EventListener, ExpertListListener, MessageListListener, SecretStore};
 pub use records::*;

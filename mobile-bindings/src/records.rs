@@ -305,6 +305,12 @@ pub struct ChatItem {
     pub own: bool,
     pub text: Option<String>,
     pub file_url: Option<String>,
+    /// `text`, `voice`, `image`, `file` or `system`.
+    pub kind: String,
+    /// A voice note's length.
+    pub duration_ms: Option<u64>,
+    /// A voice note's peaks (0–255) for drawing; ours only.
+    pub waveform: Vec<u8>,
     /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`.
     pub state: String,
     pub error: Option<String>,
@@ -323,6 +329,12 @@ impl From<&ChatMessage> for ChatItem {
             own: m.own,
             text: m.text.clone(),
             file_url: m.file_url.clone(),
+            kind: serde_json::to_value(m.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            duration_ms: m.duration_ms,
+            waveform: m.waveform.clone(),
             state: m.state.as_str().to_owned(),
             error: m.error.clone(),
             sort_ts: m.sort_ts,

@@ -15,7 +15,7 @@ pub use encode::{
 };
 pub use outbox::{OutboxNote, VoiceOutbox, VoiceOutboxConfig, VoiceOutboxEvent};
 pub use playback::{PlaybackEvent, VoicePlayer};
-pub use service::{VoiceNotes, VoiceNotesConfig};
+pub use service::{to_error, VoiceNotes, VoiceNotesConfig};
 pub use upload::{
     check_file, download, upload_voice_note, CancelHandle, ProgressFn, RateWindow, UploadOptions,
     UploadProgress, VoiceFile, MAX_UPLOAD_BYTES, NOTES_PER_MINUTE,
