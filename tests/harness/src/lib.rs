@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod bench_cache;
+pub mod bench_summary;
 pub mod bench_voice;
 pub mod calls;
 pub mod connect;

@@ -7,7 +7,9 @@ use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig
 use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
-use parlor_harness::{bench, bench_cache, bench_voice, connect, demo, load, schema, servers};
+use parlor_harness::{
+    bench, bench_cache, bench_summary, bench_voice, connect, demo, load, schema, servers,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -135,6 +137,9 @@ enum Cmd {
         /// Messages in the cache benchmark's conversation (0 skips it).
         #[arg(long, default_value_t = 100_000)]
         cache_messages: u32,
+        /// Seconds of speech for the Opus voice-note figures (0 skips them).
+        #[arg(long, default_value_t = 60.0)]
+        voice_seconds: f64,
         /// Also write the figures as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -425,35 +430,37 @@ async fn main() -> ExitCode {
             rounds,
             json,
             cache_messages,
+            voice_seconds,
         } => {
             let transport = match bench::run(rtt, oneway, rounds).await {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
-            print!("{}", bench::table(&transport));
-            // The cache half of the report (`bench-cache` alone runs only this part).
-            let cache = if cache_messages > 0 {
-                let dir = std::env::temp_dir().join(format!("parlor-bench-{}", std::process::id()));
-                let run = tokio::task::spawn_blocking(move || {
-                    let r = bench_cache::run(&dir, cache_messages, 1000);
-                    let _ = std::fs::remove_dir_all(&dir);
-                    r
-                })
-                .await;
-                match run {
-                    Ok(Ok(r)) => {
-                        println!();
-                        print!("{}", bench_cache::table(&r));
-                        Some(r)
-                    }
-                    Ok(Err(e)) => return fail(e),
-                    Err(e) => return fail(e),
-                }
-            } else {
-                None
+            let dir = std::env::temp_dir().join(format!("parlor-bench-{}", std::process::id()));
+            // The cache and voice halves (`bench-cache` and `bench-voice` run them alone).
+            let halves = tokio::task::spawn_blocking(move || {
+                let cache = (cache_messages > 0)
+                    .then(|| bench_cache::run(&dir.join("cache"), cache_messages, 1000))
+                    .transpose();
+                let voice = (voice_seconds > 0.0)
+                    .then(|| bench_voice::run(&dir.join("voice"), voice_seconds, 3))
+                    .transpose();
+                let _ = std::fs::remove_dir_all(&dir);
+                cache.and_then(|c| voice.map(|v| (c, v)))
+            })
+            .await;
+            let (cache, voice) = match halves {
+                Ok(Ok(h)) => h,
+                Ok(Err(e)) => return fail(e),
+                Err(e) => return fail(e),
             };
+            print!(
+                "{}",
+                bench_summary::table(&transport, cache.as_ref(), voice.as_ref())
+            );
             if let Some(path) = json {
-                let doc = serde_json::json!({ "transport": transport, "cache": cache });
+                let doc =
+                    serde_json::json!({ "transport": transport, "cache": cache, "voice": voice });
                 if let Err(e) = std::fs::write(
                     &path,
                     serde_json::to_string_pretty(&doc).expect("report serializes"),
