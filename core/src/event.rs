@@ -606,6 +606,9 @@ pub enum DomainEvent {
         /// Length (with `started`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_ms: Option<u64>,
+        /// Peaks for drawing (with `started`); the cached message keeps them from then on.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        waveform: Vec<u8>,
     },
 }
 

@@ -421,6 +421,36 @@ impl Cache {
         }
     }
 
+    /// Keeps the length and peaks of a voice note decoded for playback (servers carry no
+    /// waveform, so a received note gets one when it is first played). Returns the messages
+    /// that changed.
+    pub fn set_voice_shape(
+        &self,
+        file_url: &str,
+        duration_ms: u64,
+        waveform: &[u8],
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let changed: Vec<i64> = self.store.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE messages SET waveform = ?2, duration_ms = coalesce(duration_ms, ?3)
+                 WHERE file_url = ?1 AND kind = 'voice' AND waveform IS NULL
+                 RETURNING local_id",
+            )?;
+            let ids = stmt
+                .query_map(
+                    params![
+                        file_url,
+                        waveform,
+                        i64::try_from(duration_ms).unwrap_or(i64::MAX)
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<Result<Vec<i64>, _>>()?;
+            Ok(ids)
+        })?;
+        self.get_many(&changed)
+    }
+
     /// Removes our voice note the server never got (the user cancelled it).
     pub fn remove_unsent_voice(
         &self,

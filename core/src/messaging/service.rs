@@ -286,6 +286,14 @@ impl Messenger {
                 }
                 vec![]
             }
+            DomainEvent::VoicePlayback {
+                url,
+                duration_ms: Some(duration_ms),
+                waveform,
+                ..
+            } if !waveform.is_empty() => {
+                changed(cache.set_voice_shape(url, *duration_ms, waveform)?)
+            }
             DomainEvent::VoiceNoteChanged {
                 client_id,
                 conversation_id,
@@ -745,6 +753,40 @@ mod tests {
         assert_eq!(note.waveform, (0..64).collect::<Vec<u8>>());
         // Never the message outbox's to send.
         assert_eq!(m.cache().queued_count().unwrap(), 0);
+
+        // A note received from someone else has no waveform until it is first played.
+        let theirs = Message {
+            id: "m-theirs".into(),
+            conversation_id: "s".into(),
+            client_id: None,
+            sender: Party {
+                id: "samia".into(),
+                ..Party::default()
+            },
+            kind: MessageKind::Voice,
+            text: None,
+            file_url: Some("/uploads/theirs.ogg".into()),
+            file_name: None,
+            reply_to: None,
+            sent_at: None,
+            read: None,
+            reactions: Default::default(),
+            duration_secs: Some(2.5),
+        };
+        client.publish(DomainEvent::MessageReceived { message: theirs });
+        let played = |waveform: Vec<u8>| DomainEvent::VoicePlayback {
+            url: "/uploads/theirs.ogg".into(),
+            state: "started".into(),
+            position_ms: None,
+            duration_ms: Some(2_500),
+            waveform,
+        };
+        client.publish(played(vec![9; 64]));
+        client.publish(played(vec![7; 64]));
+        let (page, _) = m.cache().page("s", None, 50).unwrap();
+        let received = page.iter().find(|n| !n.own).unwrap();
+        assert_eq!(received.duration_ms, Some(2_500));
+        assert_eq!(received.waveform, vec![9; 64], "kept from the first play");
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 //! one note at a time. The output device is opened per note and closed when it ends, so an idle
 //! player holds no device.
 
-use super::encode::{decode_ogg_opus, SAMPLE_RATE};
+use super::encode::{decode_ogg_opus, waveform, SAMPLE_RATE};
 use super::upload::download;
 use super::VoiceError;
 use crate::transport::rest::RestClient;
@@ -22,6 +22,8 @@ pub enum PlaybackEvent {
         key: String,
         /// Its length.
         duration_ms: u64,
+        /// Its peaks, for drawing (the receiver of a note has no waveform until it decodes it).
+        waveform: Vec<u8>,
     },
     /// Position, about every 100 ms while playing.
     Position {
@@ -211,6 +213,7 @@ fn run(cmds: std_mpsc::Receiver<Cmd>, events: mpsc::UnboundedSender<PlaybackEven
                 sink.log_on_drop(false);
                 let player = rodio::Player::connect_new(sink.mixer());
                 let duration_ms = samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
+                let peaks = waveform(&samples);
                 let data: Vec<f32> = samples.iter().map(|&s| f32::from(s) / 32768.0).collect();
                 player.append(rodio::buffer::SamplesBuffer::new(
                     NonZero::new(1).expect("one channel"),
@@ -220,6 +223,7 @@ fn run(cmds: std_mpsc::Receiver<Cmd>, events: mpsc::UnboundedSender<PlaybackEven
                 let _ = events.send(PlaybackEvent::Started {
                     key: key.clone(),
                     duration_ms,
+                    waveform: peaks,
                 });
                 last_report = std::time::Instant::now();
                 current = Some(Current { key, player, sink });

@@ -215,8 +215,14 @@ impl VoiceNotes {
         tokio::spawn(async move {
             while let Some(ev) = prx.recv().await {
                 let Some(inner) = weak.upgrade() else { return };
+                let mut waveform = Vec::new();
                 let (url, state, position_ms, duration_ms) = match ev {
-                    PlaybackEvent::Started { key, duration_ms } => {
+                    PlaybackEvent::Started {
+                        key,
+                        duration_ms,
+                        waveform: peaks,
+                    } => {
+                        waveform = peaks;
                         (key, "started", None, Some(duration_ms))
                     }
                     PlaybackEvent::Position { key, position_ms } => {
@@ -233,6 +239,7 @@ impl VoiceNotes {
                     state: state.into(),
                     position_ms,
                     duration_ms,
+                    waveform,
                 });
             }
         });
