@@ -551,16 +551,32 @@ async fn playback_pauses_seeks_resumes_and_stops() {
         matches!(e, PlaybackEvent::Finished { .. })
     })
     .await;
-    // What the speaker got: the 2 s after the seek (plus at most what played before the pause
-    // took effect), with silence while paused.
+    // What the speaker got, in 10 ms windows: whatever played before the pause took effect
+    // (the unpaced device runs ahead), silence while paused, then exactly the 2 s after the
+    // seek point.
     let out = read_wav(&played);
-    let loud_ms = out
+    let loud: Vec<bool> = out
         .chunks(RATE / 100)
-        .filter(|w| w.iter().map(|&s| i32::from(s).abs()).max().unwrap_or(0) > 4_000)
+        .map(|w| w.iter().map(|&s| i32::from(s).abs()).max().unwrap_or(0) > 4_000)
+        .collect();
+    let last_run = loud
+        .iter()
+        .rev()
+        .skip_while(|l| !**l)
+        .take_while(|l| **l)
         .count()
         * 10;
-    eprintln!("tone heard: {loud_ms} ms of a 6000 ms note sought to 4000 ms");
-    assert!((1_950..=2_300).contains(&loud_ms), "{loud_ms} ms of tone");
+    let before: usize = loud.iter().filter(|l| **l).count() * 10 - last_run;
+    eprintln!("tone heard: {before} ms before the pause, {last_run} ms after the seek to 4000 ms");
+    assert!(
+        (1_950..=2_050).contains(&last_run),
+        "after the seek: {last_run} ms of tone"
+    );
+    assert!(
+        before < 4_000,
+        "the seek skipped ahead: {before} ms before it"
+    );
+    assert!(loud.iter().any(|l| !l), "silence while paused");
 
     // Stop: the note ends as `stopped`, never `finished`.
     player.play_samples("second", tone(6));
