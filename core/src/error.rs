@@ -43,6 +43,15 @@ pub enum Error {
     /// No answer from the network.
     #[error("network error: {0}")]
     Network(String),
+    /// Something on this machine failed, not the server: no input device, microphone
+    /// permission denied, an audio device error, audio that cannot be decoded, a local file.
+    #[error("{message}")]
+    Device {
+        /// `no_input_device`, `permission_denied`, `device_error`, `codec_error` or `io_error`.
+        code: String,
+        /// What happened.
+        message: String,
+    },
     /// Too much is already in flight.
     #[error("busy: {0}")]
     Busy(String),
@@ -64,6 +73,7 @@ impl Error {
             Error::Protocol(_) => "protocol",
             Error::Rejected { .. } => "rejected",
             Error::Network(_) => "network",
+            Error::Device { .. } => "device",
             Error::Busy(_) => "busy",
             Error::Closed => "closed",
         }

@@ -21,6 +21,10 @@ pub enum ParlorError {
     /// This server's dialect cannot do that.
     #[error("unsupported: {detail}")]
     Unsupported { detail: String },
+    /// This device failed, not the server: `code` is `no_input_device`, `permission_denied`
+    /// (ask the user for microphone access), `device_error`, `codec_error` or `io_error`.
+    #[error("device ({code}): {detail}")]
+    Device { code: String, detail: String },
     /// The work was cancelled, or the client is closed.
     #[error("cancelled")]
     Cancelled,
@@ -51,6 +55,10 @@ impl From<parlor_core::Error> for ParlorError {
             E::Unsupported(_) => ParlorError::Unsupported { detail },
             E::Closed => ParlorError::Cancelled,
             E::Protocol(_) => ParlorError::Internal { detail },
+            E::Device { code, .. } => ParlorError::Device {
+                code: code.clone(),
+                detail,
+            },
         }
     }
 }

@@ -3,7 +3,7 @@
 //! one note at a time. The output device is opened per note and closed when it ends, so an idle
 //! player holds no device.
 
-use super::encode::{decode_ogg_opus, waveform, SAMPLE_RATE};
+use super::encode::{decode_ogg_opus, wav_to_mono_48k, waveform, SAMPLE_RATE};
 use super::upload::download;
 use super::VoiceError;
 use crate::transport::rest::RestClient;
@@ -12,6 +12,24 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// Decodes a note as servers store them: Ogg/Opus (ours), or WAV (002 accepts it from other
+/// clients). MP3 and WebM are refused by name rather than played as noise.
+fn decode_note(bytes: &[u8]) -> Result<Vec<i16>, VoiceError> {
+    match bytes {
+        [b'O', b'g', b'g', b'S', ..] => decode_ogg_opus(bytes),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] => wav_to_mono_48k(bytes),
+        [0x1A, 0x45, 0xDF, 0xA3, ..] => Err(VoiceError::Codec(
+            "WebM voice notes cannot be played here yet".into(),
+        )),
+        [b'I', b'D', b'3', ..] | [0xFF, 0xE0..=0xFF, ..] => Err(VoiceError::Codec(
+            "MP3 voice notes cannot be played here yet".into(),
+        )),
+        _ => Err(VoiceError::Codec(
+            "the voice note is not Ogg/Opus or WAV audio".into(),
+        )),
+    }
+}
 
 /// What the player reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,7 +158,7 @@ impl VoicePlayer {
     /// Fetches (once), decodes and plays the note at `url`, stopping any other.
     pub async fn play_url(&self, rest: &RestClient, url: &str) -> Result<(), VoiceError> {
         let bytes = self.fetch(rest, url).await?;
-        let samples = tokio::task::spawn_blocking(move || decode_ogg_opus(&bytes))
+        let samples = tokio::task::spawn_blocking(move || decode_note(&bytes))
             .await
             .map_err(|e| VoiceError::Codec(e.to_string()))??;
         self.play_samples(url, samples);
@@ -287,4 +305,45 @@ fn close(c: Current) {
     player.stop();
     drop(player);
     drop(sink);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::voice::encode::encode_ogg_opus;
+
+    #[test]
+    fn notes_decode_from_ogg_opus_and_wav_and_other_formats_are_named() {
+        let tone: Vec<i16> = (0..48_000).map(|i| ((i % 96) as i16 - 48) * 300).collect();
+        let ogg = encode_ogg_opus(&tone).unwrap().bytes;
+        assert_eq!(decode_note(&ogg).unwrap().len(), tone.len());
+        // A 16-bit mono 48 kHz WAV, as another client might have uploaded it.
+        let data: Vec<u8> = tone.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        wav.extend_from_slice(&16u32.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes());
+        wav.extend_from_slice(&1u16.to_le_bytes());
+        wav.extend_from_slice(&48_000u32.to_le_bytes());
+        wav.extend_from_slice(&96_000u32.to_le_bytes());
+        wav.extend_from_slice(&2u16.to_le_bytes());
+        wav.extend_from_slice(&16u16.to_le_bytes());
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        wav.extend_from_slice(&data);
+        assert_eq!(decode_note(&wav).unwrap(), tone);
+        for (bytes, word) in [
+            (&b"ID3\x04rest"[..], "MP3"),
+            (&[0x1A, 0x45, 0xDF, 0xA3, 0][..], "WebM"),
+            (&b"hello"[..], "not Ogg/Opus or WAV"),
+        ] {
+            let e = decode_note(bytes).unwrap_err();
+            assert!(
+                matches!(&e, VoiceError::Codec(m) if m.contains(word)),
+                "{e:?}"
+            );
+        }
+    }
 }

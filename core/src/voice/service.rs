@@ -52,6 +52,10 @@ impl std::fmt::Debug for VoiceNotes {
 
 /// A voice error as the core's error (server codes verbatim, device troubles by name).
 pub fn to_error(e: VoiceError) -> Error {
+    let device = |code: &str, message: String| Error::Device {
+        code: code.into(),
+        message,
+    };
     let rejected = |code: &str, status: Option<u16>, message: String| Error::Rejected {
         code: Some(code.into()),
         status,
@@ -62,11 +66,11 @@ pub fn to_error(e: VoiceError) -> Error {
             Error::InvalidInput(e.to_string())
         }
         VoiceError::TooMany { .. } => rejected("RATE_LIMIT_EXCEEDED", Some(429), e.to_string()),
-        VoiceError::NoDevice(m) => rejected("no_input_device", None, m),
-        VoiceError::PermissionDenied(m) => rejected("permission_denied", None, m),
-        VoiceError::Device(m) => rejected("device_error", None, m),
-        VoiceError::Codec(m) => rejected("codec_error", None, m),
-        VoiceError::Io(m) => rejected("io_error", None, m),
+        VoiceError::NoDevice(m) => device("no_input_device", m),
+        VoiceError::PermissionDenied(m) => device("permission_denied", m),
+        VoiceError::Device(m) => device("device_error", m),
+        VoiceError::Codec(m) => device("codec_error", m),
+        VoiceError::Io(m) => device("io_error", m),
         VoiceError::Cancelled => rejected("cancelled", None, "cancelled".into()),
         VoiceError::AuthenticationRequired(m) => Error::AuthFailed(m),
         VoiceError::ChatAccessDenied(m) => rejected("CHAT_ACCESS_DENIED", Some(403), m),
