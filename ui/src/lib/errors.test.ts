@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { describeError, toAppError } from "./errors";
+
+describe("describeError", () => {
+  it("maps every core code to a sentence", () => {
+    for (const code of [
+      "not_connected",
+      "timeout",
+      "illegal_state",
+      "unsupported",
+      "invalid_input",
+      "protocol",
+      "network",
+      "busy",
+      "closed",
+      "keyring",
+      "no_profile",
+    ]) {
+      const text = describeError({ code, message: "raw detail" });
+      expect(text, code).not.toContain("raw detail");
+      expect(text, code).toMatch(/^[A-Z].*\.$/);
+    }
+  });
+
+  it("shows the server's words when it rejected", () => {
+    expect(describeError({ code: "rejected", message: "You are already in a session" })).toBe(
+      "The server refused: You are already in a session.",
+    );
+    expect(describeError({ code: "rejected", message: "" })).toBe("The server refused the request.");
+  });
+
+  it("adds the server's reason to an auth failure", () => {
+    expect(describeError({ code: "auth_failed", message: "Invalid or expired token" })).toContain(
+      "(The server said: Invalid or expired token.)",
+    );
+  });
+
+  it("reads thrown errors and unknown codes", () => {
+    expect(toAppError(new Error("boom"))).toEqual({ code: "internal", message: "boom" });
+    expect(describeError("boom")).toBe("Something went wrong: boom.");
+    expect(describeError(undefined)).toBe("Something went wrong. Please try again.");
+  });
+});
