@@ -1,0 +1,101 @@
+/**
+ * The one door between the page and the desktop shell. Components and the store call this
+ * interface; only `tauri.ts` touches the generated bindings.
+ */
+
+import type {
+  CallRecord,
+  ConnectionState,
+  ConsultationView,
+  DomainEvent,
+  EventOf,
+  Presence,
+  ProfileInput,
+  SavedProfile,
+  SessionInfo,
+} from "../types";
+
+/** What demo mode says: which profile it signed in with by itself. */
+export interface DemoInfo {
+  profileId: string | null;
+  session: SessionInfo | null;
+}
+
+/** Everything the page can ask of the shell. Failures reject with an AppError `{code, message}`. */
+export interface Backend {
+  /** `tauri` inside the app, `preview` in a plain browser (a built-in simulation). */
+  readonly kind: "tauri" | "preview";
+
+  // profiles and session
+  listProfiles(): Promise<SavedProfile[]>;
+  /** Saves a profile; the token goes to the OS keyring (null keeps the stored one). */
+  saveProfile(input: ProfileInput, token: string | null, id: string | null): Promise<SavedProfile>;
+  deleteProfile(id: string): Promise<void>;
+  signIn(profileId: string): Promise<SessionInfo>;
+  signOut(): Promise<void>;
+  /** The session already running (demo mode, or a reload of the page), if any. */
+  currentSession(): Promise<SessionInfo | null>;
+  connectionState(): Promise<ConnectionState | null>;
+  demoInfo(): Promise<DemoInfo | null>;
+
+  // presence
+  setPresence(presence: Presence): Promise<void>;
+
+  // consultations
+  answerRequest(consultationId: string, accept: boolean): Promise<void>;
+  startConsultation(consultationId: string): Promise<void>;
+  pauseConsultation(consultationId: string): Promise<void>;
+  resumeConsultation(consultationId: string): Promise<void>;
+  endConsultation(consultationId: string): Promise<void>;
+  listConsultations(): Promise<ConsultationView[]>;
+
+  // messaging
+  /** A page of cached messages, oldest first (a later `messages_page` event may follow). */
+  loadMessages(
+    conversationId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<EventOf<"messages_page"> | null>;
+  sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void>;
+  setTyping(conversationId: string, typing: boolean): Promise<void>;
+  markRead(conversationId: string, messageIds: string[]): Promise<void>;
+  react(conversationId: string, messageId: string, emoji: string, add: boolean): Promise<void>;
+  retryMessage(conversationId: string, clientId: string): Promise<void>;
+  discardMessage(conversationId: string, clientId: string): Promise<void>;
+
+  // voice notes
+  startRecording(): Promise<void>;
+  stopRecording(conversationId: string): Promise<void>;
+  cancelRecording(): Promise<void>;
+  playVoiceNote(url: string): Promise<void>;
+  pauseVoiceNote(): Promise<void>;
+  resumeVoiceNote(): Promise<void>;
+  seekVoiceNote(positionMs: number): Promise<void>;
+  stopVoiceNote(): Promise<void>;
+
+  // calls
+  acceptCall(): Promise<void>;
+  rejectCall(): Promise<void>;
+  endCall(): Promise<void>;
+  setMicrophone(on: boolean): Promise<void>;
+  setCamera(on: boolean): Promise<void>;
+  callHistory(limit: number): Promise<CallRecord[]>;
+
+  /** Every core event, in order. Returns the function that stops listening. */
+  onEvent(listener: (e: DomainEvent) => void): Promise<() => void>;
+}
+
+/** True inside the Tauri window. */
+export function insideTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+/** The backend for where the page runs (the preview is loaded only outside the app). */
+export async function openBackend(): Promise<Backend> {
+  if (insideTauri()) {
+    // Wired to the generated bindings as soon as the shell commits them.
+    throw { code: "internal", message: "the desktop bindings are not wired yet" };
+  }
+  const { PreviewBackend } = await import("./preview");
+  return new PreviewBackend();
+}

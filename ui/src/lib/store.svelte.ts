@@ -1,0 +1,241 @@
+/**
+ * The live app state for the components: holds the reducer's state in a rune, feeds it the
+ * backend's events, ticks a clock for countdowns, and runs every action with its error shown
+ * in words. Logic lives in ./state; this file only wires it.
+ */
+
+import type { Backend } from "./backend/backend";
+import { describeError, toAppError } from "./errors";
+import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
+import { dismissBill, isLive } from "./state/consultations";
+import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
+import { pruneExpired } from "./state/requests";
+import type { DomainEvent, Presence, ProfileInput, SavedProfile, SessionInfo } from "./types";
+
+/** The screens of the app. */
+export type Screen = "signin" | "dashboard" | "consultation" | "history";
+
+const PAGE_SIZE = 50;
+
+export class Store {
+  app: AppState = $state.raw(initialState);
+  now: number = $state(Date.now());
+  screen: Screen = $state("signin");
+  profiles: SavedProfile[] = $state.raw([]);
+  /** Actions in flight, by name (buttons show a spinner and do not fire twice). */
+  pending: Record<string, boolean> = $state({});
+  ready = $state(false);
+
+  private unlisten: (() => void) | null = null;
+  private clock: number | null = null;
+  private marked = new Set<string>();
+
+  constructor(readonly backend: Backend) {}
+
+  /** Starts listening and restores a running session (demo mode). */
+  async start(): Promise<void> {
+    this.unlisten = await this.backend.onEvent((e) => this.dispatch(e));
+    this.clock = window.setInterval(() => this.tick(), 250);
+    try {
+      this.profiles = await this.backend.listProfiles();
+      const session = (await this.backend.demoInfo())?.session ?? (await this.backend.currentSession());
+      if (session) await this.enter(session);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.ready = true;
+    }
+  }
+
+  /** Stops listening (the page is going away). */
+  stop(): void {
+    this.unlisten?.();
+    if (this.clock !== null) clearInterval(this.clock);
+  }
+
+  private tick(): void {
+    this.now = Date.now();
+    const pruned = pruneExpired(this.app.requests, this.now);
+    if (pruned !== this.app.requests) this.app = { ...this.app, requests: pruned };
+  }
+
+  /** Feeds one core event through the reducer. */
+  dispatch(e: DomainEvent): void {
+    const before = this.app.consultations.currentId;
+    this.app = reduce(this.app, e, Date.now());
+    const after = this.app.consultations.currentId;
+    // Accepting a request (in this window or another device) opens the consultation.
+    if (after && after !== before && this.screen === "dashboard") {
+      this.screen = "consultation";
+      void this.openConversation(after);
+    }
+    if (e.event === "chat_message_changed" && !e.message.own && this.screen === "consultation") {
+      void this.markVisibleRead();
+    }
+  }
+
+  /** Shows an error as a notice, in words. */
+  fail(e: unknown): void {
+    const err = toAppError(e);
+    this.app = notice(this.app, err.code, describeError(err));
+  }
+
+  dismiss(id: number): void {
+    this.app = dismissNotice(this.app, id);
+  }
+
+  /** Runs `f` as action `name`: one at a time, errors shown. Resolves true on success. */
+  async run(name: string, f: () => Promise<unknown>): Promise<boolean> {
+    if (this.pending[name]) return false;
+    this.pending[name] = true;
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    } finally {
+      delete this.pending[name];
+    }
+  }
+
+  // ----- session -----
+  async refreshProfiles(): Promise<void> {
+    this.profiles = await this.backend.listProfiles();
+  }
+
+  /** Saves the form's profile (token to the keyring) and signs in with it. */
+  async saveAndSignIn(input: ProfileInput, token: string | null, id: string | null): Promise<void> {
+    const saved = await this.backend.saveProfile(input, token, id);
+    await this.refreshProfiles();
+    await this.signIn(saved.id);
+  }
+
+  async signIn(profileId: string): Promise<void> {
+    const session = await this.backend.signIn(profileId);
+    await this.enter(session);
+  }
+
+  private async enter(session: SessionInfo): Promise<void> {
+    this.app = { ...initialState, session, connection: this.app.connection, connectionAt: this.app.connectionAt };
+    this.screen = "dashboard";
+    const connection = await this.backend.connectionState().catch(() => null);
+    if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
+    await this.reloadHistory();
+    const current = this.app.consultations.currentId;
+    if (current) await this.openConversation(current);
+  }
+
+  async signOut(): Promise<void> {
+    await this.run("signout", () => this.backend.signOut());
+    this.app = { ...initialState, notices: this.app.notices };
+    this.screen = "signin";
+    await this.refreshProfiles().catch((e) => this.fail(e));
+  }
+
+  async deleteProfile(id: string): Promise<void> {
+    await this.run(`delete-${id}`, async () => {
+      await this.backend.deleteProfile(id);
+      await this.refreshProfiles();
+    });
+  }
+
+  /** True when the signed-in server offers `capability`. */
+  can(capability: string): boolean {
+    return this.app.session?.capabilities.includes(capability) ?? false;
+  }
+
+  // ----- presence and requests -----
+  async setPresence(p: Presence): Promise<void> {
+    const before = this.app.presence;
+    this.app = { ...this.app, presence: p };
+    const ok = await this.run("presence", () => this.backend.setPresence(p));
+    if (!ok) this.app = { ...this.app, presence: before };
+  }
+
+  async answer(id: string, accept: boolean): Promise<void> {
+    await this.run(`answer-${id}`, () => this.backend.answerRequest(id, accept));
+  }
+
+  // ----- consultations -----
+  get current() {
+    const id = this.app.consultations.currentId;
+    return id ? (this.app.consultations.byId[id] ?? null) : null;
+  }
+
+  get liveConsultation() {
+    const c = this.current;
+    return c && isLive(c) ? c : null;
+  }
+
+  async consultationAction(kind: "start" | "pause" | "resume" | "end", id: string): Promise<void> {
+    const f = {
+      start: () => this.backend.startConsultation(id),
+      pause: () => this.backend.pauseConsultation(id),
+      resume: () => this.backend.resumeConsultation(id),
+      end: () => this.backend.endConsultation(id),
+    }[kind];
+    await this.run(`consultation-${kind}`, f);
+  }
+
+  closeBill(): void {
+    this.app = { ...this.app, consultations: dismissBill(this.app.consultations) };
+    if (!this.app.consultations.currentId && this.screen === "consultation") this.screen = "dashboard";
+  }
+
+  async reloadHistory(): Promise<void> {
+    await this.run("history", async () => {
+      const consultations = await this.backend.listConsultations();
+      this.app = reduce(this.app, { event: "consultation_list", consultations }, Date.now());
+      if (this.can("calls")) {
+        const calls = await this.backend.callHistory(200);
+        this.app = reduce(this.app, { event: "call_history", calls }, Date.now());
+      }
+    });
+  }
+
+  // ----- messaging -----
+  async openConversation(id: string): Promise<void> {
+    if (!this.can("messaging")) return;
+    await this.run(`load-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+    await this.markVisibleRead();
+  }
+
+  async loadOlder(id: string): Promise<void> {
+    const before = oldestCursor(conversation(this.app.conversations, id));
+    await this.run(`older-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, before, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+  }
+
+  /** Sends read receipts for what the open chat shows (once per message). */
+  async markVisibleRead(): Promise<void> {
+    const id = this.app.consultations.currentId;
+    if (!id || !this.can("read_receipts") || document.hidden) return;
+    const selfId = this.app.me?.id ?? this.app.session?.account_id ?? null;
+    const ids = unreadFromOthers(conversation(this.app.conversations, id), selfId).filter(
+      (m) => !this.marked.has(m),
+    );
+    if (ids.length === 0) return;
+    for (const m of ids) this.marked.add(m);
+    await this.backend.markRead(id, ids).catch(() => {
+      for (const m of ids) this.marked.delete(m);
+    });
+  }
+
+  async send(conversationId: string, text: string, replyTo: string | null): Promise<boolean> {
+    return this.run("send", () => this.backend.sendMessage(conversationId, text, replyTo));
+  }
+
+  navigate(screen: Screen): void {
+    this.screen = screen;
+    if (screen === "history") void this.reloadHistory();
+    if (screen === "consultation" && this.app.consultations.currentId) {
+      void this.markVisibleRead();
+    }
+  }
+}
