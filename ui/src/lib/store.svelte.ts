@@ -10,7 +10,7 @@ import { type AppState, dismissNotice, initialState, notice, reduce } from "./st
 import { dismissBill, isLive } from "./state/consultations";
 import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
 import { pruneExpired } from "./state/requests";
-import type { DomainEvent, Presence, ProfileInput, SavedProfile, SessionInfo } from "./types";
+import type { Capability, Presence, ProfileInput, SavedProfile, SessionInfo, UiEvent } from "./types";
 
 /** The screens of the app. */
 export type Screen = "signin" | "dashboard" | "consultation" | "history";
@@ -38,7 +38,9 @@ export class Store {
     this.clock = window.setInterval(() => this.tick(), 250);
     try {
       this.profiles = await this.backend.listProfiles();
-      const session = (await this.backend.demoInfo())?.session ?? (await this.backend.currentSession());
+      const demo = await this.backend.demoInfo();
+      if (demo?.error) this.fail(demo.error);
+      const session = demo?.session ?? (await this.backend.currentSession());
       if (session) await this.enter(session);
     } catch (e) {
       this.fail(e);
@@ -60,7 +62,7 @@ export class Store {
   }
 
   /** Feeds one core event through the reducer. */
-  dispatch(e: DomainEvent): void {
+  dispatch(e: UiEvent): void {
     const before = this.app.consultations.currentId;
     this.app = reduce(this.app, e, Date.now());
     const after = this.app.consultations.currentId;
@@ -105,8 +107,8 @@ export class Store {
   }
 
   /** Saves the form's profile (token to the keyring) and signs in with it. */
-  async saveAndSignIn(input: ProfileInput, token: string | null, id: string | null): Promise<void> {
-    const saved = await this.backend.saveProfile(input, token, id);
+  async saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
+    const saved = await this.backend.saveProfile(input, token);
     await this.refreshProfiles();
     await this.signIn(saved.id);
   }
@@ -121,6 +123,10 @@ export class Store {
     this.screen = "dashboard";
     const connection = await this.backend.connectionState().catch(() => null);
     if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
+    const presence = await this.backend.presence().catch(() => null);
+    if (presence) this.app = { ...this.app, presence };
+    const call = await this.backend.callState().catch(() => null);
+    if (call) this.dispatch({ event: "call_state_changed", call });
     await this.reloadHistory();
     const current = this.app.consultations.currentId;
     if (current) await this.openConversation(current);
@@ -141,7 +147,7 @@ export class Store {
   }
 
   /** True when the signed-in server offers `capability`. */
-  can(capability: string): boolean {
+  can(capability: Capability): boolean {
     return this.app.session?.capabilities.includes(capability) ?? false;
   }
 
@@ -149,7 +155,10 @@ export class Store {
   async setPresence(p: Presence): Promise<void> {
     const before = this.app.presence;
     this.app = { ...this.app, presence: p };
-    const ok = await this.run("presence", () => this.backend.setPresence(p));
+    const ok = await this.run("presence", async () => {
+      const change = await this.backend.setPresence(p);
+      this.app = { ...this.app, presence: change.presence, presenceOnServer: change.on_server };
+    });
     if (!ok) this.app = { ...this.app, presence: before };
   }
 

@@ -384,26 +384,70 @@ export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { eve
 export interface SavedProfile {
   id: string;
   name: string;
-  socket_url: string;
   dialect: DialectId;
-  account_id?: string | null;
-  has_token?: boolean;
+  socket_url: string;
+  rest_url: string | null;
+  namespace: string;
+  account_id: string | null;
+  billing_minute_ms: number | null;
+  allow_plaintext: boolean;
+  has_token: boolean;
 }
 
-/** What the sign-in form asks for. */
+/** What the sign-in form sends to create (no id) or update a profile. */
 export interface ProfileInput {
+  id: string | null;
   name: string;
-  socket_url: string;
   dialect: DialectId;
-  account_id?: string | null;
+  socket_url: string;
+  rest_url: string | null;
+  namespace: string | null;
+  account_id: string | null;
+  billing_minute_ms: number | null;
+  allow_plaintext: boolean | null;
 }
+
+/** A capability of the signed-in server (core `Capability`). */
+export type Capability =
+  | "consultations"
+  | "live_billing"
+  | "admin_monitor"
+  | "presence"
+  | "messaging"
+  | "history"
+  | "typing"
+  | "read_receipts"
+  | "reactions"
+  | "replies"
+  | "active_users"
+  | "conversation_status"
+  | "voice_notes"
+  | "calls"
+  | "agora";
 
 /** Who is signed in where, and what the server can do. */
 export interface SessionInfo {
-  profile: SavedProfile;
-  account_id?: string | null;
+  profile_id: string | null;
+  profile_name: string;
+  account_id: string | null;
   dialect: DialectId;
-  capabilities: string[];
+  capabilities: Capability[];
+  /** Whether calls can carry media on this machine. */
+  call_media: boolean;
+}
+
+/** Demo mode: the app was started with a profile file and signs in by itself. */
+export interface DemoInfo {
+  profile_path: string;
+  profile_name: string;
+  session: SessionInfo | null;
+  error: AppError | null;
+}
+
+/** The answer to a presence change: `on_server` is false where the server has no presence. */
+export interface PresenceChange {
+  presence: Presence;
+  on_server: boolean;
 }
 
 /** An error from the shell: the core's code and a message. */
@@ -411,3 +455,17 @@ export interface AppError {
   code: string;
   message: string;
 }
+
+/** Upload progress of a voice note (a stream of its own). */
+export interface UploadProgress {
+  client_id: string;
+  conversation_id: string;
+  sent: number;
+  total: number;
+}
+
+/**
+ * What the store consumes: the core's events, plus upload progress, which the shell sends on
+ * its own stream rather than as a `voice_note_changed`.
+ */
+export type UiEvent = DomainEvent | ({ event: "upload_progress" } & UploadProgress);

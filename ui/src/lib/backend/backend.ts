@@ -5,21 +5,18 @@
 
 import type {
   CallRecord,
+  CallSnapshot,
   ConnectionState,
   ConsultationView,
-  DomainEvent,
+  DemoInfo,
   EventOf,
   Presence,
+  PresenceChange,
   ProfileInput,
   SavedProfile,
   SessionInfo,
+  UiEvent,
 } from "../types";
-
-/** What demo mode says: which profile it signed in with by itself. */
-export interface DemoInfo {
-  profileId: string | null;
-  session: SessionInfo | null;
-}
 
 /** Everything the page can ask of the shell. Failures reject with an AppError `{code, message}`. */
 export interface Backend {
@@ -28,8 +25,8 @@ export interface Backend {
 
   // profiles and session
   listProfiles(): Promise<SavedProfile[]>;
-  /** Saves a profile; the token goes to the OS keyring (null keeps the stored one). */
-  saveProfile(input: ProfileInput, token: string | null, id: string | null): Promise<SavedProfile>;
+  /** Saves a profile (`input.id` null: a new one); the token goes to the OS keyring (null keeps the stored one). */
+  saveProfile(input: ProfileInput, token: string | null): Promise<SavedProfile>;
   deleteProfile(id: string): Promise<void>;
   signIn(profileId: string): Promise<SessionInfo>;
   signOut(): Promise<void>;
@@ -39,7 +36,9 @@ export interface Backend {
   demoInfo(): Promise<DemoInfo | null>;
 
   // presence
-  setPresence(presence: Presence): Promise<void>;
+  setPresence(presence: Presence): Promise<PresenceChange>;
+  /** The presence the shell keeps for this session. */
+  presence(): Promise<Presence>;
 
   // consultations
   answerRequest(consultationId: string, accept: boolean): Promise<void>;
@@ -59,7 +58,8 @@ export interface Backend {
   sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void>;
   setTyping(conversationId: string, typing: boolean): Promise<void>;
   markRead(conversationId: string, messageIds: string[]): Promise<void>;
-  react(conversationId: string, messageId: string, emoji: string, add: boolean): Promise<void>;
+  /** Toggles this account's `emoji` on a message. */
+  react(conversationId: string, messageId: string, emoji: string): Promise<void>;
   retryMessage(conversationId: string, clientId: string): Promise<void>;
   discardMessage(conversationId: string, clientId: string): Promise<void>;
 
@@ -74,15 +74,16 @@ export interface Backend {
   stopVoiceNote(): Promise<void>;
 
   // calls
-  acceptCall(): Promise<void>;
-  rejectCall(): Promise<void>;
-  endCall(): Promise<void>;
+  acceptCall(callId: string): Promise<void>;
+  rejectCall(callId: string): Promise<void>;
+  endCall(callId: string): Promise<void>;
   setMicrophone(on: boolean): Promise<void>;
   setCamera(on: boolean): Promise<void>;
   callHistory(limit: number): Promise<CallRecord[]>;
+  callState(): Promise<CallSnapshot | null>;
 
-  /** Every core event, in order. Returns the function that stops listening. */
-  onEvent(listener: (e: DomainEvent) => void): Promise<() => void>;
+  /** Every core event and stream update, in order. Returns the function that stops listening. */
+  onEvent(listener: (e: UiEvent) => void): Promise<() => void>;
 }
 
 /** True inside the Tauri window. */

@@ -8,18 +8,22 @@
 import { add } from "../decimal";
 import type {
   CallRecord,
+  CallSnapshot,
   ChatMessage,
   ConnectionState,
   ConsultationView,
+  DemoInfo,
   DomainEvent,
   EventOf,
   MeterReading,
   Presence,
+  PresenceChange,
   ProfileInput,
   SavedProfile,
   SessionInfo,
+  UiEvent,
 } from "../types";
-import type { Backend, DemoInfo } from "./backend";
+import type { Backend } from "./backend";
 
 const PROFILES_KEY = "parlor.preview.profiles";
 const RATE = { amount: "10.00", unit: "INR" };
@@ -38,9 +42,9 @@ function fail(code: string, message: string): never {
 
 export class PreviewBackend implements Backend {
   readonly kind = "preview" as const;
-  private listeners = new Set<(e: DomainEvent) => void>();
+  private listeners = new Set<(e: UiEvent) => void>();
   private session: SessionInfo | null = null;
-  private presence: Presence = "offline";
+  private current: Presence = "offline";
   private consultations = new Map<string, ConsultationView>();
   private messages = new Map<string, ChatMessage[]>();
   private timers: number[] = [];
@@ -59,7 +63,7 @@ export class PreviewBackend implements Backend {
     this.timers.push(window.setTimeout(f, ms));
   }
 
-  async onEvent(listener: (e: DomainEvent) => void): Promise<() => void> {
+  async onEvent(listener: (e: UiEvent) => void): Promise<() => void> {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -77,10 +81,17 @@ export class PreviewBackend implements Backend {
     return this.load();
   }
 
-  async saveProfile(input: ProfileInput, token: string | null, id: string | null): Promise<SavedProfile> {
+  async saveProfile(input: ProfileInput, token: string | null): Promise<SavedProfile> {
     if (!/^(https?|wss?):\/\//.test(input.socket_url)) fail("invalid_input", "The server URL must start with http:// or https://");
     const list = this.load();
-    const saved: SavedProfile = { ...input, id: id ?? `p-${Date.now()}`, has_token: Boolean(token) };
+    const old = list.find((p) => p.id === input.id);
+    const saved: SavedProfile = {
+      ...input,
+      id: input.id ?? `p-${Date.now()}`,
+      namespace: input.namespace ?? "/",
+      allow_plaintext: input.allow_plaintext ?? false,
+      has_token: Boolean(token) || Boolean(old?.has_token),
+    };
     const next = [...list.filter((p) => p.id !== saved.id), saved];
     localStorage.setItem(PROFILES_KEY, JSON.stringify(next));
     return saved;
@@ -94,17 +105,19 @@ export class PreviewBackend implements Backend {
     const profile = this.load().find((p) => p.id === profileId);
     if (!profile) fail("no_profile", "no such profile");
     this.session = {
-      profile,
+      profile_id: profile.id,
+      profile_name: profile.name,
       account_id: profile.account_id ?? "a-sharma",
       dialect: profile.dialect,
-      capabilities: ["consultations", "live_billing", "presence", "messaging", "typing", "read_receipts", "reactions", "replies", "voice_notes", "calls"],
+      capabilities: ["consultations", "live_billing", "presence", "messaging", "typing", "read_receipts", "reactions", "replies", "calls"],
+      call_media: false,
     };
     this.emit({ event: "connection", state: { state: "connecting", attempt: 1 } });
     this.later(400, () => {
       this.emit({ event: "connection", state: { state: "connected" } });
       this.emit({ event: "authenticated", user: { id: this.session?.account_id ?? "a-sharma", name: "Pandit Sharma", role: "astrologer" } });
     });
-    return this.session;
+    return this.session!;
   }
 
   async signOut(): Promise<void> {
@@ -128,14 +141,19 @@ export class PreviewBackend implements Backend {
   }
 
   // ----- presence and requests -----
-  async setPresence(presence: Presence): Promise<void> {
-    this.presence = presence;
-    this.emit({ event: "own_presence", online: presence !== "offline" });
+  async setPresence(presence: Presence): Promise<PresenceChange> {
+    this.current = presence;
+    this.emit({ event: "own_presence", online: presence === "online" });
     if (presence === "online") this.later(2500, () => this.incomingRequest());
+    return { presence, on_server: true };
+  }
+
+  async presence(): Promise<Presence> {
+    return this.current;
   }
 
   private incomingRequest(): void {
-    if (this.presence !== "online" || [...this.consultations.values()].some((c) => c.state.state === "requested")) return;
+    if (this.current !== "online" || [...this.consultations.values()].some((c) => c.state.state === "requested")) return;
     const id = `room-${this.roomSeq++}`;
     const expires = new Date(Date.now() + 60_000).toISOString();
     this.emit({ event: "consultation_requested", consultation_id: id, user: ASHA, kind: "text", rate_per_minute: RATE, expires_at: expires });
@@ -320,14 +338,14 @@ export class PreviewBackend implements Backend {
 
   async markRead(): Promise<void> {}
 
-  async react(conversationId: string, messageId: string, emoji: string, add: boolean): Promise<void> {
+  async react(conversationId: string, messageId: string, emoji: string): Promise<void> {
     const m = (this.messages.get(conversationId) ?? []).find((x) => x.server_id === messageId);
     if (!m) fail("invalid_input", "no such message");
     const me = this.session?.account_id ?? "a-sharma";
     const reactions = { ...(m.reactions ?? {}) };
     const who = new Set(reactions[emoji] ?? []);
-    if (add) who.add(me);
-    else who.delete(me);
+    if (who.has(me)) who.delete(me);
+    else who.add(me);
     if (who.size > 0) reactions[emoji] = [...who];
     else delete reactions[emoji];
     this.put({ ...m, reactions });
@@ -371,5 +389,8 @@ export class PreviewBackend implements Backend {
   async setCamera(): Promise<void> {}
   async callHistory(): Promise<CallRecord[]> {
     return [];
+  }
+  async callState(): Promise<CallSnapshot | null> {
+    return null;
   }
 }

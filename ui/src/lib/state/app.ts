@@ -3,7 +3,7 @@
  * Pure: the time is passed in, so every rule is tested with plain event JSON.
  */
 
-import type { ConnectionState, DomainEvent, Party, Presence, SessionInfo } from "../types";
+import type { ConnectionState, UiEvent, Party, Presence, SessionInfo } from "../types";
 import { type CallsState, emptyCalls, reduceCalls } from "./calls";
 import {
   type ConsultationsState,
@@ -31,6 +31,8 @@ export interface AppState {
   connectionAt: number;
   /** The presence the expert chose (confirmed by the server where it answers). */
   presence: Presence;
+  /** False when the server has no presence of its own (000: available while connected). */
+  presenceOnServer: boolean;
   /** True while a consultation or call takes the expert. */
   busy: boolean;
   requests: readonly RequestItem[];
@@ -48,6 +50,7 @@ export const initialState: AppState = {
   connection: null,
   connectionAt: 0,
   presence: "offline",
+  presenceOnServer: true,
   busy: false,
   requests: [],
   consultations: emptyConsultations,
@@ -62,7 +65,7 @@ export const initialState: AppState = {
 const MAX_NOTICES = 4;
 
 /** The state after `e`, received at `now` (epoch ms). */
-export function reduce(s: AppState, e: DomainEvent, now: number): AppState {
+export function reduce(s: AppState, e: UiEvent, now: number): AppState {
   const selfId = s.me?.id ?? s.session?.account_id ?? null;
   const next: AppState = {
     ...s,
@@ -84,7 +87,8 @@ export function reduce(s: AppState, e: DomainEvent, now: number): AppState {
     case "authenticated":
       return { ...next, me: e.user };
     case "own_presence":
-      return { ...next, presence: e.online ? (s.presence === "busy" ? "busy" : "online") : "offline" };
+      // Servers know only online/offline; busy is offline there and busy here.
+      return { ...next, presence: e.online ? "online" : s.presence === "busy" ? "busy" : "offline" };
     case "expert_busy":
       return { ...next, busy: e.busy };
     case "server_error":

@@ -1,6 +1,6 @@
 /** Calls: the ringing or current call, its media connection, and the call history. */
 
-import type { CallRecord, CallSnapshot, DomainEvent } from "../types";
+import type { CallRecord, CallSnapshot, UiEvent } from "../types";
 
 /** The media room as the in-call screen tells it. */
 export type MediaState = "connecting" | "connected" | "reconnecting" | "disconnected";
@@ -26,7 +26,7 @@ export const emptyCalls: CallsState = {
 };
 
 /** The slice after `e` (received at `now`). */
-export function reduceCalls(s: CallsState, e: DomainEvent, now: number): CallsState {
+export function reduceCalls(s: CallsState, e: UiEvent, now: number): CallsState {
   switch (e.event) {
     case "call_state_changed": {
       const fresh = e.call.call_id !== s.call?.call_id;

@@ -1,7 +1,7 @@
 /** Consultations as the expert follows them: the records, the open one, its meter and bill. */
 
 import { compare, wholeQuotient } from "../decimal";
-import type { ConsultationView, DomainEvent, EndReason, MeterReading, Money } from "../types";
+import type { ConsultationView, UiEvent, EndReason, MeterReading, Money } from "../types";
 
 /** The consultations slice. */
 export interface ConsultationsState {
@@ -36,7 +36,7 @@ export function isLive(c: ConsultationView): boolean {
 /** The slice after `e` (received at `now`). */
 export function reduceConsultations(
   s: ConsultationsState,
-  e: DomainEvent,
+  e: UiEvent,
   now: number,
 ): ConsultationsState {
   switch (e.event) {

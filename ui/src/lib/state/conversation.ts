@@ -1,6 +1,6 @@
 /** Conversations: cached messages merged by identity, typing indicators, paging. */
 
-import type { ChatMessage, DomainEvent, Party } from "../types";
+import type { ChatMessage, UiEvent, Party } from "../types";
 
 /** One conversation as the chat shows it. */
 export interface ConversationView {
@@ -32,7 +32,7 @@ export function conversation(s: ConversationsState, id: string | null): Conversa
  */
 export function reduceConversations(
   s: ConversationsState,
-  e: DomainEvent,
+  e: UiEvent,
   now: number,
   fallbackId: string | null,
   selfId: string | null,

@@ -1,6 +1,6 @@
 /** Incoming consultation requests with their countdowns. */
 
-import type { ConsultationKind, ConsultationView, DomainEvent, Money, Party } from "../types";
+import type { ConsultationKind, ConsultationView, UiEvent, Money, Party } from "../types";
 
 /** One request waiting for the expert's answer. */
 export interface RequestItem {
@@ -20,7 +20,7 @@ const EXPIRED_GRACE_MS = 5_000;
 /** The requests after `e` (received at `now`). */
 export function reduceRequests(
   list: readonly RequestItem[],
-  e: DomainEvent,
+  e: UiEvent,
   now: number,
 ): readonly RequestItem[] {
   switch (e.event) {

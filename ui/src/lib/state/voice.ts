@@ -1,6 +1,6 @@
 /** Voice notes: the recording in progress, notes on their way, and playback positions. */
 
-import type { DomainEvent } from "../types";
+import type { UiEvent } from "../types";
 
 /** The recorder. */
 export interface RecordingState {
@@ -49,7 +49,7 @@ export const emptyVoice: VoiceState = {
 };
 
 /** The slice after `e`. */
-export function reduceVoice(s: VoiceState, e: DomainEvent): VoiceState {
+export function reduceVoice(s: VoiceState, e: UiEvent): VoiceState {
   switch (e.event) {
     case "recording_started":
       return {
@@ -81,6 +81,12 @@ export function reduceVoice(s: VoiceState, e: DomainEvent): VoiceState {
         fileUrl: e.file_url ?? old?.fileUrl ?? null,
         error: e.error ?? null,
       };
+      return { ...s, notes: { ...s.notes, [e.client_id]: item } };
+    }
+    case "upload_progress": {
+      const old = s.notes[e.client_id];
+      if (!old) return s;
+      const item: VoiceNoteItem = { ...old, state: "sending", sent: e.sent, total: e.total };
       return { ...s, notes: { ...s.notes, [e.client_id]: item } };
     }
     case "voice_playback": {
