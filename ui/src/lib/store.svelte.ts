@@ -114,12 +114,16 @@ export class Store {
   }
 
   async signIn(profileId: string): Promise<void> {
+    // Start clean before asking: events of the new session (a request the server re-sends on
+    // connect) may arrive before the answer does.
+    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
+    this.marked.clear();
     const session = await this.backend.signIn(profileId);
     await this.enter(session);
   }
 
   private async enter(session: SessionInfo): Promise<void> {
-    this.app = { ...initialState, session, connection: this.app.connection, connectionAt: this.app.connectionAt };
+    this.app = { ...this.app, session };
     this.screen = "dashboard";
     const connection = await this.backend.connectionState().catch(() => null);
     if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
