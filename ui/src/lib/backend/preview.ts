@@ -30,6 +30,7 @@ const RATE = { amount: "10.00", unit: "INR" };
 /** A preview minute lasts 10 s so billing is visible at once. */
 const MINUTE_MS = 10_000;
 const ASHA = { id: "u-asha", name: "Asha Verma" };
+const RAVI = { id: "user-ravi", name: "Ravi Kumar" };
 const REPLIES = [
   "Namaste! I was born on 14 March 1994 at 6:20 am in Pune.",
   "I want to know about my career this year.",
@@ -54,6 +55,9 @@ export class PreviewBackend implements Backend {
   private nextLocal = 1;
   private replyIndex = 0;
   private roomSeq = 1;
+  private call: CallSnapshot | null = null;
+  private callStart = 0;
+  private calls: CallRecord[] = [];
 
   private emit(e: DomainEvent): void {
     for (const l of this.listeners) l(e);
@@ -144,7 +148,9 @@ export class PreviewBackend implements Backend {
   async setPresence(presence: Presence): Promise<PresenceChange> {
     this.current = presence;
     this.emit({ event: "own_presence", online: presence === "online" });
-    if (presence === "online") this.later(2500, () => this.incomingRequest());
+    if (presence === "online") {
+      this.later(2500, () => (this.session?.dialect === "telecaller" ? this.incomingCall() : this.incomingRequest()));
+    }
     return { presence, on_server: true };
   }
 
@@ -375,22 +381,63 @@ export class PreviewBackend implements Backend {
   async seekVoiceNote(): Promise<void> {}
   async stopVoiceNote(): Promise<void> {}
 
-  // ----- calls: none ring in the preview -----
-  async acceptCall(): Promise<void> {
-    fail("illegal_state", "no call is ringing");
+  // ----- calls: on a telecaller profile, Ravi calls once the expert is online -----
+  private incomingCall(): void {
+    if (this.current !== "online" || this.call?.phase === "ringing" || this.call?.phase === "accepted") return;
+    this.setCall({ phase: "ringing", call_id: `call-${this.roomSeq++}`, role: "callee", media: "audio", peer: RAVI });
   }
-  async rejectCall(): Promise<void> {
-    fail("illegal_state", "no call is ringing");
+
+  private setCall(call: CallSnapshot): void {
+    this.call = call;
+    if (call.phase !== "ringing" && call.phase !== "accepted" && call.call_id) {
+      this.calls = [
+        {
+          call_id: call.call_id,
+          role: "callee",
+          media: call.media ?? null,
+          peer_id: call.peer?.id ?? null,
+          peer_name: call.peer?.name ?? null,
+          outcome: call.phase,
+          duration_secs: call.duration_secs ?? null,
+          coins: call.coins ?? null,
+          ended_by: call.ended_by ?? null,
+          started_at: this.callStart || Date.now(),
+        },
+        ...this.calls.filter((c) => c.call_id !== call.call_id),
+      ];
+    }
+    this.emit({ event: "call_state_changed", call });
   }
-  async endCall(): Promise<void> {
-    fail("illegal_state", "no call");
+
+  private ringing(callId: string): CallSnapshot {
+    if (!this.call || this.call.call_id !== callId || this.call.phase !== "ringing") fail("illegal_state", "no call is ringing");
+    return this.call;
+  }
+
+  async acceptCall(callId: string): Promise<void> {
+    const c = this.ringing(callId);
+    this.callStart = Date.now();
+    this.setCall({ ...c, phase: "accepted" });
+    this.later(800, () => {
+      this.emit({ event: "call_media", call_id: callId, media: { kind: "connected" } });
+      this.emit({ event: "call_media", call_id: callId, media: { kind: "participant_joined", identity: RAVI.id } });
+    });
+  }
+  async rejectCall(callId: string): Promise<void> {
+    this.setCall({ ...this.ringing(callId), phase: "rejected" });
+  }
+  async endCall(callId: string): Promise<void> {
+    if (!this.call || this.call.call_id !== callId || this.call.phase !== "accepted") fail("illegal_state", "no call");
+    const secs = Math.max(1, Math.round((Date.now() - this.callStart) / 1000));
+    const coins = String(Math.ceil(secs / 60) * 15);
+    this.setCall({ ...this.call, phase: "ended", duration_secs: secs, coins: { amount: coins, unit: "coins" }, ended_by: "TELECALLER" });
   }
   async setMicrophone(): Promise<void> {}
   async setCamera(): Promise<void> {}
   async callHistory(): Promise<CallRecord[]> {
-    return [];
+    return [...this.calls];
   }
   async callState(): Promise<CallSnapshot | null> {
-    return null;
+    return this.call;
   }
 }

@@ -59,6 +59,22 @@ describe("calls", () => {
     expect(s.call?.media).toBe("video");
   });
 
+  it("merges the cached history with calls it has not stored yet", () => {
+    const live = reduceCalls(emptyCalls, ringing, T + 10);
+    const s = reduceCalls(
+      live,
+      ev(`{"event":"call_history","calls":[{"call_id":"c0","role":"callee","outcome":"missed","started_at":${T}}]}`),
+      T,
+    );
+    expect(s.history.map((h) => h.call_id)).toEqual(["call-1", "c0"]);
+    const again = reduceCalls(
+      s,
+      ev(`{"event":"call_history","calls":[{"call_id":"call-1","role":"callee","outcome":"ended","started_at":${T + 10}}]}`),
+      T,
+    );
+    expect(again.history.map((h) => h.outcome)).toEqual(["ended", "missed"]);
+  });
+
   it("takes the cached history as given", () => {
     const s = reduceCalls(
       emptyCalls,

@@ -68,8 +68,12 @@ export function reduceCalls(s: CallsState, e: UiEvent, now: number): CallsState 
       }
       return s;
     }
-    case "call_history":
-      return { ...s, history: e.calls };
+    case "call_history": {
+      // The cache is the record; calls it has not stored yet (just now) stay listed.
+      const cached = new Set(e.calls.map((c) => c.call_id));
+      const live = s.history.filter((h) => !cached.has(h.call_id));
+      return { ...s, history: [...live, ...e.calls].sort((a, b) => b.started_at - a.started_at) };
+    }
     default:
       return s;
   }
