@@ -1,0 +1,116 @@
+"""Measures the desktop app: time from launch to the dashboard (demo mode signs in by
+itself), idle memory of the running app (its process, and with WebKit's helper processes),
+and the .deb's size when one was built. Prints a table; writes screenshots/measurements.json.
+Run by tests/e2e/run.sh (which provides the display, D-Bus and the keyring)."""
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from appdriver import SHOTS, App, TauriDriver
+from conftest import MINUTE_MS, TARGET, TOOLS
+from refserver import RefServer
+
+
+def processes():
+    """pid -> (ppid, exe, rss_kb) for every process we may read."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            status = (d / "status").read_text()
+            ppid = int(next(l for l in status.splitlines() if l.startswith("PPid:")).split()[1])
+            rss = next((int(l.split()[1]) for l in status.splitlines() if l.startswith("VmRSS:")), 0)
+            exe = os.readlink(d / "exe")
+        except (OSError, StopIteration, ValueError):
+            continue
+        out[int(d.name)] = (ppid, exe, rss)
+    return out
+
+
+def descendants(procs, root):
+    found, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, (pp, _, _) in procs.items() if pp == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def deb_size():
+    """The newest .deb from desktop/build.sh (its bundle dir), or None."""
+    debs = sorted((TARGET / "release" / "bundle" / "deb").glob("*.deb"), key=os.path.getmtime)
+    extra = os.environ.get("PARLOR_DEB")
+    if extra:
+        debs.append(Path(extra))
+    return (debs[-1], debs[-1].stat().st_size) if debs else (None, None)
+
+
+def main():
+    app_bin = os.environ.get("PARLOR_DESKTOP_APP", str(TARGET / "debug" / "parlor-desktop"))
+    tmp = Path(tempfile.mkdtemp(prefix="parlor-measure-"))
+    env = {**os.environ, "WEBKIT_DISABLE_DMABUF_RENDERER": "1"}
+    for k in ("DATA", "CONFIG", "CACHE", "STATE"):
+        (tmp / k).mkdir()
+        env[f"XDG_{k}_HOME"] = str(tmp / k)
+    server = RefServer("000_billing_chat.js", {"PARLOR_BILLING_MINUTE_MS": MINUTE_MS},
+                       log=tmp / "server.log")
+    token_file = tmp / "expert.token"
+    token_file.write_text(server.mint("a-sharma"))
+    token_file.chmod(0o600)
+    profile = tmp / "expert.toml"
+    profile.write_text(
+        f'name = "Demo"\ndialect = "billing-chat"\nsocket_url = "{server.url}"\n'
+        f'account_id = "a-sharma"\nbilling_minute_ms = {MINUTE_MS}\n[token]\nfile = "{token_file}"\n')
+    driver = TauriDriver(os.environ.get("PARLOR_TAURI_DRIVER", str(TOOLS / "cargo/bin/tauri-driver")),
+                         env, tmp / "tauri-driver.log")
+    rows = []
+    try:
+        t0 = time.monotonic()
+        app = App(driver, app_bin, ["--demo", str(profile)], prefix="measure")
+        t_window = time.monotonic() - t0
+        app.wait_screen("dashboard", 60)
+        t_dash = time.monotonic() - t0
+        app.shot("demo-dashboard")
+        time.sleep(10)  # idle on the dashboard
+        procs = processes()
+        mine = descendants(procs, driver.proc.pid)
+        apps = [p for p in mine if procs[p][1] == os.path.realpath(app_bin)]
+        assert apps, "the app process was not found under tauri-driver"
+        app_rss = procs[apps[0]][2]
+        helpers = descendants(procs, apps[0])
+        total = app_rss + sum(procs[p][2] for p in helpers)
+        names = sorted({Path(procs[p][1]).name for p in helpers})
+        app.quit()
+    finally:
+        driver.stop()
+        server.stop()
+    deb, size = deb_size()
+    rows = [
+        ("launch → window ready (WebDriver session)", f"{t_window:.2f} s"),
+        ("launch → dashboard (demo mode sign-in)", f"{t_dash:.2f} s"),
+        ("idle RSS, app process", f"{app_rss / 1024:.1f} MiB"),
+        (f"idle RSS, app + WebKit helpers ({', '.join(names)})", f"{total / 1024:.1f} MiB"),
+        (".deb size" + (f" ({deb.name})" if deb else ""),
+         f"{size / 1024 / 1024:.2f} MiB" if size else "not built (desktop/build.sh)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  value")
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    SHOTS.mkdir(exist_ok=True)
+    (SHOTS / "measurements.json").write_text(json.dumps({
+        "launch_to_window_s": round(t_window, 3), "launch_to_dashboard_s": round(t_dash, 3),
+        "idle_rss_app_kib": app_rss, "idle_rss_with_webkit_kib": total,
+        "deb": str(deb) if deb else None, "deb_bytes": size,
+        "build": "debug" if "/debug/" in app_bin else "release",
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The desktop app end to end, in its real window: builds the web UI and the app (UI embedded),
+# then runs the pytest suite (tests/e2e/test_*.py) and the measurements (measure.py) under Xvfb,
+# inside a private D-Bus session with an unlocked gnome-keyring (the token really goes to the
+# Secret Service), through tauri-driver + WebKitWebDriver. Screenshots: tests/e2e/screenshots/.
+# PARLOR_E2E_NO_BUILD=1 skips the builds; extra arguments go to pytest (e.g. -k story).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
+tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
+
+if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
+  echo "-- build: ui (vite), the harness, the desktop app with the UI embedded"
+  (cd ui && npm run --silent build >/dev/null)
+  cargo build --quiet -p parlor-harness --bin parlor
+  cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol
+fi
+
+venv="$tools/e2e-venv"
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "selenium>=4.20,<5"
+fi
+
+rm -rf tests/e2e/screenshots
+mkdir -p tests/e2e/screenshots
+keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/parlor-e2e-keyring.XXXXXX")"
+trap 'rm -rf "$keyring_home"' EXIT
+export PARLOR_E2E_VENV="$venv" PARLOR_E2E_KEYRING_HOME="$keyring_home" PARLOR_E2E_ARGS="$*"
+# gnome-keyring keeps its files under XDG_DATA_HOME; a scratch one and a non-empty password.
+dbus-run-session -- bash -c '
+  set -euo pipefail
+  printf "e2e-keyring-pw" | XDG_DATA_HOME="$PARLOR_E2E_KEYRING_HOME" \
+    gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  cd tests/e2e
+  xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
+    \"$PARLOR_E2E_VENV/bin/python\" -m pytest -q -p no:cacheprovider $PARLOR_E2E_ARGS &&
+    echo \"-- measurements\" && \"$PARLOR_E2E_VENV/bin/python\" measure.py"
+'
+echo "-- screenshots: $(ls tests/e2e/screenshots/*.png 2>/dev/null | wc -l) in tests/e2e/screenshots/"
