@@ -129,6 +129,10 @@ export class Store {
     if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
     const presence = await this.backend.presence().catch(() => null);
     if (presence) this.app = { ...this.app, presence };
+    if (!this.can("presence") && this.app.presence === "offline") {
+      // Without presence on the server, requests come while connected: say so.
+      await this.setPresence("online");
+    }
     const call = await this.backend.callState().catch(() => null);
     if (call) this.dispatch({ event: "call_state_changed", call });
     await this.reloadHistory();

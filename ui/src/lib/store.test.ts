@@ -78,6 +78,14 @@ describe("Store", () => {
     expect(store.pending["consultation-pause"]).toBeUndefined();
   });
 
+  it("shows an expert on a server without presence as online once signed in", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    expect(calls).toContain('setPresence("online")');
+    expect(store.app.presence).toBe("online");
+  });
+
   it("remembers that the server keeps no presence, and undoes a failed change", async () => {
     let fail = false;
     const { backend } = fake({
