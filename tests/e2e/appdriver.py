@@ -105,6 +105,10 @@ class App:
     def wait_screen(self, name: str, timeout: float = 20):
         self.until(lambda: self.screen() == name, timeout, f"the {name} screen")
 
+    def text(self, testid: str, within=None) -> str:
+        """The element's text content, visible or not (a collapsed sidebar still names it)."""
+        return (self.find(testid, within).get_attribute("textContent") or "").strip()
+
     def attr(self, testid: str, name: str) -> str | None:
         return self.find(testid).get_attribute(name)
 

@@ -8,7 +8,7 @@ from conftest import APP_ID
 
 
 def sign_in(app: App, name: str, url: str, dialect: str, account: str, token: str,
-            minute_ms: int | None = None, shot_prefix: str = "01"):
+            minute_ms: int | None = None, shot_prefix: str = "00"):
     """Fills the profile form (token included) and signs in; ends on the dashboard."""
     app.wait_screen("signin", 60)
     app.wait_testid("signin-form")

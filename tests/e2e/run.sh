@@ -26,15 +26,6 @@ rm -rf tests/e2e/screenshots
 mkdir -p tests/e2e/screenshots
 keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/parlor-e2e-keyring.XXXXXX")"
 trap 'rm -rf "$keyring_home"' EXIT
-export PARLOR_E2E_VENV="$venv" PARLOR_E2E_KEYRING_HOME="$keyring_home" PARLOR_E2E_ARGS="$*"
-# gnome-keyring keeps its files under XDG_DATA_HOME; a scratch one and a non-empty password.
-dbus-run-session -- bash -c '
-  set -euo pipefail
-  printf "e2e-keyring-pw" | XDG_DATA_HOME="$PARLOR_E2E_KEYRING_HOME" \
-    gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  cd tests/e2e
-  xvfb-run -a -s "-screen 0 1280x800x24" bash -c "
-    \"$PARLOR_E2E_VENV/bin/python\" -m pytest -q -p no:cacheprovider $PARLOR_E2E_ARGS &&
-    echo \"-- measurements\" && \"$PARLOR_E2E_VENV/bin/python\" measure.py"
-'
+export PARLOR_E2E_VENV="$venv" PARLOR_E2E_KEYRING_HOME="$keyring_home"
+dbus-run-session -- tests/e2e/session.sh "$@"
 echo "-- screenshots: $(ls tests/e2e/screenshots/*.png 2>/dev/null | wc -l) in tests/e2e/screenshots/"
