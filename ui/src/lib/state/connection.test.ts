@@ -23,6 +23,17 @@ describe("connection banner", () => {
     expect(b.needsAction).toBe(false);
   });
 
+  it("words network failures plainly and keeps the original for a tooltip", () => {
+    const b = bannerFor(
+      state(`{"event":"connection","state":{"state":"reconnecting","attempt":1,"delay_ms":500,"reason":"cannot connect: EngineIO Error"}}`),
+      T,
+    )!;
+    expect(b.detail).toBe("The server cannot be reached right now.");
+    expect(b.technical).toBe("cannot connect: EngineIO Error");
+    const odd = bannerFor(state(`{"event":"connection","state":{"state":"reconnecting","attempt":1,"delay_ms":500,"reason":"xyz"}}`), T)!;
+    expect(odd.detail).toBe("The connection dropped.");
+  });
+
   it("asks for action when stopped for good", () => {
     const auth = bannerFor(
       state(`{"event":"connection","state":{"state":"auth_failed","message":"Invalid or expired token"}}`),
@@ -32,6 +43,6 @@ describe("connection banner", () => {
     expect(auth.detail).toContain("Invalid or expired token");
     const gone = bannerFor(state(`{"event":"connection","state":{"state":"disconnected","reason":"gave up"}}`), T)!;
     expect(gone.tone).toBe("error");
-    expect(gone.detail).toBe("Reason: gave up");
+    expect(gone.detail).toBe("Parlor stopped trying after several attempts.");
   });
 });

@@ -12,6 +12,8 @@ export interface BannerView {
   nextTryAt: number | null;
   /** True when Parlor has stopped trying and the expert must act. */
   needsAction: boolean;
+  /** The reason as the network layer put it, for a tooltip. */
+  technical: string;
 }
 
 /** The banner for `state` as received at `receivedAt` (epoch ms). */
@@ -28,6 +30,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
         detail: state.attempt > 1 ? `Attempt ${state.attempt}.` : "",
         nextTryAt: null,
         needsAction: false,
+        technical: "",
       };
     case "reconnecting":
       return {
@@ -37,6 +40,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
         detail: reasonText(state.reason),
         nextTryAt: receivedAt + state.delay_ms,
         needsAction: false,
+        technical: state.reason,
       };
     case "disconnected":
       return {
@@ -46,6 +50,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
         detail: reasonText(state.reason),
         nextTryAt: null,
         needsAction: true,
+        technical: state.reason,
       };
     case "auth_failed":
       return {
@@ -55,6 +60,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
         detail: state.message ? `The server said: ${state.message}` : "",
         nextTryAt: null,
         needsAction: true,
+        technical: state.message,
       };
   }
 }
@@ -66,14 +72,25 @@ export function secondsUntil(at: number | null, now: number): number {
 }
 
 function reasonText(reason: string): string {
-  const r = reason.trim();
+  const r = reason.trim().toLowerCase();
   if (!r) return "";
-  const known: Record<string, string> = {
-    "transport close": "The server closed the connection.",
-    "transport error": "The network connection failed.",
-    "ping timeout": "The server stopped answering.",
-    "io server disconnect": "The server ended the session.",
-    "io client disconnect": "You signed out.",
-  };
-  return known[r.toLowerCase()] ?? `Reason: ${r}`;
+  const known: [string, string][] = [
+    ["io client disconnect", "You signed out."],
+    ["signed out", "You signed out."],
+    ["io server disconnect", "The server ended the session."],
+    ["transport close", "The server closed the connection."],
+    ["ping timeout", "The server stopped answering."],
+    ["timeout", "The server stopped answering."],
+    ["timed out", "The server stopped answering."],
+    ["cannot connect", "The server cannot be reached right now."],
+    ["refused", "The server cannot be reached right now."],
+    ["dns", "The server's address cannot be found. Check your internet connection."],
+    ["certificate", "The server's security certificate is not trusted."],
+    ["tls", "A secure connection to the server could not be made."],
+    ["transport error", "The network connection failed."],
+    ["network", "The network connection failed."],
+    ["gave up", "Parlor stopped trying after several attempts."],
+  ];
+  for (const [needle, sentence] of known) if (r.includes(needle)) return sentence;
+  return "The connection dropped.";
 }
