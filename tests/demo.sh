@@ -77,7 +77,11 @@ echo "demo: the app opens signed in as Pandit Sharma. In its window:"
 echo "        - accept Asha Verma's request when it appears,"
 [ "$dialect" = presence-sessions ] && echo "        - answer her messages if you like, and watch the meter and the bill."
 [ "$dialect" = billing-chat ] && echo "        - watch the meter; pause, resume, or let her end it and see the bill."
+# In the background with `wait`, so Ctrl-C reaches the cleanup at once.
 "$CARGO_TARGET_DIR/debug/parlor" demo-user --url "$url" --dialect "$dialect" \
-  --billing-minute-ms "$minute_ms" --patience-secs 600
+  --billing-minute-ms "$minute_ms" --patience-secs "${PARLOR_DEMO_PATIENCE_SECS:-600}" &
+user=$!
+pids+=("$user")
+wait "$user"
 echo "demo: done. Close the app window to finish (its history lists the consultation)."
 wait "$app" || true
