@@ -51,8 +51,8 @@ def deb_size():
     return (debs[-1], debs[-1].stat().st_size) if debs else (None, None)
 
 
-def main():
-    app_bin = os.environ.get("PARLOR_DESKTOP_APP", str(TARGET / "debug" / "parlor-desktop"))
+def measure(app_bin: str) -> dict:
+    """Launch-to-dashboard time and idle memory of one build of the app, in demo mode."""
     tmp = Path(tempfile.mkdtemp(prefix="parlor-measure-"))
     env = {**os.environ, "WEBKIT_DISABLE_DMABUF_RENDERER": "1"}
     for k in ("DATA", "CONFIG", "CACHE", "STATE"):
@@ -69,10 +69,10 @@ def main():
         f'account_id = "a-sharma"\nbilling_minute_ms = {MINUTE_MS}\n[token]\nfile = "{token_file}"\n')
     driver = TauriDriver(os.environ.get("PARLOR_TAURI_DRIVER", str(TOOLS / "cargo/bin/tauri-driver")),
                          env, tmp / "tauri-driver.log")
-    rows = []
+    build = "release" if "/release/" in app_bin else "debug"
     try:
         t0 = time.monotonic()
-        app = App(driver, app_bin, ["--demo", str(profile)], prefix="measure")
+        app = App(driver, app_bin, ["--demo", str(profile)], prefix=f"measure-{build}")
         t_window = time.monotonic() - t0
         app.wait_screen("dashboard", 60)
         t_dash = time.monotonic() - t0
@@ -85,31 +85,41 @@ def main():
         app_rss = procs[apps[0]][2]
         helpers = descendants(procs, apps[0])
         total = app_rss + sum(procs[p][2] for p in helpers)
-        names = sorted({Path(procs[p][1]).name for p in helpers})
         app.quit()
     finally:
         driver.stop()
         server.stop()
+    return {"build": build, "binary": app_bin, "launch_to_window_s": round(t_window, 3),
+            "launch_to_dashboard_s": round(t_dash, 3), "idle_rss_app_kib": app_rss,
+            "idle_rss_with_webkit_kib": total}
+
+
+def main():
+    builds = [os.environ.get("PARLOR_DESKTOP_APP", str(TARGET / "debug" / "parlor-desktop"))]
+    release = TARGET / "release" / "parlor-desktop"
+    if release.exists() and str(release) not in builds:
+        builds.append(str(release))
+    results = [measure(b) for b in builds]
+    rows = []
+    for r in results:
+        b = r["build"]
+        rows += [
+            (f"launch → dashboard, demo-mode sign-in ({b})", f"{r['launch_to_dashboard_s']:.2f} s"),
+            (f"  of which launch → window ready ({b})", f"{r['launch_to_window_s']:.2f} s"),
+            (f"idle RSS, app process ({b})", f"{r['idle_rss_app_kib'] / 1024:.1f} MiB"),
+            (f"idle RSS, app + WebKit web/network processes ({b})",
+             f"{r['idle_rss_with_webkit_kib'] / 1024:.1f} MiB"),
+        ]
     deb, size = deb_size()
-    rows = [
-        ("launch → window ready (WebDriver session)", f"{t_window:.2f} s"),
-        ("launch → dashboard (demo mode sign-in)", f"{t_dash:.2f} s"),
-        ("idle RSS, app process", f"{app_rss / 1024:.1f} MiB"),
-        (f"idle RSS, app + WebKit helpers ({', '.join(names)})", f"{total / 1024:.1f} MiB"),
-        (".deb size" + (f" ({deb.name})" if deb else ""),
-         f"{size / 1024 / 1024:.2f} MiB" if size else "not built (desktop/build.sh)"),
-    ]
+    rows.append((".deb size" + (f" ({deb.name})" if deb else ""),
+                 f"{size / 1024 / 1024:.2f} MiB" if size else "not built (desktop/build.sh)"))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  value")
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     SHOTS.mkdir(exist_ok=True)
-    (SHOTS / "measurements.json").write_text(json.dumps({
-        "launch_to_window_s": round(t_window, 3), "launch_to_dashboard_s": round(t_dash, 3),
-        "idle_rss_app_kib": app_rss, "idle_rss_with_webkit_kib": total,
-        "deb": str(deb) if deb else None, "deb_bytes": size,
-        "build": "debug" if "/debug/" in app_bin else "release",
-    }, indent=2))
+    (SHOTS / "measurements.json").write_text(json.dumps(
+        {"runs": results, "deb": str(deb) if deb else None, "deb_bytes": size}, indent=2))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium" 2>/d
   "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "selenium>=4.20,<5"
 fi
 
-rm -rf tests/e2e/screenshots
+[ "${PARLOR_E2E_MEASURE_ONLY:-0}" = 1 ] || rm -rf tests/e2e/screenshots
 mkdir -p tests/e2e/screenshots
 keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/parlor-e2e-keyring.XXXXXX")"
 trap 'rm -rf "$keyring_home"' EXIT

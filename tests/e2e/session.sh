@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 printf "e2e-keyring-pw" | XDG_DATA_HOME="$PARLOR_E2E_KEYRING_HOME" \
   gnome-keyring-daemon --unlock --components=secrets >/dev/null
 xvfb=(xvfb-run -a -s "-screen 0 1280x800x24")
-"${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+if [ "${PARLOR_E2E_MEASURE_ONLY:-0}" != 1 ]; then
+  "${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+fi
 echo "-- measurements"
 "${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" measure.py
