@@ -27,6 +27,15 @@ describe("describeError", () => {
       "The server refused: You are already in a session.",
     );
     expect(describeError({ code: "rejected", message: "" })).toBe("The server refused the request.");
+    expect(describeError({ code: "rejected", message: "The server refused: Chat is already ended." })).toBe(
+      "The server refused: Chat is already ended.",
+    );
+  });
+
+  it("keeps the shell's own wording of an auth failure", () => {
+    expect(
+      describeError({ code: "auth_failed", message: "The server refused the sign-in (Invalid or expired token). Check the token." }),
+    ).toBe("The server refused the sign-in (Invalid or expired token). Check the token.");
   });
 
   it("adds the server's reason to an auth failure", () => {

@@ -17,6 +17,7 @@ const SENTENCES: Record<string, string> = {
   no_profile: "No server profile is selected. Choose or add one to sign in.",
   no_session: "You are not signed in.",
   rejected: "The server refused the request.",
+  io: "A file on this computer could not be read or written. Check the free disk space.",
 };
 
 /** Turns anything thrown or returned as an error into an AppError. */
@@ -35,10 +36,14 @@ export function describeError(e: unknown): string {
   const err = toAppError(e);
   const server = err.message.trim();
   if (err.code === "rejected") {
-    return server ? `The server refused: ${withStop(server)}` : SENTENCES.rejected!;
+    // The shell may already have worded it ("The server refused: …"): never say it twice.
+    const said = server.replace(/^the server refused:\s*/i, "");
+    return said ? `The server refused: ${withStop(said)}` : SENTENCES.rejected!;
   }
   if (err.code === "auth_failed" && server) {
-    return `${SENTENCES.auth_failed} (The server said: ${withStop(server)})`;
+    return /^the server/i.test(server)
+      ? withStop(server)
+      : `${SENTENCES.auth_failed} (The server said: ${withStop(server)})`;
   }
   const sentence = SENTENCES[err.code];
   if (sentence) return sentence;

@@ -192,7 +192,9 @@ export class Store {
       resume: () => this.backend.resumeConsultation(id),
       end: () => this.backend.endConsultation(id),
     }[kind];
-    await this.run(`consultation-${kind}`, f);
+    const ok = await this.run(`consultation-${kind}`, f);
+    // A refusal usually means the server moved on while we did not hear: catch up.
+    if (!ok) await this.reloadHistory();
   }
 
   closeBill(): void {

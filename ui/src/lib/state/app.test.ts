@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DomainEvent } from "../types";
-import { dismissNotice, initialState, reduce, shownPresence, type AppState } from "./app";
+import { dismissNotice, initialState, notice, reduce, shownPresence, type AppState } from "./app";
 import { dismissBill } from "./consultations";
 import { T0, story } from "./fixtures/billing-chat";
 
@@ -67,6 +67,22 @@ describe("notices", () => {
     expect(s.notices.map((n) => n.code)).toEqual(["ASTROLOGER_BUSY", "wallet"]);
     expect(s.notices[1]!.text).toContain("Insufficient wallet balance");
     s = dismissNotice(s, s.notices[0]!.id);
+    expect(s.notices).toHaveLength(1);
+  });
+
+  it("says one refusal once, in its fuller wording", () => {
+    let s = reduce(
+      initialState,
+      { event: "server_error", code: "INVALID_STATE", message: "Chat is already ended.", source: "chat-error" },
+      T0,
+    );
+    s = notice(s, "rejected", "The server refused: Chat is already ended.");
+    expect(s.notices.map((n) => n.text)).toEqual(["The server refused: Chat is already ended."]);
+    s = reduce(
+      s,
+      { event: "server_error", code: "INVALID_STATE", message: "Chat is already ended.", source: "chat-error" },
+      T0,
+    );
     expect(s.notices).toHaveLength(1);
   });
 

@@ -108,7 +108,12 @@ export function reduce(s: AppState, e: UiEvent, now: number): AppState {
 
 /** Adds a notice (newest last, oldest dropped past the limit). */
 export function notice(s: AppState, code: string, text: string): AppState {
-  const notices = [...s.notices, { id: s.nextNoticeId, code, text }].slice(-MAX_NOTICES);
+  // The same refusal often arrives twice (the command's answer and the server's error event):
+  // keep one, the fuller wording.
+  const core = (t: string) => t.trim().replace(/[.!?]$/, "").toLowerCase();
+  if (s.notices.some((n) => core(n.text).includes(core(text)))) return s;
+  const kept = s.notices.filter((n) => !core(text).includes(core(n.text)));
+  const notices = [...kept, { id: s.nextNoticeId, code, text }].slice(-MAX_NOTICES);
   return { ...s, notices, nextNoticeId: s.nextNoticeId + 1 };
 }
 
