@@ -32,6 +32,17 @@ def processes():
     return out
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared libraries split among the processes that map them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def descendants(procs, root):
     found, todo = [], [root]
     while todo:
@@ -85,13 +96,14 @@ def measure(app_bin: str) -> dict:
         app_rss = procs[apps[0]][2]
         helpers = descendants(procs, apps[0])
         total = app_rss + sum(procs[p][2] for p in helpers)
+        pss = sum(pss_kib(p) for p in [apps[0], *helpers])
         app.quit()
     finally:
         driver.stop()
         server.stop()
     return {"build": build, "binary": app_bin, "launch_to_window_s": round(t_window, 3),
             "launch_to_dashboard_s": round(t_dash, 3), "idle_rss_app_kib": app_rss,
-            "idle_rss_with_webkit_kib": total}
+            "idle_rss_with_webkit_kib": total, "idle_pss_with_webkit_kib": pss}
 
 
 def main():
@@ -109,6 +121,7 @@ def main():
             (f"idle RSS, app process ({b})", f"{r['idle_rss_app_kib'] / 1024:.1f} MiB"),
             (f"idle RSS, app + WebKit web/network processes ({b})",
              f"{r['idle_rss_with_webkit_kib'] / 1024:.1f} MiB"),
+            (f"idle PSS, app + WebKit processes ({b})", f"{r['idle_pss_with_webkit_kib'] / 1024:.1f} MiB"),
         ]
     deb, size = deb_size()
     rows.append((".deb size" + (f" ({deb.name})" if deb else ""),
