@@ -29,6 +29,7 @@ export class Store {
   private unlisten: (() => void) | null = null;
   private clock: number | null = null;
   private marked = new Set<string>();
+  private joined = new Set<string>();
 
   constructor(readonly backend: Backend) {}
 
@@ -67,8 +68,16 @@ export class Store {
     this.app = reduce(this.app, e, Date.now());
     const after = this.app.consultations.currentId;
     // Accepting a request (in this window or another device) opens the consultation.
-    if (after && after !== before && this.screen === "dashboard") {
-      this.screen = "consultation";
+    if (after && after !== before) {
+      if (this.screen === "dashboard") this.screen = "consultation";
+      void this.openConversation(after);
+    } else if (
+      e.event === "consultation_updated" &&
+      e.consultation.id === after &&
+      e.consultation.state.state === "active" &&
+      !this.joined.has(after)
+    ) {
+      // Some servers let only an active session's participants join: try again now.
       void this.openConversation(after);
     }
     if (e.event === "chat_message_changed" && !e.message.own && this.screen === "consultation") {
@@ -118,6 +127,7 @@ export class Store {
     // connect) may arrive before the answer does.
     this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
     this.marked.clear();
+    this.joined.clear();
     const session = await this.backend.signIn(profileId);
     await this.enter(session);
   }
@@ -216,6 +226,12 @@ export class Store {
   // ----- messaging -----
   async openConversation(id: string): Promise<void> {
     if (!this.can("messaging")) return;
+    const c = this.app.consultations.byId[id];
+    if (c && isLive(c) && !this.joined.has(id)) {
+      // Rooms are per connection; the core rejoins them itself after a reconnect.
+      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
+      if (ok) this.joined.add(id);
+    }
     await this.run(`load-${id}`, async () => {
       const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
       if (page) this.dispatch(page);

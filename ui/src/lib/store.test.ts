@@ -64,6 +64,20 @@ describe("Store", () => {
     expect(store.current?.id).toBe("room-7");
   });
 
+  it("joins the consultation's conversation once, where the server has chat", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "messaging", "presence"] }),
+      loadMessages: async () => null,
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    for (const e of story.slice(4, 9)) store.dispatch(e);
+    await new Promise((r) => setTimeout(r, 0));
+    await store.openConversation("room-7");
+    expect(calls.filter((c) => c.startsWith("joinConversation"))).toEqual(['joinConversation("room-7")']);
+    expect(calls).toContain('loadMessages("room-7",null,50)');
+  });
+
   it("shows a refused action in words and keeps the screen", async () => {
     const { backend } = fake({
       pauseConsultation: async () => {

@@ -49,6 +49,8 @@ export interface Backend {
   listConsultations(): Promise<ConsultationView[]>;
 
   // messaging
+  /** Joins a conversation's room so its messages arrive (001 `join-session`). */
+  joinConversation(conversationId: string): Promise<void>;
   /** A page of cached messages, oldest first (a later `messages_page` event may follow). */
   loadMessages(
     conversationId: string,

@@ -308,6 +308,10 @@ export class PreviewBackend implements Backend {
     });
   }
 
+  async joinConversation(): Promise<void> {
+    // The simulation delivers every message without rooms.
+  }
+
   async loadMessages(conversationId: string): Promise<EventOf<"messages_page">> {
     return {
       event: "messages_page",

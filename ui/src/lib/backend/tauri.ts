@@ -88,6 +88,9 @@ export class TauriBackend implements Backend {
     return ok(commands.listConsultations());
   }
 
+  joinConversation(conversationId: string): Promise<void> {
+    return ok(commands.joinConversation(conversationId));
+  }
   async loadMessages(
     conversationId: string,
     before: number | null,
