@@ -27,8 +27,17 @@ npm run build
 cd "$root"
 # The CLI comes from ui's devDependencies (@tauri-apps/cli 2); it builds with
 # `--features tauri/custom-protocol`, so the app embeds ui/dist instead of a dev server.
-heavy ./ui/node_modules/.bin/tauri build --bundles "$bundle"
+tauri=./ui/node_modules/.bin/tauri
+target="${CARGO_TARGET_DIR:-$root/target}"
+if [ "$bundle" = deb ]; then
+  # Build, strip the symbols (a third of the binary), then bundle the stripped binary.
+  heavy "$tauri" build --no-bundle
+  strip "$target/release/parlor-desktop"
+  heavy "$tauri" bundle --bundles deb
+else
+  heavy "$tauri" build --bundles "$bundle"
+fi
 
-out="${CARGO_TARGET_DIR:-$root/target}/release/bundle/$bundle"
+out="$target/release/bundle/$bundle"
 echo "built:"
 ls -l "$out"

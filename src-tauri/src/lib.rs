@@ -100,7 +100,7 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
     bindings_builder()
         .export(
             specta_typescript::Typescript::default().header(
-                "// Generated from src-tauri by `cargo run -p parlor-desktop --bin export-bindings`.\n// Do not edit: `cargo test -p parlor-desktop` fails when this file is stale.\n",
+                "// Generated from src-tauri by `cargo run -p parlor-desktop --example export-bindings`.\n// Do not edit: `cargo test -p parlor-desktop` fails when this file is stale.\n",
             ),
             path,
         )
@@ -185,7 +185,7 @@ mod tests {
         .unwrap_or_default();
         assert!(
             generated == checked_in,
-            "ui/src/bindings.ts is stale: run `cargo run -p parlor-desktop --bin export-bindings`"
+            "ui/src/bindings.ts is stale: run `cargo run -p parlor-desktop --example export-bindings`"
         );
         for name in ["signIn", "answerRequest", "subscribeMeter", "coreEvent"] {
             assert!(generated.contains(name), "bindings lack {name}");
