@@ -58,7 +58,7 @@ def driver(bins, sandbox):
 def launch(bins, driver, request):
     """Launches the app (`args`: e.g. ["--demo", profile]); screenshots take the test's name."""
     apps = []
-    prefix = request.node.name.removeprefix("test_")
+    prefix = request.node.originalname.removeprefix("test_")
 
     def go(args=None):
         app = App(driver, bins["app"], args, prefix=prefix)
@@ -80,7 +80,8 @@ def server000(sandbox):
 
 @pytest.fixture
 def server001(sandbox):
-    s = RefServer("001_presence_sessions.js", {"PARLOR_REQUEST_TIMEOUT_MS": 120000},
+    s = RefServer("001_presence_sessions.js",
+                  {"PARLOR_BILLING_MINUTE_MS": MINUTE_MS, "PARLOR_REQUEST_TIMEOUT_MS": 120000},
                   log=sandbox["logs"] / "server.log")
     yield s
     s.stop()

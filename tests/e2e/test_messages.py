@@ -4,14 +4,15 @@ the expert ends and sees the bill. The user is the harness (`parlor connect`).""
 
 from decimal import Decimal
 
-from conftest import assert_token_nowhere
+from conftest import MINUTE_MS, assert_token_nowhere
 from flows import money, open_consultation, request_card, sign_in
 
 
 def test_expert_goes_online_and_chats_both_ways(launch, server001, user_factory, sandbox):
     token = server001.mint("astro_sharma")
     app = launch()
-    sign_in(app, "Reference 001", server001.url, "presence-sessions", "astro_sharma", token)
+    sign_in(app, "Reference 001", server001.url, "presence-sessions", "astro_sharma", token,
+            MINUTE_MS)
 
     user = user_factory(server001, "presence-sessions", "user_asha")
     user.call("wait_connected")
@@ -59,9 +60,11 @@ def test_expert_goes_online_and_chats_both_ways(launch, server001, user_factory,
     app.click("consultation-end")
     app.wait_testid("confirm-dialog")
     app.click("confirm-ok")
-    user.event("consultation_ended", timeout=15)
+    ended = user.event("consultation_ended", timeout=15)
     bill = app.wait_testid("bill-dialog")
-    assert money(app.find("bill-total", bill)) >= Decimal("0")
+    total = Decimal(ended["total"]["amount"])
+    assert total >= Decimal("10.00"), ended  # at least one started minute at 10.00
+    assert money(app.find("bill-total", bill)) == total
     app.shot("05-bill")
     app.click("bill-close")
     app.click("nav-history")
