@@ -2,6 +2,7 @@
 //! (consultations, expert directory, messenger with a cache in the app's data directory,
 //! calls with the media engine, voice notes), and the task forwarding its events.
 
+use crate::commands::presence::spawn_presence_keeper;
 use crate::error::{AppError, AppResult};
 use crate::events::spawn_forwarder;
 use parlor_core::calls::{self, CallService, MediaEngine};
@@ -42,6 +43,7 @@ pub struct Session {
     /// What the page is told.
     pub info: SessionInfo,
     forwarder: tauri::async_runtime::JoinHandle<()>,
+    presence_keeper: tauri::async_runtime::JoinHandle<()>,
     // Kept for their lifetime: the voice service owns its recorder and player.
     _voice: Option<VoiceNotes>,
     _calls: Option<CallService>,
@@ -113,16 +115,19 @@ impl Session {
             call_media,
         };
         let forwarder = spawn_forwarder(app.clone(), &client);
+        let presence_keeper = spawn_presence_keeper(app.clone(), &client);
         match client.wait_connected(connect_timeout).await {
             Err(e @ parlor_core::Error::AuthFailed(_)) => {
                 client.disconnect().await;
                 forwarder.abort();
+                presence_keeper.abort();
                 Err(e.into())
             }
             _ => Ok(Session {
                 client,
                 info,
                 forwarder,
+                presence_keeper,
                 _voice: voice,
                 _calls: calls,
             }),
@@ -133,6 +138,7 @@ impl Session {
     pub async fn close(self) {
         self.client.disconnect().await;
         self.forwarder.abort();
+        self.presence_keeper.abort();
     }
 }
 
