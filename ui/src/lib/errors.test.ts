@@ -44,6 +44,12 @@ describe("describeError", () => {
     );
   });
 
+  it("keeps the shell's own sentence for a missing feature", () => {
+    expect(describeError({ code: "unsupported", message: "This server cannot do that: reactions." })).toBe(
+      "This server cannot do that: reactions.",
+    );
+  });
+
   it("reads thrown errors and unknown codes", () => {
     expect(toAppError(new Error("boom"))).toEqual({ code: "internal", message: "boom" });
     expect(describeError("boom")).toBe("Something went wrong: boom.");

@@ -45,6 +45,7 @@ export function describeError(e: unknown): string {
       ? withStop(server)
       : `${SENTENCES.auth_failed} (The server said: ${withStop(server)})`;
   }
+  if (err.code === "unsupported" && /^this /i.test(server)) return withStop(server);
   const sentence = SENTENCES[err.code];
   if (sentence) return sentence;
   return server ? `Something went wrong: ${withStop(server)}` : "Something went wrong. Please try again.";
