@@ -64,6 +64,7 @@ export class Store {
 
   /** Feeds one core event through the reducer. */
   dispatch(e: UiEvent): void {
+    const wasDown = this.app.connection !== null && this.app.connection.state !== "connected";
     const before = this.app.consultations.currentId;
     this.app = reduce(this.app, e, Date.now());
     const after = this.app.consultations.currentId;
@@ -80,9 +81,23 @@ export class Store {
       // Some servers let only an active session's participants join: try again now.
       void this.openConversation(after);
     }
+    if (e.event === "connection" && e.state.state === "connected" && wasDown && this.app.session) {
+      void this.afterReconnect();
+    }
     if (e.event === "chat_message_changed" && !e.message.own && this.screen === "consultation") {
       void this.markVisibleRead();
     }
+  }
+
+  /**
+   * Back online after a drop: a restarted server may have forgotten our presence, and
+   * consultations may have moved on while we were away.
+   */
+  private async afterReconnect(): Promise<void> {
+    if (this.can("presence") && this.app.presence !== "offline") {
+      await this.backend.setPresence(this.app.presence).catch((e) => this.fail(e));
+    }
+    await this.reloadHistory();
   }
 
   /** Shows an error as a notice, in words. */

@@ -119,6 +119,21 @@ describe("Store", () => {
     expect(store.app.notices.at(-1)?.code).toBe("not_connected");
   });
 
+  it("tells the server our presence again and reloads after a reconnect", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "presence"] }),
+      setPresence: async (presence) => ({ presence, on_server: true }),
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.setPresence("online");
+    calls.length = 0;
+    store.dispatch({ event: "connection", state: { state: "reconnecting", attempt: 1, delay_ms: 500, reason: "transport close" } });
+    store.dispatch({ event: "connection", state: { state: "connected" } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual(['setPresence("online")', "listConsultations()"]);
+  });
+
   it("closes the bill back to the dashboard", async () => {
     const { backend } = fake();
     const store = new Store(backend);
