@@ -54,6 +54,7 @@ pub fn bindings_builder() -> Builder<tauri::Wry> {
             consultations::list_consultations,
             messaging::join_conversation,
             messaging::leave_conversation,
+            messaging::list_conversations,
             messaging::load_messages,
             messaging::send_message,
             messaging::set_typing,

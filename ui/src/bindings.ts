@@ -56,6 +56,12 @@ export const commands = {
 	joinConversation: (conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("join_conversation", { conversationId })),
 	/**  Leaves a conversation's room. */
 	leaveConversation: (conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("leave_conversation", { conversationId })),
+	/**
+	 *  This account's conversations (002 `GET /api/chat/sessions`), optionally filtered by
+	 *  status. Where the server cannot list them (003 joins chats by id) the list is empty:
+	 *  the core's cache keeps conversations but offers no way to list them.
+	 */
+	listConversations: (status: string | null) => typedError<ConversationInfo[], AppError>(__TAURI_INVOKE("list_conversations", { status })),
 	/**  A page from the local cache (offline too); a server backfill follows as an event. */
 	loadMessages: (conversationId: string, before: number | null, limit: number | null) => typedError<MessagesPage, AppError>(__TAURI_INVOKE("load_messages", { conversationId, before, limit })),
 	/**

@@ -4,6 +4,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::messaging::{ChatMessage, PageSource};
+use parlor_core::model::ConversationInfo;
 use parlor_core::{Command, DomainEvent};
 use serde::Serialize;
 use tauri::State;
@@ -219,4 +220,25 @@ pub async fn leave_conversation(
         .send(Command::LeaveConversation { conversation_id })
         .await
         .map(drop)
+}
+
+/// This account's conversations (002 `GET /api/chat/sessions`), optionally filtered by
+/// status. Where the server cannot list them (003 joins chats by id) the list is empty:
+/// the core's cache keeps conversations but offers no way to list them.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_conversations(
+    state: State<'_, AppState>,
+    status: Option<String>,
+) -> AppResult<Vec<ConversationInfo>> {
+    let answer = state
+        .ask(Command::ListConversations { status }, |e| match e {
+            DomainEvent::Conversations { conversations } => Some(conversations),
+            _ => None,
+        })
+        .await;
+    match answer {
+        Err(e) if e.code == "unsupported" => Ok(Vec::new()),
+        other => other,
+    }
 }
