@@ -7,13 +7,14 @@
 import type { Backend } from "./backend/backend";
 import { describeError, toAppError } from "./errors";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
+import { closeChat, openChat } from "./state/chats";
 import { dismissBill, isLive } from "./state/consultations";
 import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
 import { pruneExpired } from "./state/requests";
 import type { Capability, Presence, ProfileInput, SavedProfile, SessionInfo, UiEvent } from "./types";
 
 /** The screens of the app. */
-export type Screen = "signin" | "dashboard" | "consultation" | "history";
+export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history";
 
 const PAGE_SIZE = 50;
 
@@ -84,7 +85,7 @@ export class Store {
     if (e.event === "connection" && e.state.state === "connected" && wasDown && this.app.session) {
       void this.afterReconnect();
     }
-    if (e.event === "chat_message_changed" && !e.message.own && this.screen === "consultation") {
+    if (e.event === "chat_message_changed" && !e.message.own && (this.screen === "consultation" || this.screen === "chats")) {
       void this.markVisibleRead();
     }
   }
@@ -98,6 +99,7 @@ export class Store {
       await this.backend.setPresence(this.app.presence).catch((e) => this.fail(e));
     }
     await this.reloadHistory();
+    if (this.screen === "chats") await this.reloadChats();
   }
 
   /** Shows an error as a notice, in words. */
@@ -161,6 +163,7 @@ export class Store {
     const call = await this.backend.callState().catch(() => null);
     if (call) this.dispatch({ event: "call_state_changed", call });
     await this.reloadHistory();
+    void this.reloadChats();
     const current = this.app.consultations.currentId;
     if (current) await this.openConversation(current);
   }
@@ -264,7 +267,7 @@ export class Store {
 
   /** Sends read receipts for what the open chat shows (once per message). */
   async markVisibleRead(): Promise<void> {
-    const id = this.app.consultations.currentId;
+    const id = this.visibleConversation();
     if (!id || !this.can("read_receipts") || document.hidden) return;
     const selfId = this.app.me?.id ?? this.app.session?.account_id ?? null;
     const ids = unreadFromOthers(conversation(this.app.conversations, id), selfId).filter(
@@ -277,6 +280,47 @@ export class Store {
     });
   }
 
+  /** The conversation the screen shows, if any. */
+  visibleConversation(): string | null {
+    if (this.screen === "chats") return this.app.chats.openId;
+    if (this.screen === "consultation") return this.app.consultations.currentId;
+    return null;
+  }
+
+  // ----- chats outside consultations -----
+  /** Asks the server for its chats (002); servers that cannot list give an empty list. */
+  async reloadChats(): Promise<void> {
+    if (!this.can("messaging")) return;
+    await this.run("chats", async () => {
+      const conversations = await this.backend.listConversations(null);
+      this.app = reduce(this.app, { event: "conversations", conversations }, Date.now());
+    });
+  }
+
+  /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
+  async openChat(rawId: string): Promise<boolean> {
+    const chats = openChat(this.app.chats, rawId);
+    if (!chats || !chats.openId) return false;
+    const id = chats.openId;
+    this.app = { ...this.app, chats };
+    this.screen = "chats";
+    if (!this.joined.has(id)) {
+      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
+      if (ok) this.joined.add(id);
+    }
+    await this.run(`load-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+    await this.markVisibleRead();
+    return true;
+  }
+
+  /** Back to the list of chats. */
+  closeChat(): void {
+    this.app = { ...this.app, chats: closeChat(this.app.chats) };
+  }
+
   async send(conversationId: string, text: string, replyTo: string | null): Promise<boolean> {
     return this.run("send", () => this.backend.sendMessage(conversationId, text, replyTo));
   }
@@ -284,6 +328,10 @@ export class Store {
   navigate(screen: Screen): void {
     this.screen = screen;
     if (screen === "history") void this.reloadHistory();
+    if (screen === "chats") {
+      void this.reloadChats();
+      void this.markVisibleRead();
+    }
     if (screen === "consultation" && this.app.consultations.currentId) {
       void this.markVisibleRead();
     }

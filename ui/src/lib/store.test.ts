@@ -144,4 +144,36 @@ describe("Store", () => {
     expect(store.app.consultations.billFor).toBeNull();
     expect(store.screen).toBe("dashboard");
   });
+  it("lists 002's chats and opens one: join, then its history, on the Chats screen", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "tarot-chat", capabilities: ["messaging", "voice_notes"] }),
+      listConversations: async () => [{ id: "s-1", status: "active", participants: ["user1", "reader1"], unread: 2 }],
+      loadMessages: async () => null,
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    store.navigate("chats");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toContain("listConversations(null)");
+    expect(store.app.chats.items.map((c) => c.id)).toEqual(["s-1"]);
+    expect(await store.openChat("s-1")).toBe(true);
+    expect(store.screen).toBe("chats");
+    expect(store.app.chats.openId).toBe("s-1");
+    expect(store.visibleConversation()).toBe("s-1");
+    const join = calls.indexOf('joinConversation("s-1")');
+    expect(join).toBeGreaterThanOrEqual(0);
+    expect(calls.indexOf('loadMessages("s-1",null,50)')).toBeGreaterThan(join);
+    // Opening it again does not join twice; a blank id opens nothing.
+    await store.openChat("s-1");
+    expect(calls.filter((c) => c === 'joinConversation("s-1")')).toHaveLength(1);
+    expect(await store.openChat("  ")).toBe(false);
+  });
+
+  it("does not ask for chats where the server has no chat", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.reloadChats();
+    expect(calls.some((c) => c.startsWith("listConversations"))).toBe(false);
+  });
 });

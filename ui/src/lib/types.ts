@@ -5,6 +5,18 @@
  * touches it.
  */
 
+/** A conversation as a server lists it (core `ConversationInfo`; 002 chat sessions). */
+export interface ConversationInfo {
+  id: string;
+  /** As the server spells it: active, ACTIVE, CLOSED, ended… */
+  status?: string | null;
+  /** Participant ids. */
+  participants: string[];
+  unread?: number | null;
+  /** When the last message was sent (server time string). */
+  last_message_at?: string | null;
+}
+
 /** A decimal amount as a string (`"12.50"`), with its unit when the server says. */
 export interface Money {
   amount: string;
@@ -301,7 +313,7 @@ export type DomainEvent =
   | { event: "conversation_status_changed"; conversation_id: string; status: string }
   | { event: "active_users"; conversation_id: string; user_ids: string[] }
   | { event: "history"; conversation_id: string; messages: Message[]; has_more: boolean }
-  | { event: "conversations"; conversations: unknown[] }
+  | { event: "conversations"; conversations: ConversationInfo[] }
   | { event: "call_ringing"; call_id: string; callee?: Party | null }
   | { event: "call_incoming"; call_id: string; media: CallMedia; caller: Party }
   | {

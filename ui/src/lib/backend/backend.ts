@@ -8,6 +8,7 @@ import type {
   CallSnapshot,
   ConnectionState,
   ConsultationView,
+  ConversationInfo,
   DemoInfo,
   EventOf,
   Presence,
@@ -49,6 +50,8 @@ export interface Backend {
   listConsultations(): Promise<ConsultationView[]>;
 
   // messaging
+  /** The conversations the server lists (002 chat sessions); empty where it cannot list (003). */
+  listConversations(status: string | null): Promise<ConversationInfo[]>;
   /** Joins a conversation's room so its messages arrive (001 `join-session`). */
   joinConversation(conversationId: string): Promise<void>;
   /** A page of cached messages, oldest first (a later `messages_page` event may follow). */

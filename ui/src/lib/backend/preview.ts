@@ -12,6 +12,7 @@ import type {
   ChatMessage,
   ConnectionState,
   ConsultationView,
+  ConversationInfo,
   DemoInfo,
   DomainEvent,
   EventOf,
@@ -306,6 +307,11 @@ export class PreviewBackend implements Backend {
         sort_ts: now,
       });
     });
+  }
+
+  async listConversations(): Promise<ConversationInfo[]> {
+    // The simulated 000 server has no chat list: its chats are its consultations.
+    return [];
   }
 
   async joinConversation(): Promise<void> {

@@ -13,6 +13,7 @@ import type {
   CallSnapshot,
   ConnectionState,
   ConsultationView,
+  ConversationInfo,
   DemoInfo,
   DomainEvent,
   EventOf,
@@ -88,6 +89,9 @@ export class TauriBackend implements Backend {
     return ok(commands.listConsultations());
   }
 
+  listConversations(status: string | null): Promise<ConversationInfo[]> {
+    return ok<ConversationInfo[]>(commands.listConversations(status));
+  }
   joinConversation(conversationId: string): Promise<void> {
     return ok(commands.joinConversation(conversationId));
   }

@@ -5,6 +5,7 @@
 
 import type { ConnectionState, UiEvent, Party, Presence, SessionInfo } from "../types";
 import { type CallsState, emptyCalls, reduceCalls } from "./calls";
+import { type ChatsState, emptyChats, reduceChats } from "./chats";
 import {
   type ConsultationsState,
   emptyConsultations,
@@ -38,6 +39,8 @@ export interface AppState {
   requests: readonly RequestItem[];
   consultations: ConsultationsState;
   conversations: ConversationsState;
+  /** Chats outside consultations (002 lists them; 003 opens them by id). */
+  chats: ChatsState;
   calls: CallsState;
   voice: VoiceState;
   notices: readonly Notice[];
@@ -55,6 +58,7 @@ export const initialState: AppState = {
   requests: [],
   consultations: emptyConsultations,
   conversations: {},
+  chats: emptyChats,
   calls: emptyCalls,
   voice: emptyVoice,
   notices: [],
@@ -75,9 +79,10 @@ export function reduce(s: AppState, e: UiEvent, now: number): AppState {
       s.conversations,
       e,
       now,
-      s.consultations.currentId,
+      s.consultations.currentId ?? s.chats.openId,
       selfId,
     ),
+    chats: reduceChats(s.chats, e),
     calls: reduceCalls(s.calls, e, now),
     voice: reduceVoice(s.voice, e),
   };
