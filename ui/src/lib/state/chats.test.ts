@@ -9,6 +9,7 @@ import {
   isChatOpen,
   openChat,
   reduceChats,
+  senderNames,
   statusLabel,
 } from "./chats";
 
@@ -94,6 +95,9 @@ describe("words", () => {
   it("titles a chat by the other participants, else by its id", () => {
     const s = reduceChats(emptyChats, { event: "conversations", conversations: listed });
     expect(chatTitle(s.items[1]!, "reader1")).toBe("user1");
+    const names = senderNames({ "s-old": { messages: [message({ sender: { id: "user1", name: "Sarah Johnson" } })], hasMore: false, loaded: true, typing: {} } });
+    expect(names).toEqual({ user1: "Sarah Johnson" });
+    expect(chatTitle(s.items[1]!, "reader1", names)).toBe("Sarah Johnson");
     expect(chatTitle(s.items[2]!, "reader1")).toBe("Chat s-quiet");
     expect(chatTitle({ ...s.items[2]!, id: "0123456789abcdef" }, null)).toBe("Chat 01234567…");
   });

@@ -4,6 +4,7 @@
  */
 
 import type { ConversationInfo, UiEvent } from "../types";
+import type { ConversationsState } from "./conversation";
 
 /** One chat in the list. */
 export interface ChatItem {
@@ -85,10 +86,29 @@ export function isChatOpen(status: string | null): boolean {
   return !status || !/^(closed|ended|completed|cancel|archived|expired|resolved)/.test(status);
 }
 
-/** The chat's title: the other participants, or its id when none are known. */
-export function chatTitle(c: ChatItem, selfId: string | null): string {
+/**
+ * The chat's title: the other participants (by name where a message told it, 002 lists only
+ * ids), or its id when none are known.
+ */
+export function chatTitle(
+  c: ChatItem,
+  selfId: string | null,
+  names: Readonly<Record<string, string>> = {},
+): string {
   const others = c.participants.filter((p) => p !== selfId);
-  return others.length > 0 ? others.join(", ") : `Chat ${shortId(c.id)}`;
+  return others.length > 0 ? others.map((p) => names[p] ?? p).join(", ") : `Chat ${shortId(c.id)}`;
+}
+
+/** The names senders gave in the loaded messages: user id → name. */
+export function senderNames(conversations: ConversationsState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of Object.values(conversations)) {
+    for (const m of c.messages) {
+      const name = m.sender.name?.trim();
+      if (name) out[m.sender.id] = name;
+    }
+  }
+  return out;
 }
 
 /** The status in words ("Active", "Closed"), or "" when unknown. */
