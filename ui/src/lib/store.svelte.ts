@@ -17,6 +17,8 @@ import type { Capability, Presence, ProfileInput, SavedProfile, SessionInfo, UiE
 export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history";
 
 const PAGE_SIZE = 50;
+/** How many listed chats get their first page at once (for names in the list). */
+const PRELOAD_CHATS = 10;
 
 export class Store {
   app: AppState = $state.raw(initialState);
@@ -291,10 +293,25 @@ export class Store {
   /** Asks the server for its chats (002); servers that cannot list give an empty list. */
   async reloadChats(): Promise<void> {
     if (!this.can("messaging")) return;
-    await this.run("chats", async () => {
+    const ok = await this.run("chats", async () => {
       const conversations = await this.backend.listConversations(null);
       this.app = reduce(this.app, { event: "conversations", conversations }, Date.now());
     });
+    if (ok) await this.preloadChats();
+  }
+
+  /**
+   * A first page of the newest few chats not yet loaded, so the list can name who is in them
+   * (002 lists participant ids only). Quietly: the list stands without it.
+   */
+  private async preloadChats(): Promise<void> {
+    const todo = this.app.chats.items
+      .slice(0, PRELOAD_CHATS)
+      .filter((c) => !conversation(this.app.conversations, c.id).loaded);
+    for (const c of todo) {
+      const page = await this.backend.loadMessages(c.id, null, PAGE_SIZE).catch(() => null);
+      if (page) this.dispatch(page);
+    }
   }
 
   /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
