@@ -7,7 +7,7 @@
 import type { Backend } from "./backend/backend";
 import { describeError, toAppError } from "./errors";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
-import { closeChat, openChat } from "./state/chats";
+import { addKnownChats, closeChat, openChat, rememberChat } from "./state/chats";
 import { dismissBill, isLive } from "./state/consultations";
 import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
 import { pruneExpired } from "./state/requests";
@@ -153,6 +153,8 @@ export class Store {
 
   private async enter(session: SessionInfo): Promise<void> {
     this.app = { ...this.app, session };
+    // Chats opened by id in an earlier run (003 cannot list them) come back to the list.
+    this.app = { ...this.app, chats: addKnownChats(this.app.chats, this.rememberedChats()) };
     this.screen = "dashboard";
     const connection = await this.backend.connectionState().catch(() => null);
     if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
@@ -321,6 +323,7 @@ export class Store {
     const id = chats.openId;
     this.app = { ...this.app, chats };
     this.screen = "chats";
+    this.saveRememberedChats(rememberChat(this.rememberedChats(), id));
     if (!this.joined.has(id)) {
       const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
       if (ok) this.joined.add(id);
@@ -331,6 +334,28 @@ export class Store {
     });
     await this.markVisibleRead();
     return true;
+  }
+
+  /** Where this account's opened chats are remembered (per profile and account). */
+  private chatsKey(): string | null {
+    const s = this.app.session;
+    return s ? `parlor.chats.${s.profile_id ?? s.profile_name}.${s.account_id ?? ""}` : null;
+  }
+
+  private rememberedChats(): string[] {
+    const key = this.chatsKey();
+    if (!key || typeof localStorage === "undefined") return [];
+    try {
+      const v: unknown = JSON.parse(localStorage.getItem(key) ?? "[]");
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private saveRememberedChats(ids: string[]): void {
+    const key = this.chatsKey();
+    if (key && typeof localStorage !== "undefined") localStorage.setItem(key, JSON.stringify(ids));
   }
 
   /** Back to the list of chats. */

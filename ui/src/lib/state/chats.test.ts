@@ -8,7 +8,10 @@ import {
   emptyChats,
   isChatOpen,
   openChat,
+  addKnownChats,
   reduceChats,
+  rememberChat,
+  REMEMBERED_CHATS,
   senderNames,
   statusLabel,
 } from "./chats";
@@ -88,6 +91,27 @@ describe("opening a chat", () => {
     let app = { ...initialState, chats: openChat(emptyChats, "s-old")! };
     app = reduce(app, { event: "typing_changed", user: { id: "user1", name: "Asha" }, typing: true }, 1000);
     expect(app.conversations["s-old"]!.typing["user1"]!.name).toBe("Asha");
+  });
+});
+
+describe("chats remembered across runs", () => {
+  it("keeps the newest opened ids first, once each, up to the limit", () => {
+    expect(rememberChat(["a", "b"], "b")).toEqual(["b", "a"]);
+    const many = Array.from({ length: REMEMBERED_CHATS }, (_, i) => `c${i}`);
+    const next = rememberChat(many, "new");
+    expect(next).toHaveLength(REMEMBERED_CHATS);
+    expect(next[0]).toBe("new");
+    expect(next).not.toContain(`c${REMEMBERED_CHATS - 1}`);
+  });
+
+  it("adds remembered chats to the list without opening them or doubling listed ones", () => {
+    const listedState = reduceChats(emptyChats, { event: "conversations", conversations: listed });
+    const s = addKnownChats(listedState, ["s-old", "chat-1", "chat-1", ""]);
+    expect(s.items.filter((c) => c.id === "s-old")).toHaveLength(1);
+    expect(s.items.map((c) => c.id)).toContain("chat-1");
+    expect(s.items).toHaveLength(listed.length + 1);
+    expect(s.openId).toBeNull();
+    expect(addKnownChats(s, ["chat-1"])).toBe(s);
   });
 });
 

@@ -65,6 +65,22 @@ export function openChat(s: ChatsState, rawId: string): ChatsState | null {
   return { ...s, items, openId: id };
 }
 
+/** Adds chats known by id only (opened in an earlier run), without opening any. */
+export function addKnownChats(s: ChatsState, ids: readonly string[]): ChatsState {
+  const fresh = ids.filter((id, i) => id && ids.indexOf(id) === i && !s.items.some((c) => c.id === id));
+  if (fresh.length === 0) return s;
+  const added = fresh.map((id) => ({ id, status: null, participants: [], unread: null, lastActivity: null }));
+  return { ...s, items: sortChats([...s.items, ...added]) };
+}
+
+/** How many chats opened by id are remembered across runs. */
+export const REMEMBERED_CHATS = 20;
+
+/** The remembered ids after opening `id`: newest first, at most {@link REMEMBERED_CHATS}. */
+export function rememberChat(ids: readonly string[], id: string): string[] {
+  return [id, ...ids.filter((x) => x !== id)].slice(0, REMEMBERED_CHATS);
+}
+
 /** Closes the open chat (back to the list). */
 export function closeChat(s: ChatsState): ChatsState {
   return s.openId === null ? s : { ...s, openId: null };
