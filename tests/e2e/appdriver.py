@@ -12,6 +12,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -65,7 +66,10 @@ class App:
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": application, "args": args or []})
         self.launched_at = time.monotonic()
-        self.wd = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver.port}", options=opts)
+        # A WebDriver command that never answers fails after a minute instead of hanging.
+        config = ClientConfig(remote_server_addr=f"http://127.0.0.1:{driver.port}", timeout=60)
+        self.wd = webdriver.Remote(command_executor=config.remote_server_addr, options=opts,
+                                   client_config=config)
         self.prefix = prefix
         self.shots: list[Path] = []
 

@@ -17,9 +17,9 @@ if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
 fi
 
 venv="$tools/e2e-venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, pytest_timeout" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "selenium>=4.20,<5"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "pytest-timeout>=2.3,<3" "selenium>=4.20,<5"
 fi
 
 [ "${PARLOR_E2E_MEASURE_ONLY:-0}" = 1 ] || rm -rf tests/e2e/screenshots
