@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test of the project: formatting and lints, the Rust unit and integration suites
-# (against real socket.io servers), the mobile bindings through the real shared library
-# (Python and Kotlin), and the reference servers' own self-test.
+# Every test of the project: formatting and lints, the desktop web UI's checks and unit tests,
+# the Rust unit and integration suites (against real socket.io servers), the mobile bindings
+# through the real shared library (Python and Kotlin), the reference servers' own self-test,
+# fuzzing, and the desktop app end to end in its real window (Xvfb, tauri-driver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests/setup.sh
@@ -11,6 +12,9 @@ export CARGO_TERM_COLOR=never
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
+echo "== desktop web UI (ui/): svelte-check, vitest, vite build"
+# Before clippy: the desktop crate embeds ui/dist when it compiles (tauri's generate_context).
+(cd ui && npm run --silent check && npm test --silent && npm run --silent build >/dev/null)
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== LiveKit engine type-check (feature livekit, DOCS_RS=1)"
@@ -27,3 +31,5 @@ echo "== reference servers self-test (node --test)"
 (cd tests/servers && npm test --silent)
 echo "== fuzzing (cargo-fuzz, every decoder and the JSON-lines parser, 8 s each)"
 tests/fuzz/run.sh 8
+echo "== desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, keyring; screenshots in tests/e2e/screenshots)"
+tests/e2e/run.sh

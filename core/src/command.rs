@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Every command the core understands. Serialized with a `cmd` tag, as `parlor connect` reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     // ----- consultations -----
@@ -20,6 +21,7 @@ pub enum Command {
         /// The expert's price, where the server wants it sent back (001).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(with = "Option<String>")]
+        #[cfg_attr(feature = "specta", specta(type = Option<String>))]
         #[serde(with = "rust_decimal::serde::str_option")]
         rate_per_minute: Option<Decimal>,
     },
@@ -62,6 +64,7 @@ pub enum Command {
         /// The rate, where the server wants it sent back (001).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(with = "Option<String>")]
+        #[cfg_attr(feature = "specta", specta(type = Option<String>))]
         #[serde(with = "rust_decimal::serde::str_option")]
         rate_per_minute: Option<Decimal>,
         /// The client's own measure of the duration in minutes (001, informative).

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 /// Every event the core publishes. Serialized with an `event` tag, as `parlor connect` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum DomainEvent {
     // ----- connection -----
@@ -142,6 +143,7 @@ pub enum DomainEvent {
         /// Billed minutes.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[schemars(with = "Option<String>")]
+        #[cfg_attr(feature = "specta", specta(type = Option<String>))]
         #[serde(with = "rust_decimal::serde::str_option")]
         minutes: Option<Decimal>,
         /// Total charged.
@@ -163,6 +165,7 @@ pub enum DomainEvent {
         consultation_id: String,
         /// Whole minutes billed.
         #[schemars(with = "String")]
+        #[cfg_attr(feature = "specta", specta(type = String))]
         #[serde(with = "rust_decimal::serde::str")]
         minutes: Decimal,
         /// Cost so far.

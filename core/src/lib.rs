@@ -32,6 +32,7 @@ pub mod messaging;
 pub mod model;
 pub mod presence;
 pub mod profile;
+pub mod secrets;
 pub mod store;
 pub mod token;
 pub mod transport;

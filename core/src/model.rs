@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 /// An amount of money or coins. Always decimal, never float; `unit` is the currency or coin
 /// name when the server says it (e.g. `INR`, `coins`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Money {
     /// The amount, serialized as a decimal string (`"12.50"`).
     #[serde(with = "rust_decimal::serde::str")]
     #[schemars(with = "String")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub amount: Decimal,
     /// Currency or coin unit, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +37,7 @@ impl Money {
 
 /// What a consultation is held over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsultationKind {
     /// Text chat.
@@ -47,6 +50,7 @@ pub enum ConsultationKind {
 
 /// How a consultation request was answered (or why it never was).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
     /// The expert accepted.
@@ -61,6 +65,7 @@ pub enum RequestOutcome {
 
 /// Media of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CallMedia {
     /// Voice only.
@@ -71,6 +76,7 @@ pub enum CallMedia {
 
 /// Presence of an expert as a user sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     /// Available for requests.
@@ -83,6 +89,7 @@ pub enum Presence {
 
 /// A person as a server describes them: at least an id, often a name.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Party {
     /// Server id of the account (numbers are kept as their decimal text).
     pub id: String,
@@ -102,6 +109,7 @@ pub struct Party {
 
 /// An expert (astrologer, reader, telecaller) in an online list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Expert {
     /// Who they are.
     pub party: Party,
@@ -120,6 +128,7 @@ pub struct Expert {
 
 /// Kind of a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Plain text.
@@ -136,6 +145,7 @@ pub enum MessageKind {
 
 /// A chat message as received from a server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Message {
     /// Server id.
     pub id: String,
@@ -176,6 +186,7 @@ pub struct Message {
 
 /// A conversation as a server lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConversationInfo {
     /// Server id.
     pub id: String,
@@ -195,6 +206,7 @@ pub struct ConversationInfo {
 
 /// One consultation as an admin view lists it (000 `admin-monitor`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConsultationSummary {
     /// Room or session id.
     pub consultation_id: String,
@@ -210,6 +222,7 @@ pub struct ConsultationSummary {
     /// Billed minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     #[serde(with = "rust_decimal::serde::str_option")]
     pub minutes: Option<Decimal>,
     /// Cost so far.
@@ -219,6 +232,7 @@ pub struct ConsultationSummary {
 
 /// LiveKit credentials handed out when a call is accepted (004).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LiveKitGrant {
     /// Server URL (`wss://…`).
     pub url: String,
@@ -230,6 +244,7 @@ pub struct LiveKitGrant {
 
 /// What the platform's Agora SDK needs to join a channel (001).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AgoraJoin {
     /// Agora app id.
     pub app_id: String,

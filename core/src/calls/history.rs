@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 /// One call of the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CallRecord {
     /// The server's call id.
     pub call_id: String,

@@ -21,6 +21,7 @@ pub struct MediaJoin {
 
 /// A kind of media device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// Microphone.
@@ -33,6 +34,7 @@ pub enum DeviceKind {
 
 /// A kind of track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     /// Sound.
@@ -43,6 +45,7 @@ pub enum TrackKind {
 
 /// What the media room reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MediaEvent {
     /// In the room; our tracks are published.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which side of a call this client is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CallRole {
     /// The paying user who placed the call.
@@ -24,6 +25,7 @@ pub enum CallRole {
 
 /// Where a call is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum CallPhase {
     /// No call yet.
@@ -81,6 +83,7 @@ impl CallPhase {
 
 /// Everything known about the current (or last) call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CallSnapshot {
     /// The server's call id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]

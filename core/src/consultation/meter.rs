@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 
 /// What the meter shows at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MeterReading {
     /// Active (billed) time so far, in milliseconds.
     pub elapsed_ms: u64,
     /// Whole minutes the server has billed.
     #[schemars(with = "String")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(with = "rust_decimal::serde::str")]
     pub billed_minutes: Decimal,
     /// Cost to show now (never below what the server billed).

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which side of a consultation this client is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The paying user.
@@ -29,9 +30,11 @@ pub enum Side {
 
 /// The bill of an ended consultation, as the server stated it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Bill {
     /// Billed minutes.
     #[schemars(with = "String")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
     #[serde(with = "rust_decimal::serde::str")]
     pub minutes: Decimal,
     /// Price per minute, when known.
@@ -48,6 +51,7 @@ pub struct Bill {
 
 /// A consultation as callers see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConsultationView {
     /// Room or session id.
     pub id: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who ended a consultation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     /// The paying user.
@@ -33,6 +34,7 @@ impl EndedBy {
 
 /// Why a consultation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
     /// One side ended it.
@@ -59,6 +61,7 @@ impl EndReason {
 
 /// Where a consultation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConsultationState {
     /// Asked for, not yet answered.

@@ -28,6 +28,7 @@ pub fn raw_of_args(args: &[Value]) -> Value {
 
 /// The protocols Parlor speaks, one per seed document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "kebab-case")]
 pub enum DialectId {
     /// 000: astrologer–user chat with per-minute billing.
@@ -105,6 +106,7 @@ impl FromStr for DialectId {
 
 /// What a dialect can do. A command outside them fails with `Unsupported`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     /// Request, answer, start and end consultations.

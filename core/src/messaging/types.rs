@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 /// Where a message is on its way. Our own messages go `pending` → `sending` → `sent` →
 /// `delivered`/`read`, or end `failed`; other people's messages are `received`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// In the outbox, not tried yet (or waiting for the connection).
@@ -61,6 +62,7 @@ impl DeliveryState {
 
 /// A message in the local cache, ours or theirs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChatMessage {
     /// Local id: stable for the life of the cache; the pagination cursor.
     pub local_id: i64,
@@ -118,6 +120,7 @@ pub struct ChatMessage {
 
 /// Where a page of messages came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum PageSource {
     /// The local cache, at once (works offline).

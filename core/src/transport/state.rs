@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where the socket stands. Published on every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Opening the first connection.

@@ -9,6 +9,7 @@ pub mod bench_voice;
 pub mod calls;
 pub mod connect;
 pub mod demo;
+pub mod demo_user;
 pub mod faults;
 pub mod load;
 pub mod schema;

@@ -8,7 +8,8 @@ use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
 use parlor_harness::{
-    bench, bench_cache, bench_summary, bench_voice, connect, demo, load, schema, servers,
+    bench, bench_cache, bench_summary, bench_voice, connect, demo, demo_user, load, schema,
+    servers,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,6 +86,43 @@ enum Cmd {
         /// Only this dialect.
         #[arg(long)]
         dialect: Option<DialectId>,
+    },
+    /// The desktop demo's scripted user, against a running reference server (000 or 001):
+    /// waits for the expert to come online, asks for a text chat, waits for the accept, chats
+    /// at a human pace (where the dialect has messages), waits for the meter, ends, prints the
+    /// bill. The token comes from --token-file, PARLOR_TOKEN, or is minted by the server's
+    /// script (`--mint`, same secret).
+    DemoUser {
+        /// Socket.IO server URL (e.g. http://127.0.0.1:5000).
+        #[arg(long, required_unless_present = "profile")]
+        url: Option<String>,
+        /// The server's dialect (billing-chat or presence-sessions).
+        #[arg(long, default_value = "billing-chat")]
+        dialect: DialectId,
+        /// A TOML server profile of the user instead of --url/--dialect/--account.
+        #[arg(long, conflicts_with_all = ["url", "account"])]
+        profile: Option<PathBuf>,
+        /// The user's account id (default: the seeded Asha Verma).
+        #[arg(long)]
+        account: Option<String>,
+        /// The expert's account id (default: the seeded Pandit Sharma).
+        #[arg(long)]
+        expert: Option<String>,
+        /// Read the token from this file.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Length of a billed minute in ms, as the server was started with.
+        #[arg(long)]
+        billing_minute_ms: Option<u64>,
+        /// Milliseconds between the user's messages.
+        #[arg(long, default_value_t = 2500)]
+        pace_ms: u64,
+        /// Seconds to wait for the expert's answer to each message.
+        #[arg(long, default_value_t = 20)]
+        reply_wait_secs: u64,
+        /// Seconds to wait for the expert to come online, and then to accept.
+        #[arg(long, default_value_t = 300)]
+        patience_secs: u64,
     },
     /// Simulate many users and experts against a seed-001 server (a fresh reference server
     /// unless --url is given): browse, request a session, chat at a human pace, end, repeat.
@@ -308,6 +346,52 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Cmd::Demo { dialect } => run_demo(dialect).await,
+        Cmd::DemoUser {
+            url,
+            dialect,
+            profile,
+            account,
+            expert,
+            token_file,
+            billing_minute_ms,
+            pace_ms,
+            reply_wait_secs,
+            patience_secs,
+        } => {
+            let args = DemoUserArgs {
+                url,
+                dialect,
+                profile,
+                account,
+                expert,
+                token_file,
+                billing_minute_ms,
+            };
+            let (profile, token, expert) = match demo_user_profile(args).await {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let mut plan = demo_user::Plan::new(expert);
+            plan.pace = Duration::from_millis(pace_ms);
+            plan.reply_wait = Duration::from_secs(reply_wait_secs);
+            plan.online_timeout = Duration::from_secs(patience_secs);
+            plan.answer_timeout = Duration::from_secs(patience_secs);
+            plan.meter_timeout = Duration::from_millis(profile.billing_minute_ms)
+                .saturating_mul(2)
+                .max(Duration::from_secs(30));
+            let t = demo::Transcript::new(profile.dialect, true);
+            let name = profile.account_id.clone().unwrap_or_else(|| "user".into());
+            let mut user =
+                match parlor_harness::script::Actor::connect_profile(&name, profile, token).await {
+                    Ok(u) => u,
+                    Err(e) => return fail(e),
+                };
+            t.say(&name, "connected");
+            match demo_user::run(&mut user, &plan, &t).await {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
         Cmd::BenchIdle { url, clients } => match bench::idle_in_this_process(&url, clients).await {
             Ok(bytes) => {
                 println!(
@@ -538,4 +622,59 @@ async fn run_demo(only: Option<DialectId>) -> ExitCode {
         println!("\nfailed: {}", failed.join(", "));
         ExitCode::FAILURE
     }
+}
+
+/// `parlor demo-user`'s connection options.
+struct DemoUserArgs {
+    url: Option<String>,
+    dialect: DialectId,
+    profile: Option<PathBuf>,
+    account: Option<String>,
+    expert: Option<String>,
+    token_file: Option<PathBuf>,
+    billing_minute_ms: Option<u64>,
+}
+
+/// The user's profile, token and the expert's id for `parlor demo-user`.
+async fn demo_user_profile(a: DemoUserArgs) -> Result<(ServerProfile, String, String), String> {
+    let mut profile = match (&a.profile, &a.url) {
+        (Some(path), _) => ServerProfile::from_file(path).map_err(|e| e.to_string())?,
+        (None, Some(url)) => {
+            let mut p = ServerProfile::new(a.dialect, url.clone());
+            p.rest_url = Some(url.clone());
+            p
+        }
+        (None, None) => return Err("--url or --profile is required".into()),
+    };
+    let defaults = demo_user::default_accounts(profile.dialect).ok_or_else(|| {
+        format!(
+            "demo-user plays billing-chat (000) or presence-sessions (001), not {}",
+            profile.dialect.as_str()
+        )
+    })?;
+    if profile.account_id.is_none() {
+        profile.account_id = Some(a.account.unwrap_or_else(|| defaults.0.into()));
+    }
+    if let Some(ms) = a.billing_minute_ms {
+        profile.billing_minute_ms = ms;
+    }
+    let account = profile.account_id.clone().unwrap_or_default();
+    let token = match (&a.token_file, std::env::var("PARLOR_TOKEN")) {
+        (Some(file), _) => std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+            .trim()
+            .to_owned(),
+        (None, Ok(t)) if !t.trim().is_empty() => t.trim().to_owned(),
+        _ if a.profile.is_some() => parlor_core::TokenSource::token(&*profile.token.source())
+            .await
+            .map_err(|e| e.to_string())?,
+        _ => servers::mint(servers::server_file(profile.dialect), &account)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    Ok((
+        profile,
+        token,
+        a.expert.unwrap_or_else(|| defaults.1.into()),
+    ))
 }

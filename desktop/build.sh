@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds Parlor's desktop installers: the web UI (ui/ → ui/dist), then the Tauri app in release
+# and its .deb, into target/release/bundle/deb/ (of CARGO_TARGET_DIR when set).
+#
+#   desktop/build.sh            # .deb (this machine: Debian)
+#   desktop/build.sh dmg        # macOS .dmg  — configured in src-tauri/tauri.conf.json, UNTESTED here
+#   desktop/build.sh msi        # Windows .msi (WiX) — configured, UNTESTED here
+#
+# AppImage is not offered: its tooling downloads files while bundling.
+# Heavy steps take /var/tmp/parlor-heavy.lock when flock exists (shared build machines).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bundle="${1:-deb}"
+case "$bundle" in
+  deb|dmg|msi) ;;
+  *) echo "usage: desktop/build.sh [deb|dmg|msi]" >&2; exit 2 ;;
+esac
+
+heavy() {
+  if command -v flock >/dev/null; then flock /var/tmp/parlor-heavy.lock "$@"; else "$@"; fi
+}
+
+cd "$root/ui"
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run build
+
+cd "$root"
+# The CLI comes from ui's devDependencies (@tauri-apps/cli 2); it builds with
+# `--features tauri/custom-protocol`, so the app embeds ui/dist instead of a dev server.
+tauri=./ui/node_modules/.bin/tauri
+target="${CARGO_TARGET_DIR:-$root/target}"
+if [ "$bundle" = deb ]; then
+  # Build, strip the symbols (a third of the binary), then bundle the stripped binary.
+  heavy "$tauri" build --no-bundle
+  strip "$target/release/parlor-desktop"
+  heavy "$tauri" bundle --bundles deb
+else
+  heavy "$tauri" build --bundles "$bundle"
+fi
+
+out="$target/release/bundle/$bundle"
+echo "built:"
+ls -l "$out"

@@ -1,0 +1,77 @@
+//! Calls: accept/reject/end, in-call controls through the core's media engine, history.
+
+use crate::error::AppResult;
+use crate::state::AppState;
+use parlor_core::calls::{CallRecord, CallSnapshot};
+use parlor_core::{Command, DomainEvent};
+use tauri::State;
+
+/// Accepts a ringing call.
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_call(state: State<'_, AppState>, call_id: String) -> AppResult<()> {
+    state.send(Command::AcceptCall { call_id }).await.map(drop)
+}
+
+/// Rejects a ringing call.
+#[tauri::command]
+#[specta::specta]
+pub async fn reject_call(state: State<'_, AppState>, call_id: String) -> AppResult<()> {
+    state.send(Command::RejectCall { call_id }).await.map(drop)
+}
+
+/// Hangs up.
+#[tauri::command]
+#[specta::specta]
+pub async fn end_call(state: State<'_, AppState>, call_id: String) -> AppResult<()> {
+    state.send(Command::EndCall { call_id }).await.map(drop)
+}
+
+/// Mutes (false) or unmutes (true) the microphone.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_microphone(state: State<'_, AppState>, on: bool) -> AppResult<()> {
+    state
+        .send(Command::SetMicrophone { enabled: on })
+        .await
+        .map(drop)
+}
+
+/// Turns the camera on or off.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_camera(state: State<'_, AppState>, on: bool) -> AppResult<()> {
+    state
+        .send(Command::SetCamera { enabled: on })
+        .await
+        .map(drop)
+}
+
+/// The current (or last) call, if any.
+#[tauri::command]
+#[specta::specta]
+pub async fn call_state(state: State<'_, AppState>) -> AppResult<Option<CallSnapshot>> {
+    Ok(state
+        .send(Command::GetCallState)
+        .await?
+        .into_iter()
+        .find_map(|e| match e {
+            DomainEvent::CallStateChanged { call } => Some(call),
+            _ => None,
+        }))
+}
+
+/// Past calls from the cache, newest first (offline too).
+#[tauri::command]
+#[specta::specta]
+pub async fn call_history(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> AppResult<Vec<CallRecord>> {
+    state
+        .ask(Command::ListCallHistory { limit }, |e| match e {
+            DomainEvent::CallHistory { calls } => Some(calls),
+            _ => None,
+        })
+        .await
+}

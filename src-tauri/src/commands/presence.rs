@@ -1,0 +1,158 @@
+//! Presence: the expert's own (online, offline, busy) and the list of online experts.
+
+use crate::error::AppResult;
+use crate::state::AppState;
+use parlor_core::model::{Expert, Presence};
+use parlor_core::{Capability, Client, Command, ConnectionState, DialectId, DomainEvent};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+/// The presence now, and whether the server was told.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct PresenceChange {
+    /// The presence chosen.
+    pub presence: Presence,
+    /// False where the server has no presence (000: requests arrive while connected).
+    pub on_server: bool,
+}
+
+/// Goes online, offline or busy. Servers know only online/offline: busy is offline there
+/// (no new requests) and busy here.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_presence(
+    state: State<'_, AppState>,
+    presence: Presence,
+) -> AppResult<PresenceChange> {
+    let client = state.client().await?;
+    let cmd = server_command(&client, presence == Presence::Online);
+    let on_server = cmd.is_some();
+    if let Some(cmd) = cmd {
+        client.send(cmd).await?;
+    }
+    *state.presence.lock().expect("presence lock") = presence;
+    Ok(PresenceChange {
+        presence,
+        on_server,
+    })
+}
+
+/// The command that tells `client`'s server the expert is `online` (or not), where the
+/// server has presence at all.
+pub fn server_command(client: &Client, online: bool) -> Option<Command> {
+    if !client.capabilities().contains(&Capability::Presence) {
+        return None;
+    }
+    Some(
+        match (client.dialect(), client.profile().account_id.clone()) {
+            // 001 keeps presence over REST (the socket event only mirrors it).
+            (DialectId::PresenceSessions, Some(expert_id)) => {
+                Command::SetPresenceRest { expert_id, online }
+            }
+            _ => Command::SetPresence { online },
+        },
+    )
+}
+
+/// Servers forget presence when they restart: after every reconnection, tells the server
+/// again that the expert is online, if that is what they chose.
+pub fn spawn_presence_keeper<R: Runtime>(
+    app: AppHandle<R>,
+    client: &Client,
+) -> tauri::async_runtime::JoinHandle<()> {
+    let mut events = client.subscribe();
+    let weak = client.downgrade();
+    tauri::async_runtime::spawn(async move {
+        let mut was_connected = false;
+        while let Some(event) = events.recv().await {
+            let DomainEvent::Connection { state } = event else {
+                continue;
+            };
+            let connected = matches!(state, ConnectionState::Connected);
+            let reconnected = connected && was_connected_before(&mut was_connected, connected);
+            if !reconnected {
+                continue;
+            }
+            let chosen = *app
+                .state::<AppState>()
+                .presence
+                .lock()
+                .expect("presence lock");
+            let Some(client) = weak.upgrade() else { return };
+            if chosen == Presence::Online {
+                if let Some(cmd) = server_command(&client, true) {
+                    if let Err(e) = client.send(cmd).await {
+                        tracing::warn!(
+                            code = e.code(),
+                            "could not restore presence after reconnecting"
+                        );
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// True on a connection that follows an earlier one (not the first); tracks `seen`.
+fn was_connected_before(seen: &mut bool, connected: bool) -> bool {
+    let before = *seen;
+    *seen |= connected;
+    before && connected
+}
+
+/// The presence the expert chose last.
+#[tauri::command]
+#[specta::specta]
+pub fn presence(state: State<'_, AppState>) -> Presence {
+    *state.presence.lock().expect("presence lock")
+}
+
+/// The online experts now (later changes arrive as `expert_updated` / `expert_removed`).
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_experts(state: State<'_, AppState>) -> AppResult<Vec<Expert>> {
+    state
+        .ask(Command::WatchExperts, |e| match e {
+            DomainEvent::ExpertsSnapshot { experts } => Some(experts),
+            _ => None,
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presence_is_restored_on_reconnections_not_on_the_first_connection() {
+        let mut seen = false;
+        assert!(!was_connected_before(&mut seen, false)); // connecting
+        assert!(!was_connected_before(&mut seen, true)); // first connection
+        assert!(!was_connected_before(&mut seen, false)); // reconnecting
+        assert!(was_connected_before(&mut seen, true)); // back
+    }
+
+    #[tokio::test]
+    async fn only_servers_with_presence_are_told() {
+        let offline = |dialect, account: Option<&str>| {
+            let mut p = parlor_core::ServerProfile::new(dialect, "http://127.0.0.1:9");
+            p.account_id = account.map(str::to_owned);
+            Client::connect(p, std::sync::Arc::new(parlor_core::StaticToken::new("t"))).unwrap()
+        };
+        assert_eq!(
+            server_command(&offline(DialectId::BillingChat, None), true),
+            None
+        );
+        assert_eq!(
+            server_command(&offline(DialectId::PresenceSessions, Some("a-1")), false),
+            Some(Command::SetPresenceRest {
+                expert_id: "a-1".into(),
+                online: false
+            })
+        );
+        assert_eq!(
+            server_command(&offline(DialectId::Telecaller, None), true),
+            Some(Command::SetPresence { online: true })
+        );
+    }
+}

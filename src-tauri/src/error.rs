@@ -1,0 +1,104 @@
+//! The one error shape the page sees: `{ code, message }`. `code` is the core's error code
+//! (`not_connected`, `timeout`, …) or one of the shell's own (`keyring`, `no_profile`, `io`);
+//! `message` is a sentence a person understands.
+
+use parlor_core::secrets::SecretError;
+use serde::Serialize;
+
+/// An error crossing to the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    /// Stable machine code.
+    pub code: String,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+impl AppError {
+    /// An error with `code` and `message`.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        AppError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// No session: the page asked for something that needs a signed-in server.
+    pub fn not_signed_in() -> Self {
+        AppError::new(
+            "not_connected",
+            "You are not signed in to a server. Sign in first.",
+        )
+    }
+}
+
+/// Results of commands.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<parlor_core::Error> for AppError {
+    fn from(e: parlor_core::Error) -> Self {
+        use parlor_core::Error as E;
+        let message = match &e {
+            E::NotConnected(_) => {
+                "Not connected to the server right now. It will be retried when the connection is back.".to_owned()
+            }
+            E::Timeout(_) => "The server did not answer in time. Try again.".to_owned(),
+            E::AuthFailed(m) => format!("The server refused the sign-in ({m}). Check the token."),
+            E::Unsupported(m) => format!("This server cannot do that: {m}."),
+            E::InvalidInput(m) => format!("That was not accepted: {m}."),
+            E::Protocol(m) => format!("The server sent something unexpected: {m}."),
+            E::Rejected { message, .. } => format!("The server refused: {message}"),
+            E::Network(m) => format!("Network problem: {m}."),
+            E::Busy(_) => "Too much is in progress right now. Try again in a moment.".to_owned(),
+            E::Closed => "The connection was closed. Sign in again.".to_owned(),
+            E::IllegalState(m) => capitalise(m),
+        };
+        AppError::new(e.code(), message)
+    }
+}
+
+impl From<SecretError> for AppError {
+    fn from(e: SecretError) -> Self {
+        AppError::new(
+            "keyring",
+            format!("The system keyring could not be used to keep the token safe: {e}."),
+        )
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::new(
+            "io",
+            format!("A local file could not be read or written: {e}."),
+        )
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_code_and_read_as_sentences() {
+        let e: AppError = parlor_core::Error::NotConnected("socket down".into()).into();
+        assert_eq!(e.code, "not_connected");
+        assert!(e.message.starts_with("Not connected to the server"));
+        let e: AppError = parlor_core::Error::IllegalState("nothing to pause".into()).into();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("illegal_state", "Nothing to pause")
+        );
+        let e: AppError = SecretError::Unavailable("no dbus".into()).into();
+        assert_eq!(e.code, "keyring");
+    }
+}

@@ -1,0 +1,86 @@
+//! What the commands share: the session, the saved profiles, the keyring, demo mode.
+
+use crate::demo::Demo;
+use crate::error::{AppError, AppResult};
+use crate::profiles::Profiles;
+use crate::session::Session;
+use parlor_core::model::Presence;
+use parlor_core::secrets::{SecretError, SecretStore};
+use parlor_core::{Client, Command, DomainEvent};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The app's shared state (managed by Tauri).
+pub struct AppState {
+    /// The signed-in session, if any.
+    pub session: tokio::sync::Mutex<Option<Session>>,
+    /// Saved server profiles.
+    pub profiles: Profiles,
+    /// Where caches live (one database per server and account).
+    pub data_dir: PathBuf,
+    /// The OS keyring, or why it is unavailable.
+    secrets: Result<Arc<dyn SecretStore>, SecretError>,
+    /// Demo mode, when launched with `--demo`.
+    pub demo: Option<Demo>,
+    /// The presence the expert chose (kept locally where the server has no presence).
+    pub presence: Mutex<Presence>,
+}
+
+impl AppState {
+    /// The state for an app whose config and data live in the given directories.
+    pub fn new(
+        config_dir: PathBuf,
+        data_dir: PathBuf,
+        secrets: Result<Arc<dyn SecretStore>, SecretError>,
+        demo: Option<Demo>,
+    ) -> Self {
+        AppState {
+            session: tokio::sync::Mutex::new(None),
+            profiles: Profiles::new(&config_dir),
+            data_dir,
+            secrets,
+            demo,
+            presence: Mutex::new(Presence::Offline),
+        }
+    }
+
+    /// The keyring, or a `keyring` error that says why not.
+    pub fn secrets(&self) -> AppResult<Arc<dyn SecretStore>> {
+        self.secrets.clone().map_err(AppError::from)
+    }
+
+    /// The signed-in client.
+    pub async fn client(&self) -> AppResult<Client> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.client.clone())
+            .ok_or_else(AppError::not_signed_in)
+    }
+
+    /// Sends a core command through the signed-in client (its events also reach the page).
+    pub async fn send(&self, cmd: Command) -> AppResult<Vec<DomainEvent>> {
+        let client = self.client().await?;
+        Ok(client.send(cmd).await?)
+    }
+
+    /// Sends a command whose answer must contain an event `pick` accepts.
+    pub async fn ask<T>(
+        &self,
+        cmd: Command,
+        pick: impl FnMut(DomainEvent) -> Option<T>,
+    ) -> AppResult<T> {
+        let what = cmd.name();
+        self.send(cmd)
+            .await?
+            .into_iter()
+            .find_map(pick)
+            .ok_or_else(|| {
+                AppError::new(
+                    "protocol",
+                    format!("The app got no answer to {what}; try again."),
+                )
+            })
+    }
+}

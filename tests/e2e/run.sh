@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The desktop app end to end, in its real window: builds the web UI and the app (UI embedded),
+# then runs the pytest suite (tests/e2e/test_*.py) and the measurements (measure.py) under Xvfb,
+# inside a private D-Bus session with an unlocked gnome-keyring (the token really goes to the
+# Secret Service), through tauri-driver + WebKitWebDriver. Screenshots: tests/e2e/screenshots/.
+# PARLOR_E2E_NO_BUILD=1 skips the builds; extra arguments go to pytest (e.g. -k story).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
+tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
+
+if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
+  echo "-- build: ui (vite), the harness, the desktop app with the UI embedded"
+  (cd ui && npm run --silent build >/dev/null)
+  cargo build --quiet -p parlor-harness --bin parlor
+  cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol
+fi
+
+venv="$tools/e2e-venv"
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, pytest_timeout" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "pytest-timeout>=2.3,<3" "selenium>=4.20,<5"
+fi
+
+[ "${PARLOR_E2E_MEASURE_ONLY:-0}" = 1 ] || rm -rf tests/e2e/screenshots
+mkdir -p tests/e2e/screenshots
+keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/parlor-e2e-keyring.XXXXXX")"
+trap 'rm -rf "$keyring_home"' EXIT
+export PARLOR_E2E_VENV="$venv" PARLOR_E2E_KEYRING_HOME="$keyring_home"
+dbus-run-session -- tests/e2e/session.sh "$@"
+echo "-- screenshots: $(ls tests/e2e/screenshots/*.png 2>/dev/null | wc -l) in tests/e2e/screenshots/"

@@ -1,0 +1,107 @@
+/**
+ * The one door between the page and the desktop shell. Components and the store call this
+ * interface; only `tauri.ts` touches the generated bindings.
+ */
+
+import type {
+  CallRecord,
+  CallSnapshot,
+  ConnectionState,
+  ConsultationView,
+  ConversationInfo,
+  DemoInfo,
+  EventOf,
+  Presence,
+  PresenceChange,
+  ProfileInput,
+  SavedProfile,
+  SessionInfo,
+  UiEvent,
+} from "../types";
+
+/** Everything the page can ask of the shell. Failures reject with an AppError `{code, message}`. */
+export interface Backend {
+  /** `tauri` inside the app, `preview` in a plain browser (a built-in simulation). */
+  readonly kind: "tauri" | "preview";
+
+  // profiles and session
+  listProfiles(): Promise<SavedProfile[]>;
+  /** Saves a profile (`input.id` null: a new one); the token goes to the OS keyring (null keeps the stored one). */
+  saveProfile(input: ProfileInput, token: string | null): Promise<SavedProfile>;
+  deleteProfile(id: string): Promise<void>;
+  signIn(profileId: string): Promise<SessionInfo>;
+  signOut(): Promise<void>;
+  /** The session already running (demo mode, or a reload of the page), if any. */
+  currentSession(): Promise<SessionInfo | null>;
+  connectionState(): Promise<ConnectionState | null>;
+  demoInfo(): Promise<DemoInfo | null>;
+
+  // presence
+  setPresence(presence: Presence): Promise<PresenceChange>;
+  /** The presence the shell keeps for this session. */
+  presence(): Promise<Presence>;
+
+  // consultations
+  answerRequest(consultationId: string, accept: boolean): Promise<void>;
+  startConsultation(consultationId: string): Promise<void>;
+  pauseConsultation(consultationId: string): Promise<void>;
+  resumeConsultation(consultationId: string): Promise<void>;
+  endConsultation(consultationId: string): Promise<void>;
+  listConsultations(): Promise<ConsultationView[]>;
+
+  // messaging
+  /** The conversations the server lists (002 chat sessions); empty where it cannot list (003). */
+  listConversations(status: string | null): Promise<ConversationInfo[]>;
+  /** Joins a conversation's room so its messages arrive (001 `join-session`). */
+  joinConversation(conversationId: string): Promise<void>;
+  /** A page of cached messages, oldest first (a later `messages_page` event may follow). */
+  loadMessages(
+    conversationId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<EventOf<"messages_page"> | null>;
+  sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void>;
+  setTyping(conversationId: string, typing: boolean): Promise<void>;
+  markRead(conversationId: string, messageIds: string[]): Promise<void>;
+  /** Toggles this account's `emoji` on a message. */
+  react(conversationId: string, messageId: string, emoji: string): Promise<void>;
+  retryMessage(conversationId: string, clientId: string): Promise<void>;
+  discardMessage(conversationId: string, clientId: string): Promise<void>;
+
+  // voice notes
+  startRecording(): Promise<void>;
+  stopRecording(conversationId: string): Promise<void>;
+  cancelRecording(): Promise<void>;
+  playVoiceNote(url: string): Promise<void>;
+  pauseVoiceNote(): Promise<void>;
+  resumeVoiceNote(): Promise<void>;
+  seekVoiceNote(positionMs: number): Promise<void>;
+  stopVoiceNote(): Promise<void>;
+
+  // calls
+  acceptCall(callId: string): Promise<void>;
+  rejectCall(callId: string): Promise<void>;
+  endCall(callId: string): Promise<void>;
+  setMicrophone(on: boolean): Promise<void>;
+  setCamera(on: boolean): Promise<void>;
+  callHistory(limit: number): Promise<CallRecord[]>;
+  callState(): Promise<CallSnapshot | null>;
+
+  /** Every core event and stream update, in order. Returns the function that stops listening. */
+  onEvent(listener: (e: UiEvent) => void): Promise<() => void>;
+}
+
+/** True inside the Tauri window. */
+export function insideTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+/** The backend for where the page runs (the preview is loaded only outside the app). */
+export async function openBackend(): Promise<Backend> {
+  if (insideTauri()) {
+    const { TauriBackend } = await import("./tauri");
+    return new TauriBackend();
+  }
+  const { PreviewBackend } = await import("./preview");
+  return new PreviewBackend();
+}

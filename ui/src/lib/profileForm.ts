@@ -1,0 +1,90 @@
+/** The sign-in form's checks and defaults, kept out of the component so they are tested. */
+
+import type { DialectId, ProfileInput, SavedProfile } from "./types";
+
+export interface ProfileForm {
+  id: string | null;
+  name: string;
+  url: string;
+  dialect: DialectId;
+  account: string;
+  token: string;
+  /** Advanced: REST base URL (empty: the server address, where the dialect has REST). */
+  restUrl: string;
+  /** Advanced: Socket.IO namespace (empty: the dialect's expert namespace). */
+  namespace: string;
+  /** Advanced: length of a billed minute in ms (test servers shorten it; empty: 60 000). */
+  minuteMs: string;
+}
+
+export const emptyForm: ProfileForm = {
+  id: null,
+  name: "",
+  url: "http://127.0.0.1:5000",
+  dialect: "billing-chat",
+  account: "",
+  token: "",
+  restUrl: "",
+  namespace: "",
+  minuteMs: "",
+};
+
+/** Dialects whose servers also answer over REST at the same address. */
+const HAS_REST: readonly DialectId[] = ["presence-sessions", "tarot-chat"];
+
+/** Where experts connect on a dialect with several namespaces (004 telecallers). */
+export function defaultNamespace(d: DialectId): string {
+  return d === "telecaller" ? "/telecaller" : "/";
+}
+
+/** Problems with the form, by field (empty when it can be saved). */
+export function validate(f: ProfileForm): Partial<Record<keyof ProfileForm, string>> {
+  const errors: Partial<Record<keyof ProfileForm, string>> = {};
+  if (!f.name.trim()) errors.name = "Give this server a name you will recognise.";
+  const url = f.url.trim();
+  if (!url) errors.url = "Enter the server's address.";
+  else if (!isUrl(url)) errors.url = "The address must start with http:// or https://.";
+  if (f.restUrl.trim() && !isUrl(f.restUrl.trim())) errors.restUrl = "The REST address must start with http:// or https://.";
+  if (f.namespace.trim() && !f.namespace.trim().startsWith("/")) errors.namespace = "A namespace starts with /.";
+  const ms = f.minuteMs.trim();
+  if (ms && !(/^\d+$/.test(ms) && Number(ms) >= 1000)) errors.minuteMs = "Give whole milliseconds, at least 1000.";
+  if (!f.token.trim() && f.id === null) errors.token = "Paste the token your platform gave you.";
+  return errors;
+}
+
+/** The profile to save from the form. */
+export function toInput(f: ProfileForm): ProfileInput {
+  const url = f.url.trim().replace(/\/+$/, "");
+  const rest = f.restUrl.trim().replace(/\/+$/, "");
+  return {
+    id: f.id,
+    name: f.name.trim(),
+    dialect: f.dialect,
+    socket_url: url,
+    rest_url: rest || (HAS_REST.includes(f.dialect) ? url : null),
+    namespace: f.namespace.trim() || defaultNamespace(f.dialect),
+    account_id: f.account.trim() || null,
+    billing_minute_ms: f.minuteMs.trim() ? Number(f.minuteMs.trim()) : null,
+    allow_plaintext: null,
+  };
+}
+
+/** The form for editing a saved profile (the token stays in the keyring unless retyped). */
+export function fromSaved(p: SavedProfile): ProfileForm {
+  const url = p.socket_url;
+  return {
+    id: p.id,
+    name: p.name,
+    url,
+    dialect: p.dialect,
+    account: p.account_id ?? "",
+    token: "",
+    restUrl: p.rest_url && p.rest_url !== url ? p.rest_url : "",
+    namespace: p.namespace && p.namespace !== defaultNamespace(p.dialect) ? p.namespace : "",
+    minuteMs: p.billing_minute_ms ? String(p.billing_minute_ms) : "",
+  };
+}
+
+function isUrl(s: string): boolean {
+  return /^(https?|wss?):\/\/[^\s/]+/i.test(s);
+}

@@ -1,0 +1,381 @@
+/**
+ * The live app state for the components: holds the reducer's state in a rune, feeds it the
+ * backend's events, ticks a clock for countdowns, and runs every action with its error shown
+ * in words. Logic lives in ./state; this file only wires it.
+ */
+
+import type { Backend } from "./backend/backend";
+import { describeError, toAppError } from "./errors";
+import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
+import { addKnownChats, closeChat, openChat, rememberChat } from "./state/chats";
+import { dismissBill, isLive } from "./state/consultations";
+import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
+import { pruneExpired } from "./state/requests";
+import type { Capability, Presence, ProfileInput, SavedProfile, SessionInfo, UiEvent } from "./types";
+
+/** The screens of the app. */
+export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history";
+
+const PAGE_SIZE = 50;
+/** How many listed chats get their first page at once (for names in the list). */
+const PRELOAD_CHATS = 10;
+
+export class Store {
+  app: AppState = $state.raw(initialState);
+  now: number = $state(Date.now());
+  screen: Screen = $state("signin");
+  profiles: SavedProfile[] = $state.raw([]);
+  /** Actions in flight, by name (buttons show a spinner and do not fire twice). */
+  pending: Record<string, boolean> = $state({});
+  ready = $state(false);
+
+  private unlisten: (() => void) | null = null;
+  private clock: number | null = null;
+  private marked = new Set<string>();
+  private joined = new Set<string>();
+
+  constructor(readonly backend: Backend) {}
+
+  /** Starts listening and restores a running session (demo mode). */
+  async start(): Promise<void> {
+    this.unlisten = await this.backend.onEvent((e) => this.dispatch(e));
+    this.clock = window.setInterval(() => this.tick(), 250);
+    try {
+      this.profiles = await this.backend.listProfiles();
+      const demo = await this.backend.demoInfo();
+      if (demo?.error) this.fail(demo.error);
+      const session = demo?.session ?? (await this.backend.currentSession());
+      if (session) await this.enter(session);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.ready = true;
+    }
+  }
+
+  /** Stops listening (the page is going away). */
+  stop(): void {
+    this.unlisten?.();
+    if (this.clock !== null) clearInterval(this.clock);
+  }
+
+  private tick(): void {
+    this.now = Date.now();
+    const pruned = pruneExpired(this.app.requests, this.now);
+    if (pruned !== this.app.requests) this.app = { ...this.app, requests: pruned };
+  }
+
+  /** Feeds one core event through the reducer. */
+  dispatch(e: UiEvent): void {
+    const wasDown = this.app.connection !== null && this.app.connection.state !== "connected";
+    const before = this.app.consultations.currentId;
+    this.app = reduce(this.app, e, Date.now());
+    const after = this.app.consultations.currentId;
+    // Accepting a request (in this window or another device) opens the consultation.
+    if (after && after !== before) {
+      if (this.screen === "dashboard") this.screen = "consultation";
+      void this.openConversation(after);
+    } else if (
+      e.event === "consultation_updated" &&
+      e.consultation.id === after &&
+      e.consultation.state.state === "active" &&
+      !this.joined.has(after)
+    ) {
+      // Some servers let only an active session's participants join: try again now.
+      void this.openConversation(after);
+    }
+    if (e.event === "connection" && e.state.state === "connected" && wasDown && this.app.session) {
+      void this.afterReconnect();
+    }
+    if (e.event === "chat_message_changed" && !e.message.own && (this.screen === "consultation" || this.screen === "chats")) {
+      void this.markVisibleRead();
+    }
+  }
+
+  /**
+   * Back online after a drop: a restarted server may have forgotten our presence, and
+   * consultations may have moved on while we were away.
+   */
+  private async afterReconnect(): Promise<void> {
+    if (this.can("presence") && this.app.presence !== "offline") {
+      await this.backend.setPresence(this.app.presence).catch((e) => this.fail(e));
+    }
+    await this.reloadHistory();
+    if (this.screen === "chats") await this.reloadChats();
+  }
+
+  /** Shows an error as a notice, in words. */
+  fail(e: unknown): void {
+    const err = toAppError(e);
+    this.app = notice(this.app, err.code, describeError(err));
+  }
+
+  dismiss(id: number): void {
+    this.app = dismissNotice(this.app, id);
+  }
+
+  /** Runs `f` as action `name`: one at a time, errors shown. Resolves true on success. */
+  async run(name: string, f: () => Promise<unknown>): Promise<boolean> {
+    if (this.pending[name]) return false;
+    this.pending[name] = true;
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    } finally {
+      delete this.pending[name];
+    }
+  }
+
+  // ----- session -----
+  async refreshProfiles(): Promise<void> {
+    this.profiles = await this.backend.listProfiles();
+  }
+
+  /** Saves the form's profile (token to the keyring) and signs in with it. */
+  async saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
+    const saved = await this.backend.saveProfile(input, token);
+    await this.refreshProfiles();
+    await this.signIn(saved.id);
+  }
+
+  async signIn(profileId: string): Promise<void> {
+    // Start clean before asking: events of the new session (a request the server re-sends on
+    // connect) may arrive before the answer does.
+    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
+    this.marked.clear();
+    this.joined.clear();
+    const session = await this.backend.signIn(profileId);
+    await this.enter(session);
+  }
+
+  private async enter(session: SessionInfo): Promise<void> {
+    this.app = { ...this.app, session };
+    // Chats opened by id in an earlier run (003 cannot list them) come back to the list.
+    this.app = { ...this.app, chats: addKnownChats(this.app.chats, this.rememberedChats()) };
+    this.screen = "dashboard";
+    const connection = await this.backend.connectionState().catch(() => null);
+    if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
+    const presence = await this.backend.presence().catch(() => null);
+    if (presence) this.app = { ...this.app, presence };
+    if (!this.can("presence") && this.app.presence === "offline") {
+      // Without presence on the server, requests come while connected: say so.
+      await this.setPresence("online");
+    }
+    const call = await this.backend.callState().catch(() => null);
+    if (call) this.dispatch({ event: "call_state_changed", call });
+    await this.reloadHistory();
+    void this.reloadChats();
+    const current = this.app.consultations.currentId;
+    if (current) await this.openConversation(current);
+  }
+
+  async signOut(): Promise<void> {
+    await this.run("signout", () => this.backend.signOut());
+    this.app = { ...initialState, notices: this.app.notices };
+    this.screen = "signin";
+    await this.refreshProfiles().catch((e) => this.fail(e));
+  }
+
+  async deleteProfile(id: string): Promise<void> {
+    await this.run(`delete-${id}`, async () => {
+      await this.backend.deleteProfile(id);
+      await this.refreshProfiles();
+    });
+  }
+
+  /** True when the signed-in server offers `capability`. */
+  can(capability: Capability): boolean {
+    return this.app.session?.capabilities.includes(capability) ?? false;
+  }
+
+  // ----- presence and requests -----
+  async setPresence(p: Presence): Promise<void> {
+    const before = this.app.presence;
+    this.app = { ...this.app, presence: p };
+    const ok = await this.run("presence", async () => {
+      const change = await this.backend.setPresence(p);
+      this.app = { ...this.app, presence: change.presence, presenceOnServer: change.on_server };
+    });
+    if (!ok) this.app = { ...this.app, presence: before };
+  }
+
+  async answer(id: string, accept: boolean): Promise<void> {
+    await this.run(`answer-${id}`, () => this.backend.answerRequest(id, accept));
+  }
+
+  // ----- consultations -----
+  get current() {
+    const id = this.app.consultations.currentId;
+    return id ? (this.app.consultations.byId[id] ?? null) : null;
+  }
+
+  get liveConsultation() {
+    const c = this.current;
+    return c && isLive(c) ? c : null;
+  }
+
+  async consultationAction(kind: "start" | "pause" | "resume" | "end", id: string): Promise<void> {
+    const f = {
+      start: () => this.backend.startConsultation(id),
+      pause: () => this.backend.pauseConsultation(id),
+      resume: () => this.backend.resumeConsultation(id),
+      end: () => this.backend.endConsultation(id),
+    }[kind];
+    const ok = await this.run(`consultation-${kind}`, f);
+    // A refusal usually means the server moved on while we did not hear: catch up.
+    if (!ok) await this.reloadHistory();
+  }
+
+  closeBill(): void {
+    this.app = { ...this.app, consultations: dismissBill(this.app.consultations) };
+    if (!this.app.consultations.currentId && this.screen === "consultation") this.screen = "dashboard";
+  }
+
+  async reloadHistory(): Promise<void> {
+    await this.run("history", async () => {
+      const consultations = await this.backend.listConsultations();
+      this.app = reduce(this.app, { event: "consultation_list", consultations }, Date.now());
+      if (this.can("calls")) {
+        const calls = await this.backend.callHistory(200);
+        this.app = reduce(this.app, { event: "call_history", calls }, Date.now());
+      }
+    });
+  }
+
+  // ----- messaging -----
+  async openConversation(id: string): Promise<void> {
+    if (!this.can("messaging")) return;
+    const c = this.app.consultations.byId[id];
+    if (c && isLive(c) && !this.joined.has(id)) {
+      // Rooms are per connection; the core rejoins them itself after a reconnect.
+      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
+      if (ok) this.joined.add(id);
+    }
+    await this.run(`load-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+    await this.markVisibleRead();
+  }
+
+  async loadOlder(id: string): Promise<void> {
+    const before = oldestCursor(conversation(this.app.conversations, id));
+    await this.run(`older-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, before, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+  }
+
+  /** Sends read receipts for what the open chat shows (once per message). */
+  async markVisibleRead(): Promise<void> {
+    const id = this.visibleConversation();
+    if (!id || !this.can("read_receipts") || document.hidden) return;
+    const selfId = this.app.me?.id ?? this.app.session?.account_id ?? null;
+    const ids = unreadFromOthers(conversation(this.app.conversations, id), selfId).filter(
+      (m) => !this.marked.has(m),
+    );
+    if (ids.length === 0) return;
+    for (const m of ids) this.marked.add(m);
+    await this.backend.markRead(id, ids).catch(() => {
+      for (const m of ids) this.marked.delete(m);
+    });
+  }
+
+  /** The conversation the screen shows, if any. */
+  visibleConversation(): string | null {
+    if (this.screen === "chats") return this.app.chats.openId;
+    if (this.screen === "consultation") return this.app.consultations.currentId;
+    return null;
+  }
+
+  // ----- chats outside consultations -----
+  /** Asks the server for its chats (002); servers that cannot list give an empty list. */
+  async reloadChats(): Promise<void> {
+    if (!this.can("messaging")) return;
+    const ok = await this.run("chats", async () => {
+      const conversations = await this.backend.listConversations(null);
+      this.app = reduce(this.app, { event: "conversations", conversations }, Date.now());
+    });
+    if (ok) await this.preloadChats();
+  }
+
+  /**
+   * A first page of the newest few chats not yet loaded, so the list can name who is in them
+   * (002 lists participant ids only). Quietly: the list stands without it.
+   */
+  private async preloadChats(): Promise<void> {
+    const todo = this.app.chats.items
+      .slice(0, PRELOAD_CHATS)
+      .filter((c) => !conversation(this.app.conversations, c.id).loaded);
+    for (const c of todo) {
+      const page = await this.backend.loadMessages(c.id, null, PAGE_SIZE).catch(() => null);
+      if (page) this.dispatch(page);
+    }
+  }
+
+  /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
+  async openChat(rawId: string): Promise<boolean> {
+    const chats = openChat(this.app.chats, rawId);
+    if (!chats || !chats.openId) return false;
+    const id = chats.openId;
+    this.app = { ...this.app, chats };
+    this.screen = "chats";
+    this.saveRememberedChats(rememberChat(this.rememberedChats(), id));
+    if (!this.joined.has(id)) {
+      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
+      if (ok) this.joined.add(id);
+    }
+    await this.run(`load-${id}`, async () => {
+      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
+      if (page) this.dispatch(page);
+    });
+    await this.markVisibleRead();
+    return true;
+  }
+
+  /** Where this account's opened chats are remembered (per profile and account). */
+  private chatsKey(): string | null {
+    const s = this.app.session;
+    return s ? `parlor.chats.${s.profile_id ?? s.profile_name}.${s.account_id ?? ""}` : null;
+  }
+
+  private rememberedChats(): string[] {
+    const key = this.chatsKey();
+    if (!key || typeof localStorage === "undefined") return [];
+    try {
+      const v: unknown = JSON.parse(localStorage.getItem(key) ?? "[]");
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private saveRememberedChats(ids: string[]): void {
+    const key = this.chatsKey();
+    if (key && typeof localStorage !== "undefined") localStorage.setItem(key, JSON.stringify(ids));
+  }
+
+  /** Back to the list of chats. */
+  closeChat(): void {
+    this.app = { ...this.app, chats: closeChat(this.app.chats) };
+  }
+
+  async send(conversationId: string, text: string, replyTo: string | null): Promise<boolean> {
+    return this.run("send", () => this.backend.sendMessage(conversationId, text, replyTo));
+  }
+
+  navigate(screen: Screen): void {
+    this.screen = screen;
+    if (screen === "history") void this.reloadHistory();
+    if (screen === "chats") {
+      void this.reloadChats();
+      void this.markVisibleRead();
+    }
+    if (screen === "consultation" && this.app.consultations.currentId) {
+      void this.markVisibleRead();
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import type { Backend } from "./backend/backend";
+import { pick, story } from "./state/fixtures/billing-chat";
+import { Store } from "./store.svelte";
+import type { SessionInfo } from "./types";
+
+const session: SessionInfo = {
+  profile_id: "p-1",
+  profile_name: "Demo 000",
+  account_id: "a-sharma",
+  dialect: "billing-chat",
+  capabilities: ["consultations", "live_billing"],
+  call_media: false,
+};
+
+/** A backend that records calls; `overrides` replace single methods. */
+function fake(overrides: Partial<Backend> = {}): { backend: Backend; calls: string[] } {
+  const calls: string[] = [];
+  const defaults: Partial<Backend> = {
+    signIn: async () => session,
+    listConsultations: async () => [],
+    callHistory: async () => [],
+    connectionState: async () => ({ state: "connected" }),
+    presence: async () => "offline",
+    callState: async () => null,
+    listProfiles: async () => [],
+    setPresence: async (presence) => ({ presence, on_server: false }),
+  };
+  const backend = new Proxy({ kind: "preview" } as Backend, {
+    get(target, prop: string) {
+      if (prop === "kind") return target.kind;
+      return async (...args: unknown[]) => {
+        calls.push(`${prop}(${args.map((a) => JSON.stringify(a)).join(",")})`);
+        const f = (overrides as Record<string, unknown>)[prop] ?? (defaults as Record<string, unknown>)[prop];
+        return typeof f === "function" ? f(...args) : undefined;
+      };
+    },
+  });
+  return { backend, calls };
+}
+
+describe("Store", () => {
+  it("signs in, loads the history and lands on the dashboard", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    expect(store.screen).toBe("dashboard");
+    expect(store.app.session?.profile_name).toBe("Demo 000");
+    expect(store.app.connection).toEqual({ state: "connected" });
+    expect(calls).toContain("listConsultations()");
+    // 000 has no calls: their history is not asked for.
+    expect(calls.some((c) => c.startsWith("callHistory"))).toBe(false);
+  });
+
+  it("opens the consultation when the request is accepted", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    store.dispatch(pick("consultation_requested"));
+    await store.answer("room-7", true);
+    expect(calls).toContain('answerRequest("room-7",true)');
+    for (const e of story.slice(4, 8)) store.dispatch(e);
+    expect(store.screen).toBe("consultation");
+    expect(store.current?.id).toBe("room-7");
+  });
+
+  it("joins the consultation's conversation once, where the server has chat", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "messaging", "presence"] }),
+      loadMessages: async () => null,
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    for (const e of story.slice(4, 9)) store.dispatch(e);
+    await new Promise((r) => setTimeout(r, 0));
+    await store.openConversation("room-7");
+    expect(calls.filter((c) => c.startsWith("joinConversation"))).toEqual(['joinConversation("room-7")']);
+    expect(calls).toContain('loadMessages("room-7",null,50)');
+  });
+
+  it("shows a refused action in words and keeps the screen", async () => {
+    const { backend } = fake({
+      pauseConsultation: async () => {
+        throw { code: "rejected", message: "Chat is already paused." };
+      },
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    const ok = await store.run("consultation-pause", () => backend.pauseConsultation("room-7"));
+    expect(ok).toBe(false);
+    expect(store.app.notices.at(-1)?.text).toBe("The server refused: Chat is already paused.");
+    expect(store.pending["consultation-pause"]).toBeUndefined();
+  });
+
+  it("shows an expert on a server without presence as online once signed in", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    expect(calls).toContain('setPresence("online")');
+    expect(store.app.presence).toBe("online");
+  });
+
+  it("remembers that the server keeps no presence, and undoes a failed change", async () => {
+    let fail = false;
+    const { backend } = fake({
+      setPresence: async (presence) => {
+        if (fail) throw { code: "not_connected", message: "" };
+        return { presence, on_server: false };
+      },
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.setPresence("online");
+    expect(store.app.presence).toBe("online");
+    expect(store.app.presenceOnServer).toBe(false);
+    fail = true;
+    await store.setPresence("busy");
+    expect(store.app.presence).toBe("online");
+    expect(store.app.notices.at(-1)?.code).toBe("not_connected");
+  });
+
+  it("tells the server our presence again and reloads after a reconnect", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "presence"] }),
+      setPresence: async (presence) => ({ presence, on_server: true }),
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.setPresence("online");
+    calls.length = 0;
+    store.dispatch({ event: "connection", state: { state: "reconnecting", attempt: 1, delay_ms: 500, reason: "transport close" } });
+    store.dispatch({ event: "connection", state: { state: "connected" } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toEqual(['setPresence("online")', "listConsultations()"]);
+  });
+
+  it("closes the bill back to the dashboard", async () => {
+    const { backend } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    for (const e of story) store.dispatch(e);
+    expect(store.app.consultations.billFor).toBe("room-7");
+    store.closeBill();
+    expect(store.app.consultations.billFor).toBeNull();
+    expect(store.screen).toBe("dashboard");
+  });
+  it("lists 002's chats and opens one: join, then its history, on the Chats screen", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "tarot-chat", capabilities: ["messaging", "voice_notes"] }),
+      listConversations: async () => [{ id: "s-1", status: "active", participants: ["user1", "reader1"], unread: 2 }],
+      loadMessages: async () => null,
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    store.navigate("chats");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toContain("listConversations(null)");
+    expect(store.app.chats.items.map((c) => c.id)).toEqual(["s-1"]);
+    // Its first page is loaded at once, so the list can name who is in it.
+    expect(calls).toContain('loadMessages("s-1",null,50)');
+    expect(await store.openChat("s-1")).toBe(true);
+    expect(store.screen).toBe("chats");
+    expect(store.app.chats.openId).toBe("s-1");
+    expect(store.visibleConversation()).toBe("s-1");
+    const join = calls.indexOf('joinConversation("s-1")');
+    expect(join).toBeGreaterThanOrEqual(0);
+    expect(calls.lastIndexOf('loadMessages("s-1",null,50)')).toBeGreaterThan(join);
+    // Opening it again does not join twice; a blank id opens nothing.
+    await store.openChat("s-1");
+    expect(calls.filter((c) => c === 'joinConversation("s-1")')).toHaveLength(1);
+    expect(await store.openChat("  ")).toBe(false);
+  });
+
+  it("does not ask for chats where the server has no chat", async () => {
+    const { backend, calls } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.reloadChats();
+    expect(calls.some((c) => c.startsWith("listConversations"))).toBe(false);
+  });
+});
