@@ -50,6 +50,9 @@ impl From<parlor_core::Error> for AppError {
             E::Protocol(m) => format!("The server sent something unexpected: {m}."),
             E::Rejected { message, .. } => format!("The server refused: {message}"),
             E::Network(m) => format!("Network problem: {m}."),
+            E::Device { message, .. } => {
+                format!("This computer's audio could not be used: {message}.")
+            }
             E::Busy(_) => "Too much is in progress right now. Try again in a moment.".to_owned(),
             E::Closed => "The connection was closed. Sign in again.".to_owned(),
             E::IllegalState(m) => capitalise(m),

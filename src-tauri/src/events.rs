@@ -155,6 +155,7 @@ impl Streams {
                 state,
                 position_ms,
                 duration_ms,
+                ..
             } => {
                 fan_out(
                     &self.playback,

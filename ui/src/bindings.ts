@@ -328,6 +328,13 @@ export type ChatMessage = {
 	reactions?: { [key in string]: string[] },
 	/**  Who has read it (other than its sender). */
 	read_by?: string[],
+	/**  A voice note's length in milliseconds, when known. */
+	duration_ms?: number | null,
+	/**
+	 *  A voice note's waveform (peaks 0–255) for drawing without decoding; ours only (servers
+	 *  do not carry it).
+	 */
+	waveform?: number[],
 };
 
 /**  Where the socket stands. Published on every change. */
@@ -953,7 +960,9 @@ state: string;
 /**  Position (with `position`), or length (with `started`). */
 position_ms?: number | null; 
 /**  Length (with `started`). */
-duration_ms?: number | null };
+duration_ms?: number | null; 
+/**  Peaks for drawing (with `started`); the cached message keeps them from then on. */
+waveform?: number[] };
 
 /**  Why a consultation ended. */
 export type EndReason = 

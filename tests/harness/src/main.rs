@@ -8,8 +8,7 @@ use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
 };
 use parlor_harness::{
-    bench, bench_cache, bench_summary, bench_voice, connect, demo, demo_user, load, schema,
-    servers,
+    bench, bench_cache, bench_summary, bench_voice, connect, demo, demo_user, load, schema, servers,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;

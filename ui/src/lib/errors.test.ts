@@ -50,6 +50,16 @@ describe("describeError", () => {
     );
   });
 
+  it("never blames the server for this computer's audio", () => {
+    const said = describeError({
+      code: "device",
+      message: "This computer's audio could not be used: no default input device.",
+    });
+    expect(said).toBe("This computer's audio could not be used: no default input device.");
+    expect(said).not.toMatch(/server/i);
+    expect(describeError({ code: "device", message: "" })).toContain("microphone");
+  });
+
   it("reads thrown errors and unknown codes", () => {
     expect(toAppError(new Error("boom"))).toEqual({ code: "internal", message: "boom" });
     expect(describeError("boom")).toBe("Something went wrong: boom.");

@@ -18,6 +18,7 @@ const SENTENCES: Record<string, string> = {
   no_session: "You are not signed in.",
   rejected: "The server refused the request.",
   io: "A file on this computer could not be read or written. Check the free disk space.",
+  device: "This computer's microphone, speaker or an audio file could not be used.",
 };
 
 /** Turns anything thrown or returned as an error into an AppError. */
@@ -46,6 +47,9 @@ export function describeError(e: unknown): string {
       : `${SENTENCES.auth_failed} (The server said: ${withStop(server)})`;
   }
   if (err.code === "unsupported" && /^this /i.test(server)) return withStop(server);
+  // A local audio failure (no microphone, permission, a file that cannot be decoded): never
+  // the server's fault, so never "the server refused".
+  if (err.code === "device" && server) return withStop(server);
   const sentence = SENTENCES[err.code];
   if (sentence) return sentence;
   return server ? `Something went wrong: ${withStop(server)}` : "Something went wrong. Please try again.";

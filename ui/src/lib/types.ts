@@ -98,6 +98,10 @@ export interface ChatMessage {
   sort_ts: number;
   reactions?: Partial<Record<string, string[]>>;
   read_by?: string[];
+  /** A voice note's length, when known. */
+  duration_ms?: number | null;
+  /** A voice note's peaks (0–255): ours from the start, a received one once played. */
+  waveform?: number[];
 }
 
 export type PageSource = "cache" | "server";
