@@ -277,6 +277,7 @@ mod tests {
             state: state.into(),
             position_ms: None,
             duration_ms: None,
+            waveform: Vec::new(),
         };
         assert!(streams.route(&playback("position")));
         assert!(!streams.route(&playback("finished")));
