@@ -180,7 +180,18 @@ async fn bench_reports_both_clients() {
     let json = std::env::temp_dir().join(format!("parlor-bench-{}.json", std::process::id()));
     let out = Command::new(PARLOR)
         .args([
-            "bench", "--rtt", "50", "--oneway", "300", "--rounds", "1", "--json",
+            "bench",
+            "--rtt",
+            "50",
+            "--oneway",
+            "300",
+            "--rounds",
+            "1",
+            "--cache-messages",
+            "2000",
+            "--voice-seconds",
+            "3",
+            "--json",
         ])
         .arg(&json)
         .output()
@@ -193,7 +204,9 @@ async fn bench_reports_both_clients() {
     );
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
-        table.contains("echo RTT p50") && table.contains("parlor/node"),
+        ["echo RTT p50", "(node)", "cache ingest", "Opus encode time"]
+            .iter()
+            .all(|row| table.contains(row)),
         "{table}"
     );
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
@@ -207,8 +220,8 @@ async fn bench_reports_both_clients() {
         );
     }
     assert!(
-        report["cache"].is_object(),
-        "the cache half is in the report: {report}"
+        report["cache"].is_object() && report["voice"]["encoded_bytes"].as_u64() > Some(0),
+        "the cache and voice halves are in the report: {report}"
     );
     let _ = std::fs::remove_file(json);
 }
