@@ -105,6 +105,15 @@ fn note_event(note: &OutboxNote, state: &str) -> DomainEvent {
 }
 
 impl Inner {
+    /// The recording in progress, taken out (stop and cancel end it).
+    fn take_recorder(&self) -> Result<Recorder, Error> {
+        self.recorder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| Error::IllegalState("not recording".into()))
+    }
+
     fn publish(&self, event: DomainEvent) {
         if let Some(c) = self.client.upgrade() {
             c.publish(event);
@@ -373,12 +382,7 @@ impl Service for VoiceNotes {
             }
             Command::CancelRecording => Some(
                 async move {
-                    let rec = inner
-                        .recorder
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .take()
-                        .ok_or_else(|| Error::IllegalState("not recording".into()))?;
+                    let rec = inner.take_recorder()?;
                     rec.cancel();
                     let e = DomainEvent::RecordingEnded {
                         reason: "cancelled".into(),
@@ -391,12 +395,7 @@ impl Service for VoiceNotes {
             ),
             Command::StopRecording { conversation_id } => Some(
                 async move {
-                    let rec = inner
-                        .recorder
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .take()
-                        .ok_or_else(|| Error::IllegalState("not recording".into()))?;
+                    let rec = inner.take_recorder()?;
                     let was_capped = rec.is_done();
                     let recording = rec.stop();
                     let mut events = Vec::new();
