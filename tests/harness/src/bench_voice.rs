@@ -38,11 +38,12 @@ and a slow healing. The third card is the Wheel of Fortune. Things are turning i
 the wheel keeps moving, so use this season well. Think about your work, your family and your \
 health, and ask yourself which of them needs your attention this month.";
 
-/// Speech samples, 48 kHz mono, exactly `seconds` long (the utterance repeated).
-pub fn speech(dir: &Path, seconds: f64) -> Result<Vec<i16>, String> {
+/// espeak-ng saying `text`, resampled by sox to 48 kHz mono s16 and followed by `pad_secs` of
+/// silence (`dir/{name}.wav` and `.raw` are left behind). The voice tests use it too.
+pub fn spoken(dir: &Path, name: &str, text: &str, pad_secs: f64) -> Result<Vec<i16>, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let wav = dir.join("speech.wav");
-    let raw = dir.join("speech.raw");
+    let wav = dir.join(format!("{name}.wav"));
+    let raw = dir.join(format!("{name}.raw"));
     let run = |cmd: &str, args: &[&str]| -> Result<(), String> {
         let st = std::process::Command::new(cmd)
             .args(args)
@@ -51,10 +52,11 @@ pub fn speech(dir: &Path, seconds: f64) -> Result<Vec<i16>, String> {
         if st.success() {
             Ok(())
         } else {
-            Err(format!("{cmd} failed"))
+            Err(format!("{cmd} {args:?} failed"))
         }
     };
-    run("espeak-ng", &["-w", &wav.to_string_lossy(), TEXT])?;
+    run("espeak-ng", &["-w", &wav.to_string_lossy(), text])?;
+    let pad = format!("{pad_secs}");
     run(
         "sox",
         &[
@@ -70,16 +72,25 @@ pub fn speech(dir: &Path, seconds: f64) -> Result<Vec<i16>, String> {
             "-t",
             "raw",
             &raw.to_string_lossy(),
+            "pad",
+            "0",
+            &pad,
         ],
     )?;
-    let one: Vec<i16> = std::fs::read(&raw)
+    let samples: Vec<i16> = std::fs::read(&raw)
         .map_err(|e| e.to_string())?
         .chunks_exact(2)
         .map(|c| i16::from_le_bytes([c[0], c[1]]))
         .collect();
-    if one.is_empty() {
+    if samples.is_empty() {
         return Err("espeak-ng produced no audio".into());
     }
+    Ok(samples)
+}
+
+/// Speech samples, 48 kHz mono, exactly `seconds` long (the utterance repeated).
+pub fn speech(dir: &Path, seconds: f64) -> Result<Vec<i16>, String> {
+    let one = spoken(dir, "speech", TEXT, 0.0)?;
     let want = (seconds * f64::from(SAMPLE_RATE)) as usize;
     Ok(one.iter().copied().cycle().take(want).collect())
 }

@@ -65,6 +65,9 @@ struct Metrics {
     sessions: AtomicU64,
     messages: AtomicU64,
     busy: AtomicU64,
+    /// Online lists decoded by all users together (seed 001 sends the whole list to every
+    /// socket on each presence change: the fan-out that bounds this server).
+    presence_lists: AtomicU64,
 }
 
 impl Metrics {
@@ -133,12 +136,33 @@ pub struct Report {
     pub errors: BTreeMap<String, u64>,
     /// Latencies.
     pub latencies: Vec<Latency>,
+    /// Online lists decoded by all users together.
+    pub presence_lists: u64,
     /// Resident memory of this process per connected client, bytes.
     pub rss_per_client_bytes: u64,
     /// Resident memory at the peak, bytes.
     pub rss_peak_bytes: u64,
     /// Wall time, seconds.
     pub wall_secs: f64,
+    /// Second by second: clients, presence fan-out, message latency.
+    pub timeline: Vec<Second>,
+}
+
+/// One second of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Second {
+    /// Seconds since the start.
+    pub second: u64,
+    /// Clients connected at the end of that second.
+    pub connected: u64,
+    /// Online lists the users decoded in that second.
+    pub presence_lists: u64,
+    /// Message round trips completed in that second.
+    pub messages: u64,
+    /// Their median, microseconds (0 without messages).
+    pub message_p50_us: u64,
+    /// Their 99th percentile, microseconds (0 without messages).
+    pub message_p99_us: u64,
 }
 
 /// Resident set size of this process, bytes (Linux).
@@ -233,9 +257,15 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
     }
     let mut peak_rss = 0;
     let mut rss_at_full = 0;
+    // Second → (clients connected, online lists decoded so far), the last sample in it.
+    let mut samples = BTreeMap::<u64, (u64, u64)>::new();
     while Instant::now() < stop_at + Duration::from_secs(2) {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let connected = metrics.connected.load(Ordering::Relaxed);
+        samples.insert(
+            start.elapsed().as_secs(),
+            (connected, metrics.presence_lists.load(Ordering::Relaxed)),
+        );
         let rss = rss_bytes();
         peak_rss = peak_rss.max(rss);
         if connected >= total && rss_at_full == 0 {
@@ -243,10 +273,11 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
         }
         bar.set_position(connected);
         bar.set_message(format!(
-            "| sessions {} | messages {} | busy {} | errors {}",
+            "| sessions {} | messages {} | busy {} | lists {} | errors {}",
             metrics.sessions.load(Ordering::Relaxed),
             metrics.messages.load(Ordering::Relaxed),
             metrics.busy.load(Ordering::Relaxed),
+            metrics.presence_lists.load(Ordering::Relaxed),
             metrics.errors.lock().expect("errors").values().sum::<u64>()
         ));
     }
@@ -273,6 +304,7 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
             max_us: h.max(),
         })
         .collect();
+    let timeline = timeline_of(&samples, &metrics.timeline.lock().expect("timeline"));
     let report = Report {
         scenario,
         connected,
@@ -280,27 +312,63 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
         sessions: metrics.sessions.load(Ordering::Relaxed),
         messages: metrics.messages.load(Ordering::Relaxed),
         busy_refusals: metrics.busy.load(Ordering::Relaxed),
+        presence_lists: metrics.presence_lists.load(Ordering::Relaxed),
         errors: metrics.errors.lock().expect("errors").clone(),
         latencies,
         rss_per_client_bytes: rss_full.saturating_sub(rss_base) / connected.max(1),
         rss_peak_bytes: peak_rss,
         wall_secs: start.elapsed().as_secs_f64(),
+        timeline,
     };
     std::fs::write(
         out.join("load-report.json"),
         serde_json::to_string_pretty(&report).expect("report serializes"),
     )
     .map_err(|e| e.to_string())?;
-    let timeline = metrics.timeline.lock().expect("timeline").clone();
     let hist = metrics
         .histograms
         .lock()
         .expect("metrics")
         .get("message")
         .cloned();
-    picture(&out.join("load-latency.svg"), &timeline, hist.as_ref())
-        .map_err(|e| format!("picture: {e}"))?;
+    picture(
+        &out.join("load-latency.svg"),
+        &report.timeline,
+        hist.as_ref(),
+    )
+    .map_err(|e| format!("picture: {e}"))?;
     Ok(report)
+}
+
+/// Per-second rows from the monitor's samples and the per-second message histograms.
+fn timeline_of(
+    samples: &BTreeMap<u64, (u64, u64)>,
+    messages: &BTreeMap<u64, Histogram<u64>>,
+) -> Vec<Second> {
+    let mut lists_before = 0;
+    let last = samples.keys().next_back().copied().unwrap_or(0);
+    // A second the monitor missed (a stalled machine) repeats the sample before it.
+    (0..=last)
+        .map(|second| {
+            let (connected, lists) = samples
+                .range(..=second)
+                .next_back()
+                .map(|(_, v)| *v)
+                .unwrap_or((0, 0));
+            let h = messages.get(&second);
+            let q = |q: f64| h.map(|h| h.value_at_quantile(q)).unwrap_or(0);
+            let row = Second {
+                second,
+                connected,
+                presence_lists: lists.saturating_sub(lists_before),
+                messages: h.map(|h| h.len()).unwrap_or(0),
+                message_p50_us: q(0.5),
+                message_p99_us: q(0.99),
+            };
+            lists_before = lists;
+            row
+        })
+        .collect()
 }
 
 async fn mint_all(accounts: &str) -> Result<HashMap<String, String>, String> {
@@ -438,7 +506,7 @@ async fn user(
     // of free experts and passes on the events this script waits for. (Left unread, seed 001's
     // whole-list broadcasts would pile up per simulated user.)
     let free = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut events = listen(raw, free.clone());
+    let mut events = listen(raw, free.clone(), metrics.clone());
     let pause = |range: (u64, u64)| {
         Duration::from_millis(rand::rng().random_range(range.0..=range.1.max(range.0)))
     };
@@ -582,6 +650,7 @@ async fn user(
 fn listen(
     mut raw: parlor_core::EventStream,
     free: Arc<Mutex<Vec<String>>>,
+    metrics: Arc<Metrics>,
 ) -> tokio::sync::mpsc::UnboundedReceiver<DomainEvent> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -591,6 +660,7 @@ fn listen(
             }
             match e {
                 DomainEvent::ExpertsOnline { experts } => {
+                    metrics.presence_lists.fetch_add(1, Ordering::Relaxed);
                     *free.lock().expect("free experts") = experts
                         .into_iter()
                         .filter(|x| x.presence == Presence::Online)
@@ -607,26 +677,30 @@ fn listen(
     rx
 }
 
-/// The latency picture: p50/p99 of message round trips per second, and their histogram.
+/// The picture: message round trips per second (p50/p99), clients connected and the presence
+/// fan-out per second (what the latency spikes line up with), and the round-trip histogram.
 fn picture(
     path: &Path,
-    timeline: &BTreeMap<u64, Histogram<u64>>,
+    timeline: &[Second],
     hist: Option<&Histogram<u64>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
-    let root = SVGBackend::new(path, (1000, 700)).into_drawing_area();
+    let root = SVGBackend::new(path, (1000, 1000)).into_drawing_area();
     root.fill(&WHITE)?;
-    let (top, bottom) = root.split_vertically(350);
+    let (top, rest) = root.split_vertically(350);
+    let (middle, bottom) = rest.split_vertically(320);
     let ms = |us: u64| us as f64 / 1000.0;
-    let p50: Vec<(f64, f64)> = timeline
-        .iter()
-        .map(|(s, h)| (*s as f64, ms(h.value_at_quantile(0.5))))
+    let with_messages = || timeline.iter().filter(|s| s.messages > 0);
+    let p50: Vec<(f64, f64)> = with_messages()
+        .map(|s| (s.second as f64, ms(s.message_p50_us)))
         .collect();
-    let p99: Vec<(f64, f64)> = timeline
-        .iter()
-        .map(|(s, h)| (*s as f64, ms(h.value_at_quantile(0.99))))
+    let p99: Vec<(f64, f64)> = with_messages()
+        .map(|s| (s.second as f64, ms(s.message_p99_us)))
         .collect();
-    let x_max = p50.last().map(|p| p.0 + 1.0).unwrap_or(1.0);
+    let x_max = timeline
+        .last()
+        .map(|s| s.second as f64 + 1.0)
+        .unwrap_or(1.0);
     let y_max = p99.iter().map(|p| p.1).fold(1.0, f64::max) * 1.1;
     let mut chart = ChartBuilder::on(&top)
         .caption("message round trip over time (ms)", ("sans-serif", 20))
@@ -649,6 +723,63 @@ fn picture(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
     chart
         .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+
+    let clients_max = timeline
+        .iter()
+        .map(|s| s.connected)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let lists_max = timeline
+        .iter()
+        .map(|s| s.presence_lists)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let mut chart = ChartBuilder::on(&middle)
+        .caption(
+            "clients connected, and online lists decoded per second",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .right_y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_max, 0.0..clients_max * 1.1)?
+        .set_secondary_coord(0.0..x_max, 0.0..lists_max * 1.1);
+    chart
+        .configure_mesh()
+        .x_desc("seconds since start")
+        .y_desc("clients")
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("lists / s")
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(
+            timeline
+                .iter()
+                .map(|s| (s.second as f64, s.connected as f64)),
+            &BLACK,
+        ))?
+        .label("clients")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    chart
+        .draw_secondary_series(LineSeries::new(
+            timeline
+                .iter()
+                .map(|s| (s.second as f64, s.presence_lists as f64)),
+            &GREEN,
+        ))?
+        .label("online lists / s")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()?;
@@ -707,6 +838,16 @@ pub fn table(r: &Report) -> String {
         "connected {}  requests {}  sessions {}  messages {}  busy refusals {}\n",
         r.connected, r.requests, r.sessions, r.messages, r.busy_refusals
     ));
+    let lists_peak = r
+        .timeline
+        .iter()
+        .map(|s| s.presence_lists)
+        .max()
+        .unwrap_or(0);
+    s.push_str(&format!(
+        "presence fan-out: {} online lists decoded by the users (peak {} in one second)\n",
+        r.presence_lists, lists_peak
+    ));
     s.push_str(&format!(
         "memory: {:.0} KiB per client (RSS), peak {:.0} MiB\n",
         r.rss_per_client_bytes as f64 / 1024.0,
@@ -743,4 +884,30 @@ pub fn table(r: &Report) -> String {
 pub fn scenario_from_file(path: &PathBuf) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_rows_are_per_second_with_list_deltas_and_gaps_filled() {
+        // Samples at seconds 0, 1 and 3 (second 2 missed by a stalled monitor).
+        let samples = BTreeMap::from([(0, (2, 2)), (1, (5, 9)), (3, (5, 30))]);
+        let mut h = new_histogram();
+        h.record(4_000).unwrap();
+        h.record(6_000).unwrap();
+        let messages = BTreeMap::from([(1, h)]);
+        let rows = timeline_of(&samples, &messages);
+        let seconds: Vec<u64> = rows.iter().map(|r| r.second).collect();
+        assert_eq!(seconds, vec![0, 1, 2, 3]);
+        let connected: Vec<u64> = rows.iter().map(|r| r.connected).collect();
+        assert_eq!(connected, vec![2, 5, 5, 5]);
+        let lists: Vec<u64> = rows.iter().map(|r| r.presence_lists).collect();
+        assert_eq!(lists, vec![2, 7, 0, 21]);
+        assert_eq!(rows[1].messages, 2);
+        assert!((3_990..=4_010).contains(&rows[1].message_p50_us));
+        assert!((5_990..=6_010).contains(&rows[1].message_p99_us));
+        assert_eq!((rows[2].messages, rows[2].message_p99_us), (0, 0));
+    }
 }

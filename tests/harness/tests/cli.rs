@@ -260,7 +260,28 @@ async fn load_runs_a_small_marketplace_and_writes_its_report() {
     assert!(report["sessions"].as_u64().unwrap() >= 1, "{report}");
     assert!(report["messages"].as_u64().unwrap() >= 1, "{report}");
     assert_eq!(report["errors"], json!({}), "{report}");
+    // Every user decodes the online list at least once (the server sends it on connect).
+    assert!(report["presence_lists"].as_u64().unwrap() >= 12, "{report}");
+    // The timeline is one row per second, ending with everyone connected, and its message
+    // counts add up to the round trips measured.
+    let timeline = report["timeline"].as_array().unwrap();
+    let seconds: Vec<u64> = timeline
+        .iter()
+        .map(|r| r["second"].as_u64().unwrap())
+        .collect();
+    assert!(seconds.windows(2).all(|w| w[1] == w[0] + 1), "{seconds:?}");
+    assert!(seconds.len() >= 10, "{seconds:?}");
+    assert_eq!(timeline.last().unwrap()["connected"], json!(16));
+    let timed: u64 = timeline
+        .iter()
+        .map(|r| r["messages"].as_u64().unwrap())
+        .sum();
+    assert!(
+        timed >= 1 && timed <= report["messages"].as_u64().unwrap(),
+        "{report}"
+    );
     let svg = std::fs::read_to_string(out_dir.join("load-latency.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("message round trip"));
+    assert!(svg.contains("online lists decoded per second"));
     let _ = std::fs::remove_dir_all(out_dir);
 }

@@ -72,39 +72,7 @@ fn run(cmd: &str, args: &[&str]) {
 
 /// espeak-ng speech as 48 kHz mono s16 samples, padded with `pad_secs` of silence.
 fn speech(dir: &Path, name: &str, text: &str, pad_secs: f64) -> Vec<i16> {
-    let wav = dir.join(format!("{name}.wav"));
-    let raw = dir.join(format!("{name}.raw"));
-    run("espeak-ng", &["-w", wav.to_str().unwrap(), text]);
-    let pad = format!("{pad_secs}");
-    run(
-        "sox",
-        &[
-            wav.to_str().unwrap(),
-            "-r",
-            "48000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-            "-t",
-            "raw",
-            raw.to_str().unwrap(),
-            "pad",
-            "0",
-            &pad,
-        ],
-    );
-    read_raw(&raw)
-}
-
-fn read_raw(path: &Path) -> Vec<i16> {
-    std::fs::read(path)
-        .unwrap()
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect()
+    parlor_harness::bench_voice::spoken(dir, name, text, pad_secs).unwrap()
 }
 
 fn write_raw(path: &Path, samples: &[i16]) {
