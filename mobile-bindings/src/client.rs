@@ -14,7 +14,9 @@ use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{database_path, Store};
 use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
 use parlor_core::DialectId;
-use parlor_core::{Client, Command, ConsultationService, DomainEvent, ExpertDirectory};
+use parlor_core::{
+    Client, Command, ConsultationService, DomainEvent, ExpertDirectory, PresenceKeeper,
+};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -71,6 +73,8 @@ impl ParlorClient {
         )?;
         let consultations = ConsultationService::attach(&client, Some(store.clone()), minute);
         let directory = ExpertDirectory::attach(&client);
+        // The expert's online presence is told to the server again after every reconnection.
+        PresenceKeeper::attach(&client);
         let messenger = Messenger::attach(&client, store.clone(), MessengerConfig::default());
         // Signalling only: the app's native LiveKit / Agora SDK joins the media with the
         // credentials carried by `call_accepted` / `agora_join_ready`.

@@ -1,8 +1,7 @@
 //! The signed-in session: one core client with the services the harness attaches
-//! (consultations, expert directory, messenger with a cache in the app's data directory,
-//! calls with the media engine, voice notes), and the task forwarding its events.
+//! (consultations, expert directory, presence keeper, messenger with a cache in the app's data
+//! directory, calls with the media engine, voice notes), and the task forwarding its events.
 
-use crate::commands::presence::spawn_presence_keeper;
 use crate::error::{AppError, AppResult};
 use crate::events::spawn_forwarder;
 use parlor_core::calls::{self, CallService, MediaEngine};
@@ -11,7 +10,8 @@ use parlor_core::store::{database_path, Store};
 use parlor_core::token::SharedTokenSource;
 use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
 use parlor_core::{
-    Capability, Client, ConsultationService, DialectId, ExpertDirectory, ServerProfile,
+    Capability, Client, ConsultationService, DialectId, ExpertDirectory, PresenceKeeper,
+    ServerProfile,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -43,7 +43,6 @@ pub struct Session {
     /// What the page is told.
     pub info: SessionInfo,
     forwarder: tauri::async_runtime::JoinHandle<()>,
-    presence_keeper: tauri::async_runtime::JoinHandle<()>,
     // Kept for their lifetime: the voice service owns its recorder and player.
     _voice: Option<VoiceNotes>,
     _calls: Option<CallService>,
@@ -89,6 +88,9 @@ impl Session {
         let calls = calls::attach(&client, engine, Some(store.clone()));
         ConsultationService::attach(&client, Some(store.clone()), minute);
         ExpertDirectory::attach(&client);
+        // Tells the server again after every reconnection that the expert is online, even
+        // while the window is hidden (the core does it, so the page need not).
+        PresenceKeeper::attach(&client);
         Messenger::attach(&client, store, MessengerConfig::default());
         let voice = if client.capabilities().contains(&Capability::VoiceNotes)
             && client.rest().is_some()
@@ -115,19 +117,16 @@ impl Session {
             call_media,
         };
         let forwarder = spawn_forwarder(app.clone(), &client);
-        let presence_keeper = spawn_presence_keeper(app.clone(), &client);
         match client.wait_connected(connect_timeout).await {
             Err(e @ parlor_core::Error::AuthFailed(_)) => {
                 client.disconnect().await;
                 forwarder.abort();
-                presence_keeper.abort();
                 Err(e.into())
             }
             _ => Ok(Session {
                 client,
                 info,
                 forwarder,
-                presence_keeper,
                 _voice: voice,
                 _calls: calls,
             }),
@@ -138,7 +137,6 @@ impl Session {
     pub async fn close(self) {
         self.client.disconnect().await;
         self.forwarder.abort();
-        self.presence_keeper.abort();
     }
 }
 

@@ -105,6 +105,31 @@ fn note_event(note: &OutboxNote, state: &str) -> DomainEvent {
 }
 
 impl Inner {
+    /// Publishes the note just queued as `client_id` before its command returns, so the
+    /// conversation's cache holds it when the caller looks (as a text message's does). The
+    /// outbox's own `Queued` report, which arrives a moment later, is then not repeated.
+    fn announce_queued(&self, client_id: &str) -> Vec<DomainEvent> {
+        let Some(n) = self
+            .outbox
+            .pending()
+            .into_iter()
+            .find(|n| n.client_id == client_id)
+        else {
+            return Vec::new(); // already sent or cancelled by the time we looked
+        };
+        let e = note_event(&n, "queued");
+        let first = {
+            let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+            let first = !notes.contains_key(client_id);
+            notes.entry(n.client_id.clone()).or_insert(n);
+            first
+        };
+        if first {
+            self.publish(e.clone());
+        }
+        vec![e]
+    }
+
     /// The recording in progress, taken out (stop and cancel end it).
     fn take_recorder(&self) -> Result<Recorder, Error> {
         self.recorder
@@ -124,6 +149,11 @@ impl Inner {
         let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
         Some(match ev {
             VoiceOutboxEvent::Queued(n) => {
+                // The command that queued it has announced it already (see `announce_queued`);
+                // notes an earlier process left behind are announced here.
+                if notes.contains_key(&n.client_id) {
+                    return None;
+                }
                 let e = note_event(&n, "queued");
                 notes.insert(n.client_id.clone(), n);
                 e
@@ -333,13 +363,7 @@ async fn send_samples(
             note.waveform.clone(),
         )
         .map_err(to_error)?;
-    let n = inner
-        .outbox
-        .pending()
-        .into_iter()
-        .find(|n| n.client_id == client_id);
-    Ok(n.map(|n| vec![note_event(&n, "queued")])
-        .unwrap_or_default())
+    Ok(inner.announce_queued(&client_id))
 }
 
 impl Service for VoiceNotes {
@@ -447,13 +471,7 @@ impl Service for VoiceNotes {
                         .outbox
                         .send(&conversation_id, file, 0, vec![0; 64])
                         .map_err(to_error)?;
-                    Ok(inner
-                        .outbox
-                        .pending()
-                        .into_iter()
-                        .find(|n| n.client_id == client_id)
-                        .map(|n| vec![note_event(&n, "queued")])
-                        .unwrap_or_default())
+                    Ok(inner.announce_queued(&client_id))
                 }
                 .boxed(),
             ),

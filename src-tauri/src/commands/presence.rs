@@ -3,9 +3,9 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::model::{Expert, Presence};
-use parlor_core::{Capability, Client, Command, ConnectionState, DialectId, DomainEvent};
+use parlor_core::{Capability, Client, Command, DialectId, DomainEvent};
 use serde::Serialize;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::State;
 
 /// The presence now, and whether the server was told.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -54,52 +54,6 @@ pub fn server_command(client: &Client, online: bool) -> Option<Command> {
     )
 }
 
-/// Servers forget presence when they restart: after every reconnection, tells the server
-/// again that the expert is online, if that is what they chose.
-pub fn spawn_presence_keeper<R: Runtime>(
-    app: AppHandle<R>,
-    client: &Client,
-) -> tauri::async_runtime::JoinHandle<()> {
-    let mut events = client.subscribe();
-    let weak = client.downgrade();
-    tauri::async_runtime::spawn(async move {
-        let mut was_connected = false;
-        while let Some(event) = events.recv().await {
-            let DomainEvent::Connection { state } = event else {
-                continue;
-            };
-            let connected = matches!(state, ConnectionState::Connected);
-            let reconnected = connected && was_connected_before(&mut was_connected, connected);
-            if !reconnected {
-                continue;
-            }
-            let chosen = *app
-                .state::<AppState>()
-                .presence
-                .lock()
-                .expect("presence lock");
-            let Some(client) = weak.upgrade() else { return };
-            if chosen == Presence::Online {
-                if let Some(cmd) = server_command(&client, true) {
-                    if let Err(e) = client.send(cmd).await {
-                        tracing::warn!(
-                            code = e.code(),
-                            "could not restore presence after reconnecting"
-                        );
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// True on a connection that follows an earlier one (not the first); tracks `seen`.
-fn was_connected_before(seen: &mut bool, connected: bool) -> bool {
-    let before = *seen;
-    *seen |= connected;
-    before && connected
-}
-
 /// The presence the expert chose last.
 #[tauri::command]
 #[specta::specta]
@@ -122,15 +76,6 @@ pub async fn watch_experts(state: State<'_, AppState>) -> AppResult<Vec<Expert>>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn presence_is_restored_on_reconnections_not_on_the_first_connection() {
-        let mut seen = false;
-        assert!(!was_connected_before(&mut seen, false)); // connecting
-        assert!(!was_connected_before(&mut seen, true)); // first connection
-        assert!(!was_connected_before(&mut seen, false)); // reconnecting
-        assert!(was_connected_before(&mut seen, true)); // back
-    }
 
     #[tokio::test]
     async fn only_servers_with_presence_are_told() {

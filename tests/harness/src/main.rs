@@ -5,7 +5,8 @@ use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{database_path, Store};
 use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig};
 use parlor_core::{
-    Client, ConsultationService, DialectId, ExpertDirectory, FileToken, ServerProfile, TokenSpec,
+    Client, ConsultationService, DialectId, ExpertDirectory, FileToken, PresenceKeeper,
+    ServerProfile, TokenSpec,
 };
 use parlor_harness::{
     bench, bench_cache, bench_summary, bench_voice, connect, demo, demo_user, load, schema, servers,
@@ -313,6 +314,7 @@ async fn main() -> ExitCode {
             let _calls = parlor_harness::calls::attach(&client, calls_cache);
             ConsultationService::attach(&client, store.clone(), minute);
             ExpertDirectory::attach(&client);
+            PresenceKeeper::attach(&client);
             if let Some(store) = store {
                 let config = MessengerConfig {
                     confirm_timeout: Duration::from_secs(confirm_timeout_secs.max(1)),

@@ -2,8 +2,8 @@
 //! whose script waits for the events it expects, with a deadline, and narrates what happens.
 
 use parlor_core::{
-    Client, Command, ConsultationService, DialectId, DomainEvent, ExpertDirectory, ServerProfile,
-    StaticToken,
+    Client, Command, ConsultationService, DialectId, DomainEvent, ExpertDirectory, PresenceKeeper,
+    ServerProfile, StaticToken,
 };
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -72,8 +72,8 @@ impl Actor {
         Self::connect_profile(name, profile, token).await
     }
 
-    /// Connects with a full profile, with the consultation service and the expert directory
-    /// attached (no cache), and waits until connected.
+    /// Connects with a full profile, with the consultation service, the expert directory and
+    /// the presence keeper attached (no cache), and waits until connected.
     pub async fn connect_profile(
         name: &str,
         profile: ServerProfile,
@@ -84,6 +84,7 @@ impl Actor {
             .map_err(|e| StepError::Setup(format!("{name}: {e}")))?;
         ConsultationService::attach(&client, None, minute);
         ExpertDirectory::attach(&client);
+        PresenceKeeper::attach(&client);
         let events = client.subscribe();
         client
             .wait_connected(Duration::from_secs(10))

@@ -808,6 +808,70 @@ async fn presence_and_sessions_on_001_for_both_sides() {
     );
 }
 
+/// 001 forgets presence when it restarts: the expert's presence keeper tells it again, so the
+/// server lists the expert once more without anyone touching anything. Going offline is
+/// remembered too: after the next restart the expert stays off the list.
+#[tokio::test]
+async fn the_experts_presence_survives_a_server_restart_on_001() {
+    let d = DialectId::PresenceSessions;
+    let mut server = RefServer::start(server_file(d), &[]).await.unwrap();
+    let user = party(&server, d, "Asha Verma", "user_asha", 60_000).await;
+    let mut expert = party(&server, d, "Pandit Sharma", "astro_sharma", 60_000).await;
+    let online = |on: bool| Command::SetPresenceRest {
+        expert_id: "astro_sharma".into(),
+        online: on,
+    };
+    // The server's own answer (REST), not a list cached on the client.
+    let server_lists_her = || async {
+        match user.client.send(Command::ListOnlineExperts).await {
+            Ok(events) => events.iter().any(|e| {
+                matches!(e, DomainEvent::ExpertsOnline { experts } if experts.iter().any(|x| x.party.id == "astro_sharma"))
+            }),
+            Err(_) => false, // still restarting
+        }
+    };
+    let reconnected = |e: &DomainEvent| {
+        matches!(
+            e,
+            DomainEvent::Connection {
+                state: ConnectionState::Connected
+            }
+        )
+        .then_some(())
+    };
+    expert.send("online", online(true)).await.unwrap();
+    assert!(server_lists_her().await);
+
+    server.restart().await.unwrap();
+    expert.expect("reconnected", 15, reconnected).await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server_lists_her().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the restarted server never heard she is online"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    expert.send("offline", online(false)).await.unwrap();
+    assert!(!server_lists_her().await);
+    server.restart().await.unwrap();
+    expert.expect("reconnected", 15, reconnected).await.unwrap();
+    // Time enough for a (wrong) restore to land.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match user.client.send(Command::ListOnlineExperts).await {
+            Ok(events) => {
+                assert_eq!(events, vec![DomainEvent::ExpertsOnline { experts: vec![] }]);
+                break;
+            }
+            Err(e) => assert!(tokio::time::Instant::now() < deadline, "{e}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn telecaller_presence_keeps_the_users_list_live() {
     let d = DialectId::Telecaller;

@@ -93,13 +93,10 @@ export class Store {
   }
 
   /**
-   * Back online after a drop: a restarted server may have forgotten our presence, and
-   * consultations may have moved on while we were away.
+   * Back online after a drop: consultations may have moved on while we were away. (A restarted
+   * server's forgotten presence is the core's job: its presence keeper tells it again.)
    */
   private async afterReconnect(): Promise<void> {
-    if (this.can("presence") && this.app.presence !== "offline") {
-      await this.backend.setPresence(this.app.presence).catch((e) => this.fail(e));
-    }
     await this.reloadHistory();
     if (this.screen === "chats") await this.reloadChats();
   }
