@@ -11,6 +11,9 @@ describe("voice", () => {
     expect(s.recording).toMatchObject({ active: true, atMs: 850, level: 0.42 });
     s = reduceVoice(s, ev(`{"event":"voice_level","at_ms":900,"rms":3.5}`));
     expect(s.recording.level).toBe(1);
+    // serde writes a NaN level as null: silence, never NaN in the meter.
+    s = reduceVoice(s, ev(`{"event":"voice_level","at_ms":950,"rms":null}`));
+    expect(s.recording).toMatchObject({ atMs: 950, level: 0 });
     s = reduceVoice(s, ev(`{"event":"recording_ended","reason":"stopped","duration_ms":4200}`));
     expect(s.recording).toMatchObject({ active: false, level: 0, lastEnd: "stopped" });
   });

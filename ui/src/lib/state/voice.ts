@@ -60,7 +60,7 @@ export function reduceVoice(s: VoiceState, e: UiEvent): VoiceState {
       if (!s.recording.active) return s;
       return {
         ...s,
-        recording: { ...s.recording, atMs: e.at_ms, level: clamp01(e.rms) },
+        recording: { ...s.recording, atMs: e.at_ms, level: clamp01(e.rms ?? 0) },
       };
     case "recording_ended":
       return {
