@@ -880,6 +880,29 @@ pub fn table(r: &Report) -> String {
     s
 }
 
+/// Parses a pause in milliseconds for the command line: `1500-3500` (uniform between the
+/// two) or `2000` (always that long).
+pub fn parse_ms_range(text: &str) -> Result<(u64, u64), String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{t:?} is not a number of milliseconds"))
+    };
+    let (lo, hi) = match text.split_once('-') {
+        Some((a, b)) => (num(a)?, num(b)?),
+        None => {
+            let v = num(text)?;
+            (v, v)
+        }
+    };
+    if lo > hi {
+        return Err(format!(
+            "{text:?}: the first bound is larger than the second"
+        ));
+    }
+    Ok((lo, hi))
+}
+
 /// Reads a scenario file.
 pub fn scenario_from_file(path: &PathBuf) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -889,6 +912,15 @@ pub fn scenario_from_file(path: &PathBuf) -> Result<Scenario, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pauses_parse_as_ranges_or_single_values() {
+        assert_eq!(parse_ms_range("1500-3500"), Ok((1500, 3500)));
+        assert_eq!(parse_ms_range(" 2000 "), Ok((2000, 2000)));
+        assert!(parse_ms_range("3500-1500").unwrap_err().contains("larger"));
+        assert!(parse_ms_range("fast").unwrap_err().contains("not a number"));
+        assert!(parse_ms_range("-5").is_err());
+    }
 
     #[test]
     fn timeline_rows_are_per_second_with_list_deltas_and_gaps_filled() {

@@ -150,6 +150,15 @@ enum Cmd {
         /// Seconds to run after the ramp.
         #[arg(long)]
         duration: Option<u64>,
+        /// Messages per side in a session.
+        #[arg(long)]
+        messages: Option<usize>,
+        /// A user's pause between messages, ms: `MIN-MAX` (uniform) or one value.
+        #[arg(long, value_parser = load::parse_ms_range)]
+        message_gap: Option<(u64, u64)>,
+        /// A user's pause between sessions or after a busy expert, ms: `MIN-MAX` or one value.
+        #[arg(long, value_parser = load::parse_ms_range)]
+        think: Option<(u64, u64)>,
         /// An existing seed-001 server started with PARLOR_LOAD_ACCOUNTS ≥ users.
         #[arg(long)]
         url: Option<String>,
@@ -416,6 +425,9 @@ async fn main() -> ExitCode {
             experts,
             ramp,
             duration,
+            messages,
+            message_gap,
+            think,
             url,
             out,
         } => {
@@ -437,6 +449,15 @@ async fn main() -> ExitCode {
             }
             if let Some(d) = duration {
                 s.duration_secs = d;
+            }
+            if let Some(m) = messages {
+                s.messages_per_session = m;
+            }
+            if let Some(g) = message_gap {
+                s.message_gap_ms = g;
+            }
+            if let Some(t) = think {
+                s.think_ms = t;
             }
             if s.users == 0 || s.experts == 0 {
                 return fail("a scenario needs at least one user and one expert");

@@ -237,13 +237,22 @@ async fn load_runs_a_small_marketplace_and_writes_its_report() {
     let scenario = out_dir.join("quick.toml");
     std::fs::write(
         &scenario,
-        "users = 12\nexperts = 4\nramp_secs = 2\nduration_secs = 8\nmessages_per_session = 2\nmessage_gap_ms = [200, 400]\nthink_ms = [300, 800]\n",
+        "users = 12\nexperts = 4\nramp_secs = 2\nduration_secs = 8\nmessages_per_session = 5\nthink_ms = [9000, 9000]\n",
     )
     .unwrap();
+    // The pace from flags, which override the file.
     let out = Command::new(PARLOR)
         .arg("load")
         .arg("--scenario")
         .arg(&scenario)
+        .args([
+            "--messages",
+            "2",
+            "--message-gap",
+            "200-400",
+            "--think",
+            "300-800",
+        ])
         .arg("--out")
         .arg(&out_dir)
         .output()
@@ -257,6 +266,9 @@ async fn load_runs_a_small_marketplace_and_writes_its_report() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("load-report.json")).unwrap()).unwrap();
     assert_eq!(report["connected"], json!(16));
+    assert_eq!(report["scenario"]["messages_per_session"], json!(2));
+    assert_eq!(report["scenario"]["message_gap_ms"], json!([200, 400]));
+    assert_eq!(report["scenario"]["think_ms"], json!([300, 800]));
     assert!(report["sessions"].as_u64().unwrap() >= 1, "{report}");
     assert!(report["messages"].as_u64().unwrap() >= 1, "{report}");
     assert_eq!(report["errors"], json!({}), "{report}");
