@@ -179,6 +179,18 @@ impl VoiceOutbox {
         duration_ms: u64,
         waveform: Vec<u8>,
     ) -> Result<String, VoiceError> {
+        self.queue(session_id, file, duration_ms, waveform)
+            .map(|n| n.client_id)
+    }
+
+    /// [`send`](Self::send), returning the stored note itself.
+    pub fn queue(
+        &self,
+        session_id: &str,
+        file: VoiceFile,
+        duration_ms: u64,
+        waveform: Vec<u8>,
+    ) -> Result<OutboxNote, VoiceError> {
         super::upload::check_file(&file)?;
         let client_id = uuid::Uuid::new_v4().to_string();
         let note = OutboxNote {
@@ -199,9 +211,20 @@ impl VoiceOutbox {
         )?;
         let json = serde_json::to_vec_pretty(&note).map_err(|e| VoiceError::Io(e.to_string()))?;
         write_durable(&pending.join(format!("{client_id}.json")), &json)?;
-        let _ = self.events.send(VoiceOutboxEvent::Queued(note));
+        let _ = self.events.send(VoiceOutboxEvent::Queued(note.clone()));
         self.wake.notify_one();
-        Ok(client_id)
+        Ok(note)
+    }
+
+    /// True while the note waits here: not yet sent, failed or cancelled (one file check,
+    /// where [`pending`](Self::pending) reads every waiting note).
+    pub fn is_pending(&self, client_id: &str) -> bool {
+        !self.is_cancelled(client_id)
+            && self
+                .dir
+                .join("pending")
+                .join(format!("{client_id}.json"))
+                .exists()
     }
 
     /// Cancels a note the server does not have yet: stops its upload, deletes its files.

@@ -105,22 +105,18 @@ fn note_event(note: &OutboxNote, state: &str) -> DomainEvent {
 }
 
 impl Inner {
-    /// Publishes the note just queued as `client_id` before its command returns, so the
-    /// conversation's cache holds it when the caller looks (as a text message's does). The
-    /// outbox's own `Queued` report, which arrives a moment later, is then not repeated.
-    fn announce_queued(&self, client_id: &str) -> Vec<DomainEvent> {
-        let Some(n) = self
-            .outbox
-            .pending()
-            .into_iter()
-            .find(|n| n.client_id == client_id)
-        else {
-            return Vec::new(); // already sent or cancelled by the time we looked
-        };
+    /// Publishes the note just queued before its command returns, so the conversation's cache
+    /// holds it when the caller looks (as a text message's does). The outbox's own `Queued`
+    /// report arrives on another task: whichever comes first publishes, the other is skipped.
+    fn announce_queued(&self, n: OutboxNote) -> Vec<DomainEvent> {
         let e = note_event(&n, "queued");
         let first = {
             let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
-            let first = !notes.contains_key(client_id);
+            // Already sent, failed or cancelled (its report went out): nothing to announce.
+            if !self.outbox.is_pending(&n.client_id) {
+                return Vec::new();
+            }
+            let first = !notes.contains_key(&n.client_id);
             notes.entry(n.client_id.clone()).or_insert(n);
             first
         };
@@ -354,16 +350,16 @@ async fn send_samples(
         .await
         .map_err(|e| Error::Protocol(e.to_string()))?
         .map_err(to_error)?;
-    let client_id = inner
+    let queued = inner
         .outbox
-        .send(
+        .queue(
             &conversation_id,
             VoiceFile::ogg("voice-note.ogg", note.bytes),
             note.duration_ms,
             note.waveform.clone(),
         )
         .map_err(to_error)?;
-    Ok(inner.announce_queued(&client_id))
+    Ok(inner.announce_queued(queued))
 }
 
 impl Service for VoiceNotes {
@@ -467,11 +463,11 @@ impl Service for VoiceNotes {
                         mime: mime.into(),
                         bytes,
                     };
-                    let client_id = inner
+                    let queued = inner
                         .outbox
-                        .send(&conversation_id, file, 0, vec![0; 64])
+                        .queue(&conversation_id, file, 0, vec![0; 64])
                         .map_err(to_error)?;
-                    Ok(inner.announce_queued(&client_id))
+                    Ok(inner.announce_queued(queued))
                 }
                 .boxed(),
             ),
