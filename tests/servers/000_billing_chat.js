@@ -17,9 +17,13 @@
 // and both parties have a connected socket. Money is integer cents inside and "12.50" strings
 // on the wire. With a state file, state is saved after every change and running consultations
 // survive a restart (suspended until both parties reconnect).
+//
+// What goes on the wire depends on the mode (modes.js: default, PARLOR_SEED_ONLY=1, PARLOR_DRIFT=<seed>);
+// shapes/000_billing_chat.js builds every payload. GET /debug/ledger is the test-only billing ledger.
 
-const crypto = require('node:crypto');
 const { Server } = require('socket.io');
+const { createMode } = require('./modes');
+const { createShapes } = require('./shapes/000_billing_chat');
 const {
   parseArgs,
   handleCliModes,
@@ -46,7 +50,6 @@ const ACCOUNTS = [
 ];
 const ACCOUNT_BY_ID = new Map(ACCOUNTS.map((a) => [a.id, a]));
 
-const CURRENCY = 'INR';
 const CHAT_TYPES = ['text', 'audio', 'video'];
 const RESPONSES = ['accept', 'reject'];
 const ADMIN_ACTIONS = ['view-chats', 'end-chat'];
@@ -60,15 +63,10 @@ const config = {
 };
 
 const MSG = {
-  requestSent: 'Chat request sent to astrologer.',
   accepted: 'Astrologer has accepted the request.',
   rejected: 'Astrologer has rejected the request.',
   expired: 'Chat request expired.',
   cancelled: 'Chat request cancelled.',
-  started: 'Chat session started.',
-  paused: 'Chat paused successfully.',
-  resumed: 'Chat resumed successfully.',
-  ended: 'Chat session ended.',
   walletStart: 'Insufficient wallet balance to start the chat.',
   walletContinue: 'Insufficient wallet balance to continue the chat.',
   adminOnly: 'Admin access required.',
@@ -94,6 +92,9 @@ function normalizeState(loaded) {
   for (const [id, cents] of Object.entries(fresh.wallets)) {
     if (!Number.isInteger(loaded.wallets[id])) loaded.wallets[id] = cents;
   }
+  for (const room of Object.values(loaded.rooms)) {
+    if (isObject(room) && !Array.isArray(room.charges)) room.charges = [];
+  }
   return loaded;
 }
 
@@ -101,17 +102,14 @@ function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** The payload's `roomId` when it is a non-empty string, else null. */
-function roomIdOf(payload) {
-  return isObject(payload) && typeof payload.roomId === 'string' && payload.roomId.trim() !== '' ? payload.roomId : null;
-}
-
 const iso = (ms) => new Date(ms).toISOString();
 
 // ---------------------------------------------------------------------------------------------
 // The billing chat service: rooms, clocks, timers and socket handlers.
 
-function createBillingChat(io, state, persist) {
+function createBillingChat(io, state, persist, mode) {
+  const shapes = createShapes(mode);
+  const roomIdOf = shapes.roomIdArg;
   const online = new Map(); // account id -> number of connected sockets
   const timers = new Map(); // `${kind}:${roomId}` -> Timeout (kinds: expiry, billing, grace)
   let closing = false;
@@ -169,29 +167,22 @@ function createBillingChat(io, state, persist) {
 
   // --- emission ------------------------------------------------------------------------------
 
-  /** Sends `event` to every socket of both parties; `build(side)` makes each side's payload. */
+  /** Sends `event` to every socket of both parties; `build(side)` makes each side's payload (null: none). */
   function toParties(room, event, build) {
-    io.to(acct(room.userId)).emit(event, build('user'));
-    io.to(acct(room.astrologerId)).emit(event, build('astrologer'));
-  }
-
-  /** The user's copy of a payload also carries their wallet balance (extension). */
-  function withBalance(room, side, payload) {
-    return side === 'user' ? { ...payload, balance: fmtCents(balanceOf(room.userId)) } : payload;
+    for (const [side, id] of [['user', room.userId], ['astrologer', room.astrologerId]]) {
+      const payload = build(side);
+      if (payload !== null) io.to(acct(id)).emit(event, payload);
+    }
   }
 
   function chatError(socket, error, message, roomId) {
-    socket.emit('chat-error', roomId ? { error, message, roomId } : { error, message });
+    socket.emit('chat-error', shapes.chatError(error, message, roomId));
   }
 
+  /** `room` may be a stand-in `{userId, rateCents}` before any room exists. */
   function walletError(room, message) {
-    return {
-      status: 'error',
-      message,
-      requiredBalance: fmtCents(room.rateCents),
-      balance: fmtCents(balanceOf(room.userId)),
-      ...(room.roomId ? { roomId: room.roomId } : {}),
-    };
+    const known = room.roomId ? room : null;
+    return shapes.walletError({ roomId: room.roomId, room: known, rateCents: room.rateCents, balanceCents: balanceOf(room.userId) }, message);
   }
 
   /** What a chat-timer says about the clock: paused, running (active) or waiting for a party (suspended). */
@@ -201,8 +192,7 @@ function createBillingChat(io, state, persist) {
   }
 
   function timerPayload(room, side) {
-    const payload = { roomId: room.roomId, duration: room.minutesBilled, cost: fmtCents(room.costCents), state: clockState(room) };
-    return withBalance(room, side, payload);
+    return shapes.timer(room, side, clockState(room), balanceOf(room.userId));
   }
 
   function emitTimerToParties(room) {
@@ -210,30 +200,15 @@ function createBillingChat(io, state, persist) {
   }
 
   function startedPayload(room, side) {
-    const payload = {
-      status: 'success',
-      message: MSG.started,
-      startTime: room.startTime,
-      roomId: room.roomId,
-      ratePerMinute: fmtCents(room.rateCents),
-      currency: CURRENCY,
-    };
-    return withBalance(room, side, payload);
+    return shapes.started(room, side, balanceOf(room.userId));
   }
 
   function chatStatus(room, status, message) {
-    toParties(room, 'chat-status', () => ({ status, message, roomId: room.roomId }));
+    toParties(room, 'chat-status', () => shapes.chatStatus(room, status, message));
   }
 
   function requestNotice(room) {
-    return {
-      roomId: room.roomId,
-      userId: room.userId,
-      userName: room.userName,
-      chatType: room.chatType,
-      ratePerMinute: fmtCents(room.rateCents),
-      expiresAt: room.expiresAt,
-    };
+    return shapes.requestNotice(room);
   }
 
   function summary(room) {
@@ -286,6 +261,7 @@ function createBillingChat(io, state, persist) {
     state.wallets[room.userId] = balanceOf(room.userId) - room.rateCents;
     room.costCents += room.rateCents;
     room.minutesBilled += 1;
+    room.charges.push({ minute: room.minutesBilled, amount: fmtCents(room.rateCents), at: iso(Date.now()) });
     return true;
   }
 
@@ -313,7 +289,7 @@ function createBillingChat(io, state, persist) {
   function createRoom(user, astrologer, chatType) {
     const now = Date.now();
     const room = {
-      roomId: crypto.randomUUID(),
+      ...shapes.newRoomId(state.rooms),
       userId: user.id,
       userName: user.name,
       astrologerId: astrologer.id,
@@ -333,6 +309,7 @@ function createBillingChat(io, state, persist) {
       activeMs: 0,
       runningSince: null,
       graceUntil: null,
+      charges: [],
     };
     state.rooms[room.roomId] = room;
     armExpiry(room);
@@ -376,6 +353,19 @@ function createBillingChat(io, state, persist) {
   }
 
   /**
+   * Seed-only: `end-chat` on a pending request. The document's only answer to end-chat is
+   * `chat-ended`, so both parties get one with nothing billed (the astrologer's end declines).
+   */
+  function endPending(room, side) {
+    clearRoomTimer('expiry', room.roomId);
+    room.status = side === 'astrologer' ? 'rejected' : 'cancelled';
+    room.respondedAt = room.respondedAt || iso(Date.now());
+    room.endedAt = iso(Date.now());
+    save();
+    toParties(room, 'chat-ended', (s) => shapes.ended(room, s, { endedBy: side, reason: room.status, balanceCents: balanceOf(room.userId) }));
+  }
+
+  /**
    * Ends a live room. Every end but a dry wallet bills the started partial minute as a whole one
    * (the wallet covers it: billing ends the chat as soon as it could not cover the next minute).
    */
@@ -392,18 +382,7 @@ function createBillingChat(io, state, persist) {
     room.endReason = reason;
     room.graceUntil = null;
     save();
-    toParties(room, 'chat-ended', (side) =>
-      withBalance(room, side, {
-        status: 'success',
-        message: MSG.ended,
-        duration: room.minutesBilled,
-        totalCost: fmtCents(room.costCents),
-        roomId: room.roomId,
-        endedBy,
-        reason,
-        ratePerMinute: fmtCents(room.rateCents),
-      }),
-    );
+    toParties(room, 'chat-ended', (side) => shapes.ended(room, side, { endedBy, reason, balanceCents: balanceOf(room.userId) }));
   }
 
   // --- presence, suspension and grace --------------------------------------------------------
@@ -439,13 +418,13 @@ function createBillingChat(io, state, persist) {
       else armGrace(room); // the other party is still away: its grace restarts from now
       syncClock(room);
       changed = true;
-      if (room.status === 'accepted') continue;
+      if (room.status === 'accepted' || !shapes.reconcileTimers) continue;
       // The counterpart learns the chat is running again; otherwise only this socket reconciles.
       if (first && !wasRunning && room.runningSince !== null) emitTimerToParties(room);
       else socket.emit('chat-timer', timerPayload(room, sideOf(account)));
     }
     // A second device of an astrologer also sees the requests still waiting for an answer.
-    if (account.role === 'astrologer') {
+    if (account.role === 'astrologer' && shapes.replaysRequests) {
       for (const room of roomsOf(account.id, new Set(['pending']))) socket.emit('chat-request', requestNotice(room));
     }
     if (changed) save();
@@ -463,7 +442,8 @@ function createBillingChat(io, state, persist) {
     const rooms = roomsOf(account.id, LIVE);
     for (const room of rooms) {
       syncClock(room);
-      if (room.status === 'active') emitTimerToParties(room); // state "suspended" for the one still here
+      // State "suspended" for the one still here (default mode: seed-only ticks only on billing).
+      if (room.status === 'active' && shapes.reconcileTimers) emitTimerToParties(room);
       armGrace(room);
     }
     if (rooms.length) save();
@@ -472,7 +452,7 @@ function createBillingChat(io, state, persist) {
   // --- socket handlers -----------------------------------------------------------------------
 
   function onChatRequest(socket, p) {
-    const fail = (error, message) => socket.emit('chat-request-response', { status: 'error', message, error });
+    const fail = (error, message) => socket.emit('chat-request-response', shapes.requestFailed(error, message));
     const me = socket.data.account;
     if (!isObject(p) || typeof p.userId !== 'string' || typeof p.astrologerId !== 'string' || !CHAT_TYPES.includes(p.chatType)) {
       return fail('INVALID_REQUEST', 'userId, astrologerId and chatType (text|audio|video) are required.');
@@ -495,11 +475,7 @@ function createBillingChat(io, state, persist) {
     }
     const room = createRoom(me, astrologer, p.chatType);
     save();
-    socket.emit('chat-request-response', {
-      status: 'success',
-      message: MSG.requestSent,
-      data: { roomId: room.roomId, astrologerId: astrologer.id, ratePerMinute: fmtCents(rateCents), expiresAt: room.expiresAt },
-    });
+    socket.emit('chat-request-response', shapes.requestSent(room));
     io.to(acct(astrologer.id)).emit('chat-request', requestNotice(room));
   }
 
@@ -560,7 +536,7 @@ function createBillingChat(io, state, persist) {
     room.pausedBy = sideOf(socket.data.account);
     syncClock(room);
     save();
-    toParties(room, 'chat-paused', () => ({ status: 'success', message: MSG.paused, roomId: room.roomId, pausedBy: room.pausedBy }));
+    toParties(room, 'chat-paused', () => shapes.paused(room));
   }
 
   function onResumeChat(socket, p) {
@@ -573,7 +549,7 @@ function createBillingChat(io, state, persist) {
     room.pausedBy = null;
     syncClock(room);
     save();
-    toParties(room, 'chat-resumed', () => ({ status: 'success', message: MSG.resumed, roomId: room.roomId, pausedBy, resumedBy }));
+    toParties(room, 'chat-resumed', () => shapes.resumed(room, pausedBy, resumedBy));
   }
 
   function onEndChat(socket, p) {
@@ -581,6 +557,7 @@ function createBillingChat(io, state, persist) {
     if (!room) return;
     const side = sideOf(socket.data.account);
     if (room.status === 'pending') {
+      if (mode.seedOnly) return endPending(room, side);
       // Before an answer, ending is the user's cancel or the astrologer's decline.
       return side === 'user' ? cancelRequest(room) : answerRequest(room, 'reject');
     }
@@ -590,7 +567,8 @@ function createBillingChat(io, state, persist) {
 
   function onAdminMonitor(socket, p) {
     const reply = (body) => socket.emit('admin-monitor', body);
-    const fail = (error, message) => reply({ status: 'error', message, error });
+    const fail = (errorCode, message) => reply(shapes.adminMonitor({ ok: false, message, errorCode }));
+    const done = (chats) => reply(shapes.adminMonitor({ ok: true, message: MSG.adminOk, chats }));
     if (socket.data.account.role !== 'admin') return fail('FORBIDDEN', MSG.adminOnly);
     if (!isObject(p) || !ADMIN_ACTIONS.includes(p.action)) return fail('INVALID_REQUEST', 'action must be view-chats or end-chat.');
     if (p.roomId !== undefined && p.roomId !== null && !roomIdOf(p)) return fail('INVALID_REQUEST', 'roomId must be a string.');
@@ -598,14 +576,43 @@ function createBillingChat(io, state, persist) {
     const room = roomId ? getRoom(roomId) : null;
     if (roomId && !room) return fail('ROOM_NOT_FOUND', 'Chat room not found.');
     if (p.action === 'view-chats') {
-      const chats = room ? [summary(room)] : Object.values(state.rooms).map(summary);
-      return reply({ status: 'success', message: MSG.adminOk, data: { chats } });
+      return done(room ? [summary(room)] : Object.values(state.rooms).map(summary));
     }
     if (!room) return fail('INVALID_REQUEST', 'roomId is required.');
-    if (room.status === 'pending') cancelRequest(room);
-    else if (LIVE.has(room.status)) endRoom(room, 'admin', 'admin');
+    if (room.status === 'pending') {
+      if (mode.seedOnly) endPending(room, 'admin');
+      else cancelRequest(room);
+    } else if (LIVE.has(room.status)) endRoom(room, 'admin', 'admin');
     else return fail('INVALID_STATE', `Chat is already ${room.status}.`);
-    reply({ status: 'success', message: MSG.adminOk, data: { chats: [summary(room)] } });
+    done([summary(room)]);
+  }
+
+  /**
+   * Test-only (GET /debug/ledger, README "Counting on the server"): every room as the server
+   * billed it, each charged minute, and the wallets. `room` narrows it to one room.
+   */
+  function ledger(query) {
+    const rooms = Object.values(state.rooms)
+      .filter((r) => !query.room || r.roomId === query.room)
+      .map((r) => ({
+        roomId: r.roomId,
+        userId: r.userId,
+        astrologerId: r.astrologerId,
+        chatType: r.chatType,
+        status: r.status,
+        ratePerMinute: fmtCents(r.rateCents),
+        duration: r.minutesBilled,
+        cost: fmtCents(r.costCents),
+        activeMs: activeMsOf(r),
+        createdAt: r.createdAt,
+        startTime: r.startTime,
+        endedAt: r.endedAt,
+        endedBy: r.endedBy,
+        endReason: r.endReason,
+        charges: r.charges,
+      }));
+    const wallets = Object.fromEntries(Object.entries(state.wallets).map(([id, c]) => [id, fmtCents(c)]));
+    return { rooms, wallets };
   }
 
   // --- wiring --------------------------------------------------------------------------------
@@ -635,12 +642,15 @@ function createBillingChat(io, state, persist) {
     log(`000: ${account.id} connected (${socket.id})`);
     socket.join(acct(account.id));
     for (const [event, handler] of Object.entries(handlers)) {
-      socket.on(event, (payload) => {
+      socket.on(event, (payload, ack) => {
+        if (mode.drift && typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
         const done = guarded(event, () => {
           handler(socket, payload);
           return true;
         });
         if (!done) chatError(socket, 'INTERNAL', 'Internal server error.');
+        // The document defines no acks: only a drifted server answers one (never, empty, or its own body).
+        if (mode.drift) mode.drift.ack(`000.${event}`, ack, { status: done ? 'received' : 'error' });
       });
     }
     socket.on('disconnect', () => guarded('disconnect', () => partyLeft(account)));
@@ -678,7 +688,7 @@ function createBillingChat(io, state, persist) {
   io.use(authenticate);
   io.on('connection', onConnection);
   restore();
-  return { shutdown };
+  return { shutdown, ledger };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,7 +699,9 @@ function main() {
   if (handleCliModes(args, { name: '000_billing_chat.js', usage: USAGE, accounts: ACCOUNTS })) return;
   const store = persistentState(args.stateFile, initialState);
   const state = normalizeState(store.load());
+  const mode = createMode('000');
   const httpServer = httpServerFor((req, res) => {
+    if (mode.serveTestRoutes(req, res)) return undefined;
     if (req.method === 'GET' && req.url.split('?')[0] === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"ok":true}');
@@ -698,8 +710,9 @@ function main() {
     res.end('{"error":"not found"}');
   });
   const io = new Server(httpServer, { cors: { origin: '*' } });
-  const chat = createBillingChat(io, state, (s) => store.save(s));
-  serve(httpServer, io, args.port, () => chat.shutdown());
+  const chat = createBillingChat(io, state, (s) => store.save(s), mode);
+  mode.debugRoutes['/debug/ledger'] = (query) => chat.ledger(query);
+  serve(httpServer, io, args.port, () => chat.shutdown(), mode);
 }
 
 main();

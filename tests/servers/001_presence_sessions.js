@@ -11,8 +11,10 @@
 //
 // Money is integer cents inside and "12.50" strings outside. State (wallets, presence flags,
 // sessions, messages) is saved to the state file after every change.
+//
+// The wire depends on the mode (modes.js); shapes/001_presence_sessions.js builds every payload.
+// GET /debug/messages and GET /debug/ledger show what was stored and billed (test-only).
 
-const crypto = require('node:crypto');
 const express = require('express');
 const { Server } = require('socket.io');
 const { RtcTokenBuilder, RtcRole } = require('agora-token');
@@ -31,6 +33,8 @@ const {
   log,
   nowIso,
 } = require('./common');
+const { createMode } = require('./modes');
+const { createShapes } = require('./shapes/001_presence_sessions');
 
 const USAGE = 'Protocol 001: astrologer presence, sessions over REST, Agora tokens, socket chat.';
 
@@ -78,12 +82,6 @@ function initialState() {
   return state;
 }
 
-/** A 24-hex id shaped like a MongoDB ObjectId (the document's backend uses Mongo). */
-function objectId() {
-  const secs = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
-  return secs + crypto.randomBytes(8).toString('hex');
-}
-
 /** Error answered by REST handlers as `{success:false, error, code}` with `status`. */
 class ApiError extends Error {
   constructor(status, code, message) {
@@ -113,15 +111,18 @@ function main() {
   const args = parseArgs();
   if (handleCliModes(args, { name: '001_presence_sessions', usage: USAGE, accounts: ACCOUNTS })) return;
 
+  const mode = createMode('001');
+  const shapes = createShapes(mode);
   const store = persistentState(args.stateFile, initialState);
   const state = store.load();
   let shuttingDown = false;
   const save = () => store.save(state);
 
-  // Idempotency index of messages: sessionId|senderId|clientId -> message.
+  // Idempotency index of messages (default mode): sessionId|senderId|clientId -> message.
   const byClientId = new Map();
   const clientKey = (m) => `${m.sessionId}|${m.senderId}|${m.clientId}`;
-  for (const m of state.messages) if (m.clientId) byClientId.set(clientKey(m), m);
+  for (const m of state.messages) if (typeof m.clientId === 'string') byClientId.set(clientKey(m), m);
+  let connectionCount = 0;
 
   const app = express();
   const httpServer = httpServerFor(app);
@@ -180,13 +181,13 @@ function main() {
   }
 
   function messageView(m) {
-    return { _id: m._id, sessionId: m.sessionId, senderId: m.senderId, senderName: m.senderName, text: m.text, clientId: m.clientId, createdAt: m.createdAt };
+    return shapes.message(m, state.sessions[m.sessionId]);
   }
 
   // --- presence -------------------------------------------------------------------------------
 
   function broadcastOnlineList() {
-    io.emit('presence:online-list', onlineList());
+    io.emit('presence:online-list', shapes.onlineList(onlineList()));
   }
 
   /** Sets an astrologer's flag; broadcasts only when it actually changed. */
@@ -242,15 +243,14 @@ function main() {
       if (p.currentSessionId === s._id) p.currentSessionId = null;
     }
     save();
-    const event = { sessionId: s._id, endedBy, endReason, duration: s.duration, coinsDeducted: fmtCents(s.coinsCents) };
-    io.to(accountRoom(s.userId)).to(accountRoom(s.astrologerId)).emit('session:ended', event);
+    if (shapes.sessionEndedEvent) {
+      io.to(accountRoom(s.userId)).to(accountRoom(s.astrologerId)).emit('session:ended', shapes.sessionEnded(s, endedBy, endReason));
+    }
     io.in(sessionRoom(s._id)).socketsLeave(sessionRoom(s._id));
     if (wasActive) broadcastOnlineList();
   }
 
-  function requestNotice(s) {
-    return { sessionId: s._id, userId: s.userId, userName: s.userName, sessionType: s.sessionType, ratePerMinute: fmtCents(s.rateCents), createdAt: s.createdAt };
-  }
+  const requestNotice = (s) => shapes.sessionRequest(s);
 
   function channelSession(channelName) {
     return Object.values(state.sessions).find((s) => s.channelName === channelName) || null;
@@ -259,6 +259,7 @@ function main() {
   // --- REST -----------------------------------------------------------------------------------
 
   app.disable('x-powered-by');
+  app.use((req, res, next) => (mode.serveTestRoutes(req, res) ? undefined : next()));
   // A browser frontend on another origin is the document's setup; allow it.
   app.use((req, res, next) => {
     res.set('access-control-allow-origin', '*');
@@ -291,7 +292,7 @@ function main() {
 
   // Public on purpose: the marketplace lists who is online before anyone signs in.
   app.get('/api/v1/astrologers/online', (_req, res) => {
-    res.json({ success: true, astrologers: onlineList() });
+    res.json(shapes.onlineAnswer(onlineList()));
   });
 
   for (const action of ['online', 'offline']) {
@@ -301,7 +302,7 @@ function main() {
         throw new ApiError(403, 'FORBIDDEN', 'Only the astrologer themself can change their presence');
       }
       setOnline(acc.id, action === 'online');
-      res.json({ success: true, astrologer: astrologerView(acc.id) });
+      res.json(shapes.astrologerAnswer(astrologerView(acc.id)));
     });
   }
 
@@ -330,8 +331,10 @@ function main() {
       throw new ApiError(402, 'INSUFFICIENT_BALANCE', `Insufficient balance: at least ${astro.ratePerMinute} coins are needed for one minute`);
     }
     const createdAt = nowIso();
+    const { id, idForm } = shapes.newSessionId((x) => Object.hasOwn(state.sessions, x));
     const s = {
-      _id: objectId(),
+      _id: id,
+      idForm,
       userId: acc.id,
       userName: acc.name,
       astrologerId: astro.id,
@@ -351,13 +354,14 @@ function main() {
     save();
     armPendingExpiry(s);
     io.to(accountRoom(astro.id)).emit('session:request', requestNotice(s));
-    res.status(201).json({ success: true, session: sessionView(s) });
+    res.status(201).json(shapes.sessionAnswer(s, sessionView(s)));
   });
 
   /** The session named by `body.sessionId`, or a 400 / 404. */
   function sessionFromBody(body) {
-    if (!nonEmptyString(body.sessionId)) throw validation('sessionId is required');
-    const s = own(state.sessions, body.sessionId);
+    const sessionId = shapes.idArg(body.sessionId);
+    if (!sessionId) throw validation('sessionId is required');
+    const s = own(state.sessions, sessionId);
     if (!s) throw new ApiError(404, 'SESSION_NOT_FOUND', 'Session not found');
     return s;
   }
@@ -378,15 +382,9 @@ function main() {
     s.acceptedBy = acc.id;
     presence.currentSessionId = s._id;
     save();
-    io.to(accountRoom(s.userId)).emit('session:accepted', {
-      sessionId: s._id,
-      astrologerId: s.astrologerId,
-      acceptedAt: s.acceptedAt,
-      sessionType: s.sessionType,
-      channelName: s.channelName,
-    });
+    io.to(accountRoom(s.userId)).emit('session:accepted', shapes.sessionAccepted(s, sessionView(s)));
     broadcastOnlineList();
-    res.json({ success: true, session: sessionView(s) });
+    res.json(shapes.sessionAnswer(s, sessionView(s)));
   });
 
   app.post('/api/sessions/end', (req, res) => {
@@ -414,9 +412,7 @@ function main() {
     let endReason = 'completed';
     if (s.status === 'pending') endReason = endedBy === 'user' ? 'cancelled' : 'rejected';
     finishSession(s, endedBy, endReason, clientDuration);
-    const answer = { success: true, session: sessionView(s) };
-    if (isUser) answer.balance = fmtCents(state.wallets[s.userId]);
-    res.json(answer);
+    res.json(shapes.sessionAnswer(s, sessionView(s), isUser ? state.wallets[s.userId] : undefined));
   });
 
   /** Parses the optional uid: digits are an Agora integer uid, any other string a user account. */
@@ -453,13 +449,16 @@ function main() {
   app.post('/api/agora/token', (req, res) => {
     const acc = authenticate(req);
     const body = bodyOf(req);
-    res.json(agoraToken(acc, body.channelName, body.uid));
+    res.json(shapes.tokenAnswer(agoraToken(acc, body.channelName, body.uid)));
   });
 
   app.get('/api/agora/token', (req, res) => {
     const acc = authenticate(req);
-    res.json(agoraToken(acc, req.query.channelName, req.query.uid));
+    res.json(shapes.tokenAnswer(agoraToken(acc, req.query.channelName, req.query.uid)));
   });
+
+  // Our extension: POST /api/login for the desktop app's provider sign-in (see login.js).
+  require('./login').attachLogin(app, { accounts: ACCOUNTS, mintToken: require('./common').mintToken });
 
   app.use((_req, _res) => {
     throw new ApiError(404, 'NOT_FOUND', 'Not found');
@@ -467,13 +466,13 @@ function main() {
 
   // Every failure, thrown or from the JSON parser, leaves as `{success:false, error, code}`.
   app.use((err, _req, res, _next) => {
-    if (err instanceof ApiError) return res.status(err.status).json({ success: false, error: err.message, code: err.code });
+    if (err instanceof ApiError) return res.status(err.status).json(shapes.restError(err.code, err.message));
     if (err && err.status >= 400 && err.status < 500) {
       const tooLarge = err.status === 413;
-      return res.status(err.status).json({ success: false, error: tooLarge ? 'Request body too large' : 'Malformed JSON body', code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR' });
+      return res.status(err.status).json(shapes.restError(tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR', tooLarge ? 'Request body too large' : 'Malformed JSON body'));
     }
     log('internal error', err && err.stack);
-    res.status(500).json({ success: false, error: 'Internal server error', code: 'INTERNAL_ERROR' });
+    res.status(500).json(shapes.restError('INTERNAL_ERROR', 'Internal server error'));
   });
 
   // --- sockets --------------------------------------------------------------------------------
@@ -488,104 +487,135 @@ function main() {
     next();
   });
 
-  /** Registers a handler that never throws into socket.io and always has an `ack` to call. */
+  /**
+   * Registers a handler that never throws into socket.io. `reply(body, ownBody)` answers the
+   * ack: the default mode sends `body`; seed-only never acks (the document defines no acks);
+   * drift never acks, acks empty, or acks `ownBody` (a body of its own).
+   */
   function handle(socket, event, fn) {
     socket.on(event, (payload, ack) => {
       if (typeof payload === 'function' && ack === undefined) {
         ack = payload;
         payload = undefined;
       }
-      const reply = typeof ack === 'function' ? ack : () => {};
+      let answered = false;
+      const reply = (body, ownBody) => {
+        if (answered) return;
+        answered = true;
+        shapes.ack(event, ack, body, ownBody);
+      };
       try {
         fn(payload, reply);
       } catch (e) {
         log('handler error', event, e && e.stack);
-        reply({ ok: false, code: 'INTERNAL_ERROR', message: 'Internal server error' });
+        reply(nack('INTERNAL_ERROR', 'Internal server error'), { ok: false });
       }
     });
   }
 
   const nack = (code, message) => ({ ok: false, code, message });
 
+  /** The session id a socket payload names (drift ids may come back as numbers). */
+  const sessionIdOf = (payload) => (isObject(payload) ? shapes.idArg(payload.sessionId) : null);
+
   /** The active session `payload.sessionId` names for this participant, or a `{code, message}`. */
   function participantSession(acc, payload) {
-    if (!isObject(payload) || !nonEmptyString(payload.sessionId)) return { error: nack('VALIDATION_ERROR', 'sessionId is required') };
-    const s = own(state.sessions, payload.sessionId);
+    const sessionId = sessionIdOf(payload);
+    if (!sessionId) return { error: nack('VALIDATION_ERROR', 'sessionId is required') };
+    const s = own(state.sessions, sessionId);
     if (!s) return { error: nack('SESSION_NOT_FOUND', 'Session not found') };
     if (acc.id !== s.userId && acc.id !== s.astrologerId) return { error: nack('NOT_A_PARTICIPANT', 'You are not a participant of this session') };
     if (s.status !== 'active') return { error: nack('SESSION_NOT_ACTIVE', 'Session is not active') };
     return { session: s };
   }
 
+  /** A clientId as the default mode takes it: absent, or a string of at most 128 characters. */
+  function badClientId(v) {
+    return v !== undefined && v !== null && (!nonEmptyString(v) || v.length > MAX_CLIENT_ID);
+  }
+
   io.on('connection', (socket) => {
     const acc = socket.data.account;
+    const echo = shapes.echoMode(`connection-${connectionCount++}`);
     socket.join(accountRoom(acc.id));
     socketCounts.set(acc.id, (socketCounts.get(acc.id) || 0) + 1);
     log('connect', acc.id, socket.id);
-    socket.emit('presence:online-list', onlineList());
+    if (shapes.connectSnapshot) socket.emit('presence:online-list', onlineList());
 
     for (const [event, online] of [['presence:on', true], ['presence:off', false]]) {
       handle(socket, event, (_payload, reply) => {
-        if (acc.role !== 'astrologer') return reply(nack('FORBIDDEN', 'Only astrologers have a presence'));
+        if (acc.role !== 'astrologer') return reply(nack('FORBIDDEN', 'Only astrologers have a presence'), { ok: false });
         setOnline(acc.id, online);
         reply({ ok: true, isOnline: online });
       });
     }
 
-    // The user's nudge: re-send a pending session's notification (the client dedupes by id).
+    // The document's `session:request` from the user: notify the astrologer (again) of a pending
+    // session. Idempotent; the client dedupes by id.
     handle(socket, 'session:request', (payload, reply) => {
-      if (!isObject(payload) || !nonEmptyString(payload.sessionId)) return reply(nack('VALIDATION_ERROR', 'sessionId is required'));
-      const s = own(state.sessions, payload.sessionId);
-      if (!s) return reply(nack('SESSION_NOT_FOUND', 'Session not found'));
-      if (s.userId !== acc.id) return reply(nack('NOT_A_PARTICIPANT', 'You are not the user of this session'));
-      if (s.status !== 'pending') return reply(nack('SESSION_NOT_PENDING', 'Session is not pending'));
+      const sessionId = sessionIdOf(payload);
+      if (!sessionId) return reply(nack('VALIDATION_ERROR', 'sessionId is required'), { ok: false });
+      const s = own(state.sessions, sessionId);
+      if (!s) return reply(nack('SESSION_NOT_FOUND', 'Session not found'), { ok: false });
+      if (s.userId !== acc.id) return reply(nack('NOT_A_PARTICIPANT', 'You are not the user of this session'), { ok: false });
+      if (s.status !== 'pending') return reply(nack('SESSION_NOT_PENDING', 'Session is not pending'), { ok: false });
       io.to(accountRoom(s.astrologerId)).emit('session:request', requestNotice(s));
       reply({ ok: true });
     });
 
     handle(socket, 'join-session', (payload, reply) => {
       const { session, error } = participantSession(acc, payload);
-      if (error) return reply(error);
+      if (error) return reply(error, { ok: false, error: error.message });
       socket.join(sessionRoom(session._id));
       reply({ ok: true });
     });
 
     handle(socket, 'leave-session', (payload, reply) => {
-      if (!isObject(payload) || !nonEmptyString(payload.sessionId)) return reply(nack('VALIDATION_ERROR', 'sessionId is required'));
-      socket.leave(sessionRoom(payload.sessionId));
+      const sessionId = sessionIdOf(payload);
+      if (!sessionId) return reply(nack('VALIDATION_ERROR', 'sessionId is required'), { ok: false });
+      socket.leave(sessionRoom(sessionId));
       reply({ ok: true });
     });
 
     handle(socket, 'message:send', (payload, reply) => {
-      const sessionId = isObject(payload) && typeof payload.sessionId === 'string' ? payload.sessionId : null;
-      const clientId = isObject(payload) && typeof payload.clientId === 'string' ? payload.clientId : null;
+      const sessionId = sessionIdOf(payload);
+      // Only the default mode knows clientId; the others record what came (for /debug) and ignore it.
+      const rawClientId = isObject(payload) ? payload.clientId : undefined;
+      const clientId = typeof rawClientId === 'string' || (!mode.extensions && typeof rawClientId === 'number') ? rawClientId : null;
+      // The default mode echoes the sessionId string as sent (even an empty one).
+      const echoedId = mode.extensions ? (isObject(payload) && typeof payload.sessionId === 'string' ? payload.sessionId : null) : sessionId;
       const fail = (code, message) => {
-        socket.emit('message:error', { code, message, sessionId, clientId });
-        reply(nack(code, message));
+        socket.emit('message:error', shapes.messageError(code, message, echoedId, clientId));
+        reply(nack(code, message), { ok: false, error: message });
       };
       if (!isObject(payload)) return fail('VALIDATION_ERROR', 'Payload must be an object');
-      if (!nonEmptyString(payload.sessionId)) return fail('VALIDATION_ERROR', 'sessionId is required');
+      if (!sessionId) return fail('VALIDATION_ERROR', 'sessionId is required');
       if (!nonEmptyString(payload.text)) return fail('VALIDATION_ERROR', 'text is required');
       if (payload.text.length > MAX_TEXT) return fail('VALIDATION_ERROR', `text is longer than ${MAX_TEXT} characters`);
-      if (payload.clientId !== undefined && payload.clientId !== null && (!nonEmptyString(payload.clientId) || payload.clientId.length > MAX_CLIENT_ID)) {
+      if (mode.extensions && badClientId(payload.clientId)) {
         return fail('VALIDATION_ERROR', `clientId must be a non-empty string of at most ${MAX_CLIENT_ID} characters`);
       }
-      const { error } = participantSession(acc, payload);
+      const { session, error } = participantSession(acc, payload);
       if (error) return fail(error.code, error.message);
 
-      const m = { _id: objectId(), sessionId, senderId: acc.id, senderName: acc.name, text: payload.text, clientId, createdAt: nowIso() };
-      // A resend (same sender, same clientId) gets the stored message back, not a second one.
-      const stored = clientId ? byClientId.get(clientKey(m)) : null;
+      const { id, idForm } = shapes.newMessageId((x) => state.messages.some((m) => m._id === x));
+      const m = { _id: id, idForm, sessionId: session._id, senderId: acc.id, senderName: acc.name, text: payload.text, clientId, createdAt: nowIso() };
+      // Default mode: a resend (same sender, same clientId) gets the stored message back, not a second one.
+      const stored = shapes.dedupesByClientId && typeof clientId === 'string' ? byClientId.get(clientKey(m)) : null;
       if (stored) {
         socket.emit('message:receive', messageView(stored));
         return reply({ ok: true, message: messageView(stored), duplicate: true });
       }
       state.messages.push(m);
-      if (clientId) byClientId.set(clientKey(m), m);
+      if (typeof clientId === 'string') byClientId.set(clientKey(m), m);
       save();
-      // The room plus the sender's socket, so a sender that never joined still sees its echo.
-      io.to(sessionRoom(sessionId)).to(socket.id).emit('message:receive', messageView(m));
-      reply({ ok: true, message: messageView(m) });
+      // Default: the room plus the sender's socket, so a sender that never joined still sees its
+      // echo. Seed-only: the room. Drift: the room, or the room without the sender.
+      if (echo === 'room+sender') io.to(sessionRoom(session._id)).to(socket.id).emit('message:receive', messageView(m));
+      else if (echo === 'room') io.to(sessionRoom(session._id)).emit('message:receive', messageView(m));
+      else socket.to(sessionRoom(session._id)).emit('message:receive', messageView(m));
+      const view = messageView(m);
+      reply({ ok: true, message: view }, mode.drift && mode.drift.chance('001.message:send.ackShape', 0.5) ? { ok: true, message: view } : { success: true, data: view });
     });
 
     socket.on('disconnect', () => {
@@ -602,10 +632,37 @@ function main() {
   // Pending sessions loaded from the state file expire on the same clock as fresh ones.
   for (const s of Object.values(state.sessions)) if (s.status === 'pending') armPendingExpiry(s);
 
+  // Test-only (README "Counting on the server"): every stored message of one session, and the
+  // sessions as billed with the wallets.
+  mode.debugRoutes['/debug/messages'] = (query) => {
+    const list = state.messages.filter((m) => !query.conversation || m.sessionId === query.conversation);
+    return {
+      conversation: query.conversation || null,
+      count: list.length,
+      messages: list.map((m) => ({ id: m._id, conversation: m.sessionId, sender: m.senderId, text: m.text, createdAt: m.createdAt, clientRef: m.clientId })),
+    };
+  };
+  mode.debugRoutes['/debug/ledger'] = () => ({
+    sessions: Object.values(state.sessions).map((x) => ({
+      sessionId: x._id,
+      userId: x.userId,
+      astrologerId: x.astrologerId,
+      status: x.status,
+      endReason: x.endReason,
+      ratePerMinute: fmtCents(x.rateCents),
+      duration: x.duration,
+      coinsDeducted: fmtCents(x.coinsCents),
+      createdAt: x.createdAt,
+      acceptedAt: x.acceptedAt,
+      endedAt: x.endedAt,
+    })),
+    wallets: Object.fromEntries(Object.entries(state.wallets).map(([k, c]) => [k, fmtCents(c)])),
+  });
+
   serve(httpServer, io, args.port, () => {
     shuttingDown = true;
     save();
-  });
+  }, mode);
 }
 
 main();

@@ -7,6 +7,8 @@
 // REST under /api/chat: sessions (list, detail, create), messages (page, post, read) and
 // multipart voice notes, whose files are served back at /files/voice_notes/<id>.<ext>.
 // Where the document is silent, tests/servers/README.md ("002 SAMIA tarot chat") decides.
+// The wire depends on the mode (modes.js); shapes/002_tarot_chat.js trims and varies every payload.
+// GET /debug/messages?conversation=<session id> lists what was stored (test-only).
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -29,6 +31,11 @@ const {
   log,
   nowIso,
 } = require('./common');
+const { createMode } = require('./modes');
+const { createShapes } = require('./shapes/002_tarot_chat');
+
+const mode = createMode('002');
+const shapes = createShapes(mode);
 
 // ---------------------------------------------------------------------------------------------
 // Seed data (README "002 SAMIA tarot chat")
@@ -113,9 +120,13 @@ class ApiError extends Error {
     this.details = details;
   }
   body() {
-    const b = { success: false, error: this.message, code: this.code };
+    const b = { success: false, error: this.message, code: shapes.code(this.code) };
     if (this.details && this.details.length) b.details = this.details;
-    return b;
+    return shapes.errorBody(b);
+  }
+  /** The HTTP status; seed-only answers an extension code's situation as a 400 VALIDATION_ERROR. */
+  httpStatus() {
+    return shapes.code(this.code) === this.code ? this.status : 400;
   }
 }
 
@@ -152,9 +163,10 @@ function validateNewMessage(input, { idRequired }) {
   const type = input.type === undefined ? 'text' : input.type;
   if (type !== 'text' && type !== 'system') problems.push('type must be "text" or "system"');
   if (input.metadata !== undefined && input.metadata !== null && !isPlainObject(input.metadata)) problems.push('metadata must be an object');
-  if (input.reply_to !== undefined && input.reply_to !== null && !isUuid(input.reply_to)) problems.push('reply_to must be a message id');
+  const replyTo = shapes.replies ? input.reply_to : undefined; // replies are an extension
+  if (replyTo !== undefined && replyTo !== null && !isUuid(replyTo)) problems.push('reply_to must be a message id');
   if (problems.length) throw invalid('Invalid message data', problems);
-  return { id: input.id, content: input.content, type, metadata: input.metadata || {}, reply_to: input.reply_to || null };
+  return { id: input.id, content: input.content, type, metadata: input.metadata || {}, reply_to: replyTo || null };
 }
 
 /** A positive integer query parameter with a default and a maximum. */
@@ -246,6 +258,8 @@ function storeMessage(user, session, fields, limiter) {
     created_at: nowIso(),
     read_by: {},
     reactions: [],
+    // The id the client sent, whatever the server stored the message under (for /debug).
+    client_ref: fields.client_ref === undefined ? fields.id || null : fields.client_ref,
   };
   state.messages.push(message);
   messagesById.set(message.id, message);
@@ -261,6 +275,15 @@ function toggleReaction(message, user, reaction) {
   else message.reactions.push({ user_id: user.id, reaction, created_at: nowIso() });
   save();
   return i >= 0 ? 'removed' : 'added';
+}
+
+/** Adds one reaction of one user (a repeat keeps one); returns 'added'. */
+function addReaction(message, user, reaction) {
+  if (!message.reactions.some((r) => r.user_id === user.id && r.reaction === reaction)) {
+    message.reactions.push({ user_id: user.id, reaction, created_at: nowIso() });
+    save();
+  }
+  return 'added';
 }
 
 /** {emoji: count} over all users. */
@@ -372,7 +395,7 @@ const voiceLimiter = rateLimiter(VOICE_LIMIT, MINUTE);
 
 /** Sends `new_message` to everyone in the session room. */
 function broadcastMessage(message) {
-  io.to(roomOf(message.session_id)).emit('new_message', socketMessage(message));
+  io.to(roomOf(message.session_id)).emit('new_message', shapes.newMessage(socketMessage(message)));
 }
 
 /** The account behind a token, or an ApiError saying why not. */
@@ -398,6 +421,7 @@ function bodyOf(req) {
   return req.body;
 }
 
+app.use((req, res, next) => (mode.serveTestRoutes(req, res) ? undefined : next()));
 app.get('/health', (req, res) => res.json({ ok: true }));
 
 app.get('/api/chat/sessions', (req, res) => {
@@ -408,16 +432,16 @@ app.get('/api/chat/sessions', (req, res) => {
   const bookingId = queryString(req.query, 'booking_id');
   const mine = Object.values(state.sessions)
     .filter((s) => isAdmin(user) || s.participants.includes(user.id))
-    .filter((s) => status === 'all' || s.status === status) // extension: status=all
+    .filter((s) => (shapes.statusAll && status === 'all') || s.status === status) // extension: status=all
     .filter((s) => !bookingId || s.booking_id === bookingId)
     .sort((a, b) => (b.last_message_at || b.created_at).localeCompare(a.last_message_at || a.created_at));
-  const sessions = mine.slice((page - 1) * limit, page * limit).map((s) => sessionSummary(s, user));
-  res.json({ success: true, data: { sessions, pagination: { page, limit, total: mine.length, total_pages: Math.ceil(mine.length / limit) } } });
+  const sessions = mine.slice((page - 1) * limit, page * limit).map((s) => shapes.sessionSummary(sessionSummary(s, user)));
+  res.json(shapes.envelope('sessions', { success: true, data: { sessions, pagination: { page, limit, total: mine.length, total_pages: Math.ceil(mine.length / limit) } } }));
 });
 
 app.get('/api/chat/sessions/:id', (req, res) => {
   const user = authenticate(req);
-  res.json({ success: true, data: sessionDetail(accessibleSession(user, req.params.id), user) });
+  res.json(shapes.envelope('session', { success: true, data: shapes.sessionDetail(sessionDetail(accessibleSession(user, req.params.id), user)) }));
 });
 
 app.post('/api/chat/sessions', (req, res) => {
@@ -425,7 +449,8 @@ app.post('/api/chat/sessions', (req, res) => {
   const body = bodyOf(req);
   const session = createSession(user, body);
   const { id, booking_id, session_type, status, participants, created_at, metadata } = session;
-  res.status(201).json({ success: true, data: { id, booking_id, session_type, status, participants, metadata, created_at }, message: 'Chat session created successfully' });
+  const data = shapes.sessionCreated({ id, booking_id, session_type, status, participants, metadata, created_at });
+  res.status(201).json(shapes.envelope('session-created', { success: true, data, message: 'Chat session created successfully' }));
 });
 
 /** Creates a session from a booking (its client and reader) and/or explicit participant ids. */
@@ -459,7 +484,7 @@ app.get('/api/chat/messages', (req, res) => {
   const limit = queryInt(req.query, 'limit', 50, MAX_PAGE);
   const before = queryString(req.query, 'before_message_id');
   const session = accessibleSession(user, sessionId);
-  res.json({ success: true, data: messagePage(session, { page, limit, before }) });
+  res.json(shapes.envelope('messages', { success: true, data: messagePage(session, { page, limit, before }) }));
 });
 
 /**
@@ -475,21 +500,25 @@ function messagePage(session, { page, limit, before }) {
   }
   const end = Math.max(0, all.length - (page - 1) * limit);
   const start = Math.max(0, end - limit);
-  return { messages: all.slice(start, end).map(restMessage), has_more: start > 0 };
+  return { messages: all.slice(start, end).map((m) => shapes.listMessage(restMessage(m))), has_more: start > 0 };
 }
 
 app.post('/api/chat/messages', (req, res) => {
   const user = authenticate(req);
   const body = bodyOf(req);
   const sessionId = requireSessionId(body.session_id);
-  const fields = validateNewMessage(body, { idRequired: false });
+  // The body's `id` (a client id that makes the post idempotent) is an extension: seed-only
+  // stores every post under a new id and only records what the client sent.
+  const input = shapes.restClientIds ? body : { ...body, id: undefined };
+  const fields = validateNewMessage(input, { idRequired: false });
+  if (!shapes.restClientIds) fields.client_ref = typeof body.id === 'string' ? body.id : null;
   const session = accessibleSession(user, sessionId);
   // A resend of a stored id answers the stored message even if the session ended since.
   const replay = fields.id && messagesById.get(fields.id);
   if (!replay || replay.session_id !== session.id || replay.sender_id !== user.id) writableSession(user, sessionId);
   const { message, created } = storeMessage(user, session, fields, messageLimiter);
   if (created) broadcastMessage(message);
-  res.status(created ? 201 : 200).json({ success: true, data: restMessage(message), message: 'Message sent successfully' });
+  res.status(created ? 201 : 200).json(shapes.envelope('message', { success: true, data: shapes.postMessage(restMessage(message)), message: 'Message sent successfully' }));
 });
 
 app.put('/api/chat/messages/:id/read', (req, res) => {
@@ -497,10 +526,10 @@ app.put('/api/chat/messages/:id/read', (req, res) => {
   const message = messagesById.get(req.params.id);
   if (!message) throw messageNotFound();
   accessibleSession(user, message.session_id);
-  if (markRead(message, user)) {
+  if (markRead(message, user) && shapes.messageReadEvent) {
     io.to(roomOf(message.session_id)).emit('message_read', { message_id: message.id, session_id: message.session_id, user_id: user.id, read_at: message.read_by[user.id] });
   }
-  res.json({ success: true, message: 'Message marked as read', data: { message_id: message.id, read_at: message.read_by[user.id] || null } });
+  res.json(shapes.readAnswer(message.id, message.read_by[user.id] || null));
 });
 
 app.post('/api/chat/voice-notes', (req, res, next) => {
@@ -520,7 +549,7 @@ app.use((req, res) => res.status(404).json({ success: false, error: 'Not found',
 // Express 5 routes thrown errors (sync or async) here.
 app.use((err, req, res, next) => {
   if (res.headersSent) return next(err);
-  if (err instanceof ApiError) return res.status(err.status).json(err.body());
+  if (err instanceof ApiError) return res.status(err.httpStatus()).json(err.body());
   if (err.type === 'entity.parse.failed') return res.status(400).json(invalid('Malformed JSON body').body());
   if (err.type === 'entity.too.large') return res.status(413).json(new ApiError(413, 'VALIDATION_ERROR', 'Request body too large').body());
   log('002 internal error', err.stack || err);
@@ -568,7 +597,7 @@ async function receiveVoiceNote(req, res) {
     if (!voiceLimiter.hit(user.id)) throw new ApiError(429, 'RATE_LIMIT_EXCEEDED', 'Too many voice notes, please wait a minute');
     if (!/^multipart\/form-data/i.test(req.headers['content-type'] || '')) throw invalid('Content-Type must be multipart/form-data');
   } catch (e) {
-    return answerAfterBody(req, res, e.status, e.body());
+    return answerAfterBody(req, res, e.httpStatus(), e.body());
   }
 
   const parsed = await parseVoiceUpload(req);
@@ -594,12 +623,13 @@ async function receiveVoiceNote(req, res) {
       file_name: upload.filename,
       file_size: upload.size,
       metadata: { duration, audio_format: upload.ext },
+      client_ref: clientId,
     });
     broadcastMessage(message);
-    res.status(201).json({ success: true, data: restMessage(message), message: 'Voice note uploaded successfully' });
+    res.status(201).json(shapes.envelope('voice-note', { success: true, data: shapes.voiceMessage(restMessage(message)), message: 'Voice note uploaded successfully' }));
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    res.status(e.status).json(e.body());
+    res.status(e.httpStatus()).json(e.body());
   } finally {
     if (upload && upload.tmp) fs.rm(upload.tmp, { force: true }, () => {});
   }
@@ -616,7 +646,7 @@ function checkVoiceUpload({ problem, upload, fields }) {
     if (!Number.isFinite(duration) || duration < 0 || duration > 3600) throw invalid('duration must be a number of seconds between 0 and 3600');
   }
   let clientId = null;
-  if (fields.id !== undefined && fields.id !== '') {
+  if (shapes.restClientIds && fields.id !== undefined && fields.id !== '') {
     if (!isUuid(fields.id)) throw invalid('id must be a uuid');
     clientId = fields.id.toLowerCase();
   }
@@ -710,12 +740,17 @@ function socketError(socket, e) {
 
 /** Registers a handler whose thrown ApiErrors become `error` events; client input never crashes us. */
 function on(socket, event, handler) {
-  socket.on(event, (payload) => {
+  socket.on(event, (payload, ack) => {
+    if (mode.drift && typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
+    let ok = true;
     try {
       handler(payload);
     } catch (e) {
+      ok = false;
       socketError(socket, e);
     }
+    // The document defines no acks: only a drifted server answers one (never, empty, or its own body).
+    if (mode.drift) mode.drift.ack(`002.${event}`, ack, { success: ok });
   });
 }
 
@@ -731,16 +766,16 @@ io.on('connection', (socket) => {
     user = userFromToken(handshakeToken(socket.handshake));
   } catch (e) {
     // The document's flow: the connection opens, then `auth_error` and a server disconnect.
-    socket.emit('auth_error', { message: e.message, code: 'AUTHENTICATION_REQUIRED' });
+    socket.emit('auth_error', shapes.authError(e.message));
     socket.disconnect();
     return;
   }
   socket.data.user = user;
-  socket.emit('authenticated', { user: { id: user.id, name: user.name, role: user.role, avatar: user.avatar_url } });
+  socket.emit('authenticated', shapes.authenticated(user));
   log('002 connected', user.name, socket.id);
 
   const joinedSessions = () => [...socket.rooms].filter((r) => r.startsWith('session:')).map((r) => r.slice('session:'.length));
-  const presence = (sessionId) => ({ session_id: sessionId, user_id: user.id, user_name: user.name });
+  const presence = (event, sessionId) => shapes.presence(event, sessionId, user);
 
   on(socket, 'join_chat', (payload) => {
     const sessionId = requireSessionId(objectPayload(payload, 'join_chat').session_id);
@@ -748,17 +783,19 @@ io.on('connection', (socket) => {
     const room = roomOf(sessionId);
     const already = socket.rooms.has(room);
     socket.join(room);
-    socket.emit('chat_joined', { session_id: sessionId });
-    if (!already) socket.to(room).emit('user_joined', presence(sessionId));
+    socket.emit('chat_joined', shapes.chatJoined(sessionId));
+    if (!already) socket.to(room).emit('user_joined', presence('user_joined', sessionId));
   });
 
-  on(socket, 'leave_chat', (payload) => {
-    const sessionId = requireSessionId(objectPayload(payload, 'leave_chat').session_id);
-    const room = roomOf(sessionId);
-    if (!socket.rooms.has(room)) return;
-    socket.leave(room);
-    socket.to(room).emit('user_left', presence(sessionId));
-  });
+  if (shapes.hasLeaveChat) {
+    on(socket, 'leave_chat', (payload) => {
+      const sessionId = requireSessionId(objectPayload(payload, 'leave_chat').session_id);
+      const room = roomOf(sessionId);
+      if (!socket.rooms.has(room)) return;
+      socket.leave(room);
+      socket.to(room).emit('user_left', presence('user_left', sessionId));
+    });
+  }
 
   on(socket, 'send_message', (payload) => {
     const body = objectPayload(payload, 'send_message');
@@ -773,23 +810,29 @@ io.on('connection', (socket) => {
       if (session.status !== 'active') throw sessionInactive();
       message = stored;
     } else {
-      const fields = validateNewMessage(body.message, { idRequired: true });
+      // Stored under the client's id (default; drift "client"), or under a new server id with
+      // the client's id only recorded (seed-only; drift "server"): then a resend is a new message.
+      const keep = shapes.keepsClientId;
+      const fields = validateNewMessage(keep ? body.message : { ...body.message, id: undefined }, { idRequired: mode.extensions });
+      if (!keep) fields.client_ref = typeof body.message.id === 'string' || typeof body.message.id === 'number' ? body.message.id : null;
       writableSession(user, sessionId);
       message = storeMessage(user, session, fields, messageLimiter).message;
     }
-    socket.emit('message_sent', { message_id: message.id, session_id: session.id });
+    socket.emit('message_sent', shapes.messageSent(message.id, session.id));
     broadcastMessage(message);
   });
 
+  // The document's typing events carry no payload: every joined session hears them. The default
+  // mode also takes {session_id} (extension); seed-only ignores any payload.
   const typing = (isTyping) => (payload) => {
     let sessions;
-    if (payload === undefined || payload === null) sessions = joinedSessions();
+    if (payload === undefined || payload === null || !shapes.typingTakesSession) sessions = joinedSessions();
     else {
       const sessionId = requireSessionId(objectPayload(payload, isTyping ? 'typing_start' : 'typing_stop').session_id);
       accessibleSession(user, sessionId);
       sessions = [sessionId];
     }
-    for (const sessionId of sessions) socket.to(roomOf(sessionId)).emit('user_typing', { ...presence(sessionId), is_typing: isTyping });
+    for (const sessionId of sessions) socket.to(roomOf(sessionId)).emit('user_typing', shapes.typing(sessionId, user, isTyping));
   };
   on(socket, 'typing_start', typing(true));
   on(socket, 'typing_stop', typing(false));
@@ -804,8 +847,9 @@ io.on('connection', (socket) => {
     const session = accessibleSession(user, body.session_id);
     const message = messagesById.get(body.message_id);
     if (!message || message.session_id !== session.id) throw messageNotFound();
-    const action = toggleReaction(message, user, body.reaction);
-    io.to(roomOf(session.id)).emit('message_reaction_update', {
+    // Default: a repeat toggles the reaction off. Seed-only only adds (the document shows no removal).
+    const action = shapes.reactionToggles ? toggleReaction(message, user, body.reaction) : addReaction(message, user, body.reaction);
+    io.to(roomOf(session.id)).emit('message_reaction_update', shapes.reaction({
       message_id: message.id,
       session_id: session.id,
       user_id: user.id,
@@ -813,18 +857,31 @@ io.on('connection', (socket) => {
       reaction: body.reaction,
       action,
       reactions: reactionCounts(message),
-    });
+    }));
   });
 
   socket.on('disconnecting', () => {
-    for (const sessionId of joinedSessions()) socket.to(roomOf(sessionId)).emit('user_left', presence(sessionId));
+    for (const sessionId of joinedSessions()) socket.to(roomOf(sessionId)).emit('user_left', presence('user_left', sessionId));
   });
 });
+
+/**
+ * Test-only (GET /debug/messages, README "Counting on the server"): every stored message of one
+ * session (`conversation`), or of all sessions, with the id the client sent (`clientRef`).
+ */
+mode.debugRoutes['/debug/messages'] = (query) => {
+  const list = state.messages.filter((m) => !query.conversation || m.session_id === query.conversation);
+  return {
+    conversation: query.conversation || null,
+    count: list.length,
+    messages: list.map((m) => ({ id: m.id, conversation: m.session_id, sender: m.sender_id, text: m.content, type: m.type, createdAt: m.created_at, clientRef: m.client_ref === undefined ? null : m.client_ref })),
+  };
+};
 
 serve(httpServer, io, args.port, () => {
   save();
   if (voiceDirIsTemp) fs.rmSync(voiceDir, { recursive: true, force: true });
-});
+}, mode);
 httpServer.on('listening', () => {
   baseUrl = `http://127.0.0.1:${httpServer.address().port}`;
 });

@@ -7,10 +7,13 @@
 // Each answers through the socket.io ack with `{event, data}` when the client asks for one, and
 // emits `event` with `data` otherwise; errors are `{event:'error', data: message}` / `error`.
 // Where the document is silent, tests/servers/README.md ("003 support chat") decides.
+// The wire depends on the mode (modes.js); shapes/003_support_chat.js builds every payload.
+// GET /debug/messages?conversation=<chatId> lists what was stored (test-only).
 
-const crypto = require('node:crypto');
 const { Server } = require('socket.io');
 const { parseArgs, handleCliModes, verifyToken, handshakeToken, persistentState, serve, httpServerFor, log, nowIso } = require('./common');
+const { createMode } = require('./modes');
+const { createShapes } = require('./shapes/003_support_chat');
 
 // ---------------------------------------------------------------------------------------------
 // Seed data (README "003 support chat")
@@ -59,6 +62,8 @@ class WsError extends Error {}
 // ---------------------------------------------------------------------------------------------
 
 const args = parseArgs();
+const mode = createMode('003');
+const shapes = createShapes(mode);
 if (handleCliModes(args, { name: '003 support chat reference server', usage: 'node 003_support_chat.js --port 0', accounts: ACCOUNTS })) {
   process.exit();
 }
@@ -96,9 +101,9 @@ function setStatus(chat, status) {
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isOptString = (v) => v === undefined || v === null || typeof v === 'string';
 
-/** The document sends a bare chat id; `{chatId}` is accepted too (extension). */
+/** The document sends a bare chat id; the default mode accepts `{chatId}` too (extension). */
 function chatIdOf(payload) {
-  const id = isPlainObject(payload) ? payload.chatId : payload;
+  const id = isPlainObject(payload) && shapes.acceptsChatIdObject ? payload.chatId : payload;
   if (typeof id !== 'string' || id === '') throw new WsError('chatId must be a non-empty string');
   return id;
 }
@@ -114,38 +119,32 @@ function messageInput(payload) {
   const body = chatPayload(payload, 'sendMessage');
   const m = body.message;
   if (!isPlainObject(m)) throw new WsError('message must be an object');
-  if (!isOptString(m.text) || !isOptString(m.fileId) || !isOptString(m.replyToId) || !isOptString(m.clientMessageId)) {
-    throw new WsError('message.text, fileId, replyToId and clientMessageId must be strings');
+  // clientMessageId is a default-mode extension; seed-only ignores it (but records it for /debug).
+  const clientRef = mode.extensions ? m.clientMessageId : typeof m.clientMessageId === 'string' || typeof m.clientMessageId === 'number' ? m.clientMessageId : null;
+  if (!isOptString(m.text) || !isOptString(m.fileId) || !isOptString(m.replyToId) || (mode.extensions && !isOptString(clientRef))) {
+    throw new WsError(mode.extensions ? 'message.text, fileId, replyToId and clientMessageId must be strings' : 'message.text, fileId and replyToId must be strings');
   }
   if (typeof m.text === 'string' && m.text.length > MAX_TEXT) throw new WsError(`Message text must be at most ${MAX_TEXT} characters`);
-  return { chatId: body.chatId, text: m.text || null, fileId: m.fileId || null, replyToId: m.replyToId || null, clientMessageId: m.clientMessageId || null };
+  return { chatId: body.chatId, text: m.text || null, fileId: m.fileId || null, replyToId: m.replyToId || null, clientMessageId: clientRef || null };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Views
 // ---------------------------------------------------------------------------------------------
 
-/** A Message as the document defines it; `replyTo` is embedded one level deep. */
-function messageView(m, depth = 0) {
+/** A stored message with its sender embedded (the document's `sender?`). */
+function withSender(m) {
   const a = accountById(m.senderId);
-  const view = {
-    id: m.id,
-    chatId: m.chatId,
-    senderId: m.senderId,
-    text: m.text,
-    fileUrl: m.fileUrl,
-    replyToId: m.replyToId,
-    createdAt: m.createdAt,
-    sender: a ? { id: a.id, email: a.email, role: a.role } : null,
-    clientMessageId: m.clientMessageId,
-    readBy: m.readBy,
-  };
-  // The nested message is shallow (like an ORM include): its own replyTo is not expanded.
-  if (depth === 0) {
-    const target = m.replyToId ? messagesById.get(m.replyToId) : null;
-    view.replyTo = target ? messageView(target, 1) : null;
-  }
-  return view;
+  return { ...m, sender: a ? { id: a.id, email: a.email, role: a.role } : null };
+}
+
+/**
+ * A Message as the document defines it; `replyTo` is embedded one level deep (the nested
+ * message is shallow, like an ORM include: its own replyTo is not expanded).
+ */
+function messageView(m) {
+  const target = m.replyToId ? messagesById.get(m.replyToId) : null;
+  return shapes.message(withSender(m), target ? withSender(target) : null);
 }
 
 const chatMessages = (chatId) => state.messages.filter((m) => m.chatId === chatId);
@@ -155,6 +154,7 @@ const chatMessages = (chatId) => state.messages.filter((m) => m.chatId === chatI
 // ---------------------------------------------------------------------------------------------
 
 const httpServer = httpServerFor((req, res) => {
+  if (mode.serveTestRoutes(req, res)) return;
   const found = req.method === 'GET' && req.url === '/health';
   res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
   res.end(JSON.stringify(found ? { ok: true } : { statusCode: 404, message: 'Not Found' }));
@@ -183,7 +183,7 @@ function activeUserIds(chatId) {
   return [...ids].sort((a, b) => a - b);
 }
 
-const participantUpdate = (chatId, user, action) => ({ chatId, userId: user.id, action, timestamp: nowIso() });
+const participantUpdate = (chatId, user, action) => shapes.participantUpdate(chatId, user.id, action);
 
 /**
  * Registers a gateway handler. The handler returns `{event, data}` (or null for no answer);
@@ -200,14 +200,14 @@ function gateway(socket, event, handler) {
       if (!(e instanceof WsError)) log('003 handler failed', event, e.stack || e);
       answer = { event: 'error', data: e instanceof WsError ? e.message : E.internal };
     }
-    if (ack) ack(answer ? { event: answer.event, data: answer.data } : { event, data: null });
-    else if (answer && !answer.silent) socket.emit(answer.event, answer.data);
+    shapes.deliver(socket, event, answer || null, ack, socket.data.answerMode);
   });
 }
 
 io.on('connection', (socket) => {
   const user = socket.data.user;
-  log('003 connected', user.email, socket.id);
+  socket.data.answerMode = shapes.answerMode();
+  log('003 connected', user.email, socket.id, socket.data.answerMode);
 
   gateway(socket, 'joinChat', (payload) => {
     const chat = participantChat(user, chatIdOf(payload));
@@ -218,11 +218,11 @@ io.on('connection', (socket) => {
       chat.adminId = user.id;
       setStatus(chat, 'ACTIVE');
       save();
-      io.to(chat.id).emit('chatStatusChanged', { chatId: chat.id, status: chat.status });
+      io.to(chat.id).emit('chatStatusChanged', shapes.chatStatusChanged(chat.id, chat.status));
     }
     if (!already) io.to(chat.id).emit('participantUpdate', participantUpdate(chat.id, user, 'joined'));
     const messages = chatMessages(chat.id).slice(-HISTORY).map((m) => messageView(m));
-    return { event: 'joinedChat', data: { chatId: chat.id, status: chat.status, messages } };
+    return { event: 'joinedChat', data: shapes.joinedChat(chat, messages) };
   });
 
   gateway(socket, 'leaveChat', (payload) => {
@@ -237,8 +237,9 @@ io.on('connection', (socket) => {
   gateway(socket, 'sendMessage', (payload) => {
     const input = messageInput(payload);
     const chat = participantChat(user, input.chatId);
-    // A resend (same sender, same clientMessageId) gets the stored message, even if closed since.
-    const resent = input.clientMessageId && state.messages.find((m) => m.chatId === chat.id && m.senderId === user.id && m.clientMessageId === input.clientMessageId);
+    // Default mode: a resend (same sender, same clientMessageId) gets the stored message, even if
+    // closed since. The document has no clientMessageId: seed-only stores every send.
+    const resent = shapes.dedupesByClientMessageId && input.clientMessageId && state.messages.find((m) => m.chatId === chat.id && m.senderId === user.id && m.clientMessageId === input.clientMessageId);
     if (resent) return { event: 'messageSent', data: messageView(resent) };
     if (chat.status === 'CLOSED') throw new WsError(E.closed);
     if (!(input.text && input.text.trim()) && !input.fileId) throw new WsError(E.empty);
@@ -247,7 +248,7 @@ io.on('connection', (socket) => {
       if (!target || target.chatId !== chat.id) throw new WsError(E.replyNotFound);
     }
     const message = {
-      id: crypto.randomUUID(),
+      id: shapes.newMessageId((id) => messagesById.has(id)),
       chatId: chat.id,
       senderId: user.id,
       text: input.text,
@@ -269,10 +270,10 @@ io.on('connection', (socket) => {
     const body = chatPayload(payload, 'typing');
     if (typeof body.isTyping !== 'boolean') throw new WsError('isTyping must be a boolean');
     const chat = participantChat(user, body.chatId);
-    const data = { userId: user.id, email: user.email, isTyping: body.isTyping, chatId: chat.id };
+    const data = shapes.userTyping(user, body.isTyping, chat.id);
     socket.to(chat.id).emit('userTyping', data);
-    // The document defines no answer; an ack gets what the others received, an emit nothing.
-    return { event: 'userTyping', data, silent: true };
+    // The document defines no answer; in the default mode an ack gets what the others received.
+    return mode.extensions ? { event: 'userTyping', data, silent: true } : null;
   });
 
   gateway(socket, 'readMessages', (payload) => {
@@ -288,17 +289,17 @@ io.on('connection', (socket) => {
     for (const m of fresh) m.readBy.push(user.id);
     if (fresh.length) {
       save();
-      io.to(chat.id).emit('messagesRead', { userId: user.id, messageIds: fresh.map((m) => m.id), chatId: chat.id });
+      io.to(chat.id).emit('messagesRead', shapes.messagesRead(user.id, fresh.map((m) => m.id), chat.id));
     }
-    return { event: 'messagesMarkedRead', data: readable.map((m) => ({ id: m.id, readBy: user.id })) };
+    return { event: 'messagesMarkedRead', data: shapes.messagesMarkedRead(readable.map((m) => ({ id: m.id, readBy: user.id }))) };
   });
 
   gateway(socket, 'getActiveUsers', (payload) => {
     const chat = participantChat(user, chatIdOf(payload));
-    return { event: 'activeUsers', data: { chatId: chat.id, userIds: activeUserIds(chat.id) } };
+    return { event: 'activeUsers', data: shapes.activeUsers(chat.id, activeUserIds(chat.id)) };
   });
 
-  gateway(socket, 'setChatStatus', (payload, { acked }) => {
+  if (shapes.hasSetChatStatus) gateway(socket, 'setChatStatus', (payload, { acked }) => {
     const body = chatPayload(payload, 'setChatStatus');
     if (!STATUSES.includes(body.status)) throw new WsError('status must be ACTIVE, CLOSED or PENDING');
     if (!isAdmin(user)) throw new WsError(E.adminOnly);
@@ -308,7 +309,7 @@ io.on('connection', (socket) => {
       if (body.status === 'ACTIVE' && chat.adminId === null) chat.adminId = user.id;
       setStatus(chat, body.status);
       save();
-      io.to(chat.id).emit('chatStatusChanged', { chatId: chat.id, status: chat.status });
+      io.to(chat.id).emit('chatStatusChanged', shapes.chatStatusChanged(chat.id, chat.status));
     }
     const data = { chatId: chat.id, status: chat.status };
     // Without an ack, a caller in the room already heard the broadcast: do not repeat it.
@@ -322,4 +323,17 @@ io.on('connection', (socket) => {
   });
 });
 
-serve(httpServer, io, args.port, save);
+/**
+ * Test-only (GET /debug/messages, README "Counting on the server"): every stored message of one
+ * chat (`conversation`), or of all chats, with the clientMessageId the client sent (`clientRef`).
+ */
+mode.debugRoutes['/debug/messages'] = (query) => {
+  const list = state.messages.filter((m) => !query.conversation || m.chatId === query.conversation);
+  return {
+    conversation: query.conversation || null,
+    count: list.length,
+    messages: list.map((m) => ({ id: m.id, conversation: m.chatId, sender: m.senderId, text: m.text, fileUrl: m.fileUrl, replyToId: m.replyToId, createdAt: m.createdAt, clientRef: m.clientMessageId })),
+  };
+};
+
+serve(httpServer, io, args.port, save, mode);

@@ -13,6 +13,9 @@
 // Coins are whole numbers (the document's unit), not money strings. State (users' coins and
 // statuses, telecallers' stored presence, the call history) is saved to the state file after
 // every change; a call still RINGING when the server restarts is MISSED.
+//
+// The wire depends on the mode (modes.js); shapes/004_telecaller_calls.js shapes payloads and acks.
+// GET /debug/calls lists every call as recorded and billed (test-only).
 
 const crypto = require('node:crypto');
 const { Server } = require('socket.io');
@@ -30,6 +33,8 @@ const {
   log,
   nowIso,
 } = require('./common');
+const { createMode } = require('./modes');
+const { createShapes } = require('./shapes/004_telecaller_calls');
 
 const USAGE = 'Protocol 004: telecaller calls on /user (and /telecaller) with LiveKit credentials.';
 
@@ -131,6 +136,10 @@ function main() {
   const state = store.load();
   const save = () => store.save(state);
   let shuttingDown = false;
+  const mode = createMode('004');
+  const shapes = createShapes(mode);
+  /** A payload as the active mode sends it (shapes/004_telecaller_calls.js). */
+  const wire = (event, payload) => shapes.payload(event, payload);
 
   const httpServer = httpServerFor((req, res) => httpHandler(req, res));
   const io = new Server(httpServer, { cors: { origin: '*' } });
@@ -182,7 +191,7 @@ function main() {
     const now = presenceOf(tcId);
     if (reported.get(tcId) === now) return;
     reported.set(tcId, now);
-    userNs.emit('telecaller:presence-changed', presenceEvent(tc, now));
+    userNs.emit('telecaller:presence-changed', wire('telecaller:presence-changed', presenceEvent(tc, now)));
   }
 
   // --- calls ----------------------------------------------------------------------------------
@@ -195,8 +204,8 @@ function main() {
       ringTimers.delete(call._id);
       if (call.status !== 'RINGING') return;
       closeCall(call, 'MISSED', 'SYSTEM');
-      toUser(call.userId).emit('call:missed', { callId: call._id });
-      toTelecaller(call.telecallerId).emit('call:missed', { callId: call._id });
+      toUser(call.userId).emit('call:missed', wire('call:missed', { callId: call._id }));
+      toTelecaller(call.telecallerId).emit('call:missed', wire('call:missed', { callId: call._id }));
     }, config.callTimeoutMs);
     t.unref();
     ringTimers.set(call._id, t);
@@ -276,8 +285,8 @@ function main() {
     state.calls[call._id] = call;
     save();
     armRingTimeout(call);
-    toTelecaller(tc.id).emit('call:incoming', { callId: call._id, callType: call.callType, caller: callerView(acc) });
-    toUser(acc.id).emit('call:ringing', { callId: call._id, telecaller: telecallerView(tc) });
+    toTelecaller(tc.id).emit('call:incoming', wire('call:incoming', { callId: call._id, callType: call.callType, caller: callerView(acc) }));
+    toUser(acc.id).emit('call:ringing', wire('call:ringing', { callId: call._id, telecaller: telecallerView(tc) }));
     return { success: true, callId: call._id, telecaller: telecallerView(tc) };
   }
 
@@ -295,9 +304,9 @@ function main() {
     const user = ACCOUNT_BY_ID.get(call.userId);
     const [userLk, tcLk] = await Promise.all([livekitCredentials(call, user), livekitCredentials(call, acc)]);
     if (call.status !== 'ACCEPTED') throw new CallError(MSG.notActive); // ended while tokens were signed
-    toUser(call.userId).emit('call:accepted', { callId: call._id, livekit: userLk });
+    toUser(call.userId).emit('call:accepted', wire('call:accepted', { callId: call._id, livekit: userLk }));
     const forTelecaller = { callId: call._id, callType: call.callType, caller: callerView(user), livekit: tcLk };
-    toTelecaller(acc.id).emit('call:accepted', forTelecaller);
+    toTelecaller(acc.id).emit('call:accepted', wire('call:accepted', forTelecaller));
     return { success: true, ...forTelecaller };
   }
 
@@ -305,7 +314,7 @@ function main() {
     const call = ownCall(payload, 'telecallerId', acc);
     if (call.status !== 'RINGING') throw new CallError(MSG.notRinging);
     closeCall(call, 'REJECTED', 'TELECALLER');
-    toUser(call.userId).emit('call:rejected', { callId: call._id });
+    toUser(call.userId).emit('call:rejected', wire('call:rejected', { callId: call._id }));
     return { success: true, callId: call._id };
   }
 
@@ -314,7 +323,7 @@ function main() {
     const call = ownCall(payload, 'userId', acc);
     if (call.status !== 'RINGING') throw new CallError(MSG.notRinging);
     closeCall(call, 'CANCELLED', 'USER');
-    toTelecaller(call.telecallerId).emit('call:cancelled', { callId: call._id });
+    toTelecaller(call.telecallerId).emit('call:cancelled', wire('call:cancelled', { callId: call._id }));
     return { success: true, callId: call._id };
   }
 
@@ -325,7 +334,7 @@ function main() {
     const call = ownCall(payload, isUser ? 'userId' : 'telecallerId', acc);
     if (call.status !== 'ACCEPTED') throw new CallError(MSG.notActive);
     const summary = closeCall(call, 'COMPLETED', acc.role);
-    (isUser ? toTelecaller(call.telecallerId) : toUser(call.userId)).emit('call:ended', summary);
+    (isUser ? toTelecaller(call.telecallerId) : toUser(call.userId)).emit('call:ended', wire('call:ended', summary));
     return { success: true, ...summary };
   }
 
@@ -337,9 +346,9 @@ function main() {
     const notifyOther = isUser ? toTelecaller(call.telecallerId) : toUser(call.userId);
     if (call.status === 'RINGING') {
       closeCall(call, 'MISSED', acc.role);
-      notifyOther.emit('call:missed', { callId: call._id });
+      notifyOther.emit('call:missed', wire('call:missed', { callId: call._id }));
     } else {
-      notifyOther.emit('call:ended', closeCall(call, 'COMPLETED', acc.role));
+      notifyOther.emit('call:ended', wire('call:ended', closeCall(call, 'COMPLETED', acc.role)));
     }
   }
 
@@ -371,14 +380,15 @@ function main() {
         ack = payload;
         payload = undefined;
       }
-      const reply = typeof ack === 'function' ? ack : () => {};
+      const reply = (body) => shapes.ack(event, ack, body);
       try {
         reply(await fn(socket.data.account, payload));
       } catch (e) {
         const known = e instanceof CallError || e instanceof GeneralError;
         if (!known) log('handler error', event, e && e.stack);
         const message = known ? e.message : MSG.generic;
-        socket.emit(e instanceof CallError ? 'call:error' : 'error', { message });
+        const errorEvent = e instanceof CallError ? 'call:error' : 'error';
+        socket.emit(errorEvent, wire(errorEvent, { message }));
         reply({ success: false, message });
       }
     });
@@ -411,7 +421,7 @@ function main() {
     for (const tc of TELECALLERS) {
       if (!tc.approved) continue;
       const p = presenceOf(tc.id);
-      if (p !== 'OFFLINE') socket.emit('telecaller:presence-changed', presenceEvent(tc, p));
+      if (p !== 'OFFLINE') socket.emit('telecaller:presence-changed', wire('telecaller:presence-changed', presenceEvent(tc, p)));
     }
     handle(socket, 'call:initiate', initiate);
     handle(socket, 'call:cancel', cancel);
@@ -452,6 +462,7 @@ function main() {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    if (mode.serveTestRoutes(req, res)) return undefined;
     if (req.method === 'GET' && req.url === '/health') return send(200, { ok: true });
     const m = /^\/__test\/accounts\/([^/]+)\/status$/.exec(req.url || '');
     if (!config.testHooks || req.method !== 'POST' || !m) return send(404, { success: false, message: 'Not found' });
@@ -488,17 +499,23 @@ function main() {
         if (call.status !== 'ACCEPTED') return;
         if (connected('USER', call.userId) && connected('TELECALLER', call.telecallerId)) return;
         const summary = closeCall(call, 'COMPLETED', 'SYSTEM');
-        toUser(call.userId).emit('call:ended', summary);
-        toTelecaller(call.telecallerId).emit('call:ended', summary);
+        toUser(call.userId).emit('call:ended', wire('call:ended', summary));
+        toTelecaller(call.telecallerId).emit('call:ended', wire('call:ended', summary));
       }, config.graceMs).unref();
     }
   }
   for (const tc of TELECALLERS) if (tc.approved) reported.set(tc.id, presenceOf(tc.id));
 
+  // Test-only (README "Counting on the server"): every call as the server recorded and billed it.
+  mode.debugRoutes['/debug/calls'] = () => ({
+    calls: Object.values(state.calls),
+    coins: Object.fromEntries(Object.entries(state.accounts).filter(([, a]) => a.coins !== undefined).map(([id, a]) => [id, a.coins])),
+  });
+
   serve(httpServer, io, args.port, () => {
     shuttingDown = true;
     save();
-  });
+  }, mode);
 }
 
 main();

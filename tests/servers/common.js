@@ -185,10 +185,12 @@ function publicAccount(a) {
 /**
  * Listens on 127.0.0.1, prints `READY <port>` once, and on SIGTERM/SIGINT closes the
  * socket.io server and the HTTP server before exiting 0. `onShutdown` runs first (save state).
+ * With a `mode` (modes.js) a non-default mode is announced on stderr right after READY.
  */
-function serve(httpServer, io, port, onShutdown) {
+function serve(httpServer, io, port, onShutdown, mode) {
   httpServer.listen(port, '127.0.0.1', () => {
     process.stdout.write(`READY ${httpServer.address().port}\n`);
+    if (mode) mode.announce();
   });
   let closing = false;
   const stop = () => {

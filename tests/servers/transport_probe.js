@@ -23,16 +23,25 @@ function main() {
     process.stdout.write(`${USAGE}\n  --port P\n`);
     return;
   }
+  // `stats` is read by `GET /stats` (handshakes tried, refused, connections accepted), so
+  // tests can see from the server's side what a client did, even one that never connected.
+  const stats = { connections: 0, handshakes: 0, refused: 0, sink: 0, tokens: [] };
   const httpServer = httpServerFor((req, res) => {
-    res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(req.url === '/health' ? '{"ok":true}' : '{"error":"not found"}');
+    const routes = {
+      '/health': { ok: true },
+      '/stats': { connections: stats.connections, handshakes: stats.handshakes, refused: stats.refused },
+    };
+    const body = routes[req.url];
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body || { error: 'not found' }));
   }, args);
   const io = new Server(httpServer, { maxHttpBufferSize: 16 * 1024 * 1024 });
-  const stats = { connections: 0, sink: 0, tokens: [] };
 
   io.use((socket, next) => {
+    stats.handshakes += 1;
     const token = socket.handshake.auth && socket.handshake.auth.token;
     if (typeof token === 'string' && (token === 'valid' || token.startsWith('valid-'))) return next();
+    stats.refused += 1;
     next(new Error('Invalid or expired token'));
   });
 
@@ -83,6 +92,32 @@ function main() {
     socket.on('flood', (payload) => {
       const count = payload && Number.isFinite(payload.count) ? Math.min(payload.count, 100000) : 1000;
       for (let i = 0; i < count; i++) socket.emit('flood', { i });
+    });
+
+    // A steady flood: `perSecond` events (`{i, pad}` with `pad` of `bytes` characters) for
+    // `seconds`, in 10 ms slices, then a `flood-done` event with the count sent.
+    socket.on('flood-rate', (payload) => {
+      const p = payload && typeof payload === 'object' ? payload : {};
+      const perSecond = Number.isFinite(p.perSecond) ? Math.min(p.perSecond, 200000) : 5000;
+      const seconds = Number.isFinite(p.seconds) ? Math.min(p.seconds, 600) : 10;
+      const pad = 'x'.repeat(Number.isFinite(p.bytes) ? Math.min(p.bytes, 65536) : 100);
+      const started = Date.now();
+      let sent = 0;
+      const timer = setInterval(() => {
+        const due = Math.min(Math.floor(((Date.now() - started) / 1000) * perSecond), perSecond * seconds);
+        while (sent < due) socket.emit('flood', { i: sent++, pad });
+        if (sent >= perSecond * seconds || socket.disconnected) {
+          clearInterval(timer);
+          socket.emit('flood-done', { sent });
+        }
+      }, 10);
+    });
+
+    // An event with binary attachments (socket.io BINARY_EVENT), then a plain marker.
+    socket.on('emit-binary', () => {
+      socket.emit('binary', { name: 'blob', data: Buffer.from([0, 1, 2, 0x1e, 255]) });
+      socket.emit('binary', Buffer.from('raw bytes'));
+      socket.emit('after-binary', { ok: true });
     });
 
     // Server-initiated disconnect of this socket (socket.io DISCONNECT packet).

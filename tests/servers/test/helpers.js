@@ -133,6 +133,55 @@ function tempStateFile(tag) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `fn` until it returns something truthy (resolved with it); rejects with `what` after `ms`. */
+async function waitFor(fn, what = 'condition', ms = 5000, every = 25) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+/**
+ * The modes the documented-behaviour tests run in: seed-only and two drift seeds (override the
+ * seeds with PARLOR_TEST_DRIFT_SEEDS="3,99" to explore others).
+ */
+const DOC_MODES = [
+  { name: 'seed-only', env: { PARLOR_SEED_ONLY: '1' } },
+  ...String(process.env.PARLOR_TEST_DRIFT_SEEDS || '7,11')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((seed) => ({ name: `drift ${seed}`, env: { PARLOR_DRIFT: seed } })),
+];
+
+/** GET `path` of a server's test-only endpoints (/debug/..., /drift) as JSON. */
+async function debugGet(url, pathname) {
+  const res = await fetch(url + pathname);
+  if (res.status !== 200) throw new Error(`GET ${pathname}: ${res.status}`);
+  return res.json();
+}
+
+/**
+ * Runs `body`, and when it fails appends what /drift says (mode, seed, every choice made so
+ * far), so a drift failure can be replayed with the same seed.
+ */
+async function reportingDrift(url, body) {
+  try {
+    return await body();
+  } catch (e) {
+    try {
+      const d = await debugGet(url, '/drift');
+      e.message = `${e.message}\n--- server mode (GET /drift): ${JSON.stringify({ mode: d.mode, seed: d.seed, fixed: d.fixed, recent: (d.recent || []).slice(-30) })}`;
+    } catch {
+      /* the server may be gone */
+    }
+    throw e;
+  }
+}
+
 /**
  * Connects a client that records every event from the first packet (the presence snapshot is
  * sent right after the handshake). `next(event, pred)` takes the oldest unconsumed matching
@@ -146,8 +195,10 @@ function connectRecording(url, token) {
     entries.push({ event, payload, used: false });
     for (const w of [...waiters]) w();
   });
-  socket.next = (event, pred = () => true, ms = 3000) =>
-    new Promise((resolve, reject) => {
+  // The promise has `cancel()`: a waiter that lost a race must not consume a later event.
+  socket.next = (event, pred = () => true, ms = 3000) => {
+    let cancel;
+    const promise = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(take);
         reject(new Error(`timed out waiting for ${event}`));
@@ -160,10 +211,19 @@ function connectRecording(url, token) {
         clearTimeout(timer);
         resolve(e.payload);
       }
+      cancel = () => {
+        waiters.delete(take);
+        clearTimeout(timer);
+      };
       waiters.add(take);
       take();
     });
+    promise.cancel = cancel;
+    return promise;
+  };
   socket.clear = (event) => entries.forEach((e) => e.event === event && (e.used = true));
+  /** Every payload of `event` received so far (used or not), optionally filtered. */
+  socket.all = (event, pred = () => true) => entries.filter((x) => x.event === event && pred(x.payload)).map((x) => x.payload);
   socket.none = async (event, ms = 300) => {
     await sleep(ms);
     const e = entries.find((x) => !x.used && x.event === event);
@@ -180,4 +240,4 @@ function connectRecording(url, token) {
 }
 
 
-module.exports = { startServer, mint, connect, connectRecording, once, never, request, rest, tempStateFile, sleep, SERVERS_DIR };
+module.exports = { startServer, mint, connect, connectRecording, once, never, request, rest, tempStateFile, sleep, waitFor, DOC_MODES, debugGet, reportingDrift, SERVERS_DIR };

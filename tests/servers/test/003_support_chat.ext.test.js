@@ -1,7 +1,9 @@
 'use strict';
-// Self-test of 003_support_chat.js (NestJS-style support chat gateway) against the real server in
-// a child process: handshake auth, acks vs emitted answers, rooms, messages with replies and
-// clientMessageId, typing, read receipts, active users, chat status, errors and a restart.
+// Extension tests of 003_support_chat.js: the default mode (document + the README's extensions:
+// clientMessageId resends, readBy, joinedChat.status, chatId on userTyping/messagesRead, `{chatId}`
+// payloads, setChatStatus, the README's error strings and handshake errors), pinned exactly,
+// against the real server in a child process. The document alone is checked by
+// 003_support_chat.doc.test.js in seed-only and drift modes.
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -39,14 +41,14 @@ after(() => {
   for (const s of sockets) s.close();
 });
 
-describe('003 support chat', () => {
+describe('003 support chat: default mode (document + extensions)', () => {
   let srv;
   before(async () => {
     srv = await startServer(FILE);
   });
   after(() => srv.stop());
 
-  test('handshake: a bad token is a connect_error with the reason', async () => {
+  test('extension: handshake: a bad token is a connect_error with the reason', async () => {
     assert.deepEqual((await rest(srv.url, 'GET', '/health')).body, { ok: true });
     for (const [auth, message] of [
       [{ token: 'garbage' }, 'Invalid token'],
@@ -64,7 +66,7 @@ describe('003 support chat', () => {
     viaQuery.close();
   });
 
-  test('joinChat through the ack and without it; participantUpdate; leaveChat', async () => {
+  test('extension: joinChat through the ack and without it; participantUpdate; leaveChat', async () => {
     const client = await as(srv.url, 1);
     const data = await join(client, 'chat-1');
     assert.deepEqual(data, { chatId: 'chat-1', status: 'ACTIVE', messages: [] });
@@ -94,7 +96,7 @@ describe('003 support chat', () => {
     client.close();
   });
 
-  test('sendMessage: messageSent to the sender, newMessage to the room; replies embed replyTo', async () => {
+  test('extension: sendMessage: messageSent to the sender, newMessage to the room; replies embed replyTo', async () => {
     const client = await as(srv.url, 1);
     const admin = await as(srv.url, 10);
     await join(client, 'chat-1');
@@ -143,7 +145,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('clientMessageId: a resend returns the stored message, broadcast once', async () => {
+  test('extension: clientMessageId: a resend returns the stored message, broadcast once', async () => {
     const client = await as(srv.url, 1);
     const admin = await as(srv.url, 10);
     await join(client, 'chat-1');
@@ -165,7 +167,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('typing reaches the others in the room only', async () => {
+  test('extension: typing reaches the others in the room only', async () => {
     const client = await as(srv.url, 1);
     const admin = await as(srv.url, 10);
     await join(client, 'chat-1');
@@ -182,7 +184,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('readMessages: messagesMarkedRead to the reader, messagesRead to the room', async () => {
+  test('extension: readMessages: messagesMarkedRead to the reader, messagesRead to the room', async () => {
     const client = await as(srv.url, 1);
     const admin = await as(srv.url, 10);
     await join(client, 'chat-1');
@@ -209,7 +211,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('getActiveUsers lists the users in the room', async () => {
+  test('extension: getActiveUsers lists the users in the room', async () => {
     // chat-closed: a room no earlier test left sockets in.
     const client = await as(srv.url, 1);
     const client2 = await as(srv.url, 1);
@@ -228,7 +230,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('an admin joining a PENDING chat takes it; setChatStatus CLOSED stops messages', async () => {
+  test('extension: an admin joining a PENDING chat takes it; setChatStatus CLOSED stops messages', async () => {
     const client2 = await as(srv.url, 2);
     const pending = await join(client2, 'chat-2');
     assert.equal(pending.status, 'PENDING');
@@ -256,7 +258,7 @@ describe('003 support chat', () => {
     admin.close();
   });
 
-  test('errors: unknown chat, non-participant, closed chat, empty message, bad reply', async () => {
+  test('extension: errors: unknown chat, non-participant, closed chat, empty message, bad reply', async () => {
     const client2 = await as(srv.url, 2);
     const client = await as(srv.url, 1);
     assert.deepEqual(await request(client2, 'joinChat', 'chat-1'), { event: 'error', data: 'You are not a participant of this chat' });
@@ -278,7 +280,7 @@ describe('003 support chat', () => {
     client2.close();
   });
 
-  test('malformed payloads answer error and the server keeps working', async () => {
+  test('extension: malformed payloads answer error and the server keeps working', async () => {
     const client = await as(srv.url, 1);
     const cases = [
       ['joinChat', undefined],
@@ -314,7 +316,7 @@ describe('003 support chat', () => {
   });
 });
 
-describe('003 support chat: restart with a state file', () => {
+describe('003 support chat: default mode, restart with a state file', () => {
   let srv;
   const stateFile = tempStateFile('003');
   before(async () => {
@@ -325,7 +327,7 @@ describe('003 support chat: restart with a state file', () => {
     fs.rmSync(path.dirname(stateFile), { recursive: true, force: true });
   });
 
-  test('messages, read state and chat status survive a restart', async () => {
+  test('extension: messages, read state and chat status survive a restart', async () => {
     const client2 = await as(srv.url, 2);
     const admin = await as(srv.url, 10);
     await join(client2, 'chat-2');

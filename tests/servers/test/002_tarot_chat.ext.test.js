@@ -1,7 +1,9 @@
 'use strict';
-// Self-test of 002_tarot_chat.js (SAMIA tarot chat) against the real server in a child process:
-// socket auth flow, rooms, messages over socket and REST, history paging, read receipts,
-// typing, reactions, every REST error code, voice notes, rate limits and a restart.
+// Extension tests of 002_tarot_chat.js (SAMIA tarot chat): the default mode pinned exactly —
+// socket sends stored under the client's id, REST and voice-note client ids, leave_chat,
+// reaction toggles with totals, message_read, replies, status=all, MESSAGE_NOT_FOUND, the
+// README's extra fields — against the real server in a child process. The document alone is
+// checked by 002_tarot_chat.doc.test.js in seed-only and drift modes.
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
@@ -94,14 +96,14 @@ after(() => {
   for (const s of sockets) s.close();
 });
 
-describe('002 tarot chat', () => {
+describe('002 tarot chat: default mode (document + extensions)', () => {
   let srv;
   before(async () => {
     srv = await startServer(FILE);
   });
   after(() => srv.stop());
 
-  test('health and seeded sessions', async () => {
+  test('extension: health and seeded sessions', async () => {
     assert.deepEqual((await rest(srv.url, 'GET', '/health')).body, { ok: true });
     const active = await rest(srv.url, 'GET', '/api/chat/sessions', tokens.sarah);
     assert.equal(active.status, 200);
@@ -117,7 +119,7 @@ describe('002 tarot chat', () => {
     assert.deepEqual(none.body.data.sessions, []);
   });
 
-  test('socket auth: authenticated, or auth_error then disconnect', async () => {
+  test('extension: socket auth: authenticated, or auth_error then disconnect', async () => {
     const ok = await open(srv.url, tokens.sarah);
     assert.deepEqual(ok.user, { id: SARAH, name: 'Sarah Johnson', role: 'client', avatar: `https://cdn.samia.test/avatars/${SARAH}.png` });
     ok.socket.close();
@@ -133,7 +135,7 @@ describe('002 tarot chat', () => {
     }
   });
 
-  test('join_chat, user_joined, leave_chat and disconnect give user_left', async () => {
+  test('extension: join_chat, user_joined, leave_chat and disconnect give user_left', async () => {
     const sarah = await joined(srv.url, 'sarah');
     const joinedEvt = once(sarah, 'user_joined');
     const samia = await joined(srv.url, 'samia');
@@ -152,7 +154,7 @@ describe('002 tarot chat', () => {
     sarah.close();
   });
 
-  test('send_message over the socket: message_sent, new_message to both, idempotent on id', async () => {
+  test('extension: send_message over the socket: message_sent, new_message to both, idempotent on id', async () => {
     const sarah = await joined(srv.url, 'sarah');
     const samia = await joined(srv.url, 'samia');
     const id = crypto.randomUUID();
@@ -189,7 +191,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('REST POST message: idempotent on the client id, broadcast once', async () => {
+  test('extension: REST POST message: idempotent on the client id, broadcast once', async () => {
     const samia = await joined(srv.url, 'samia');
     const id = crypto.randomUUID();
     const evt = once(samia, 'new_message');
@@ -229,7 +231,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('history pages: oldest first, before_message_id, has_more', async () => {
+  test('extension: history pages: oldest first, before_message_id, has_more', async () => {
     const created = await rest(srv.url, 'POST', '/api/chat/sessions', tokens.sarah, { participant_ids: [SAMIA], session_type: 'general', metadata: { topic: 'paging' } });
     assert.equal(created.status, 201);
     assert.equal(created.body.message, 'Chat session created successfully');
@@ -260,7 +262,7 @@ describe('002 tarot chat', () => {
     assert.equal(all.body.data.has_more, false);
   });
 
-  test('PUT read marks the message and sends message_read; unread_count follows', async () => {
+  test('extension: PUT read marks the message and sends message_read; unread_count follows', async () => {
     const created = await rest(srv.url, 'POST', '/api/chat/sessions', tokens.samia, { participant_ids: [SARAH] });
     const sid = created.body.data.id;
     const msg = await rest(srv.url, 'POST', '/api/chat/messages', tokens.samia, { session_id: sid, content: 'Your cards are ready' });
@@ -284,7 +286,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('typing_start / typing_stop reach the other member only', async () => {
+  test('extension: typing_start / typing_stop reach the other member only', async () => {
     const sarah = await joined(srv.url, 'sarah');
     const samia = await joined(srv.url, 'samia');
     const selfQuiet = never(sarah, 'user_typing', 300);
@@ -299,7 +301,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('message_reaction toggles and carries the aggregate', async () => {
+  test('extension: message_reaction toggles and carries the aggregate', async () => {
     const sarah = await joined(srv.url, 'sarah');
     const samia = await joined(srv.url, 'samia');
     const msg = await rest(srv.url, 'POST', '/api/chat/messages', tokens.samia, { session_id: ACTIVE, content: 'The Star card' });
@@ -329,7 +331,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('REST errors: every code in the document format', async () => {
+  test('extension: REST errors: every code in the document format', async () => {
     const expectErr = (res, status, code) => {
       assert.equal(res.status, status, JSON.stringify(res.body));
       assert.equal(res.body.success, false);
@@ -368,7 +370,7 @@ describe('002 tarot chat', () => {
     assert.equal((await history(srv.url, 'sarah', CLOSED)).status, 200);
   });
 
-  test('socket errors: access denied, inactive session, malformed payloads; the server keeps going', async () => {
+  test('extension: socket errors: access denied, inactive session, malformed payloads; the server keeps going', async () => {
     const { socket: omar } = await open(srv.url, tokens.omar);
     const denied = once(omar, 'error');
     omar.emit('join_chat', { session_id: ACTIVE });
@@ -409,7 +411,7 @@ describe('002 tarot chat', () => {
     sarah.close();
   });
 
-  test('voice note: upload a WAV, new_message with file_url, GET it back byte-identical', async () => {
+  test('extension: voice note: upload a WAV, new_message with file_url, GET it back byte-identical', async () => {
     const samia = await joined(srv.url, 'samia');
     const bytes = wav(1200);
     const evt = once(samia, 'new_message');
@@ -438,7 +440,7 @@ describe('002 tarot chat', () => {
     samia.close();
   });
 
-  test('voice note errors: 413, 415, 400, 403, 409, 401', async () => {
+  test('extension: voice note errors: 413, 415, 400, 403, 409, 401', async () => {
     const big = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.sarah, voiceForm({ bytes: Buffer.alloc(11 * 1024 * 1024, 1), name: 'long.wav' }));
     assert.equal(big.status, 413);
     assert.equal(big.body.code, 'FILE_TOO_LARGE');
@@ -478,7 +480,7 @@ describe('002 tarot chat', () => {
     assert.equal(missing.status, 404);
   });
 
-  test('voice note with a client id (extension): a repeat is answered 200 and stored once', async () => {
+  test('extension: voice note with a client id (extension): a repeat is answered 200 and stored once', async () => {
     const id = crypto.randomUUID();
     const form = () => {
       const f = voiceForm({ bytes: Buffer.from('OggS retry'), name: 'retry.ogg', type: 'audio/ogg', duration: 1.5 });
@@ -501,7 +503,7 @@ describe('002 tarot chat', () => {
     assert.equal(refused.body.code, 'VALIDATION_ERROR');
   });
 
-  test('voice notes: the 11th in a minute is 429', async () => {
+  test('extension: voice notes: the 11th in a minute is 429', async () => {
     for (let i = 0; i < 10; i++) {
       const r = await rest(srv.url, 'POST', '/api/chat/voice-notes', tokens.samia, voiceForm({ bytes: wav(100) }));
       assert.equal(r.status, 201, `upload ${i + 1}`);
@@ -512,7 +514,7 @@ describe('002 tarot chat', () => {
   });
 });
 
-describe('002 tarot chat: message rate limit and restart (PARLOR_RATE_LIMIT_SCALE=0.05)', () => {
+describe('002 tarot chat: default mode, message rate limit and restart (PARLOR_RATE_LIMIT_SCALE=0.05)', () => {
   let srv;
   const stateFile = tempStateFile('002');
   before(async () => {
@@ -523,7 +525,7 @@ describe('002 tarot chat: message rate limit and restart (PARLOR_RATE_LIMIT_SCAL
     fs.rmSync(path.dirname(stateFile), { recursive: true, force: true });
   });
 
-  test('5 messages a minute over socket and REST together, then RATE_LIMIT_EXCEEDED; state survives a restart', async () => {
+  test('extension: 5 messages a minute over socket and REST together, then RATE_LIMIT_EXCEEDED; state survives a restart', async () => {
     const sarah = await joined(srv.url, 'sarah');
     const ids = [];
     for (let i = 1; i <= 3; i++) {

@@ -1,10 +1,12 @@
 'use strict';
-// Self-test of 001_presence_sessions.js: presence, sessions with billing, messaging and Agora
-// tokens, each against the real server in a child process with fast clocks.
+// Extension tests of 001_presence_sessions.js: the default mode pinned exactly — the README's
+// response bodies and event payloads, the socket acks ({ok, ...}), the presence snapshot on
+// connect, session:ended, clientId resends and echo — against the real server in a child process
+// with fast clocks. The document alone is checked by 001_presence_sessions.doc.test.js.
 
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startServer, mint, rest, tempStateFile, sleep, connectRecording } = require('./helpers');
+const { startServer, mint, rest, tempStateFile, waitFor, connectRecording } = require('./helpers');
 
 const FILE = '001_presence_sessions.js';
 const MINUTE_MS = 1000; // one billed minute
@@ -17,6 +19,9 @@ const tok = (id) => tokens[id];
 
 const ids = (list) => list.map((a) => a.id).sort();
 
+/** Waits until `ms` have passed since an ISO instant of the server (e.g. a session's acceptedAt). */
+const since = (iso, ms) => waitFor(() => Date.now() - Date.parse(iso) >= ms, `${ms} ms after ${iso}`, ms + 5000);
+
 /** Starts a session of `user` with online astrologer `astro` and accepts it. */
 async function activeSession(srv, user, astro, sessionType = 'chat') {
   const started = await rest(srv.url, 'POST', '/api/sessions/start', tok(user), { astrologerId: astro, sessionType });
@@ -26,7 +31,7 @@ async function activeSession(srv, user, astro, sessionType = 'chat') {
   return accepted.body.session;
 }
 
-describe('presence', () => {
+describe('default mode (document + extensions): presence', () => {
   let srv;
   const sockets = [];
   before(async () => {
@@ -37,12 +42,12 @@ describe('presence', () => {
     await srv.stop();
   });
 
-  test('rejects handshakes without or with a bad token', async () => {
+  test('extension: rejects handshakes without or with a bad token', async () => {
     await assert.rejects(connectRecording(srv.url), { message: 'Authentication required' });
     await assert.rejects(connectRecording(srv.url, 'not-a-jwt'), { message: 'Invalid or expired token' });
   });
 
-  test('socket and REST presence, snapshot on connect, broadcast on change', async () => {
+  test('extension: socket and REST presence, snapshot on connect, broadcast on change', async () => {
     const user = await connectRecording(srv.url, tok('user_asha'));
     sockets.push(user);
     assert.deepEqual(await user.next('presence:online-list'), []);
@@ -83,7 +88,7 @@ describe('presence', () => {
     assert.deepEqual(await user.next('presence:online-list'), []);
   });
 
-  test('presence is the astrologer\'s own: 403 and 401 otherwise', async () => {
+  test('extension: presence is the astrologer\'s own: 403 and 401 otherwise', async () => {
     const other = await rest(srv.url, 'POST', '/api/v1/astrologers/astro_meera/online', tok('astro_sharma'));
     assert.equal(other.status, 403);
     assert.deepEqual(other.body, { success: false, error: other.body.error, code: 'FORBIDDEN' });
@@ -98,7 +103,7 @@ describe('presence', () => {
     assert.deepEqual(await user.ack('presence:on', {}), { ok: false, code: 'FORBIDDEN', message: 'Only astrologers have a presence' });
   });
 
-  test('the last socket of an astrologer going away takes them offline', async () => {
+  test('extension: the last socket of an astrologer going away takes them offline', async () => {
     const watcher = await connectRecording(srv.url, tok('user_ravi'));
     sockets.push(watcher);
     await watcher.next('presence:online-list');
@@ -113,7 +118,7 @@ describe('presence', () => {
   });
 });
 
-describe('sessions', () => {
+describe('default mode (document + extensions): sessions', () => {
   let srv;
   const sockets = [];
   let asha;
@@ -131,7 +136,7 @@ describe('sessions', () => {
     await srv.stop();
   });
 
-  test('start, request, accept, end: the coins are deducted to the cent', async () => {
+  test('extension: start, request, accept, end: the coins are deducted to the cent', async () => {
     const started = await rest(srv.url, 'POST', '/api/sessions/start', tok('user_asha'), { astrologerId: 'astro_meera', sessionType: 'audio', ratePerMinute: 12.5 });
     assert.equal(started.status, 201);
     const s = started.body.session;
@@ -160,7 +165,7 @@ describe('sessions', () => {
     assert.equal(busyList[0].busy, true);
     assert.equal(busyList[0].currentSessionId, s._id);
 
-    await sleep(MINUTE_MS + 100); // into the second billed minute
+    await since(accepted.body.session.acceptedAt, MINUTE_MS + 100); // into the second billed minute
     const ended = await rest(srv.url, 'POST', '/api/sessions/end', tok('user_asha'), { sessionId: s._id, duration: 1, ratePerMinute: '12.50' });
     assert.equal(ended.status, 200);
     assert.equal(ended.body.balance, '475.00'); // 500.00 - 2 × 12.50
@@ -178,7 +183,7 @@ describe('sessions', () => {
     assert.equal(again.body.code, 'SESSION_NOT_ACTIVE');
   });
 
-  test('every REST error status is reachable', async () => {
+  test('extension: every REST error status is reachable', async () => {
     const start = (who, body) => rest(srv.url, 'POST', '/api/sessions/start', who && tok(who), body);
     const accept = (who, body) => rest(srv.url, 'POST', '/api/sessions/accept', who && tok(who), body);
     const expect = (res, status, code) => {
@@ -227,14 +232,14 @@ describe('sessions', () => {
     // Ravi (25.00) spends exactly two of Meera's minutes, then cannot afford one more.
     const ravi = await rest(srv.url, 'POST', '/api/sessions/accept', tok('astro_meera'), { sessionId: pending.body.session._id });
     assert.equal(ravi.status, 200);
-    await sleep(MINUTE_MS + 100);
+    await since(ravi.body.session.acceptedAt, MINUTE_MS + 100);
     const raviEnd = await rest(srv.url, 'POST', '/api/sessions/end', tok('user_ravi'), { sessionId: pending.body.session._id });
     assert.equal(raviEnd.body.session.coinsDeducted, '25.00');
     assert.equal(raviEnd.body.balance, '0.00');
     expect(await start('user_ravi', { astrologerId: 'astro_meera', sessionType: 'chat' }), 402, 'INSUFFICIENT_BALANCE');
   });
 
-  test('two racing accepts: exactly one 200', async () => {
+  test('extension: two racing accepts: exactly one 200', async () => {
     asha.clear('session:accepted');
     const started = await rest(srv.url, 'POST', '/api/sessions/start', tok('user_asha'), { astrologerId: 'astro_meera', sessionType: 'video' });
     const body = { sessionId: started.body.session._id };
@@ -254,7 +259,7 @@ describe('sessions', () => {
     assert.equal((await meera.next('session:ended', (e) => e.sessionId === body.sessionId)).endedBy, 'user');
   });
 
-  test('ending a pending session: rejected by the astrologer, cancelled by the user, free', async () => {
+  test('extension: ending a pending session: rejected by the astrologer, cancelled by the user, free', async () => {
     const first = await rest(srv.url, 'POST', '/api/sessions/start', tok('user_asha'), { astrologerId: 'astro_meera', sessionType: 'chat' });
     const rejected = await rest(srv.url, 'POST', '/api/sessions/end', tok('astro_meera'), { sessionId: first.body.session._id });
     assert.equal(rejected.status, 200);
@@ -272,7 +277,7 @@ describe('sessions', () => {
   });
 });
 
-describe('messaging', () => {
+describe('default mode (document + extensions): messaging', () => {
   let srv;
   const sockets = [];
   before(async () => {
@@ -283,7 +288,7 @@ describe('messaging', () => {
     await srv.stop();
   });
 
-  test('join-session, message:send to both, idempotent clientId, message:error', async () => {
+  test('extension: join-session, message:send to both, idempotent clientId, message:error', async () => {
     const asha = await connectRecording(srv.url, tok('user_asha'));
     const meera = await connectRecording(srv.url, tok('astro_meera'));
     const ravi = await connectRecording(srv.url, tok('user_ravi'));
@@ -347,7 +352,7 @@ describe('messaging', () => {
     assert.equal((await asha.next('message:error')).code, 'SESSION_NOT_ACTIVE');
   });
 
-  test('Agora tokens over POST and GET, only for participants of a session channel', async () => {
+  test('extension: Agora tokens over POST and GET, only for participants of a session channel', async () => {
     const meera = await connectRecording(srv.url, tok('astro_meera'));
     sockets.push(meera);
     await meera.ack('presence:on');
@@ -385,8 +390,8 @@ describe('messaging', () => {
   });
 });
 
-describe('clocks and restarts', () => {
-  test('an unanswered request expires', async () => {
+describe('default mode (document + extensions): clocks and restarts', () => {
+  test('extension: an unanswered request expires', async () => {
     const srv = await startServer(FILE, { ...CLOCKS, PARLOR_REQUEST_TIMEOUT_MS: '300' });
     try {
       await rest(srv.url, 'POST', '/api/v1/astrologers/astro_sharma/online', tok('astro_sharma'));
@@ -403,7 +408,7 @@ describe('clocks and restarts', () => {
     }
   });
 
-  test('a restart keeps sessions, wallets, presence and messages', async () => {
+  test('extension: a restart keeps sessions, wallets, presence and messages', async () => {
     const stateFile = tempStateFile('001');
     const srv = await startServer(FILE, { ...CLOCKS }, ['--state-file', stateFile]);
     try {

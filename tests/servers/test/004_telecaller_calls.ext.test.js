@@ -1,13 +1,14 @@
 'use strict';
-// Self-test of 004_telecaller_calls.js: connection errors, the call flows (accepted, rejected,
-// cancelled, missed), call:initiate's error rows, disconnects and presence, each against the
-// real server in a child process with fast clocks.
+// Extension tests of 004_telecaller_calls.js: the default mode pinned exactly — acks on every
+// client event ({success, callId, ...}), presence:update's `effective`, call:ended's duration /
+// coins / endedBy, the connection limit, restarts — against the real server in a child process
+// with fast clocks. The document alone is checked by 004_telecaller_calls.doc.test.js.
 
 const { test, describe, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const jwt = require('jsonwebtoken');
-const { startServer, mint, tempStateFile, sleep, connectRecording } = require('./helpers');
+const { startServer, mint, tempStateFile, waitFor, debugGet, connectRecording } = require('./helpers');
 
 const FILE = '004_telecaller_calls.js';
 const ARJUN = '507f1f77bcf86cd799439011';
@@ -42,8 +43,8 @@ async function onlineTelecaller(srv, id) {
 
 const presenceOf = (id, presence) => (e) => e.telecallerId === id && e.presence === presence;
 
-describe('connection', () => {
-  test('every connection error row, then the 10 per minute per IP limit', async () => {
+describe('default mode (document + extensions): connection', () => {
+  test('extension: every connection error row, then the 10 per minute per IP limit', async () => {
     const srv = await startServer(FILE, { PARLOR_RATE_LIMIT_SCALE: '1' });
     const open = [];
     try {
@@ -65,7 +66,7 @@ describe('connection', () => {
   });
 });
 
-describe('calls', () => {
+describe('default mode (document + extensions): calls', () => {
   const stateFile = tempStateFile('004');
   const readState = () => JSON.parse(fs.readFileSync(stateFile, 'utf8'));
   let srv;
@@ -86,7 +87,7 @@ describe('calls', () => {
     await srv.stop();
   });
 
-  test('presence: snapshot on connect, ONLINE with details, OFFLINE, unapproved telecallers hidden', async () => {
+  test('extension: presence: snapshot on connect, ONLINE with details, OFFLINE, unapproved telecallers hidden', async () => {
     await arjun.none('telecaller:presence-changed', 200); // nobody online: empty snapshot
     jane = await connectRecording(`${srv.url}/telecaller`, tok(JANE));
     sockets.push(jane);
@@ -113,7 +114,7 @@ describe('calls', () => {
     assert.deepEqual(await arjun.next('telecaller:presence-changed'), { telecallerId: JANE, presence: 'ONLINE', telecaller: JANE_DETAILS });
   });
 
-  test('successful call: ringing, incoming, accepted with LiveKit, ended with duration and coins', async () => {
+  test('extension: successful call: ringing, incoming, accepted with LiveKit, ended with duration and coins', async () => {
     arjun.clear('telecaller:presence-changed');
     const coinsBefore = readState().accounts[ARJUN].coins;
     const ack = await arjun.ack('call:initiate', { telecallerId: JANE, callType: 'AUDIO' });
@@ -141,7 +142,9 @@ describe('calls', () => {
     }
     assert.deepEqual(await arjun.next('telecaller:presence-changed'), { telecallerId: JANE, presence: 'ON_CALL', telecaller: null });
 
-    await sleep(2 * MINUTE_MS + 150); // 2 s and into the third billed minute
+    // 2 s and into the third billed minute, by the server's own acceptedAt.
+    const { acceptedAt } = (await debugGet(srv.url, '/debug/calls')).calls.find((c) => c._id === callId);
+    await waitFor(() => Date.now() - Date.parse(acceptedAt) >= 2 * MINUTE_MS + 150, 'the third billed minute');
     const ended = await arjun.ack('call:end', { callId });
     const summary = { callId, duration: 2, coins: 3 * 6, endedBy: 'USER' };
     assert.deepEqual(ended, { success: true, ...summary });
@@ -153,7 +156,7 @@ describe('calls', () => {
     assert.equal(saved.calls[callId].status, 'COMPLETED');
   });
 
-  test('rejected call', async () => {
+  test('extension: rejected call', async () => {
     const { callId } = await arjun.ack('call:initiate', { telecallerId: JANE, callType: 'VIDEO' });
     assert.equal((await jane.next('call:incoming')).callType, 'VIDEO');
     assert.deepEqual(await jane.ack('call:reject', { callId }), { success: true, callId });
@@ -162,7 +165,7 @@ describe('calls', () => {
     assert.equal(readState().calls[callId].status, 'REJECTED');
   });
 
-  test('cancelled call, and cancel / end / accept outside their state', async () => {
+  test('extension: cancelled call, and cancel / end / accept outside their state', async () => {
     arjun.clear('telecaller:presence-changed');
     const { callId } = await arjun.ack('call:initiate', { telecallerId: JANE, callType: 'AUDIO' });
     await jane.next('call:incoming');
@@ -189,7 +192,7 @@ describe('calls', () => {
     await expectCallError(jane, 'call:end', { callId: second }, 'Call is not active.');
   });
 
-  test('missed after PARLOR_CALL_TIMEOUT_MS, to both sides', async () => {
+  test('extension: missed after PARLOR_CALL_TIMEOUT_MS, to both sides', async () => {
     const { callId } = await arjun.ack('call:initiate', { telecallerId: JANE, callType: 'AUDIO' });
     await jane.next('call:incoming');
     assert.deepEqual(await arjun.next('call:missed', () => true, 2000), { callId });
@@ -198,7 +201,7 @@ describe('calls', () => {
     await expectCallError(jane, 'call:accept', { callId }, 'Call is not ringing.');
   });
 
-  test('a user disconnecting: ringing -> missed, accepted -> ended, to the telecaller', async () => {
+  test('extension: a user disconnecting: ringing -> missed, accepted -> ended, to the telecaller', async () => {
     arjun.clear('telecaller:presence-changed');
     let kavya = await connectRecording(`${srv.url}/user`, tok(KAVYA));
     const ringing = (await kavya.ack('call:initiate', { telecallerId: JANE, callType: 'AUDIO' })).callId;
@@ -218,7 +221,7 @@ describe('calls', () => {
     assert.equal(readState().calls[live].status, 'COMPLETED');
   });
 
-  test('a telecaller disconnecting: ringing -> missed, accepted -> ended, to the user; presence follows', async () => {
+  test('extension: a telecaller disconnecting: ringing -> missed, accepted -> ended, to the user; presence follows', async () => {
     arjun.clear('telecaller:presence-changed');
     let priya = await onlineTelecaller(srv, PRIYA);
     await arjun.next('telecaller:presence-changed', presenceOf(PRIYA, 'ONLINE'));
@@ -240,7 +243,7 @@ describe('calls', () => {
     assert.deepEqual(await arjun.next('telecaller:presence-changed'), { telecallerId: PRIYA, presence: 'OFFLINE', telecaller: null });
   });
 
-  test('a restart turns a ringing call into a missed one and keeps the coins', async () => {
+  test('extension: a restart turns a ringing call into a missed one and keeps the coins', async () => {
     const { callId } = await arjun.ack('call:initiate', { telecallerId: JANE, callType: 'AUDIO' });
     await jane.next('call:incoming');
     const coins = readState().accounts[ARJUN].coins;
@@ -257,8 +260,8 @@ describe('calls', () => {
   });
 });
 
-describe('call:initiate errors', () => {
-  test('every row in order, with the documented 5 per minute', async () => {
+describe('default mode (document + extensions): call:initiate errors', () => {
+  test('extension: every row in order, with the documented 5 per minute', async () => {
     const srv = await startServer(FILE, { PARLOR_RATE_LIMIT_SCALE: '1', PARLOR_TEST_HOOKS: '1' });
     const open = [];
     const initiate = (sock, payload, message) => expectCallError(sock, 'call:initiate', payload, message);
@@ -272,8 +275,9 @@ describe('call:initiate errors', () => {
       const jane = await connectRecording(`${srv.url}/telecaller`, tok(JANE));
       open.push(arjun, kavya, jane);
       let priya = await onlineTelecaller(srv, PRIYA);
+      await arjun.next('telecaller:presence-changed', presenceOf(PRIYA, 'ONLINE'));
       priya.close(); // switched ONLINE, then gone: "unavailable"
-      await sleep(100);
+      await arjun.next('telecaller:presence-changed', presenceOf(PRIYA, 'OFFLINE'));
 
       // Malformed requests are refused before the rate limiter counts them.
       await initiate(arjun, {}, 'Invalid call request');
