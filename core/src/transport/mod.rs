@@ -1,13 +1,17 @@
 //! Transport: the supervised socket and the REST client.
 
 pub mod backoff;
+mod callbacks;
+pub mod login;
 pub mod rest;
 pub mod socket;
 pub mod state;
+mod supervisor;
 
 pub use backoff::BackoffPolicy;
+pub use login::{LoginVerdict, LoginWatch};
 pub use rest::{HttpErrorKind, Method, RestClient, RestError, RestRequest};
-pub use socket::{Inbound, Socket, SocketConfig};
+pub use socket::{Inbound, InboundReceiver, Socket, SocketConfig, MAX_QUEUED_EVENTS};
 pub use state::ConnectionState;
 
 use std::time::Duration;
@@ -24,6 +28,10 @@ pub enum TransportError {
     /// No answer in time.
     #[error("no answer within {} ms", .0.as_millis())]
     Timeout(Duration),
+    /// The request went out but its answer never came (the link dropped while waiting): the
+    /// server may have acted on it.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
     /// Too many requests are already waiting for the ack slot.
     #[error("{0} requests already waiting for an answer")]
     Busy(usize),

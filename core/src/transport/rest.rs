@@ -159,9 +159,24 @@ impl RestClient {
         Ok(self.tokens.token().await?)
     }
 
-    /// Performs `req` and returns the JSON body of a 2xx answer.
+    /// Performs `req` and returns the JSON body of a 2xx answer. A 401 hands the token back to
+    /// its source ([`TokenSource::refused`](crate::token::TokenSource::refused)); if the source
+    /// then has a different token, the call is made once more with it (a refused call did
+    /// nothing on the server).
     pub async fn send(&self, req: &RestRequest) -> Result<Value, RestError> {
         let token = self.tokens.token().await?;
+        let first = self.send_with(req, &token).await;
+        if !matches!(&first, Err(RestError::Http { status: 401, .. })) {
+            return first;
+        }
+        self.tokens.refused(&token);
+        match self.tokens.token().await {
+            Ok(renewed) if renewed != token => self.send_with(req, &renewed).await,
+            _ => first,
+        }
+    }
+
+    async fn send_with(&self, req: &RestRequest, token: &str) -> Result<Value, RestError> {
         let url = format!("{}{}", self.base, req.path);
         let method = match req.method {
             Method::Get => reqwest::Method::GET,
@@ -214,6 +229,10 @@ pub(crate) async fn read_answer(response: reqwest::Response) -> Result<Value, Re
         .map_err(|e| RestError::Network(e.to_string()))?;
     let body: Option<Value> = serde_json::from_str(&text).ok();
     if status.is_success() {
+        // No body (204, or an empty 200) is an answer too: the dialect decides what it means.
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
         return body.ok_or_else(|| RestError::Decode(format!("not JSON: {}", preview(&text))));
     }
     let field = |name: &str| {

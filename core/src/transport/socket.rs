@@ -6,27 +6,33 @@
 //! - its own reconnect cannot refresh a token per try, stop on an auth failure, or tell
 //!   anyone what it is doing: we own reconnection (socket.io-client's backoff) and park its loop;
 //! - `connect()` succeeds even when the token is refused: we wait for the namespace CONNECT
-//!   and read `ConnectError` frames, stopping for good on one;
+//!   (and, where the dialect says the server confirms logins by an event, for that event) and
+//!   read `ConnectError` frames; a refused token is handed back to the token source and never
+//!   sent again (see `supervisor`);
 //! - an emit before CONNECT kills the connection: nothing is sent until `Connected`;
 //! - ack ids are random in 0..999, so two acks in flight can collide (wrong answer, panic,
 //!   zombie client): we keep exactly one ack in flight, queue the rest (bounded), time every
 //!   ack out ourselves, and replace the connection after a timeout so a late answer can
 //!   never reach a later request;
-//! - callbacks run on its receive loop: ours only push into unbounded channels.
+//! - callbacks run on its receive loop: ours only push into channels that never wait; server
+//!   events beyond [`MAX_QUEUED_EVENTS`] not yet taken by the client are dropped, counted and
+//!   reported ([`Inbound::Overflow`]), so a stalled reader cannot grow memory without bound.
 
 use super::backoff::BackoffPolicy;
+use super::login::LoginWatch;
 use super::state::ConnectionState;
+use super::supervisor::{set_state, supervise};
 use super::TransportError;
+use crate::sync::lock;
 use crate::token::SharedTokenSource;
 use futures_util::FutureExt;
-use rust_socketio::asynchronous::{Client as RawClient, ClientBuilder, ReconnectSettings};
-use rust_socketio::{Event, Payload, TransportType};
+use rust_socketio::asynchronous::Client as RawClient;
+use rust_socketio::Payload;
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
-use tracing::{debug, warn};
 
 /// How to reach one socket.io namespace.
 #[derive(Debug, Clone)]
@@ -45,6 +51,13 @@ pub struct SocketConfig {
     pub max_queued_requests: usize,
     /// TLS settings (extra trusted roots); `None` uses the system's, always verifying.
     pub tls: Option<native_tls::TlsConnector>,
+    /// How the server answers a login after connecting (from the dialect); `None`: only the
+    /// handshake can refuse.
+    pub login: Option<LoginWatch>,
+    /// After the server refused our token: when to ask the token source again for a new one
+    /// (a token already refused is never sent again). `max_attempts` bounds the asks in a row
+    /// that bring no working token; then the socket gives up (`Disconnected`).
+    pub renewal: BackoffPolicy,
 }
 
 impl SocketConfig {
@@ -58,6 +71,13 @@ impl SocketConfig {
             ack_timeout: Duration::from_secs(10),
             max_queued_requests: 1024,
             tls: None,
+            login: None,
+            renewal: BackoffPolicy {
+                min_ms: 1000,
+                max_ms: 30_000,
+                jitter: 0.5,
+                max_attempts: None,
+            },
         }
     }
 }
@@ -74,39 +94,109 @@ pub enum Inbound {
     },
     /// The connection state changed.
     State(ConnectionState),
+    /// This many server events were dropped because the reader fell [`MAX_QUEUED_EVENTS`]
+    /// behind (reported once the reader caught up, in place of the events).
+    Overflow {
+        /// Events dropped.
+        missed: u64,
+    },
+}
+
+/// Server events allowed to wait for the reader of the inbound channel; beyond this they are
+/// dropped and counted (the receive loop never waits).
+pub const MAX_QUEUED_EVENTS: usize = 16_384;
+
+/// The receiving end of a socket: events and state changes in arrival order.
+pub struct InboundReceiver {
+    rx: mpsc::UnboundedReceiver<Inbound>,
+    queue: Arc<InboundQueue>,
+}
+
+impl InboundReceiver {
+    /// The next item, or `None` once the supervisor is gone.
+    pub async fn recv(&mut self) -> Option<Inbound> {
+        let item = match self.rx.try_recv() {
+            Ok(item) => item,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Dropped events that no later event has reported yet.
+                let missed = self.queue.missed.swap(0, Ordering::SeqCst);
+                if missed > 0 {
+                    return Some(Inbound::Overflow { missed });
+                }
+                self.rx.recv().await?
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+        };
+        if let Inbound::Event { .. } = item {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        }
+        Some(item)
+    }
+}
+
+/// The sending side's count of waiting events and of dropped ones.
+#[derive(Default)]
+pub(super) struct InboundQueue {
+    queued: AtomicUsize,
+    missed: AtomicU64,
+}
+
+/// Pushes into the inbound channel without ever waiting.
+#[derive(Clone)]
+pub(super) struct InboundSender {
+    tx: mpsc::UnboundedSender<Inbound>,
+    queue: Arc<InboundQueue>,
+}
+
+impl InboundSender {
+    /// A server event: dropped and counted when the reader is too far behind; the first event
+    /// accepted after a gap is preceded by the count, so the gap is reported where it was.
+    pub(super) fn event(&self, name: String, args: Vec<Value>) {
+        if self.queue.queued.fetch_add(1, Ordering::SeqCst) >= MAX_QUEUED_EVENTS {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+            self.queue.missed.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        let missed = self.queue.missed.swap(0, Ordering::SeqCst);
+        if missed > 0 {
+            let _ = self.tx.send(Inbound::Overflow { missed });
+        }
+        if self.tx.send(Inbound::Event { name, args }).is_err() {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A state change: never dropped (there are few).
+    pub(super) fn state(&self, state: ConnectionState) {
+        let _ = self.tx.send(Inbound::State(state));
+    }
 }
 
 /// Messages to the supervisor task.
 #[derive(Debug)]
-enum Control {
+pub(super) enum Control {
     /// The connection of `generation` is gone.
     Dropped { generation: u64, reason: String },
-    /// The server refused our credentials (handshake or, via the dialect, an event).
-    AuthRejected { message: String },
+    /// The server refused the credentials of `generation` (handshake or a login event).
+    AuthRejected { generation: u64, message: String },
     /// Replace the connection of `generation` (after an ack timeout).
     Recycle { generation: u64, reason: String },
     /// Stop for good.
     Shutdown,
 }
 
-/// Signals of one connection attempt.
-enum Phase {
-    Connected,
-    AuthError(String),
-}
-
 #[derive(Clone)]
-struct Live {
-    client: RawClient,
-    generation: u64,
+pub(super) struct Live {
+    pub(super) client: RawClient,
+    pub(super) generation: u64,
 }
 
-struct Shared {
-    config: SocketConfig,
-    live: Mutex<Option<Live>>,
-    state_tx: watch::Sender<ConnectionState>,
-    control_tx: mpsc::UnboundedSender<Control>,
-    inbound_tx: mpsc::UnboundedSender<Inbound>,
+pub(super) struct Shared {
+    pub(super) config: SocketConfig,
+    pub(super) live: Mutex<Option<Live>>,
+    pub(super) state_tx: watch::Sender<ConnectionState>,
+    pub(super) control_tx: mpsc::UnboundedSender<Control>,
+    pub(super) inbound: InboundSender,
     ack_slot: Semaphore,
     waiting: AtomicUsize,
 }
@@ -130,19 +220,20 @@ impl Drop for ShutdownOnDrop {
 impl Socket {
     /// Starts the supervisor. Events and state changes arrive on the returned receiver.
     /// Must be called inside a tokio runtime.
-    pub fn start(
-        config: SocketConfig,
-        tokens: SharedTokenSource,
-    ) -> (Socket, mpsc::UnboundedReceiver<Inbound>) {
+    pub fn start(config: SocketConfig, tokens: SharedTokenSource) -> (Socket, InboundReceiver) {
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
+        let queue = Arc::new(InboundQueue::default());
         let (state_tx, _) = watch::channel(ConnectionState::Connecting { attempt: 1 });
         let shared = Arc::new(Shared {
             config,
             live: Mutex::new(None),
             state_tx,
             control_tx: control_tx.clone(),
-            inbound_tx,
+            inbound: InboundSender {
+                tx: inbound_tx,
+                queue: queue.clone(),
+            },
             ack_slot: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
         });
@@ -151,7 +242,11 @@ impl Socket {
             shared,
             _guard: Arc::new(ShutdownOnDrop(control_tx)),
         };
-        (socket, inbound_rx)
+        let inbound = InboundReceiver {
+            rx: inbound_rx,
+            queue,
+        };
+        (socket, inbound)
     }
 
     /// The current state.
@@ -164,12 +259,17 @@ impl Socket {
         self.shared.state_tx.subscribe()
     }
 
-    /// Waits until connected, or fails when the supervisor stops or `timeout` passes.
+    /// Waits until connected, or fails when the server refused our token (at once while the
+    /// token source has no new one), the supervisor stops, or `timeout` passes.
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), TransportError> {
         let mut rx = self.watch_state();
         let outcome = tokio::time::timeout(
             timeout,
-            rx.wait_for(|s| s.is_connected() || s.is_terminal()),
+            rx.wait_for(|s| {
+                s.is_connected()
+                    || s.is_terminal()
+                    || matches!(s, ConnectionState::AuthFailed { .. })
+            }),
         )
         .await;
         match outcome {
@@ -245,17 +345,10 @@ impl Socket {
                 Err(TransportError::Timeout(timeout))
             }
             _ = state.wait_for(|s| !s.is_connected()) => {
-                Err(TransportError::NotConnected("connection lost while waiting for the answer".into()))
+                // Sent, so the server may have it: not the same as never sent.
+                Err(TransportError::NoAnswer("the connection was lost while waiting for the answer".into()))
             }
         }
-    }
-
-    /// Tells the supervisor the server refused our credentials (used when a dialect reports
-    /// rejection through an ordinary event, as seed 002 does).
-    pub fn reject_auth(&self, message: impl Into<String>) {
-        let _ = self.shared.control_tx.send(Control::AuthRejected {
-            message: message.into(),
-        });
     }
 
     /// Closes the connection and stops reconnecting.
@@ -266,14 +359,23 @@ impl Socket {
             tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|s| s.is_terminal())).await;
     }
 
+    /// Waits until the supervisor has stopped for good (after [`shutdown`](Self::shutdown),
+    /// exhausted tries, or the last handle dropped): from then on nothing reconnects.
+    pub async fn stopped(&self) {
+        self.shared.control_tx.closed().await;
+    }
+
+    /// The live connection, or why there is none: `AuthFailed` while the server refuses our
+    /// token (so that callers fail fast with the real reason), else `NotConnected`.
     fn live(&self) -> Result<Live, TransportError> {
-        if !self.state().is_connected() {
-            return Err(TransportError::NotConnected(format!("{:?}", self.state())));
+        match self.state() {
+            ConnectionState::Connected => {}
+            ConnectionState::AuthFailed { message } => {
+                return Err(TransportError::AuthFailed(message))
+            }
+            other => return Err(TransportError::NotConnected(format!("{other:?}"))),
         }
-        self.shared
-            .live
-            .lock()
-            .expect("live lock")
+        lock(&self.shared.live)
             .clone()
             .ok_or_else(|| TransportError::NotConnected("no connection".into()))
     }
@@ -281,7 +383,7 @@ impl Socket {
     /// Stops using the connection of `generation` at once (an unanswered ack may still
     /// arrive on it and must never meet a later request) and has the supervisor replace it.
     fn retire(&self, generation: u64, reason: String) {
-        let mut live = self.shared.live.lock().expect("live lock");
+        let mut live = lock(&self.shared.live);
         if live.as_ref().is_some_and(|l| l.generation == generation) {
             live.take();
             drop(live);
@@ -310,7 +412,7 @@ impl Socket {
 
 /// rust_socketio hands an ack's data to the callback as one JSON value holding the whole
 /// argument array (`[[arg1, arg2]]`); this returns the arguments themselves.
-fn ack_arguments(values: Vec<Value>) -> Vec<Value> {
+pub(super) fn ack_arguments(values: Vec<Value>) -> Vec<Value> {
     match <[Value; 1]>::try_from(values) {
         Ok([Value::Array(args)]) => args,
         Ok([other]) => vec![other],
@@ -335,434 +437,5 @@ impl<'a> QueueTicket<'a> {
 impl Drop for QueueTicket<'_> {
     fn drop(&mut self) {
         self.0.waiting.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// How a connected period ended.
-enum Ended {
-    Retry { reason: String, immediately: bool },
-    Stop(ConnectionState),
-}
-
-async fn supervise(
-    shared: Arc<Shared>,
-    tokens: SharedTokenSource,
-    mut control_rx: mpsc::UnboundedReceiver<Control>,
-) {
-    let mut generation: u64 = 0;
-    let mut failures: u32 = 0;
-    let mut ever_connected = false;
-    loop {
-        if !ever_connected && failures == 0 {
-            set_state(&shared, ConnectionState::Connecting { attempt: 1 });
-        }
-        let token = match tokens.token().await {
-            Ok(t) => t,
-            Err(e) => {
-                set_state(
-                    &shared,
-                    ConnectionState::AuthFailed {
-                        message: e.to_string(),
-                    },
-                );
-                return;
-            }
-        };
-        generation += 1;
-        let ended = match connect_once(&shared, generation, token, &mut control_rx).await {
-            Ok(client) => {
-                failures = 0;
-                ever_connected = true;
-                *shared.live.lock().expect("live lock") = Some(Live {
-                    client: client.clone(),
-                    generation,
-                });
-                set_state(&shared, ConnectionState::Connected);
-                let ended = serve(generation, &mut control_rx).await;
-                shared.live.lock().expect("live lock").take();
-                tokio::spawn(async move {
-                    let _ = client.disconnect().await;
-                });
-                ended
-            }
-            Err(ended) => ended,
-        };
-        match ended {
-            Ended::Stop(state) => {
-                set_state(&shared, state);
-                return;
-            }
-            Ended::Retry {
-                reason,
-                immediately,
-            } => {
-                failures += 1;
-                if shared.config.backoff.exhausted(failures) {
-                    set_state(
-                        &shared,
-                        ConnectionState::Disconnected {
-                            reason: format!("gave up after {failures} tries: {reason}"),
-                        },
-                    );
-                    return;
-                }
-                let delay = if immediately {
-                    Duration::ZERO
-                } else {
-                    shared.config.backoff.delay(failures - 1)
-                };
-                debug!(%reason, ?delay, failures, "reconnecting");
-                set_state(
-                    &shared,
-                    ConnectionState::Reconnecting {
-                        attempt: failures,
-                        delay_ms: delay.as_millis() as u64,
-                        reason,
-                    },
-                );
-                let sleep = tokio::time::sleep(delay);
-                tokio::pin!(sleep);
-                loop {
-                    tokio::select! {
-                        _ = &mut sleep => break,
-                        ctl = control_rx.recv() => match ctl {
-                            None | Some(Control::Shutdown) => {
-                                set_state(&shared, ConnectionState::Disconnected { reason: "closed by the client".into() });
-                                return;
-                            }
-                            Some(Control::AuthRejected { message }) => {
-                                set_state(&shared, ConnectionState::AuthFailed { message });
-                                return;
-                            }
-                            // Stale news about a connection already gone.
-                            Some(_) => {}
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Waits while connected; returns why the connected period ended.
-async fn serve(generation: u64, control_rx: &mut mpsc::UnboundedReceiver<Control>) -> Ended {
-    loop {
-        match control_rx.recv().await {
-            None | Some(Control::Shutdown) => {
-                return Ended::Stop(ConnectionState::Disconnected {
-                    reason: "closed by the client".into(),
-                })
-            }
-            Some(Control::AuthRejected { message }) => {
-                return Ended::Stop(ConnectionState::AuthFailed { message })
-            }
-            Some(Control::Dropped {
-                generation: g,
-                reason,
-            }) if g == generation => {
-                return Ended::Retry {
-                    reason,
-                    immediately: false,
-                }
-            }
-            Some(Control::Recycle {
-                generation: g,
-                reason,
-            }) if g == generation => {
-                return Ended::Retry {
-                    reason,
-                    immediately: true,
-                }
-            }
-            Some(other) => debug!(?other, "stale control message ignored"),
-        }
-    }
-}
-
-/// One connection attempt: build the client, wait for the namespace CONNECT or a refusal.
-async fn connect_once(
-    shared: &Arc<Shared>,
-    generation: u64,
-    token: String,
-    control_rx: &mut mpsc::UnboundedReceiver<Control>,
-) -> Result<RawClient, Ended> {
-    let (phase_tx, mut phase_rx) = mpsc::unbounded_channel::<Phase>();
-    let builder = raw_builder(shared, generation, token, phase_tx);
-    let timeout = shared.config.connect_timeout;
-    let client = match tokio::time::timeout(timeout, builder.connect()).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(retry(format!("cannot connect: {e}"))),
-        Err(_) => {
-            return Err(retry(format!(
-                "no answer within {} ms",
-                timeout.as_millis()
-            )))
-        }
-    };
-    let deadline = tokio::time::sleep(timeout);
-    tokio::pin!(deadline);
-    let outcome = loop {
-        tokio::select! {
-            phase = phase_rx.recv() => match phase {
-                Some(Phase::Connected) => break Ok(()),
-                Some(Phase::AuthError(message)) => break Err(Ended::Stop(ConnectionState::AuthFailed { message })),
-                None => break Err(retry("connection closed during the handshake".into())),
-            },
-            ctl = control_rx.recv() => match ctl {
-                None | Some(Control::Shutdown) => break Err(Ended::Stop(ConnectionState::Disconnected { reason: "closed by the client".into() })),
-                Some(Control::AuthRejected { message }) => break Err(Ended::Stop(ConnectionState::AuthFailed { message })),
-                Some(Control::Dropped { generation: g, reason }) if g == generation => break Err(retry(reason)),
-                Some(_) => {}
-            },
-            _ = &mut deadline => break Err(retry(format!("namespace not joined within {} ms", timeout.as_millis()))),
-        }
-    };
-    match outcome {
-        Ok(()) => Ok(client),
-        Err(ended) => {
-            // Ends rust_socketio's receive loop for good (its disconnect reason becomes Manual).
-            let _ = client.disconnect().await;
-            Err(ended)
-        }
-    }
-}
-
-fn retry(reason: String) -> Ended {
-    Ended::Retry {
-        reason,
-        immediately: false,
-    }
-}
-
-/// The rust_socketio builder for one attempt, with callbacks that only push into channels.
-fn raw_builder(
-    shared: &Arc<Shared>,
-    generation: u64,
-    token: String,
-    phase_tx: mpsc::UnboundedSender<Phase>,
-) -> ClientBuilder {
-    let cfg = &shared.config;
-    let on_connect = phase_tx.clone();
-    let on_error_phase = phase_tx;
-    let control_close = shared.control_tx.clone();
-    let control_error = shared.control_tx.clone();
-    let control_reconnect = shared.control_tx.clone();
-    let inbound_any = shared.inbound_tx.clone();
-    let inbound_error = shared.inbound_tx.clone();
-    let mut parked = false;
-    let mut builder = ClientBuilder::new(cfg.url.clone());
-    if let Some(tls) = &cfg.tls {
-        builder = builder.tls_config(tls.clone());
-    }
-    builder
-        .namespace(cfg.namespace.clone())
-        .transport_type(TransportType::Websocket)
-        .auth(serde_json::json!({ "token": token }))
-        // rust_socketio's reconnect stays on only because its `on_reconnect` hook is the one
-        // signal it gives when the server vanishes. We report the drop and return an address
-        // that cannot connect, so its loop ends (we disconnected it: reason Manual).
-        .reconnect(true)
-        .reconnect_on_disconnect(true)
-        .max_reconnect_attempts(1)
-        .reconnect_delay(1, 1)
-        .on_reconnect(move || {
-            if !parked {
-                parked = true;
-                let _ = control_reconnect.send(Control::Dropped {
-                    generation,
-                    reason: "connection lost".into(),
-                });
-            }
-            async {
-                let mut settings = ReconnectSettings::new();
-                settings.address("parlor-reconnect-is-owned-by-the-supervisor");
-                settings
-            }
-            .boxed()
-        })
-        .on(Event::Connect, move |_p, _c| {
-            let _ = on_connect.send(Phase::Connected);
-            async {}.boxed()
-        })
-        .on(Event::Close, move |_p, _c| {
-            let _ = control_close.send(Control::Dropped {
-                generation,
-                reason: "the server closed the connection".into(),
-            });
-            async {}.boxed()
-        })
-        .on(Event::Error, move |payload, _c| {
-            match classify_error(payload) {
-                ErrorKind::ConnectRefused(message) => {
-                    let _ = on_error_phase.send(Phase::AuthError(message.clone()));
-                    let _ = control_error.send(Control::AuthRejected { message });
-                }
-                ErrorKind::Internal(text) => warn!(%text, "socket.io client error"),
-                ErrorKind::ServerEvent(args) => {
-                    let _ = inbound_error.send(Inbound::Event {
-                        name: "error".into(),
-                        args,
-                    });
-                }
-            }
-            async {}.boxed()
-        })
-        .on_any(move |event, payload, _c| {
-            let (name, args) = event_of(event, payload);
-            let _ = inbound_any.send(Inbound::Event { name, args });
-            async {}.boxed()
-        })
-}
-
-/// Name and arguments of an event as rust_socketio hands it over. It reads a frame of one
-/// element (`["typing_stop"]`, an event without arguments) as a `message` event whose payload
-/// is the event's name; we undo that. (A genuine `message` event with one string argument looks
-/// the same; no protocol here uses `message`, so the named event is the likelier reading.)
-fn event_of(event: Event, payload: Payload) -> (String, Vec<Value>) {
-    let args = match payload {
-        Payload::Text(values) => values,
-        #[allow(deprecated)]
-        Payload::String(s) => vec![Value::String(s)],
-        // Binary frames are unsafe with rust_socketio (split on 0x1E); we never ask
-        // for them and surface any that arrive as an unreadable payload.
-        Payload::Binary(b) => vec![serde_json::json!({ "binary_bytes": b.len() })],
-    };
-    if event == Event::Message {
-        if let [Value::String(name)] = args.as_slice() {
-            return (name.clone(), Vec::new());
-        }
-    }
-    (String::from(event), args)
-}
-
-/// What arrived through rust_socketio's `Event::Error` callback.
-#[derive(Debug, PartialEq)]
-enum ErrorKind {
-    /// A `ConnectError` frame: the namespace refused us; the server's message.
-    ConnectRefused(String),
-    /// rust_socketio's own diagnostics.
-    Internal(String),
-    /// A server event named `error` (rust_socketio routes it here too).
-    ServerEvent(Vec<Value>),
-}
-
-const CONNECT_ERROR_PREFIX: &str = "Received an ConnectError frame: ";
-
-/// rust_socketio's own error texts (its `Error` Display strings) that share the callback.
-const INTERNAL_PREFIXES: &[&str] = &[
-    "Invalid packet id",
-    "Error while parsing an incomplete packet",
-    "Got an invalid packet which did not follow",
-    "An error occurred while decoding",
-    "An error occurred while encoding/decoding",
-    "Invalid Url",
-    "Got illegal handshake response",
-    "Called an action before the connection was established",
-    "string is not json serializable",
-    "A lock was poisoned",
-    "Got an IO-Error",
-    "Error while parsing an integer",
-    "EngineIO Error",
-    "Invalid packet type while reading attachments",
-    "Underlying Engine.IO connection has closed",
-];
-
-fn classify_error(payload: Payload) -> ErrorKind {
-    let values = match payload {
-        Payload::Text(v) => v,
-        #[allow(deprecated)]
-        Payload::String(s) => vec![Value::String(s)],
-        Payload::Binary(_) => return ErrorKind::Internal("binary error payload".into()),
-    };
-    if let [Value::String(text)] = values.as_slice() {
-        if let Some(rest) = text.strip_prefix(CONNECT_ERROR_PREFIX) {
-            return ErrorKind::ConnectRefused(connect_error_message(rest));
-        }
-        if INTERNAL_PREFIXES.iter().any(|p| text.starts_with(p)) {
-            return ErrorKind::Internal(text.clone());
-        }
-    }
-    ErrorKind::ServerEvent(values)
-}
-
-/// `{"message":"Invalid token"}` → `Invalid token`; anything else verbatim.
-fn connect_error_message(raw: &str) -> String {
-    match serde_json::from_str::<Value>(raw) {
-        Ok(Value::Object(map)) => map
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| raw.to_owned()),
-        Ok(Value::String(s)) => s,
-        _ => raw.to_owned(),
-    }
-}
-
-fn set_state(shared: &Shared, state: ConnectionState) {
-    let changed = shared.state_tx.send_if_modified(|current| {
-        if *current == state {
-            false
-        } else {
-            *current = state.clone();
-            true
-        }
-    });
-    if changed {
-        let _ = shared.inbound_tx.send(Inbound::State(state));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn connect_error_frames_become_auth_refusals() {
-        let p = Payload::Text(vec![Value::String(format!(
-            "{CONNECT_ERROR_PREFIX}{{\"message\":\"Invalid or expired token\"}}"
-        ))]);
-        assert_eq!(
-            classify_error(p),
-            ErrorKind::ConnectRefused("Invalid or expired token".into())
-        );
-        let p = Payload::Text(vec![Value::String(format!(
-            "{CONNECT_ERROR_PREFIX}\"No error message provided\""
-        ))]);
-        assert_eq!(
-            classify_error(p),
-            ErrorKind::ConnectRefused("No error message provided".into())
-        );
-    }
-
-    #[test]
-    fn ack_arguments_are_unwrapped_once() {
-        assert_eq!(
-            ack_arguments(vec![json!([{"ok": true}])]),
-            vec![json!({"ok": true})]
-        );
-        assert_eq!(ack_arguments(vec![json!([[1, 2]])]), vec![json!([1, 2])]);
-        assert_eq!(ack_arguments(vec![json!([])]), Vec::<Value>::new());
-        assert_eq!(ack_arguments(vec![json!("x")]), vec![json!("x")]);
-        assert_eq!(
-            ack_arguments(vec![json!(1), json!(2)]),
-            vec![json!(1), json!(2)]
-        );
-    }
-
-    #[test]
-    fn server_error_events_are_not_mistaken_for_internal_errors() {
-        let obj = Payload::Text(vec![json!({"message": "An error occurred"})]);
-        assert_eq!(
-            classify_error(obj),
-            ErrorKind::ServerEvent(vec![json!({"message": "An error occurred"})])
-        );
-        let s = Payload::Text(vec![json!("Chat not found")]);
-        assert_eq!(
-            classify_error(s),
-            ErrorKind::ServerEvent(vec![json!("Chat not found")])
-        );
-        let internal = Payload::Text(vec![json!("EngineIO Error")]);
-        assert!(matches!(classify_error(internal), ErrorKind::Internal(_)));
     }
 }

@@ -24,12 +24,14 @@ pub enum ConnectionState {
         /// Why the link dropped.
         reason: String,
     },
-    /// Stopped for good: asked to, or out of tries.
+    /// Stopped for good: asked to, or out of tries (reconnection or token renewal).
     Disconnected {
         /// Why.
         reason: String,
     },
-    /// The server refused our credentials; no more tries until new ones are supplied.
+    /// The server refused our token. The token source is asked again with backoff; the
+    /// refused token is never sent again, a new one is tried at once. Commands fail fast with
+    /// `auth_failed` meanwhile.
     AuthFailed {
         /// The server's message, verbatim.
         message: String,
@@ -42,11 +44,9 @@ impl ConnectionState {
         matches!(self, ConnectionState::Connected)
     }
 
-    /// True when the supervisor has stopped for good.
+    /// True when the supervisor has stopped for good (`AuthFailed` is not: a renewed token
+    /// may still come).
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            ConnectionState::Disconnected { .. } | ConnectionState::AuthFailed { .. }
-        )
+        matches!(self, ConnectionState::Disconnected { .. })
     }
 }
