@@ -1,11 +1,47 @@
 //! Seed 000: astrologer–user chat with per-minute billing (`chat-request`, `chat-timer`, …).
 //! Rooms are consultations; the server is authoritative for the meter.
+//!
+//! # What is accepted from a server
+//! The shared rules are in the `wire` module (names tried in order, the payload's `data`
+//! object read like the payload, ids as strings, numbers or `{id | _id}` objects, `roomId`
+//! also as `room: {id}`, amounts as decimal strings or numbers, `null` = absent, an odd
+//! optional field is absent and logged at debug). Every other field is ignored. Per event
+//! (*needs* = a [`ProtocolError`] without it):
+//! - `chat-request-response`: needs the room (`data.roomId`, `roomId`, `room_id`) unless it
+//!   is an error. Error when `status` is `error`/`failed`/`fail`/`rejected`, `success` or
+//!   `ok` is false, or the payload is otherwise a recognisable error: then
+//!   `consultation_request_failed` with the code from `error` / `code` / `errorCode`.
+//!   Optional: `astrologerId`, `chatType`, `ratePerMinute`, `currency`, `expiresAt`.
+//! - `chat-request` (the astrologer's notice; the document prints only the user's emit):
+//!   needs the room, the user (`userId`, `user_id`, `user: {id | _id, name}`) and the kind
+//!   (`chatType`, `chat_type`, `type`, `sessionType`: text/chat, audio/voice/call, video, any
+//!   case). Also read inside `request` / `chat` objects. Optional: `userName`,
+//!   `ratePerMinute`, `currency`, `expiresAt`.
+//! - `chat-status`: needs the room and the outcome (`status`, or `response`): accepted /
+//!   accept, rejected / reject / declined, expired / timeout / missed, cancelled / canceled.
+//! - `chat-started`: needs nothing. Optional: room, `startTime` (string or number),
+//!   `ratePerMinute`, `balance`, `currency`.
+//! - `chat-paused` / `chat-resumed`: need nothing. Optional: room, `pausedBy` / `resumedBy`
+//!   / `by`.
+//! - `chat-ended`: needs nothing. Optional: room, `duration` (minutes), `totalCost`,
+//!   `endedBy`, `reason`, `balance`, `currency`. The document's placeholders
+//!   (`"DURATION_IN_MINUTES"`) are not amounts and read as absent.
+//! - `chat-timer`: needs the room, `duration` and `cost` as amounts (the meter cannot tick
+//!   without them). Optional: `balance`, `state`, `currency`.
+//! - `chat-error`: needs nothing; the code is `error` (as documented) or `code`, the message
+//!   `message` / `msg` (else the code); a bare string is the message.
+//! - `wallet-error`: needs nothing (the message defaults). Optional: `requiredBalance`.
+//! - `admin-monitor`: needs nothing; `ok` unless `status` says error or the payload is a
+//!   recognisable error. Optional: `message`, `data.chats` (items without a room skipped).
+//!
+//! The dialect sends no requests that expect an answer (every command is a plain emit).
 
+use super::answer::{error_parts, refusal};
 use super::wire::{object, party, Obj, ProtocolError};
 use super::{encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
 use crate::command::Command;
 use crate::event::DomainEvent;
-use crate::model::{ConsultationKind, ConsultationSummary, RequestOutcome};
+use crate::model::{ConsultationKind, ConsultationSummary, Money, RequestOutcome};
 use serde_json::{json, Value};
 
 /// The seed 000 dialect. `account_id` is this user's id, which `chat-request` repeats.
@@ -106,70 +142,84 @@ impl Dialect for BillingChat {
             "chat-status" => status(&object(event, args)?)?,
             "chat-started" => {
                 let o = object(event, args)?;
-                let unit = o.opt_str("currency")?;
+                let unit = currency(&o);
                 DomainEvent::ConsultationStarted {
-                    consultation_id: o.opt_id("roomId")?,
-                    started_at: o.opt_str("startTime")?,
-                    rate_per_minute: o.opt_money("ratePerMinute", unit.as_deref())?,
-                    balance: o.opt_money("balance", unit.as_deref())?,
+                    consultation_id: o.opt_id(ROOM),
+                    started_at: o.opt_text(["startTime", "start_time", "startedAt"]),
+                    rate_per_minute: o.opt_money(RATE, unit.as_deref()),
+                    balance: o.opt_money("balance", unit.as_deref()),
                 }
             }
             "chat-paused" => {
                 let o = object(event, args)?;
                 DomainEvent::ConsultationPaused {
-                    consultation_id: o.opt_id("roomId")?,
-                    by: o.opt_str("pausedBy")?,
+                    consultation_id: o.opt_id(ROOM),
+                    by: o.opt_str(["pausedBy", "paused_by", "by"]),
                 }
             }
             "chat-resumed" => {
                 let o = object(event, args)?;
                 DomainEvent::ConsultationResumed {
-                    consultation_id: o.opt_id("roomId")?,
-                    by: o.opt_str("resumedBy")?,
+                    consultation_id: o.opt_id(ROOM),
+                    by: o.opt_str(["resumedBy", "resumed_by", "by"]),
                 }
             }
             "chat-ended" => {
                 let o = object(event, args)?;
-                let unit = o.opt_str("currency")?;
+                let unit = currency(&o);
                 DomainEvent::ConsultationEnded {
-                    consultation_id: o.opt_id("roomId")?,
-                    minutes: o.opt_decimal("duration")?,
-                    total: o.opt_money("totalCost", unit.as_deref())?,
-                    ended_by: o.opt_str("endedBy")?,
-                    reason: o.opt_str("reason")?,
-                    balance: o.opt_money("balance", unit.as_deref())?,
+                    consultation_id: o.opt_id(ROOM),
+                    minutes: o.opt_decimal("duration"),
+                    total: o.opt_money(["totalCost", "total_cost"], unit.as_deref()),
+                    ended_by: o.opt_str(["endedBy", "ended_by"]),
+                    reason: o.opt_str(["reason", "endReason"]),
+                    balance: o.opt_money("balance", unit.as_deref()),
                 }
             }
             "chat-timer" => {
                 let o = object(event, args)?;
-                let unit = o.opt_str("currency")?;
+                let unit = currency(&o);
                 DomainEvent::MeterTick {
-                    consultation_id: o.id("roomId")?,
+                    consultation_id: o.id(ROOM)?,
                     minutes: o.decimal("duration")?,
-                    cost: o
-                        .opt_money("cost", unit.as_deref())?
-                        .ok_or_else(|| o.error("missing field cost"))?,
-                    balance: o.opt_money("balance", unit.as_deref())?,
-                    state: o.opt_str("state")?,
+                    cost: Money {
+                        amount: o.decimal("cost")?,
+                        unit: unit.clone(),
+                    },
+                    balance: o.opt_money("balance", unit.as_deref()),
+                    state: o.opt_str("state"),
                 }
             }
             "chat-error" => {
-                let o = object(event, args)?;
+                let payload = super::wire::first(event, args)?;
+                let (code, message) = match payload {
+                    Value::Object(_) => {
+                        let o = object(event, args)?;
+                        let code = o.opt_text(["error", "code", "errorCode"]);
+                        let message = o.opt_str(["message", "msg"]).or_else(|| code.clone());
+                        (code, message)
+                    }
+                    other => error_parts(other),
+                };
                 DomainEvent::ServerError {
-                    code: o.opt_str("error")?,
-                    message: o.str("message")?,
+                    code,
+                    message: message.unwrap_or_else(|| "chat error".into()),
                     source: event.into(),
                 }
             }
             "wallet-error" => {
                 let o = object(event, args)?;
-                let unit = o.opt_str("currency")?;
                 DomainEvent::WalletError {
-                    message: o.str("message")?,
-                    required_balance: o.opt_money("requiredBalance", unit.as_deref())?,
+                    message: o
+                        .opt_str(["message", "msg", "error"])
+                        .unwrap_or_else(|| "Insufficient wallet balance".into()),
+                    required_balance: o.opt_money(
+                        ["requiredBalance", "required_balance", "minimumBalance"],
+                        currency(&o).as_deref(),
+                    ),
                 }
             }
-            "admin-monitor" => admin_report(&object(event, args)?)?,
+            "admin-monitor" => admin_report(&object(event, args)?),
             _ => return Err(ProtocolError::unknown(event, args)),
         };
         Ok(vec![ev])
@@ -188,81 +238,118 @@ impl Dialect for BillingChat {
     }
 }
 
+/// Where 000 payloads carry the room (also `room: {id}`).
+const ROOM: [&str; 2] = ["roomId", "room_id"];
+/// Where the price per minute is.
+const RATE: [&str; 2] = ["ratePerMinute", "rate_per_minute"];
+
+fn currency(o: &Obj<'_>) -> Option<String> {
+    o.opt_str(["currency", "unit"])
+}
+
+/// `status: "success"` (or `success: true`) with the room; `status: "error"` (or
+/// `success: false`, or an `error`) is a refusal with the server's code.
 fn request_response(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
-    let message = o.opt_str("message")?.unwrap_or_default();
-    match o.str("status")?.as_str() {
-        "success" => {
-            let data = o.obj("data")?;
+    let status = o.opt_str("status").map(|s| s.to_ascii_lowercase());
+    let failed = matches!(
+        status.as_deref(),
+        Some("error" | "failed" | "fail" | "rejected")
+    ) || o.opt_bool(["success", "ok"]) == Some(false);
+    let room = o.opt_id(ROOM);
+    match room {
+        Some(consultation_id) if !failed => {
+            let unit = currency(o);
             Ok(DomainEvent::ConsultationRequestSent {
-                kind: None,
-                consultation_id: data.id("roomId")?,
-                expert_id: data.opt_id("astrologerId")?,
-                rate_per_minute: data
-                    .opt_money("ratePerMinute", data.opt_str("currency")?.as_deref())?,
-                expires_at: data.opt_str("expiresAt")?,
+                kind: o
+                    .opt_str(["chatType", "chat_type", "type"])
+                    .as_deref()
+                    .and_then(kind_of),
+                consultation_id,
+                expert_id: o.opt_id(["astrologerId", "astrologer_id"]),
+                rate_per_minute: o.opt_money(RATE, unit.as_deref()),
+                expires_at: o.opt_text(["expiresAt", "expires_at"]),
             })
         }
-        "error" => Ok(DomainEvent::ConsultationRequestFailed {
-            code: o.opt_str("error")?,
-            message,
-        }),
-        other => Err(o.error(format!("status should be success or error, got {other:?}"))),
+        _ if failed || refusal(first_arg(o)).is_some() => {
+            let (code, message) = error_parts(first_arg(o));
+            Ok(DomainEvent::ConsultationRequestFailed {
+                code: o.opt_text(["error", "code", "errorCode"]).or(code),
+                message: message.unwrap_or_default(),
+            })
+        }
+        _ => Err(o.error("missing field data.roomId (and no error status)")),
     }
 }
 
+fn first_arg<'a>(o: &Obj<'a>) -> &'a Value {
+    o.args().first().unwrap_or(&Value::Null)
+}
+
 fn incoming_request(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
-    let chat_type = o.str("chatType")?;
+    let o = o.within(["request", "chat"]);
+    let chat_type = o.str(["chatType", "chat_type", "type", "sessionType"])?;
+    let unit = currency(&o);
     Ok(DomainEvent::ConsultationRequested {
-        consultation_id: o.id("roomId")?,
-        user: party(o, "userId", Some("userName"))?,
+        consultation_id: o.id(ROOM)?,
+        user: party(
+            &o,
+            &["userId", "user_id"],
+            &["userName", "user_name"],
+            "user",
+        )
+        .ok_or_else(|| o.error("missing field userId"))?,
         kind: kind_of(&chat_type)
             .ok_or_else(|| o.error(format!("unknown chatType {chat_type:?}")))?,
-        rate_per_minute: o.opt_money("ratePerMinute", o.opt_str("currency")?.as_deref())?,
-        expires_at: o.opt_str("expiresAt")?,
+        rate_per_minute: o.opt_money(RATE, unit.as_deref()),
+        expires_at: o.opt_text(["expiresAt", "expires_at"]),
     })
 }
 
 fn status(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
-    let outcome = match o.str("status")?.as_str() {
-        "accepted" => RequestOutcome::Accepted,
-        "rejected" => RequestOutcome::Rejected,
-        "expired" => RequestOutcome::Expired,
-        "cancelled" | "canceled" => RequestOutcome::Cancelled,
+    let said = o.str(["status", "response"])?;
+    let outcome = match said.to_ascii_lowercase().as_str() {
+        "accepted" | "accept" => RequestOutcome::Accepted,
+        "rejected" | "reject" | "declined" => RequestOutcome::Rejected,
+        "expired" | "timeout" | "missed" => RequestOutcome::Expired,
+        "cancelled" | "canceled" | "cancel" => RequestOutcome::Cancelled,
         other => return Err(o.error(format!("unknown status {other:?}"))),
     };
     Ok(DomainEvent::ConsultationAnswered {
-        consultation_id: o.id("roomId")?,
+        consultation_id: o.id(ROOM)?,
         outcome,
-        message: o.opt_str("message")?,
+        message: o.opt_str("message"),
         channel: None,
     })
 }
 
-fn admin_report(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
-    let ok = match o.str("status")?.as_str() {
-        "success" => true,
-        "error" => false,
-        other => return Err(o.error(format!("status should be success or error, got {other:?}"))),
-    };
-    let mut consultations = Vec::new();
-    if let Some(data) = o.opt_obj("data")? {
-        for item in data.opt_arr("chats")? {
-            let c = Obj::nested(o.event(), item, o.args())?;
-            consultations.push(ConsultationSummary {
-                consultation_id: c.id("roomId")?,
-                user_id: c.opt_id("userId")?,
-                expert_id: c.opt_id("astrologerId")?,
-                status: c.opt_str("status")?,
-                minutes: c.opt_decimal("duration")?,
-                cost: c.opt_money("cost", None)?,
-            });
-        }
-    }
-    Ok(DomainEvent::AdminReport {
+/// The answer to `admin-monitor`: anything not recognisably an error is success; listed
+/// chats (`data.chats`) without a room id are skipped.
+fn admin_report(o: &Obj<'_>) -> DomainEvent {
+    let status = o.opt_str("status").map(|s| s.to_ascii_lowercase());
+    let ok = !matches!(status.as_deref(), Some("error" | "failed" | "fail"))
+        && refusal(first_arg(o)).is_none();
+    let consultations = o
+        .items(o.opt_arr("chats"))
+        .iter()
+        .filter_map(|c| {
+            Some(ConsultationSummary {
+                consultation_id: c.opt_id(ROOM)?,
+                user_id: c.opt_id(["userId", "user_id"]),
+                expert_id: c.opt_id(["astrologerId", "astrologer_id"]),
+                status: c.opt_str("status"),
+                minutes: c.opt_decimal("duration"),
+                cost: c.opt_money("cost", None),
+            })
+        })
+        .collect();
+    DomainEvent::AdminReport {
         ok,
-        message: o.opt_str("message")?.unwrap_or_default(),
+        message: o
+            .opt_str("message")
+            .or_else(|| error_parts(first_arg(o)).1)
+            .unwrap_or_default(),
         consultations,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -490,14 +577,33 @@ mod tests {
     }
 
     #[test]
-    fn document_placeholders_for_amounts_are_typed_errors_and_real_values_decode_exactly() {
-        // The document prints "DURATION_IN_MINUTES" / "COST_SO_FAR": not amounts, so an error.
+    fn document_placeholders_for_amounts_are_absent_where_optional_and_errors_where_needed() {
+        // The document prints "DURATION_IN_MINUTES" / "COST_SO_FAR": not amounts. The meter
+        // tick needs them, so it is an error; the end and the wallet error do not, so the
+        // placeholders read as absent amounts and the events still arrive.
         let e = d().decode("chat-timer", &[json!({"roomId":"ROOM_ID","duration":"DURATION_IN_MINUTES","cost":"COST_SO_FAR"})]).unwrap_err();
         assert_eq!(e.event, "chat-timer");
-        let e = d().decode("chat-ended", &[json!({"status":"success","message":"Chat session ended.","duration":"DURATION_IN_MINUTES","totalCost":"TOTAL_COST"})]).unwrap_err();
-        assert!(e.reason.contains("duration"));
-        let e = d().decode("wallet-error", &[json!({"status":"error","message":"Insufficient wallet balance to continue the chat.","requiredBalance":"MINIMUM_REQUIRED_BALANCE"})]).unwrap_err();
-        assert!(e.reason.contains("requiredBalance"));
+        assert!(e.reason.contains("duration should be"), "{}", e.reason);
+        let ev = d().decode("chat-ended", &[json!({"status":"success","message":"Chat session ended.","duration":"DURATION_IN_MINUTES","totalCost":"TOTAL_COST"})]).unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationEnded {
+                consultation_id: None,
+                minutes: None,
+                total: None,
+                ended_by: None,
+                reason: None,
+                balance: None
+            }]
+        );
+        let ev = d().decode("wallet-error", &[json!({"status":"error","message":"Insufficient wallet balance to continue the chat.","requiredBalance":"MINIMUM_REQUIRED_BALANCE"})]).unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::WalletError {
+                message: "Insufficient wallet balance to continue the chat.".into(),
+                required_balance: None
+            }]
+        );
 
         let ev = d()
             .decode(
@@ -553,14 +659,83 @@ mod tests {
                 "chat-request",
                 vec![json!({"roomId":"r","userId":"u","chatType":"telepathy"})],
             ),
-            (
-                "admin-monitor",
-                vec![json!({"status":"success","data":{"chats":[1]}})],
-            ),
             ("mystery", vec![json!({})]),
         ] {
             let e = d().decode(event, &args).unwrap_err();
             assert_eq!(e.event, event);
         }
+    }
+
+    #[test]
+    fn common_server_shapes_the_document_leaves_open_decode() {
+        // A request notice with the ids nested and numbers for ids.
+        let ev = d()
+            .decode(
+                "chat-request",
+                &[json!({"room": {"id": 77}, "user": {"_id": 5, "name": "Asha"}, "chat_type": "VIDEO"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationRequested { consultation_id, user, kind: ConsultationKind::Video, .. } if consultation_id == "77" && user.id == "5" && user.name.as_deref() == Some("Asha"))
+        );
+        // The answer with the room at the top and `success: true` instead of a status.
+        let ev = d()
+            .decode(
+                "chat-request-response",
+                &[json!({"success": true, "roomId": 9})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationRequestSent { consultation_id, .. } if consultation_id == "9")
+        );
+        // An error answer keeps the server's code.
+        let ev = d()
+            .decode(
+                "chat-request-response",
+                &[json!({"status": "error", "error": "ASTROLOGER_BUSY", "message": "busy"})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConsultationRequestFailed {
+                code: Some("ASTROLOGER_BUSY".into()),
+                message: "busy".into()
+            }]
+        );
+        // A listed chat without a room id is skipped, the report kept.
+        let ev = d()
+            .decode(
+                "admin-monitor",
+                &[json!({"status":"success","data":{"chats":[1, {"roomId": "r2"}]}})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::AdminReport { ok: true, consultations, .. } if consultations.len() == 1)
+        );
+        // An error as a bare string, and without a message.
+        let ev = d().decode("chat-error", &[json!("Room closed")]).unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ServerError { code: None, message, .. } if message == "Room closed")
+        );
+        let ev = d()
+            .decode("chat-error", &[json!({"error": "ROOM_CLOSED"})])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ServerError { code: Some(c), message, .. } if c == "ROOM_CLOSED" && message == "ROOM_CLOSED")
+        );
+        // The astrologer's answer echoed as `response: accept`.
+        let ev = d()
+            .decode(
+                "chat-status",
+                &[json!({"response": "accept", "roomId": "r"})],
+            )
+            .unwrap();
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::ConsultationAnswered {
+                outcome: RequestOutcome::Accepted,
+                ..
+            }
+        ));
     }
 }

@@ -2,9 +2,11 @@
 //! Each encodes a [`Command`] into socket emits and REST calls (or refuses it as unsupported)
 //! and decodes server events into [`DomainEvent`]s (or a [`ProtocolError`], never a panic).
 
+mod answer;
 mod wire;
 
 pub mod billing_chat;
+pub mod documented;
 pub mod presence_sessions;
 pub mod support_chat;
 pub mod tarot_chat;
@@ -155,6 +157,18 @@ pub enum Outbound {
         /// Its single argument.
         arg: Value,
     },
+    /// A socket event the document answers only to the other party (004 `call:end`: the
+    /// telecaller gets `call:ended`, the user nothing): once it is sent, `own_view` is the
+    /// sender's own view of what it did. Never an ack the document does not define: a server
+    /// that does not answer it must not stall the sender.
+    EmitOwnView {
+        /// Event name.
+        event: String,
+        /// Its single argument.
+        arg: Value,
+        /// The sender's events once the emit is out.
+        own_view: Vec<DomainEvent>,
+    },
     /// A socket event whose ack carries the answer.
     Request {
         /// Event name.
@@ -180,6 +194,13 @@ impl Outbound {
             arg,
         }
     }
+    pub(crate) fn emit_own_view(event: &str, arg: Value, own_view: Vec<DomainEvent>) -> Self {
+        Outbound::EmitOwnView {
+            event: event.into(),
+            arg,
+            own_view,
+        }
+    }
     pub(crate) fn request(event: &str, arg: Value, reply: &'static str) -> Self {
         Outbound::Request {
             event: event.into(),
@@ -197,7 +218,7 @@ impl Outbound {
     /// How the answer is to be read (`None` for a plain emit).
     pub fn reply_kind(&self) -> Option<ReplyKind> {
         match self {
-            Outbound::Emit { .. } => None,
+            Outbound::Emit { .. } | Outbound::EmitOwnView { .. } => None,
             Outbound::Request { reply, .. } | Outbound::Rest { reply, .. } => Some(*reply),
         }
     }
@@ -205,7 +226,9 @@ impl Outbound {
     /// The socket argument or REST body that was sent.
     pub fn sent_body(&self) -> Option<&Value> {
         match self {
-            Outbound::Emit { arg, .. } | Outbound::Request { arg, .. } => Some(arg),
+            Outbound::Emit { arg, .. }
+            | Outbound::EmitOwnView { arg, .. }
+            | Outbound::Request { arg, .. } => Some(arg),
             Outbound::Rest { request, .. } => request.body.as_ref(),
         }
     }
@@ -260,6 +283,56 @@ pub enum DialectError {
     Protocol(#[from] ProtocolError),
 }
 
+/// How a server proves that it stored one of our chat messages, and what the client may do
+/// when that proof does not come. Each dialect states it from its document; the outbox uses
+/// exactly this and never waits for anything the document does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageDelivery {
+    /// What proves that the server took a message.
+    pub confirmed_by: Confirmation,
+    /// How the client can learn, after a reconnect, whether a message whose proof never came
+    /// reached the server.
+    pub reconcile: Reconcile,
+}
+
+/// What proves that the server took a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The answer to the send itself (a socket.io ack; any answer that is not an error proves
+    /// it, with or without the stored message in it).
+    Answer,
+    /// An event the server sends after the emit (002 `message_sent`), matched by our id when
+    /// the server repeats it, else to the one message in flight.
+    Event,
+    /// Nothing is documented: the emit only. If our message comes back to us (an echo) or an
+    /// error about it arrives within `echo_window_ms`, that settles it; otherwise the message
+    /// ends `unconfirmed` (at most once: the user chooses whether to resend).
+    EmitOnly {
+        /// How long to wait for an echo or an error.
+        echo_window_ms: u64,
+    },
+}
+
+/// How the client can find out whether an unconfirmed message reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconcile {
+    /// No way to ask: a message whose proof never came ends `unconfirmed`.
+    Nothing,
+    /// The answer to rejoining the conversation lists its recent messages (003 `joinChat`).
+    RejoinAnswer,
+    /// The newest page of the conversation's history (002 REST), fetched after a rejoin.
+    HistoryPage,
+}
+
+/// What an error event says about the one message in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendRefusal {
+    /// The server refused the message: it fails with the server's code and words.
+    Refused,
+    /// The server asks to slow down: the message waits, its attempts unused.
+    SlowDown,
+}
+
 /// One server protocol.
 pub trait Dialect: Send + Sync {
     /// Which one.
@@ -279,6 +352,49 @@ pub trait Dialect: Send + Sync {
     /// If this event is the server refusing our credentials, its message (seed 002 does this
     /// with an ordinary event instead of a handshake error).
     fn auth_rejection(&self, _event: &str, _args: &[Value]) -> Option<String> {
+        None
+    }
+
+    /// How this server confirms chat messages (`None`: it has no chat messages).
+    fn message_delivery(&self) -> Option<MessageDelivery> {
+        None
+    }
+
+    /// What to send, after every reconnect, for a conversation the user had joined, before its
+    /// queued messages go out (rooms are per connection). The default joins it again.
+    fn rejoin(&self, conversation_id: &str) -> Vec<Command> {
+        vec![Command::JoinConversation {
+            conversation_id: conversation_id.to_owned(),
+        }]
+    }
+
+    /// The events by which a server may answer the request `request_event` instead of through
+    /// its ack (the answer then counts the same, whichever comes first; an error event is a
+    /// refusal). Empty (the default): only the ack answers.
+    fn answer_events(&self, _request_event: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Refuses a client id this server cannot take for a message (checked when the message
+    /// is queued, so that it never reaches a server that would refuse it with an error no
+    /// message can be matched to). The default takes any.
+    fn check_client_id(&self, _client_id: &str) -> Result<(), DialectError> {
+        Ok(())
+    }
+
+    /// Whether an error event with this code, arriving while a message is in flight and
+    /// matched to no message, refers to that message. The default: it does not.
+    fn send_refusal(&self, _code: Option<&str>) -> Option<SendRefusal> {
+        None
+    }
+
+    /// The event by which this server confirms a login after accepting the socket, for
+    /// servers that accept every socket and refuse a bad token with an event
+    /// ([`auth_rejection`](Self::auth_rejection)) instead of in the handshake (seed 002:
+    /// `authenticated`). The client reports `connected` only once it arrived, or after a short
+    /// grace period for a server that never sends it, so that `wait_connected` never answers ok
+    /// before a refusal. `None` (the default): the handshake itself accepts or refuses.
+    fn login_confirmation(&self) -> Option<&'static str> {
         None
     }
 
@@ -319,7 +435,30 @@ pub(crate) fn path_segment<'a>(id: &'a str, what: &str) -> Result<&'a str, Diale
     Ok(id)
 }
 
-/// Encodes the escape-hatch `Raw` command, the same for every dialect.
+/// Event names that socket.io reserves for itself: a server drops a client that emits one.
+pub const RESERVED_EVENTS: &[&str] = &[
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// Refuses a `Raw` command whose event socket.io reserves (the server would drop the link).
+pub fn check_raw(cmd: &Command) -> Result<(), DialectError> {
+    match cmd {
+        Command::Raw { event, .. } if RESERVED_EVENTS.contains(&event.as_str()) => {
+            Err(DialectError::InvalidCommand(format!(
+                "{event:?} is reserved by socket.io and cannot be emitted (the server would drop the connection)"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Encodes the escape-hatch `Raw` command, the same for every dialect (reserved names are
+/// refused before, by [`check_raw`]).
 pub(crate) fn encode_raw(cmd: &Command) -> Option<Outbound> {
     match cmd {
         Command::Raw {
@@ -362,6 +501,8 @@ pub struct DialectContext {
     pub account_id: Option<String>,
 }
 
+#[cfg(test)]
+mod property_tests;
 #[cfg(test)]
 mod robustness_tests;
 

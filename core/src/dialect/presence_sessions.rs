@@ -1,11 +1,60 @@
 //! Seed 001: astrologer presence, sessions over REST (start/accept/end), Agora tokens, and
 //! chat inside a session over the socket (`message:send` / `message:receive`).
+//!
+//! # What is accepted from a server
+//! The document prints no socket payload and no REST answer at all, so every decoder takes
+//! the shapes such servers commonly use, on top of the shared rules of the `wire` module
+//! (names tried in order; the payload's `data` object read like the payload; ids as
+//! strings, numbers or `{id | _id}` objects, `xId` also as `x: {id}`; `null` = absent; an
+//! odd optional field is absent, logged at debug; everything else ignored). The session id
+//! is `sessionId`, `session_id`, `_id`, `id` or `session: {_id}` (*needs* = a
+//! [`ProtocolError`] without it):
+//! - `presence:online-list`: a list, or an object with the list under `astrologers`,
+//!   `online`, `onlineAstrologers`, `experts`, `users`, `list` or `data`. Items are objects
+//!   with an id (`id`, `_id`, `clerkId`, `astrologerId`, `userId`) or bare ids; items without
+//!   one are skipped. Optional: `name` / `fullName` / `displayName` / `username`,
+//!   `ratePerMinute`; busy when `busy` / `isBusy` is true, `currentSessionId` is set or
+//!   `status` / `presence` says busy / on_call / in_session; offline when `isOnline` /
+//!   `online` is false or `status` says offline; online otherwise.
+//! - `session:request`: needs the session, the user (`userId`, `user_id`, `user: {id |
+//!   _id, name}`) and the kind (`sessionType`, `session_type`, `type`, `chatType`). Also read
+//!   inside `session` / `request` objects. Optional: `userName`, `ratePerMinute`,
+//!   `expiresAt`.
+//! - `session:accepted`: needs the session (also inside `session`). Optional:
+//!   `channelName` / `channel`, `acceptedAt`, `ratePerMinute`.
+//! - `session:ended` (reference server): needs the session. `endReason` rejected /
+//!   cancelled / expired answers the request; otherwise optional `duration`,
+//!   `coinsDeducted` / `coins`, `endedBy`.
+//! - `message:receive`: needs the message id (`_id`, `id`, `messageId`), the session
+//!   (`sessionId`, `session_id`, `roomId`, `session: {_id}`) and the sender (`senderId`,
+//!   `sender_id`, `userId`, `from`, `sender: {_id, name}`); also read inside `message`.
+//!   Optional: text (`text`, `content`, `body`, `message` as a string; empty if absent),
+//!   `senderName`, `clientId`, `createdAt` / `timestamp`.
+//! - `message:error`: needs nothing; code and message from any common error shape
+//!   (`code`, `error`, `message`, a bare string). Optional: session, `clientId`.
+//!
+//! Answers: every answer is first checked for a recognisable error (`ok` / `success`
+//! false, an error `status`, `error`, `errors`), which fails the command with the server's
+//! code and message; anything else is success.
+//! - `join-session` / `leave-session` acks and the presence REST calls: no body is defined;
+//!   any non-error answer (nothing, `true`, `{ok: true}`, …) is success, for the session we
+//!   sent.
+//! - `POST /api/sessions/start`: needs the new session's id (`session._id`, `_id`, `id`,
+//!   `sessionId`, also under `data`); the kind and astrologer default to what we sent.
+//! - `POST /api/sessions/accept` and `/end`: the session we sent stands in for a missing
+//!   id; optional `channelName`, `acceptedAt`, `ratePerMinute`, and for the end `duration`,
+//!   `coinsDeducted`, `endedBy`, `endReason`, `balance`.
+//! - `GET /api/v1/astrologers/online`: needs a list, as for `presence:online-list`.
+//! - `POST /api/agora/token`: needs `token` (`rtcToken`, `agoraToken`); `channelName` and
+//!   `uid` default to what we sent (uid `0` otherwise), `appId` to empty (the app then uses
+//!   its own configured Agora app id).
 
+use super::answer::{accepted, error_parts};
 use super::billing_chat::kind_of;
 use super::wire::{first_ack_arg, object, party, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Dialect, DialectError,
-    DialectId, Outbound,
+    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Confirmation, Dialect,
+    DialectError, DialectId, MessageDelivery, Outbound, Reconcile,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -14,6 +63,7 @@ use crate::model::{
 };
 use crate::transport::Method;
 use serde_json::{json, Value};
+use tracing::debug;
 
 /// The seed 001 dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,15 +184,22 @@ impl Dialect for PresenceSessions {
                 rate_per_minute,
                 duration_minutes,
             } => end(consultation_id, rate_per_minute.as_ref(), *duration_minutes),
-            Command::JoinConversation { conversation_id } => Outbound::request(
+            // The document defines no ack for its socket events: plain emits (a server that
+            // never acks must not stall us; a refused join is silent, as the document has it).
+            Command::JoinConversation { conversation_id } => Outbound::emit_own_view(
                 "join-session",
                 json!({ "sessionId": conversation_id }),
-                "join",
+                vec![DomainEvent::ConversationJoined {
+                    conversation_id: conversation_id.clone(),
+                    recent: vec![],
+                }],
             ),
-            Command::LeaveConversation { conversation_id } => Outbound::request(
+            Command::LeaveConversation { conversation_id } => Outbound::emit_own_view(
                 "leave-session",
                 json!({ "sessionId": conversation_id }),
-                "leave",
+                vec![DomainEvent::ConversationLeft {
+                    conversation_id: conversation_id.clone(),
+                }],
             ),
             Command::SendMessage {
                 conversation_id,
@@ -182,70 +239,62 @@ impl Dialect for PresenceSessions {
 
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
         match event {
-            "presence:online-list" => {
-                let list = match args.first() {
-                    Some(Value::Array(items)) => items.as_slice(),
-                    Some(Value::Object(_)) => object(event, args)?.arr("astrologers")?.as_slice(),
-                    _ => {
-                        return Err(ProtocolError::new(
-                            event,
-                            "expected a list of astrologers",
-                            args,
-                        ))
-                    }
-                };
-                Ok(vec![DomainEvent::ExpertsOnline {
-                    experts: experts(event, list, args)?,
-                }])
-            }
+            "presence:online-list" => Ok(vec![DomainEvent::ExpertsOnline {
+                experts: online_list(event, args)?,
+            }]),
             "session:request" => {
-                let o = object(event, args)?;
-                let t = o.str("sessionType")?;
+                let o = object(event, args)?.within(["session", "request"]);
+                let t = o.str(KIND)?;
                 Ok(vec![DomainEvent::ConsultationRequested {
-                    consultation_id: o.id("sessionId")?,
-                    user: party(&o, "userId", Some("userName"))?,
+                    consultation_id: o.id(SESSION)?,
+                    user: party(&o, &USER, &["userName", "user_name"], "user")
+                        .ok_or_else(|| o.error("missing field userId"))?,
                     kind: kind_of(&t)
                         .ok_or_else(|| o.error(format!("unknown sessionType {t:?}")))?,
-                    rate_per_minute: o.opt_money("ratePerMinute", COINS)?,
-                    expires_at: o.opt_str("expiresAt")?,
+                    rate_per_minute: o.opt_money(RATE, COINS),
+                    expires_at: o.opt_text(["expiresAt", "expires_at"]),
                 }])
             }
             "session:accepted" => {
-                let o = object(event, args)?;
-                let id = o.id("sessionId")?;
-                Ok(vec![
-                    DomainEvent::ConsultationAnswered {
-                        consultation_id: id.clone(),
-                        outcome: RequestOutcome::Accepted,
-                        message: None,
-                        channel: o.opt_str("channelName")?,
-                    },
-                    DomainEvent::ConsultationStarted {
-                        consultation_id: Some(id),
-                        started_at: o.opt_str("acceptedAt")?,
-                        rate_per_minute: o.opt_money("ratePerMinute", COINS)?,
-                        balance: None,
-                    },
-                ])
+                let o = object(event, args)?.within("session");
+                Ok(accepted_events(&o, o.id(SESSION)?))
             }
-            "session:ended" => Ok(vec![ended(&object(event, args)?, None)?]),
-            "message:receive" => Ok(vec![DomainEvent::MessageReceived {
-                message: message(&object(event, args)?)?,
-            }]),
+            "session:ended" => {
+                let o = object(event, args)?.within("session");
+                Ok(vec![ended(&o, o.id(SESSION)?, None)])
+            }
+            "message:receive" => {
+                let o = object(event, args)?.within("message");
+                Ok(vec![DomainEvent::MessageReceived {
+                    message: message(&o)?,
+                }])
+            }
             "message:error" => {
-                let o = object(event, args)?;
+                let payload = super::wire::first(event, args)?;
+                let (code, text) = error_parts(payload);
+                let o = Obj::nested(event, payload, args).ok();
                 Ok(vec![DomainEvent::MessageFailed {
-                    conversation_id: o.opt_id("sessionId")?,
-                    client_id: o.opt_str("clientId")?,
-                    code: o.opt_str("code")?,
-                    message: o
-                        .opt_str("message")?
-                        .or(o.opt_str("error")?)
-                        .unwrap_or_else(|| "message refused".into()),
+                    conversation_id: o.and_then(|o| o.opt_id(["sessionId", "session_id"])),
+                    client_id: o.and_then(|o| o.opt_id(CLIENT_ID)),
+                    code,
+                    message: text.unwrap_or_else(|| "message refused".into()),
                 }])
             }
             _ => Err(ProtocolError::unknown(event, args)),
         }
+    }
+
+    /// The document prints no answer to `message:send`: the emit is all. The reference server
+    /// and many others send the message back to its sender (`message:receive`) or a
+    /// `message:error`; either settles it, else it ends `unconfirmed`. 001 has no history to
+    /// ask later.
+    fn message_delivery(&self) -> Option<MessageDelivery> {
+        Some(MessageDelivery {
+            confirmed_by: Confirmation::EmitOnly {
+                echo_window_ms: 5_000,
+            },
+            reconcile: Reconcile::Nothing,
+        })
     }
 
     fn decode_reply(
@@ -259,81 +308,85 @@ impl Dialect for PresenceSessions {
         let Some(kind) = sent.reply_kind() else {
             return Ok(vec![]);
         };
-        let args = std::slice::from_ref(answer);
+        // Socket acks arrive as the list of the ack's arguments; REST bodies as they are.
+        let body = match sent {
+            Outbound::Request { .. } => first_ack_arg(answer),
+            _ => answer.clone(),
+        };
+        accepted(&body)?;
+        let args = std::slice::from_ref(&body);
         let event = kind.0;
+        // The body as an object, when it is one (the document defines none of them).
+        let obj = || {
+            Obj::nested(event, &body, args)
+                .ok()
+                .map(|o| o.within("session"))
+        };
+        let sent_session = || sent.sent_str("sessionId");
         let events = match kind.0 {
             "presence-on" | "presence-off" => vec![DomainEvent::OwnPresence {
                 online: kind.0 == "presence-on",
             }],
-            "online-list" => {
-                let o = object(event, args)?;
-                vec![DomainEvent::ExpertsOnline {
-                    experts: experts(event, o.arr("astrologers")?, args)?,
-                }]
-            }
+            "online-list" => vec![DomainEvent::ExpertsOnline {
+                experts: online_list(event, args)?,
+            }],
             "session-start" => {
-                let s = object(event, args)?.obj("session")?;
+                let s = object(event, args)?.within("session");
+                let kind = s.opt_str(KIND).or_else(|| sent.sent_str("sessionType"));
                 vec![DomainEvent::ConsultationRequestSent {
-                    kind: s.opt_str("sessionType")?.as_deref().and_then(kind_of),
-                    consultation_id: s.id("_id")?,
-                    expert_id: s.opt_id("astrologerId")?,
-                    rate_per_minute: s.opt_money("ratePerMinute", COINS)?,
-                    expires_at: s.opt_str("expiresAt")?,
+                    kind: kind.as_deref().and_then(kind_of),
+                    consultation_id: s.id(["_id", "id", "sessionId", "session_id"])?,
+                    expert_id: s
+                        .opt_id(["astrologerId", "astrologer_id"])
+                        .or_else(|| sent.sent_str("astrologerId")),
+                    rate_per_minute: s.opt_money(RATE, COINS),
+                    expires_at: s.opt_text(["expiresAt", "expires_at"]),
                 }]
             }
             "session-accept" => {
-                let s = object(event, args)?.obj("session")?;
-                let id = s.id("_id")?;
-                vec![
-                    DomainEvent::ConsultationAnswered {
-                        consultation_id: id.clone(),
-                        outcome: RequestOutcome::Accepted,
-                        message: None,
-                        channel: s.opt_str("channelName")?,
-                    },
-                    DomainEvent::ConsultationStarted {
-                        consultation_id: Some(id),
-                        started_at: s.opt_str("acceptedAt")?,
-                        rate_per_minute: s.opt_money("ratePerMinute", COINS)?,
-                        balance: None,
-                    },
-                ]
+                let o = obj();
+                let id = o
+                    .and_then(|o| o.opt_id(["_id", "id", "sessionId", "session_id"]))
+                    .or_else(sent_session)
+                    .unwrap_or_default();
+                match o {
+                    Some(o) => accepted_events(&o, id),
+                    None => accepted_events(&Obj::empty(event), id),
+                }
             }
             "session-end" => {
-                let o = object(event, args)?;
-                let balance = o.opt_money("balance", COINS)?;
-                vec![ended(&o.obj("session")?, balance)?]
+                let o = obj().unwrap_or_else(|| Obj::empty(event));
+                let id = o
+                    .opt_id(["_id", "id", "sessionId", "session_id"])
+                    .or_else(sent_session)
+                    .unwrap_or_default();
+                let balance = o.opt_money(["balance", "walletBalance"], COINS);
+                vec![ended(&o, id, balance)]
             }
-            "join" | "leave" => {
-                let ack = [first_ack_arg(answer)];
-                let o = object(event, &ack)?;
-                if !o.bool("ok")? {
-                    return Err(DialectError::Rejected {
-                        code: o.opt_str("code")?,
-                        message: o.opt_str("message")?.unwrap_or_else(|| "refused".into()),
-                    });
-                }
-                let id = sent.sent_str("sessionId").unwrap_or_default();
-                if kind.0 == "join" {
-                    vec![DomainEvent::ConversationJoined {
-                        conversation_id: id,
-                        recent: vec![],
-                    }]
-                } else {
-                    vec![DomainEvent::ConversationLeft {
-                        conversation_id: id,
-                    }]
-                }
-            }
+            "join" => vec![DomainEvent::ConversationJoined {
+                conversation_id: sent_session().unwrap_or_default(),
+                recent: vec![],
+            }],
+            "leave" => vec![DomainEvent::ConversationLeft {
+                conversation_id: sent_session().unwrap_or_default(),
+            }],
             "agora" => {
                 let o = object(event, args)?;
                 vec![DomainEvent::AgoraJoinReady {
                     join: AgoraJoin {
-                        app_id: o.str("appId")?,
-                        channel: o.str("channelName")?,
-                        token: o.str("token")?,
-                        uid: o.id("uid")?,
-                        expires_at: o.opt_str("expiresAt")?,
+                        app_id: o
+                            .opt_id(["appId", "app_id", "agoraAppId"])
+                            .unwrap_or_default(),
+                        channel: o
+                            .opt_str(["channelName", "channel_name", "channel"])
+                            .or_else(|| sent.sent_str("channelName"))
+                            .unwrap_or_default(),
+                        token: o.str(["token", "rtcToken", "agoraToken"])?,
+                        uid: o
+                            .opt_id("uid")
+                            .or_else(|| sent.sent_str("uid"))
+                            .unwrap_or_else(|| "0".into()),
+                        expires_at: o.opt_text(["expiresAt", "expires_at"]),
                     },
                 }]
             }
@@ -347,44 +400,119 @@ impl Dialect for PresenceSessions {
     }
 }
 
-fn experts(event: &str, items: &[Value], args: &[Value]) -> Result<Vec<Expert>, ProtocolError> {
-    items
-        .iter()
-        .map(|item| {
-            let a = Obj::nested(event, item, args)?;
-            let presence = if a.opt_bool("busy")?.unwrap_or(false)
-                || a.opt_id("currentSessionId")?.is_some()
-            {
-                Presence::Busy
-            } else if a.opt_bool("isOnline")?.unwrap_or(true) {
-                Presence::Online
-            } else {
-                Presence::Offline
-            };
-            Ok(Expert {
-                party: Party {
-                    id: a
-                        .opt_id("id")?
-                        .or(a.opt_id("_id")?)
-                        .ok_or_else(|| a.error("an astrologer without id"))?,
-                    name: a.opt_str("name")?,
-                    ..Party::default()
-                },
-                presence,
-                rate_per_minute: a.opt_money("ratePerMinute", COINS)?,
-                language: None,
-                about: None,
-            })
-        })
-        .collect()
+/// Where 001 payloads carry the session id (also `session: {_id}`).
+const SESSION: [&str; 4] = ["sessionId", "session_id", "_id", "id"];
+/// Where they carry the user.
+const USER: [&str; 2] = ["userId", "user_id"];
+/// Where they carry the kind of session.
+const KIND: [&str; 4] = ["sessionType", "session_type", "type", "chatType"];
+/// Where they carry the price per minute.
+const RATE: [&str; 2] = ["ratePerMinute", "rate_per_minute"];
+/// Where they carry the sender's own id for a message.
+const CLIENT_ID: [&str; 3] = ["clientId", "client_id", "clientMessageId"];
+
+fn accepted_events(o: &Obj<'_>, id: String) -> Vec<DomainEvent> {
+    vec![
+        DomainEvent::ConsultationAnswered {
+            consultation_id: id.clone(),
+            outcome: RequestOutcome::Accepted,
+            message: None,
+            channel: o.opt_str(["channelName", "channel_name", "channel"]),
+        },
+        DomainEvent::ConsultationStarted {
+            consultation_id: Some(id),
+            started_at: o.opt_text(["acceptedAt", "accepted_at", "startedAt"]),
+            rate_per_minute: o.opt_money(RATE, COINS),
+            balance: None,
+        },
+    ]
 }
 
-fn ended(o: &Obj<'_>, balance: Option<crate::model::Money>) -> Result<DomainEvent, ProtocolError> {
-    let id = o
-        .opt_id("sessionId")?
-        .or(o.opt_id("_id")?)
-        .ok_or_else(|| o.error("missing field sessionId"))?;
-    let reason = o.opt_str("endReason")?;
+/// The online list: an array, or an object with the array under one of the usual names.
+fn online_list(event: &str, args: &[Value]) -> Result<Vec<Expert>, ProtocolError> {
+    let list = match super::wire::first(event, args)? {
+        Value::Array(items) => items.as_slice(),
+        Value::Object(_) => object(event, args)?.arr([
+            "astrologers",
+            "online",
+            "onlineAstrologers",
+            "experts",
+            "users",
+            "list",
+            "data",
+        ])?,
+        _ => {
+            return Err(ProtocolError::new(
+                event,
+                "expected a list of astrologers",
+                args,
+            ))
+        }
+    };
+    Ok(list
+        .iter()
+        .filter_map(|item| expert(event, item, args))
+        .collect())
+}
+
+/// One listed astrologer: an object with an id, or a bare id. Items without an id are
+/// skipped (logged).
+fn expert(event: &str, item: &Value, args: &[Value]) -> Option<Expert> {
+    let Ok(a) = Obj::nested(event, item, args) else {
+        let id = super::wire::id_of(item);
+        if id.is_none() {
+            debug!(event, item = %item, "skipped an online-list item without an id");
+        }
+        return id.map(|id| Expert {
+            party: Party {
+                id,
+                ..Party::default()
+            },
+            presence: Presence::Online,
+            rate_per_minute: None,
+            language: None,
+            about: None,
+        });
+    };
+    let Some(id) = a.opt_id(["id", "_id", "clerkId", "astrologerId", "userId"]) else {
+        a.ignored("[item]", "an online-list item without an id");
+        return None;
+    };
+    let said = a
+        .opt_str(["status", "presence"])
+        .map(|s| s.to_ascii_lowercase());
+    let presence = if a.opt_bool(["busy", "isBusy"]).unwrap_or(false)
+        || a.opt_id(["currentSessionId", "current_session_id"])
+            .is_some()
+        || matches!(said.as_deref(), Some("busy" | "on_call" | "in_session"))
+    {
+        Presence::Busy
+    } else if a
+        .opt_bool(["isOnline", "is_online", "online"])
+        .unwrap_or(true)
+        && said.as_deref() != Some("offline")
+    {
+        Presence::Online
+    } else {
+        Presence::Offline
+    };
+    Some(Expert {
+        party: Party {
+            id,
+            name: a.opt_str(["name", "fullName", "displayName", "username"]),
+            ..Party::default()
+        },
+        presence,
+        rate_per_minute: a.opt_money(RATE, COINS),
+        language: None,
+        about: None,
+    })
+}
+
+/// A session's end; an `endReason` of rejected, cancelled or expired answers the request
+/// instead.
+fn ended(o: &Obj<'_>, id: String, balance: Option<crate::model::Money>) -> DomainEvent {
+    let reason = o.opt_str(["endReason", "end_reason", "reason"]);
     let outcome = match reason.as_deref() {
         Some("rejected") => Some(RequestOutcome::Rejected),
         Some("cancelled") => Some(RequestOutcome::Cancelled),
@@ -392,38 +520,44 @@ fn ended(o: &Obj<'_>, balance: Option<crate::model::Money>) -> Result<DomainEven
         _ => None,
     };
     if let Some(outcome) = outcome {
-        return Ok(DomainEvent::ConsultationAnswered {
+        return DomainEvent::ConsultationAnswered {
             consultation_id: id,
             outcome,
             message: None,
             channel: None,
-        });
+        };
     }
-    Ok(DomainEvent::ConsultationEnded {
+    DomainEvent::ConsultationEnded {
         consultation_id: Some(id),
-        minutes: o.opt_decimal("duration")?,
-        total: o.opt_money("coinsDeducted", COINS)?,
-        ended_by: o.opt_str("endedBy")?,
+        minutes: o.opt_decimal("duration"),
+        total: o.opt_money(["coinsDeducted", "coins_deducted", "coins"], COINS),
+        ended_by: o.opt_str(["endedBy", "ended_by"]),
         reason,
         balance,
-    })
+    }
 }
 
 fn message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
     Ok(Message {
-        id: o
-            .opt_id("_id")?
-            .or(o.opt_id("id")?)
-            .ok_or_else(|| o.error("a message without _id"))?,
-        conversation_id: o.id("sessionId")?,
-        client_id: o.opt_str("clientId")?,
-        sender: party(o, "senderId", Some("senderName"))?,
+        id: o.id(["_id", "id", "messageId", "message_id"])?,
+        conversation_id: o.id(["sessionId", "session_id", "roomId"])?,
+        client_id: o.opt_id(CLIENT_ID),
+        sender: party(
+            o,
+            &["senderId", "sender_id", "userId", "from"],
+            &["senderName", "sender_name"],
+            "sender",
+        )
+        .ok_or_else(|| o.error("missing field senderId"))?,
         kind: MessageKind::Text,
-        text: Some(o.opt_str("text")?.unwrap_or_default()),
+        text: Some(
+            o.opt_str(["text", "content", "body", "message"])
+                .unwrap_or_default(),
+        ),
         file_url: None,
         file_name: None,
         reply_to: None,
-        sent_at: o.opt_str("createdAt")?,
+        sent_at: o.opt_text(["createdAt", "created_at", "timestamp", "sentAt"]),
         read: None,
         reactions: Default::default(),
         duration_secs: None,
@@ -539,7 +673,9 @@ mod tests {
         .iter()
         .flat_map(|c| d().encode(c).unwrap())
         .map(|o| match o {
-            Outbound::Emit { event, .. } | Outbound::Request { event, .. } => event,
+            Outbound::Emit { event, .. }
+            | Outbound::EmitOwnView { event, .. }
+            | Outbound::Request { event, .. } => event,
             Outbound::Rest { .. } => "rest".into(),
         })
         .collect();
@@ -612,7 +748,7 @@ mod tests {
     }
 
     #[test]
-    fn decodes_rest_answers_and_ack_refusals() {
+    fn decodes_rest_answers_and_joins_without_an_ack() {
         let sent = &d()
             .encode(&Command::RequestAgoraToken {
                 channel: "c".into(),
@@ -623,26 +759,22 @@ mod tests {
         assert!(
             matches!(&ev[0], DomainEvent::AgoraJoinReady { join } if join.token == "007abc" && join.uid == "0")
         );
-        let sent = &d()
+        // Joining has no documented answer: the emit alone, and the sender's own view.
+        let sent = d()
             .encode(&Command::JoinConversation {
                 conversation_id: "s9".into(),
             })
-            .unwrap()[0];
-        let ev = d().decode_reply(sent, &json!([{"ok":true}])).unwrap();
+            .unwrap();
         assert_eq!(
-            ev,
-            vec![DomainEvent::ConversationJoined {
-                conversation_id: "s9".into(),
-                recent: vec![]
+            sent,
+            vec![Outbound::EmitOwnView {
+                event: "join-session".into(),
+                arg: json!({"sessionId": "s9"}),
+                own_view: vec![DomainEvent::ConversationJoined {
+                    conversation_id: "s9".into(),
+                    recent: vec![]
+                }]
             }]
-        );
-        let e = d().decode_reply(sent, &json!([{"ok":false,"code":"NOT_A_PARTICIPANT","message":"You are not part of this session"}])).unwrap_err();
-        assert_eq!(
-            e,
-            DialectError::Rejected {
-                code: Some("NOT_A_PARTICIPANT".into()),
-                message: "You are not part of this session".into()
-            }
         );
         let sent = &d().encode(&Command::ListOnlineExperts).unwrap()[0];
         assert!(d()
@@ -654,7 +786,11 @@ mod tests {
     fn malformed_events_are_protocol_errors() {
         for (event, args) in [
             ("presence:online-list", vec![json!("x")]),
-            ("presence:online-list", vec![json!([{"name":"no id"}])]),
+            ("presence:online-list", vec![json!({"astrologers": "nope"})]),
+            (
+                "session:request",
+                vec![json!({"sessionId":"s","sessionType":"chat"})],
+            ),
             (
                 "session:request",
                 vec![json!({"sessionId":"s","userId":"u","sessionType":"smoke"})],
@@ -667,5 +803,140 @@ mod tests {
         ] {
             assert_eq!(d().decode(event, &args).unwrap_err().event, event);
         }
+    }
+
+    #[test]
+    fn payloads_the_document_never_prints_decode_from_the_common_shapes() {
+        // session:request with the session and the user nested, ids as numbers.
+        for payload in [
+            json!({"session": {"_id": 11, "sessionType": "audio", "userId": 3}}),
+            json!({"data": {"session": {"_id": "11", "sessionType": "audio"}, "user": {"_id": 3, "name": "Asha"}}}),
+            json!({"sessionId": "11", "user": {"id": "3"}, "type": "AUDIO"}),
+            json!({"_id": "11", "userId": 3, "sessionType": "audio"}),
+        ] {
+            let ev = d()
+                .decode("session:request", std::slice::from_ref(&payload))
+                .unwrap();
+            assert!(
+                matches!(&ev[0], DomainEvent::ConsultationRequested { consultation_id, user, kind: ConsultationKind::Audio, .. } if consultation_id == "11" && user.id == "3"),
+                "{payload}: {ev:?}"
+            );
+        }
+        // session:accepted as the session object or nested in one.
+        for payload in [
+            json!({"session": {"_id": "s1", "channelName": "ch"}}),
+            json!({"_id": "s1", "channelName": "ch"}),
+            json!({"data": {"sessionId": "s1", "channelName": "ch"}}),
+        ] {
+            let ev = d().decode("session:accepted", &[payload]).unwrap();
+            assert!(
+                matches!(&ev[0], DomainEvent::ConsultationAnswered { consultation_id, channel: Some(c), .. } if consultation_id == "s1" && c == "ch")
+            );
+        }
+        // message:receive enveloped, with the sender nested.
+        for payload in [
+            json!({"message": {"_id": "m1", "sessionId": "s1", "sender": {"_id": "u1", "name": "Asha"}, "text": "hi"}}),
+            json!({"data": {"id": "m1", "session": {"_id": "s1"}, "senderId": "u1", "content": "hi"}}),
+        ] {
+            let ev = d().decode("message:receive", &[payload]).unwrap();
+            assert!(
+                matches!(&ev[0], DomainEvent::MessageReceived { message } if message.id == "m1" && message.conversation_id == "s1" && message.sender.id == "u1" && message.text.as_deref() == Some("hi"))
+            );
+        }
+        // message:error as a bare string or with the code as `error`.
+        let ev = d()
+            .decode("message:error", &[json!("Session is not active")])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageFailed { code: None, message, .. } if message == "Session is not active")
+        );
+        let ev = d()
+            .decode(
+                "message:error",
+                &[json!({"error": "SESSION_NOT_ACTIVE", "message": "inactive"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageFailed { code: Some(c), .. } if c == "SESSION_NOT_ACTIVE")
+        );
+        // The online list as ids, under `data`, with items of no use skipped.
+        let ev = d()
+            .decode(
+                "presence:online-list",
+                &[json!({"data": ["a1", 2, {"name": "no id"}, {"_id": "a3", "status": "busy"}]})],
+            )
+            .unwrap();
+        match &ev[0] {
+            DomainEvent::ExpertsOnline { experts } => {
+                let ids: Vec<_> = experts.iter().map(|e| e.party.id.as_str()).collect();
+                assert_eq!(ids, ["a1", "2", "a3"]);
+                assert_eq!(experts[2].presence, Presence::Busy);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_the_document_never_defines_are_success_unless_they_are_errors() {
+        // REST: accept without a body names the session we sent; a 200 that says
+        // `success: false` is the server's refusal with its code.
+        let accept = &d()
+            .encode(&Command::AnswerConsultation {
+                consultation_id: "s2".into(),
+                accept: true,
+            })
+            .unwrap()[0];
+        let ev = d().decode_reply(accept, &json!({"success": true})).unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationAnswered { consultation_id, .. } if consultation_id == "s2")
+        );
+        assert_eq!(
+            d().decode_reply(
+                accept,
+                &json!({"success": false, "error": "Astrologer is busy", "code": "ASTROLOGER_BUSY"})
+            )
+            .unwrap_err(),
+            DialectError::Rejected {
+                code: Some("ASTROLOGER_BUSY".into()),
+                message: "Astrologer is busy".into()
+            }
+        );
+        let presence = &d()
+            .encode(&Command::SetPresenceRest {
+                expert_id: "a".into(),
+                online: true,
+            })
+            .unwrap()[0];
+        assert_eq!(
+            d().decode_reply(presence, &json!({"message": "ok"}))
+                .unwrap(),
+            vec![DomainEvent::OwnPresence { online: true }]
+        );
+        // The start answer as the flat session; the kind from what we sent.
+        let start = &d()
+            .encode(&Command::RequestConsultation {
+                expert_id: "a".into(),
+                kind: ConsultationKind::Video,
+                rate_per_minute: None,
+            })
+            .unwrap()[0];
+        let ev = d()
+            .decode_reply(start, &json!({"_id": 42, "status": "pending"}))
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ConsultationRequestSent { consultation_id, kind: Some(ConsultationKind::Video), expert_id: Some(a), .. } if consultation_id == "42" && a == "a")
+        );
+        assert!(d().decode_reply(start, &json!({"success": true})).is_err());
+        // An Agora answer with the token only: the channel and uid we sent stand in.
+        let agora = &d()
+            .encode(&Command::RequestAgoraToken {
+                channel: "ch".into(),
+                uid: Some("7".into()),
+            })
+            .unwrap()[0];
+        let ev = d().decode_reply(agora, &json!({"token": "t"})).unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::AgoraJoinReady { join } if join.channel == "ch" && join.uid == "7" && join.app_id.is_empty())
+        );
     }
 }

@@ -136,6 +136,16 @@ const KEYS: &[&str] = &[
     "message_reactions",
     "first_name",
     "participants",
+    // Spellings and nestings the tolerant reader accepts (issue 14).
+    "success",
+    "ok",
+    "code",
+    "room",
+    "session",
+    "call",
+    "chat",
+    "sender_id",
+    "errors",
 ];
 
 fn random_value(rng: &mut StdRng, depth: u32) -> Value {

@@ -1,13 +1,51 @@
 //! Seed 003: a NestJS-style support chat gateway. Every client event is answered through the
 //! socket.io ack with a `{event, data}` envelope, which is decoded like the event it names.
+//!
+//! # What is accepted from a server
+//! On top of the shared rules of the `wire` module (names tried in order; the payload's
+//! `data` object read like the payload; ids as strings, numbers or `{id | _id}` objects,
+//! `xId` also as `x: {id}`; `null` = absent; an odd optional field is absent, logged at
+//! debug; everything else ignored). The chat is `chatId`, `chat_id` or `chat: {id}`; a user
+//! `userId`, `user_id` or `user: {id}` (*needs* = a [`ProtocolError`] without it):
+//! - `newMessage`, `messageSent` (a `Message`): needs `id`, the chat and the sender
+//!   (`sender: {id}` or `senderId`); also read inside `message`. Optional: `text` /
+//!   `content`, `fileUrl` (then a file), `replyToId` / `replyTo: {id}`, `createdAt`,
+//!   `sender.email` / `role`, `clientMessageId`.
+//! - `joinedChat`: needs the chat (`chatId`, `id`, or the bare id); `messages` that cannot be
+//!   read are skipped.
+//! - `leftChat`: needs the chat (the bare id, as documented, or `{chatId}`).
+//! - `userTyping`: needs `isTyping` (`is_typing`, `typing`). Optional: user, `email`, chat.
+//! - `messagesRead`: needs the user and `messageIds` (items that are not ids skipped).
+//! - `messagesMarkedRead`: a list of `{id, readBy}` (or under `messages` / `items` /
+//!   `data`); `readBy` is a count or the list of readers; items without both are skipped.
+//! - `activeUsers`: needs the chat and `userIds` (`users`, `activeUsers`; ids or `{id}`).
+//! - `participantUpdate`: needs the user and `action` joined / join / left / leave (any
+//!   case). Optional: chat, `timestamp`.
+//! - `chatStatusChanged`: needs the chat and `status`, kept as the server spells it.
+//! - `error`, and NestJS's `exception`: need nothing; code and message from any common
+//!   shape (a string, `{message, code}`, `{status: 'error', message}`).
+//!
+//! Acks: the first argument is the envelope, or what servers send instead. A recognisable
+//! error (`{event: 'error', data}` with a string or `{code, message}`, `{ok | success:
+//! false}`, an `error`) fails the command with the server's code and message. Anything
+//! else is success: the envelope's data (or a bare data value) is decoded as the event
+//! that answers the command (`joinChat` → `joinedChat`, `sendMessage` → `messageSent`, …),
+//! with the chat we sent standing in for a missing `chatId`. An ack without a body (or
+//! `true`, or one that cannot be read) still confirms a join, a leave or a status change
+//! for the chat we sent; for a send or a read receipt it tells nothing more than success.
 
-use super::wire::{first_ack_arg, object, string, Obj, ProtocolError};
-use super::{decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
+use super::answer::{accepted, error_parts};
+use super::wire::{first, first_ack_arg, id_of, object, party, Obj, ProtocolError};
+use super::{
+    decode_raw_reply, encode_raw, Capability, Confirmation, Dialect, DialectError, DialectId,
+    MessageDelivery, Outbound, Reconcile,
+};
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{Message, MessageKind, Party};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use tracing::debug;
 
 /// The seed 003 dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -106,123 +144,33 @@ impl Dialect for SupportChat {
     }
 
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
-        let ev = match event {
-            "joinedChat" => {
-                let o = object(event, args)?;
-                let recent = o
-                    .opt_arr("messages")?
-                    .iter()
-                    .map(|m| message(&Obj::nested(event, m, args)?))
-                    .collect::<Result<Vec<_>, _>>()?;
-                DomainEvent::ConversationJoined {
-                    conversation_id: o.id("chatId")?,
-                    recent,
-                }
-            }
-            "leftChat" => DomainEvent::ConversationLeft {
-                conversation_id: string(event, args)?,
-            },
-            "messageSent" => {
-                let m = message(&object(event, args)?)?;
-                DomainEvent::MessageSent {
-                    conversation_id: Some(m.conversation_id.clone()),
-                    server_id: m.id.clone(),
-                    client_id: m.client_id.clone(),
-                    message: Some(m),
-                }
-            }
-            "newMessage" => DomainEvent::MessageReceived {
-                message: message(&object(event, args)?)?,
-            },
-            "userTyping" => {
-                let o = object(event, args)?;
-                DomainEvent::TypingChanged {
-                    conversation_id: o.opt_id("chatId")?,
-                    user: Party {
-                        id: o.id("userId")?,
-                        email: o.opt_str("email")?,
-                        ..Party::default()
-                    },
-                    typing: o.bool("isTyping")?,
-                }
-            }
-            "messagesMarkedRead" => {
-                let items = match args.first() {
-                    Some(Value::Array(items)) => items,
-                    _ => {
-                        return Err(ProtocolError::new(
-                            event,
-                            "expected a list of {id, readBy}",
-                            args,
-                        ))
-                    }
-                };
-                let mut counts = BTreeMap::new();
-                for item in items {
-                    let o = Obj::nested(event, item, args)?;
-                    let n = o
-                        .opt_u64("readBy")?
-                        .ok_or_else(|| o.error("missing field readBy"))?;
-                    counts.insert(o.id("id")?, u32::try_from(n).unwrap_or(u32::MAX));
-                }
-                DomainEvent::ReadCounts { counts }
-            }
-            "messagesRead" => {
-                let o = object(event, args)?;
-                DomainEvent::MessagesRead {
-                    conversation_id: o.opt_id("chatId")?,
-                    user_id: o.id("userId")?,
-                    message_ids: o.ids("messageIds")?,
-                    read_at: None,
-                }
-            }
-            "activeUsers" => {
-                let o = object(event, args)?;
-                DomainEvent::ActiveUsers {
-                    conversation_id: o.id("chatId")?,
-                    user_ids: o.ids("userIds")?,
-                }
-            }
-            "participantUpdate" => {
-                let o = object(event, args)?;
-                let joined = match o.str("action")?.as_str() {
-                    "joined" => true,
-                    "left" => false,
-                    other => {
-                        return Err(
-                            o.error(format!("action should be joined or left, got {other:?}"))
-                        )
-                    }
-                };
-                DomainEvent::ParticipantChanged {
-                    conversation_id: o.opt_id("chatId")?,
-                    user: Party {
-                        id: o.id("userId")?,
-                        ..Party::default()
-                    },
-                    joined,
-                    at: o.opt_str("timestamp")?,
-                }
-            }
-            "chatStatusChanged" => {
-                let o = object(event, args)?;
-                let status = o.str("status")?;
-                if !matches!(status.as_str(), "ACTIVE" | "CLOSED" | "PENDING") {
-                    return Err(o.error(format!("unknown chat status {status:?}")));
-                }
-                DomainEvent::ConversationStatusChanged {
-                    conversation_id: o.id("chatId")?,
-                    status,
-                }
-            }
-            "error" => DomainEvent::ServerError {
-                code: None,
-                message: error_text(args),
-                source: event.into(),
-            },
-            _ => return Err(ProtocolError::unknown(event, args)),
-        };
-        Ok(vec![ev])
+        decode_event(event, args, None).map(|e| vec![e])
+    }
+
+    /// The document prints each answer as `{event, data}`: a NestJS gateway returning that
+    /// emits the event and never acks, so the named event answers as well as the ack.
+    fn answer_events(&self, request_event: &str) -> &'static [&'static str] {
+        match request_event {
+            "joinChat" => &["joinedChat", "error", "exception"],
+            "leaveChat" => &["leftChat", "error", "exception"],
+            // Not an error event: one about anything else (a typing emit, another chat) must
+            // never fail a message the server may have stored.
+            "sendMessage" => &["messageSent"],
+            "readMessages" => &["messagesMarkedRead", "error", "exception"],
+            "getActiveUsers" => &["activeUsers", "error", "exception"],
+            "setChatStatus" => &["chatStatusChanged", "error", "exception"],
+            _ => &[],
+        }
+    }
+
+    /// `sendMessage` is answered through the ack (`{event: 'messageSent', data: Message}`);
+    /// rejoining (`joinChat`) answers with the recent messages, which tell after a reconnect
+    /// whether a message whose ack never came arrived.
+    fn message_delivery(&self) -> Option<MessageDelivery> {
+        Some(MessageDelivery {
+            confirmed_by: Confirmation::Answer,
+            reconcile: Reconcile::RejoinAnswer,
+        })
     }
 
     fn decode_reply(
@@ -233,67 +181,302 @@ impl Dialect for SupportChat {
         if let Some(events) = decode_raw_reply(sent, answer) {
             return Ok(events);
         }
-        // The ack's first argument is the `{event, data}` envelope.
-        let args = [first_ack_arg(answer)];
-        let o = object("ack", &args)?;
-        let event = o.str("event")?;
-        let data = o.get("data").cloned().unwrap_or(Value::Null);
-        if event == "error" {
-            return Err(DialectError::Rejected {
-                code: None,
-                message: error_text(std::slice::from_ref(&data)),
-            });
+        // The ack's first argument: the document's `{event, data}` envelope, or what servers
+        // send instead (the data alone, `{ok: true}`, `true`, nothing).
+        let body = first_ack_arg(answer);
+        accepted(&body)?;
+        let (sent_event, chat) = match sent {
+            Outbound::Request { event, .. } => (
+                event.as_str(),
+                sent.sent_str("").or_else(|| sent.sent_str("chatId")),
+            ),
+            _ => ("", None),
+        };
+        let answering = answering(sent_event).unwrap_or("");
+        let (event, data) = match &body {
+            Value::Object(m) if m.get("event").is_some_and(Value::is_string) => (
+                m.get("event").and_then(Value::as_str).unwrap_or(answering),
+                m.get("data").cloned().unwrap_or(Value::Null),
+            ),
+            other => (answering, other.clone()),
+        };
+        if data.is_null() || data.is_boolean() {
+            return Ok(succeeded(sent, sent_event, chat));
         }
-        Ok(self.decode(&event, &[data])?)
+        match decode_event(event, std::slice::from_ref(&data), chat.as_deref()) {
+            Ok(e) => Ok(vec![with_sent_client_id(e, sent)]),
+            Err(e) => {
+                // The command succeeded; what came with it is not readable.
+                debug!(event, reason = %e.reason, raw = %e.raw, "ack without a readable answer");
+                Ok(succeeded(sent, sent_event, chat))
+            }
+        }
     }
 }
 
-fn error_text(args: &[Value]) -> String {
-    match args.first() {
-        Some(Value::String(s)) => s.clone(),
-        Some(v) => v
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| v.to_string()),
-        None => "error".into(),
+/// The event the document prints as the answer to each request.
+fn answering(request_event: &str) -> Option<&'static str> {
+    Some(match request_event {
+        "joinChat" => "joinedChat",
+        "leaveChat" => "leftChat",
+        "sendMessage" => "messageSent",
+        "readMessages" => "messagesMarkedRead",
+        "getActiveUsers" => "activeUsers",
+        "setChatStatus" => "chatStatusChanged",
+        _ => return None,
+    })
+}
+
+/// The document's Message has no client id: the ack answers our send, so the message it
+/// carries is the one we sent.
+fn with_sent_client_id(mut event: DomainEvent, sent: &Outbound) -> DomainEvent {
+    if let DomainEvent::MessageSent { client_id, .. } = &mut event {
+        if client_id.is_none() {
+            *client_id = sent
+                .sent_body()
+                .and_then(|b| b.get("message"))
+                .and_then(|m| m.get("clientMessageId"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+    }
+    event
+}
+
+/// What a successful ack without a readable answer still tells: the chat joined or left,
+/// the status set. A send or a read receipt tells nothing more than success.
+fn succeeded(sent: &Outbound, sent_event: &str, chat: Option<String>) -> Vec<DomainEvent> {
+    let Some(conversation_id) = chat else {
+        return vec![];
+    };
+    match sent_event {
+        "joinChat" => vec![DomainEvent::ConversationJoined {
+            conversation_id,
+            recent: vec![],
+        }],
+        "leaveChat" => vec![DomainEvent::ConversationLeft { conversation_id }],
+        "setChatStatus" => sent
+            .sent_str("status")
+            .map(|status| DomainEvent::ConversationStatusChanged {
+                conversation_id,
+                status,
+            })
+            .into_iter()
+            .collect(),
+        _ => vec![],
     }
 }
 
-/// `Message` of the document, with the reference server's `clientMessageId` and `readBy`.
-fn message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
-    let sender = match o.opt_obj("sender")? {
-        Some(s) => Party {
-            id: s.id("id")?,
-            email: s.opt_str("email")?,
-            role: s.opt_str("role")?,
-            ..Party::default()
+/// Where 003 payloads carry the chat (also `chat: {id}`).
+const CHAT: [&str; 2] = ["chatId", "chat_id"];
+
+/// One event; `chat` is the chat an ack answers for, standing in where the answer leaves the
+/// chat out.
+fn decode_event(
+    event: &str,
+    args: &[Value],
+    chat: Option<&str>,
+) -> Result<DomainEvent, ProtocolError> {
+    let chat_or = |o: &Obj<'_>| {
+        o.opt_id(CHAT)
+            .or_else(|| chat.map(str::to_owned))
+            .ok_or_else(|| o.error("missing field chatId"))
+    };
+    Ok(match event {
+        "joinedChat" => match first(event, args)? {
+            Value::Object(_) => {
+                let o = object(event, args)?.within("chat");
+                let conversation_id = o
+                    .opt_id(["chatId", "chat_id", "id"])
+                    .or_else(|| chat.map(str::to_owned))
+                    .ok_or_else(|| o.error("missing field chatId"))?;
+                let recent = o
+                    .items(o.opt_arr("messages"))
+                    .iter()
+                    .filter_map(|m| {
+                        message(m, Some(&conversation_id))
+                            .map_err(|e| debug!(reason = %e.reason, "skipped a recent message"))
+                            .ok()
+                    })
+                    .collect();
+                DomainEvent::ConversationJoined {
+                    conversation_id,
+                    recent,
+                }
+            }
+            other => DomainEvent::ConversationJoined {
+                conversation_id: scalar_chat(event, other, chat, args)?,
+                recent: vec![],
+            },
         },
+        "leftChat" => DomainEvent::ConversationLeft {
+            conversation_id: match first(event, args)? {
+                Value::Object(_) => chat_or(&object(event, args)?)?,
+                other => scalar_chat(event, other, chat, args)?,
+            },
+        },
+        "messageSent" => {
+            let m = message(&object(event, args)?.within("message"), chat)?;
+            DomainEvent::MessageSent {
+                conversation_id: Some(m.conversation_id.clone()),
+                server_id: m.id.clone(),
+                client_id: m.client_id.clone(),
+                message: Some(m),
+            }
+        }
+        "newMessage" => DomainEvent::MessageReceived {
+            message: message(&object(event, args)?.within("message"), None)?,
+        },
+        "userTyping" => {
+            let o = object(event, args)?;
+            let email = o.opt_str("email");
+            let user = party(&o, &USER, &[], "user").unwrap_or_default();
+            DomainEvent::TypingChanged {
+                conversation_id: o.opt_id(CHAT),
+                typing: o.bool(["isTyping", "is_typing", "typing"])?,
+                user: Party {
+                    email: email.or(user.email.clone()),
+                    ..user
+                },
+            }
+        }
+        "messagesMarkedRead" => {
+            let items = match first(event, args)? {
+                Value::Array(items) => items.as_slice(),
+                Value::Object(_) => object(event, args)?.arr(["messages", "items", "data"])?,
+                _ => {
+                    return Err(ProtocolError::new(
+                        event,
+                        "expected a list of {id, readBy}",
+                        args,
+                    ))
+                }
+            };
+            let mut counts = BTreeMap::new();
+            for item in items {
+                let Ok(o) = Obj::nested(event, item, args) else {
+                    debug!(event, item = %item, "skipped a read count that is not an object");
+                    continue;
+                };
+                let n = o.opt_u64("readBy").or_else(|| {
+                    u64::try_from(o.opt_arr("readBy").len())
+                        .ok()
+                        .filter(|n| *n > 0)
+                });
+                match (o.opt_id(["id", "_id", "messageId"]), n) {
+                    (Some(id), Some(n)) => {
+                        counts.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    _ => o.ignored("readBy", "a read count without id or count"),
+                }
+            }
+            DomainEvent::ReadCounts { counts }
+        }
+        "messagesRead" => {
+            let o = object(event, args)?;
+            DomainEvent::MessagesRead {
+                conversation_id: o.opt_id(CHAT),
+                user_id: o.id(USER)?,
+                message_ids: o.ids(["messageIds", "message_ids"])?,
+                read_at: o.opt_text(["readAt", "timestamp"]),
+            }
+        }
+        "activeUsers" => {
+            let o = object(event, args)?;
+            DomainEvent::ActiveUsers {
+                conversation_id: chat_or(&o)?,
+                user_ids: o.ids(["userIds", "user_ids", "users", "activeUsers"])?,
+            }
+        }
+        "participantUpdate" => {
+            let o = object(event, args)?;
+            let joined = match o.str("action")?.to_ascii_lowercase().as_str() {
+                "joined" | "join" => true,
+                "left" | "leave" => false,
+                other => {
+                    return Err(o.error(format!("action should be joined or left, got {other:?}")))
+                }
+            };
+            DomainEvent::ParticipantChanged {
+                conversation_id: o.opt_id(CHAT),
+                user: party(&o, &USER, &[], "user")
+                    .ok_or_else(|| o.error("missing field userId"))?,
+                joined,
+                at: o.opt_text("timestamp"),
+            }
+        }
+        "chatStatusChanged" => {
+            let o = object(event, args)?.within("chat");
+            DomainEvent::ConversationStatusChanged {
+                conversation_id: chat_or(&o)?,
+                status: o.str("status")?,
+            }
+        }
+        // NestJS gateways report a WsException as `exception`.
+        "error" | "exception" => {
+            let (code, message) = error_parts(first(event, args)?);
+            DomainEvent::ServerError {
+                code,
+                message: message.unwrap_or_else(|| format!("{event} without a message")),
+                source: event.into(),
+            }
+        }
+        _ => return Err(ProtocolError::unknown(event, args)),
+    })
+}
+
+/// The chat a bare value names: in an ack, the chat asked about; in an event, the value.
+fn scalar_chat(
+    event: &str,
+    v: &Value,
+    chat: Option<&str>,
+    args: &[Value],
+) -> Result<String, ProtocolError> {
+    chat.map(str::to_owned)
+        .or_else(|| id_of(v))
+        .ok_or_else(|| ProtocolError::new(event, "expected a chat id", args))
+}
+
+/// Where 003 payloads carry a user (also `user: {id}`).
+const USER: [&str; 2] = ["userId", "user_id"];
+
+/// `Message` of the document (with the reference server's `clientMessageId`); `chat` stands
+/// in for a missing `chatId` in an ack.
+fn message(o: &Obj<'_>, chat: Option<&str>) -> Result<Message, ProtocolError> {
+    let sender = match o.first_obj("sender", |s| {
+        Some(Party {
+            id: s.opt_id(["id", "_id"])?,
+            email: s.opt_str("email"),
+            role: s.opt_str("role"),
+            name: s.opt_str("name"),
+            ..Party::default()
+        })
+    }) {
+        Some(p) => p,
         None => Party {
-            id: o.id("senderId")?,
+            id: o.id(["senderId", "sender_id", "userId"])?,
             ..Party::default()
         },
     };
-    let file_url = o.opt_str("fileUrl")?;
-    let reply_to = o.opt_id("replyToId")?.or(match o.opt_obj("replyTo")? {
-        Some(r) => r.opt_id("id")?,
-        None => None,
-    });
+    let file_url = o.opt_str(["fileUrl", "file_url"]);
     Ok(Message {
-        id: o.id("id")?,
-        conversation_id: o.id("chatId")?,
-        client_id: o.opt_str("clientMessageId")?,
+        id: o.id(["id", "_id", "messageId"])?,
+        conversation_id: o
+            .opt_id(CHAT)
+            .or_else(|| chat.map(str::to_owned))
+            .ok_or_else(|| o.error("missing field chatId"))?,
+        client_id: o.opt_id(["clientMessageId", "clientId", "client_id"]),
         sender,
         kind: if file_url.is_some() {
             MessageKind::File
         } else {
             MessageKind::Text
         },
-        text: o.opt_str("text")?,
+        text: o.opt_str(["text", "content"]),
         file_url,
         file_name: None,
-        reply_to,
-        sent_at: o.opt_str("createdAt")?,
+        reply_to: o.opt_id(["replyToId", "reply_to_id"]),
+        sent_at: o.opt_text(["createdAt", "created_at", "timestamp"]),
         read: None,
         reactions: BTreeMap::new(),
         duration_secs: None,
@@ -473,7 +656,23 @@ mod tests {
                 conversation_id: "chat-1".into()
             }]
         );
-        assert!(d().decode_reply(sent, &json!([42])).is_err());
+        // An answer the document does not define is success, not a failed join.
+        for ack in [
+            json!([42]),
+            json!([]),
+            json!([true]),
+            json!([{"ok": true}]),
+            json!(null),
+        ] {
+            assert_eq!(
+                d().decode_reply(sent, &ack).unwrap(),
+                vec![DomainEvent::ConversationJoined {
+                    conversation_id: "chat-1".into(),
+                    recent: vec![]
+                }],
+                "{ack}"
+            );
+        }
     }
 
     #[test]
@@ -484,16 +683,134 @@ mod tests {
                 "participantUpdate",
                 vec![json!({"chatId":"c","userId":1,"action":"teleported"})],
             ),
-            (
-                "chatStatusChanged",
-                vec![json!({"chatId":"c","status":"ON_FIRE"})],
-            ),
+            ("chatStatusChanged", vec![json!({"chatId":"c"})]),
             ("messagesMarkedRead", vec![json!({"id":"m"})]),
-            ("activeUsers", vec![json!({"chatId":"c","userIds":[{}]})]),
-            ("leftChat", vec![json!(5)]),
+            ("activeUsers", vec![json!({"chatId":"c"})]),
+            ("leftChat", vec![json!(true)]),
+            ("userTyping", vec![json!({"userId": 1})]),
             ("whatever", vec![]),
         ] {
             assert_eq!(d().decode(event, &args).unwrap_err().event, event);
         }
+    }
+
+    #[test]
+    fn shapes_the_document_leaves_open_decode() {
+        // Any status as the server spells it; ids as numbers; users as objects.
+        let ev = d()
+            .decode(
+                "chatStatusChanged",
+                &[json!({"chatId": 5, "status": "ARCHIVED"})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConversationStatusChanged {
+                conversation_id: "5".into(),
+                status: "ARCHIVED".into()
+            }]
+        );
+        let ev = d()
+            .decode(
+                "activeUsers",
+                &[json!({"chatId": "c", "userIds": [{"id": 1}, 2, {}]})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ActiveUsers {
+                conversation_id: "c".into(),
+                user_ids: vec!["1".into(), "2".into()]
+            }]
+        );
+        let ev = d().decode("leftChat", &[json!({"chatId": "c"})]).unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ConversationLeft {
+                conversation_id: "c".into()
+            }]
+        );
+        let ev = d()
+            .decode(
+                "messagesMarkedRead",
+                &[json!([{"id": "m1", "readBy": [1, 2]}, {"id": "m2"}, 7])],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ReadCounts { counts } if counts.len() == 1 && counts["m1"] == 2)
+        );
+        let ev = d()
+            .decode(
+                "participantUpdate",
+                &[json!({"chatId": "c", "user": {"id": 3}, "action": "JOIN"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ParticipantChanged { joined: true, user, .. } if user.id == "3")
+        );
+        let ev = d()
+            .decode(
+                "exception",
+                &[json!({"status": "error", "message": "Forbidden resource"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ServerError { message, .. } if message == "Forbidden resource")
+        );
+    }
+
+    #[test]
+    fn acks_without_the_envelope_or_a_body_are_success_and_errors_keep_their_code() {
+        let send = &d()
+            .encode(&Command::SendMessage {
+                conversation_id: "c".into(),
+                client_id: "k1".into(),
+                text: Some("hi".into()),
+                reply_to: None,
+                file_id: None,
+            })
+            .unwrap()[0];
+        // The created Message alone, without `chatId` (the chat we sent to stands in).
+        let ev = d()
+            .decode_reply(
+                send,
+                &json!([{"id": "m1", "senderId": 1, "text": "hi", "createdAt": "t"}]),
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageSent { server_id, conversation_id: Some(c), .. } if server_id == "m1" && c == "c")
+        );
+        // No body: success that tells nothing more.
+        assert_eq!(d().decode_reply(send, &json!([])).unwrap(), vec![]);
+        assert_eq!(
+            d().decode_reply(send, &json!([{"event": "messageSent"}]))
+                .unwrap(),
+            vec![]
+        );
+        // The error envelope with an object, and a plain refusal.
+        assert_eq!(
+            d().decode_reply(send, &json!([{"event": "error", "data": {"code": "CHAT_CLOSED", "message": "Chat is closed"}}])).unwrap_err(),
+            DialectError::Rejected {
+                code: Some("CHAT_CLOSED".into()),
+                message: "Chat is closed".into()
+            }
+        );
+        assert!(matches!(
+            d().decode_reply(send, &json!([{"success": false, "message": "nope"}])),
+            Err(DialectError::Rejected { .. })
+        ));
+        let status = &d()
+            .encode(&Command::SetConversationStatus {
+                conversation_id: "c".into(),
+                status: "CLOSED".into(),
+            })
+            .unwrap()[0];
+        assert_eq!(
+            d().decode_reply(status, &json!([true])).unwrap(),
+            vec![DomainEvent::ConversationStatusChanged {
+                conversation_id: "c".into(),
+                status: "CLOSED".into()
+            }]
+        );
     }
 }

@@ -1,10 +1,53 @@
 //! Seed 002: SAMIA tarot chat. Socket events for live traffic (`join_chat`, `send_message`,
 //! `new_message`, typing, reactions) and REST for sessions, history, read status and voice notes.
+//!
+//! # What is accepted from a server
+//! On top of the shared rules of the `wire` module (names tried in order; the payload's
+//! `data` object read like the payload; ids as strings, numbers or `{id | _id}` objects,
+//! `x_id` also as `x: {id}`; `null` = absent; an odd optional field is absent, logged at
+//! debug; everything else ignored). The session is `session_id`, `sessionId`, `chat_id`,
+//! `chatId` or `session: {id}`; a person is `user_id` / `userId` / `user: {id, name}` with
+//! `user_name` (*needs* = a [`ProtocolError`] without it):
+//! - `authenticated`: needs the user's id (`user: {id | _id}`, or `user`, `userId`, `id`
+//!   flat). Optional: `name`, `avatar`, `role`, `email`.
+//! - `auth_error`, `error`: need nothing; code and message from any common error shape
+//!   (the document's `{success: false, error, code, details}`, `{message}`, a string).
+//! - `chat_joined`: needs the session.
+//! - `user_joined` / `user_left`: need a person: an id, or only `user_name` as the document
+//!   prints it. Optional: session, `timestamp`.
+//! - `message_sent`: needs the message id (`message_id`, `messageId`, `id`, `message:
+//!   {id}`). Optional: session.
+//! - `new_message`: needs `id` and the sender (`sender: {id, name, avatar}`, or
+//!   `sender_id` / `sender` / `user_id`); also read inside `message` (the `send_message`
+//!   shape `{session_id, message}`). Optional: session, `content` / `text`, `type` (an
+//!   unknown type reads as absent: a file when `file_url` is set, text otherwise),
+//!   `file_url`, `file_name`, `reply_to`, `timestamp` / `created_at`, `is_read`,
+//!   `metadata.duration`.
+//! - `user_typing`: needs `is_typing` (`isTyping`, `typing`). Optional: person, session.
+//! - `message_reaction_update`: needs the message id and `reaction` / `emoji`. Optional:
+//!   person, session, `action` (added / removed), `reactions` as `{emoji: count}` or a list
+//!   of `{reaction | emoji, count}`, `{reaction, user_id}` or emoji strings (counted); other
+//!   shapes ignored.
+//! - `message_read` (reference server): needs `user_id` and `message_id` or `message_ids`.
+//!
+//! REST answers: a recognisable error (the document's `{success: false, error, code}`)
+//! fails the command with that code and message; anything else is success. The `data`
+//! envelope is optional everywhere.
+//! - `POST /api/chat/messages`: needs the message `id`; the session we sent stands in.
+//! - `GET /api/chat/messages`: needs a list (`data.messages`, `messages`, `data`); items
+//!   without `id` or `sender_id` are skipped. Optional: `has_more` / `hasMore`, and per
+//!   message `profiles` (name, avatar), `message_reactions`, `type`, `file_url`, …
+//! - `GET /api/chat/sessions`: needs a list (`data.sessions`, `sessions`, `data`); items
+//!   without an id are skipped. Optional: `status`, `participants` (ids or `{id}`),
+//!   `unread_count`, `last_message_at`.
+//! - `GET /api/chat/sessions/:id`, `POST /api/chat/sessions`: need the session `id`.
+//! - `PUT /api/chat/messages/:id/read`: any non-error body.
 
-use super::wire::{object, Obj, ProtocolError};
+use super::answer::{accepted, error_parts};
+use super::wire::{first, object, party, u64_of, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Dialect, DialectError,
-    DialectId, Outbound,
+    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Confirmation, Dialect,
+    DialectError, DialectId, MessageDelivery, Outbound, Reconcile, SendRefusal,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -12,6 +55,10 @@ use crate::model::{ConversationInfo, Message, MessageKind, Party};
 use crate::transport::{Method, RestRequest};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use tracing::debug;
+
+/// Messages fetched per conversation to catch up after a reconnect.
+const CATCH_UP_PAGE: u32 = 100;
 
 /// The seed 002 dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -199,6 +246,11 @@ impl Dialect for TarotChat {
         Ok(out)
     }
 
+    fn login_confirmation(&self) -> Option<&'static str> {
+        // The document: the socket connects, then `authenticated` or `auth_error`.
+        Some("authenticated")
+    }
+
     fn auth_rejection(&self, event: &str, args: &[Value]) -> Option<String> {
         (event == "auth_error").then(|| {
             args.first()
@@ -211,111 +263,139 @@ impl Dialect for TarotChat {
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
         let ev = match event {
             "authenticated" => {
-                let u = object(event, args)?.obj("user")?;
+                let o = object(event, args)?;
+                let user = match o.first_obj("user", |u| person(&u)) {
+                    Some(u) => Some(u),
+                    None => o
+                        .opt_id(["user", "userId", "user_id", "id"])
+                        .map(|id| Party {
+                            id,
+                            name: o.opt_str(["name", "user_name"]),
+                            ..Party::default()
+                        }),
+                };
                 DomainEvent::Authenticated {
-                    user: person(&u, "id")?,
+                    user: user.ok_or_else(|| o.error("missing field user.id"))?,
                 }
             }
-            "auth_error" => {
-                let o = object(event, args)?;
+            "auth_error" | "error" => {
+                let (code, message) = error_parts(first(event, args)?);
                 DomainEvent::ServerError {
-                    code: o.opt_str("code")?,
-                    message: o.str("message")?,
+                    code,
+                    message: message.unwrap_or_else(|| format!("{event} without a message")),
                     source: event.into(),
                 }
             }
             "chat_joined" => DomainEvent::ConversationJoined {
-                conversation_id: object(event, args)?.id("session_id")?,
+                conversation_id: object(event, args)?.id(SESSION)?,
                 recent: vec![],
             },
             "user_joined" | "user_left" => {
                 let o = object(event, args)?;
                 DomainEvent::ParticipantChanged {
-                    conversation_id: o.opt_id("session_id")?,
-                    user: Party {
-                        id: o.id("user_id")?,
-                        name: o.opt_str("user_name")?,
-                        ..Party::default()
-                    },
+                    conversation_id: o.opt_id(SESSION),
+                    user: someone(&o)?,
                     joined: event == "user_joined",
-                    at: o.opt_str("timestamp")?,
+                    at: o.opt_text(["timestamp", "joined_at", "left_at", "at"]),
                 }
             }
             "message_sent" => {
-                let o = object(event, args)?;
-                let id = o.id("message_id")?;
+                let o = object(event, args)?.within("message");
+                let id = o.id(["message_id", "messageId", "id", "_id"])?;
                 // Socket sends carry our client id as the message id.
                 DomainEvent::MessageSent {
-                    conversation_id: o.opt_id("session_id")?,
+                    conversation_id: o.opt_id(SESSION),
                     server_id: id.clone(),
                     client_id: Some(id),
                     message: None,
                 }
             }
             "new_message" => DomainEvent::MessageReceived {
-                message: socket_message(&object(event, args)?)?,
+                message: socket_message(&object(event, args)?.within("message"))?,
             },
             "user_typing" => {
                 let o = object(event, args)?;
                 DomainEvent::TypingChanged {
-                    conversation_id: o.opt_id("session_id")?,
-                    user: Party {
-                        id: o.opt_id("user_id")?.unwrap_or_default(),
-                        name: o.opt_str("user_name")?,
-                        ..Party::default()
-                    },
-                    typing: o.bool("is_typing")?,
+                    conversation_id: o.opt_id(SESSION),
+                    typing: o.bool(["is_typing", "isTyping", "typing"])?,
+                    user: someone(&o).unwrap_or_default(),
                 }
             }
             "message_reaction_update" => {
                 let o = object(event, args)?;
-                let mut totals = BTreeMap::new();
-                if let Some(r) = o.opt_obj("reactions")? {
-                    for emoji in r.keys() {
-                        let n = r.opt_u64(&emoji)?.unwrap_or(0);
-                        totals.insert(emoji, u32::try_from(n).unwrap_or(u32::MAX));
-                    }
-                }
                 DomainEvent::ReactionChanged {
-                    conversation_id: o.opt_id("session_id")?,
-                    message_id: o.id("message_id")?,
-                    user: Party {
-                        id: o.opt_id("user_id")?.unwrap_or_default(),
-                        name: o.opt_str("user_name")?,
-                        ..Party::default()
-                    },
-                    emoji: o.str("reaction")?,
-                    added: match o.opt_str("action")?.as_deref() {
-                        Some("added") => Some(true),
-                        Some("removed") => Some(false),
+                    conversation_id: o.opt_id(SESSION),
+                    message_id: o.id(["message_id", "messageId"])?,
+                    user: someone(&o).unwrap_or_default(),
+                    emoji: o.str(["reaction", "emoji"])?,
+                    added: match o.opt_str("action").as_deref() {
+                        Some("added" | "add") => Some(true),
+                        Some("removed" | "remove") => Some(false),
                         _ => None,
                     },
-                    totals,
+                    totals: reaction_totals(&o),
                 }
             }
             "message_read" => {
                 let o = object(event, args)?;
-                DomainEvent::MessagesRead {
-                    conversation_id: o.opt_id("session_id")?,
-                    user_id: o.id("user_id")?,
-                    message_ids: vec![o.id("message_id")?],
-                    read_at: o.opt_str("read_at")?,
+                let mut message_ids: Vec<String> =
+                    o.opt_id(["message_id", "messageId"]).into_iter().collect();
+                message_ids.extend(o.ids_of(o.opt_arr(["message_ids", "messageIds"])));
+                if message_ids.is_empty() {
+                    return Err(o.error("missing field message_id"));
                 }
-            }
-            "error" => {
-                let o = object(event, args)?;
-                DomainEvent::ServerError {
-                    code: o.opt_str("code")?,
-                    message: o
-                        .opt_str("error")?
-                        .or(o.opt_str("message")?)
-                        .unwrap_or_else(|| "error".into()),
-                    source: event.into(),
+                DomainEvent::MessagesRead {
+                    conversation_id: o.opt_id(SESSION),
+                    user_id: o.id(["user_id", "userId", "reader_id"])?,
+                    message_ids,
+                    read_at: o.opt_text(["read_at", "readAt"]),
                 }
             }
             _ => return Err(ProtocolError::unknown(event, args)),
         };
         Ok(vec![ev])
+    }
+
+    /// `send_message` is confirmed by `message_sent {message_id}`; the newest REST history page
+    /// (`GET /api/chat/messages`) tells after a reconnect whether an unconfirmed one arrived.
+    fn message_delivery(&self) -> Option<MessageDelivery> {
+        Some(MessageDelivery {
+            confirmed_by: Confirmation::Event,
+            reconcile: Reconcile::HistoryPage,
+        })
+    }
+
+    /// Rejoin, then catch up with what arrived while we were away (the newest history page).
+    fn rejoin(&self, conversation_id: &str) -> Vec<Command> {
+        vec![
+            Command::JoinConversation {
+                conversation_id: conversation_id.to_owned(),
+            },
+            Command::FetchHistory {
+                conversation_id: conversation_id.to_owned(),
+                before: None,
+                limit: Some(CATCH_UP_PAGE),
+            },
+        ]
+    }
+
+    /// The server stores the client's id as the message id and takes only uuids.
+    fn check_client_id(&self, client_id: &str) -> Result<(), DialectError> {
+        uuid::Uuid::parse_str(client_id).map(|_| ()).map_err(|_| {
+            DialectError::InvalidCommand(format!(
+                "tarot-chat message ids must be uuids, not {client_id:?}"
+            ))
+        })
+    }
+
+    /// The document's error codes that can only be about a message being sent.
+    fn send_refusal(&self, code: Option<&str>) -> Option<SendRefusal> {
+        match code? {
+            "RATE_LIMIT_EXCEEDED" => Some(SendRefusal::SlowDown),
+            "CHAT_ACCESS_DENIED" | "SESSION_NOT_FOUND" | "SESSION_INACTIVE"
+            | "VALIDATION_ERROR" => Some(SendRefusal::Refused),
+            _ => None,
+        }
     }
 
     fn decode_reply(
@@ -329,12 +409,15 @@ impl Dialect for TarotChat {
         let Some(kind) = sent.reply_kind() else {
             return Ok(vec![]);
         };
+        // `{success: false, error, code}` (or any recognisable error) keeps the server's code.
+        accepted(answer)?;
         let args = std::slice::from_ref(answer);
         let event = kind.0;
-        let o = object(event, args)?;
         let events = match kind.0 {
+            // Marking read answers nothing the domain needs.
+            "read" => vec![],
             "post-message" => {
-                let m = rest_message(&o.obj("data")?)?;
+                let m = rest_message(&payload(event, args)?, sent.sent_str("session_id"), false)?;
                 vec![DomainEvent::MessageSent {
                     conversation_id: Some(m.conversation_id.clone()),
                     server_id: m.id.clone(),
@@ -342,41 +425,46 @@ impl Dialect for TarotChat {
                     message: Some(m),
                 }]
             }
-            "read" => vec![],
             "history" => {
-                let data = o.obj("data")?;
-                let messages = data
-                    .arr("messages")?
-                    .iter()
-                    .map(|m| rest_message(&Obj::nested(event, m, args)?))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let conversation_id = match sent {
+                let query = |key: &str| match sent {
                     Outbound::Rest { request, .. } => request
                         .query
                         .iter()
-                        .find(|(k, _)| k == "session_id")
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default(),
-                    _ => String::new(),
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.clone()),
+                    _ => None,
                 };
+                let conversation_id = query("session_id").unwrap_or_default();
+                let (list, page) = listed(event, args, "messages")?;
+                let messages = page
+                    .items(list)
+                    .iter()
+                    .filter_map(|m| {
+                        rest_message(m, Some(conversation_id.clone()), true)
+                            .map_err(|e| debug!(reason = %e.reason, "skipped a history item"))
+                            .ok()
+                    })
+                    .collect();
                 vec![DomainEvent::History {
                     conversation_id,
                     messages,
-                    has_more: data.opt_bool("has_more")?.unwrap_or(false),
+                    has_more: page.opt_bool(["has_more", "hasMore"]).unwrap_or(false),
+                    before: query("before_message_id"),
                 }]
             }
             "sessions" => {
-                let data = o.obj("data")?;
-                let conversations = data
-                    .arr("sessions")?
-                    .iter()
-                    .map(|s| conversation(&Obj::nested(event, s, args)?))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let (list, page) = listed(event, args, "sessions")?;
+                let conversations = page.items(list).iter().filter_map(conversation).collect();
                 vec![DomainEvent::Conversations { conversations }]
             }
-            "session" | "session-created" => vec![DomainEvent::Conversations {
-                conversations: vec![conversation(&o.obj("data")?)?],
-            }],
+            "session" | "session-created" => {
+                let o = payload(event, args)?;
+                vec![DomainEvent::Conversations {
+                    conversations: vec![
+                        conversation(&o).ok_or_else(|| o.error("missing field id"))?
+                    ],
+                }]
+            }
             other => {
                 return Err(DialectError::InvalidCommand(format!(
                     "tarot-chat has no reply kind {other}"
@@ -387,114 +475,242 @@ impl Dialect for TarotChat {
     }
 }
 
+/// Where 002 payloads carry the chat session (also `session: {id}`).
+const SESSION: [&str; 4] = ["session_id", "sessionId", "chat_id", "chatId"];
+
+/// The REST body's `data` object, or the body itself when it is not enveloped.
+fn payload<'a>(event: &'a str, args: &'a [Value]) -> Result<Obj<'a>, ProtocolError> {
+    let o = object(event, args)?;
+    Ok(o.opt_obj("data").unwrap_or(o))
+}
+
+/// A listed page: the array under `key` (in `data` or at the top), or `data` itself when it
+/// is the array; with the object that carries the page's own fields (`has_more`).
+fn listed<'a>(
+    event: &'a str,
+    args: &'a [Value],
+    key: &str,
+) -> Result<(&'a [Value], Obj<'a>), ProtocolError> {
+    let o = object(event, args)?;
+    let page = o.opt_obj("data").unwrap_or(o);
+    let list = match page.opt_arr(key) {
+        [] => o.arr([key, "data", "items", "results"])?,
+        list => list,
+    };
+    Ok((list, page))
+}
+
 fn non_empty(text: Option<&str>) -> Result<&str, DialectError> {
     text.filter(|t| !t.trim().is_empty())
         .ok_or_else(|| DialectError::InvalidCommand("a message needs text".into()))
 }
 
-fn person(o: &Obj<'_>, id_key: &str) -> Result<Party, ProtocolError> {
-    Ok(Party {
-        id: o.id(id_key)?,
-        name: o.opt_str("name")?,
-        avatar: o.opt_str("avatar")?,
-        role: o.opt_str("role")?,
-        email: o.opt_str("email")?,
+/// A person object (`{id, name, avatar, role, email}`, or `first_name`/`last_name`).
+fn person(o: &Obj<'_>) -> Option<Party> {
+    let first = o.opt_str("first_name").unwrap_or_default();
+    let last = o.opt_str("last_name").unwrap_or_default();
+    let full = Some(format!("{first} {last}").trim().to_owned()).filter(|n| !n.is_empty());
+    Some(Party {
+        id: o.opt_id(["id", "_id", "user_id", "userId"])?,
+        name: o.opt_str(["name", "user_name", "full_name"]).or(full),
+        avatar: o.opt_str(["avatar", "avatar_url", "avatarUrl"]),
+        role: o.opt_str("role"),
+        email: o.opt_str("email"),
     })
 }
 
-fn kind(o: &Obj<'_>) -> Result<MessageKind, ProtocolError> {
-    match o.opt_str("type")? {
-        None => Ok(MessageKind::Text),
-        Some(t) => message_kind(&t).ok_or_else(|| o.error(format!("unknown message type {t:?}"))),
+/// Who an event is about: `user_id` / `user: {id}` with `user_name`, or only a name (the
+/// document's `user_joined`, `user_typing` and reaction payloads print `user_name` alone).
+fn someone(o: &Obj<'_>) -> Result<Party, ProtocolError> {
+    if let Some(p) = party(
+        o,
+        &["user_id", "userId"],
+        &["user_name", "userName"],
+        "user",
+    ) {
+        return Ok(p);
+    }
+    let name = o.opt_str(["user_name", "userName"]);
+    let nested = o.first_obj("user", |u| u.opt_str(["name", "user_name"]));
+    match name.or(nested) {
+        Some(name) => Ok(Party {
+            name: Some(name),
+            ..Party::default()
+        }),
+        None => Err(o.error("missing field user_id / user_name")),
     }
 }
 
-/// The socket shape: `{id, session_id, content, type, sender:{id,name,avatar}, timestamp}`.
+/// Totals per emoji when the server sends them: `{emoji: count}`, or a list of
+/// `{reaction | emoji, count}` / `{reaction, user_id}` / emoji strings. Anything else is
+/// ignored.
+fn reaction_totals(o: &Obj<'_>) -> BTreeMap<String, u32> {
+    let mut totals: BTreeMap<String, u32> = BTreeMap::new();
+    let mut add = |emoji: String, n: u64| {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        let slot = totals.entry(emoji).or_default();
+        *slot = slot.saturating_add(n);
+    };
+    if let Some(map) = o.opt_obj("reactions") {
+        for (emoji, n) in map.entries() {
+            match (u64_of(n), n.as_array()) {
+                (Some(n), _) => add(emoji.clone(), n),
+                (None, Some(users)) => add(emoji.clone(), users.len() as u64),
+                _ => map.ignored(emoji, "a reaction count that is not a number"),
+            }
+        }
+    }
+    for item in o.opt_arr("reactions") {
+        match item {
+            Value::String(emoji) if !emoji.is_empty() => add(emoji.clone(), 1),
+            Value::Object(_) => {
+                let Ok(r) = Obj::nested(o.event(), item, o.args()) else {
+                    continue;
+                };
+                let Some(emoji) = r.opt_str(["reaction", "emoji"]) else {
+                    r.ignored("reactions", "a reaction without an emoji");
+                    continue;
+                };
+                add(emoji, r.opt_u64(["count", "total"]).unwrap_or(1));
+            }
+            _ => o.ignored("reactions", "a reaction item of an unexpected shape"),
+        }
+    }
+    totals
+}
+
+/// `type` as the document spells it; an unknown type reads as absent (a file when the
+/// message carries a file, text otherwise).
+fn kind(o: &Obj<'_>, has_file: bool) -> MessageKind {
+    let fallback = if has_file {
+        MessageKind::File
+    } else {
+        MessageKind::Text
+    };
+    match o.opt_str(["type", "message_type"]) {
+        None => fallback,
+        Some(t) => message_kind(&t).unwrap_or_else(|| {
+            o.ignored("type", "unknown message type");
+            fallback
+        }),
+    }
+}
+
+fn duration_secs(o: &Obj<'_>) -> Option<f32> {
+    let d = o
+        .first_obj("metadata", |m| m.opt_decimal("duration"))
+        .or_else(|| o.opt_decimal(["duration", "duration_secs"]))?;
+    d.to_string()
+        .parse::<f32>()
+        .ok()
+        .filter(|f| f.is_finite() && *f >= 0.0)
+}
+
+/// The socket shape: `{id, session_id, content, type, sender:{id,name,avatar}, timestamp}`,
+/// also enveloped as `{session_id, message: {...}}` (the shape of `send_message`).
 fn socket_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
-    let id = o.id("id")?;
-    let duration = o
-        .opt_obj("metadata")?
-        .map(|m| m.opt_decimal("duration"))
-        .transpose()?
-        .flatten();
+    let id = o.id(["id", "_id", "message_id", "messageId"])?;
+    let sender = o
+        .first_obj("sender", |s| person(&s))
+        .or_else(|| {
+            party(
+                o,
+                &["sender_id", "senderId", "sender", "user_id"],
+                &["sender_name", "user_name"],
+                "user",
+            )
+        })
+        .ok_or_else(|| o.error("missing field sender.id"))?;
+    let file_url = o.opt_str(["file_url", "fileUrl"]);
     Ok(Message {
         client_id: Some(id.clone()),
         id,
-        conversation_id: o.opt_id("session_id")?.unwrap_or_default(),
-        sender: person(&o.obj("sender")?, "id")?,
-        kind: kind(o)?,
-        text: o.opt_str("content")?,
-        file_url: o.opt_str("file_url")?,
-        file_name: o.opt_str("file_name")?,
-        reply_to: o.opt_id("reply_to")?,
-        sent_at: o.opt_str("timestamp")?.or(o.opt_str("created_at")?),
-        read: o.opt_bool("is_read")?,
+        conversation_id: o.opt_id(SESSION).unwrap_or_default(),
+        sender,
+        kind: kind(o, file_url.is_some()),
+        text: o.opt_str(["content", "text", "message"]),
+        file_url,
+        file_name: o.opt_str(["file_name", "fileName"]),
+        reply_to: o.opt_id(["reply_to", "reply_to_id", "replyToId"]),
+        sent_at: o.opt_text(["timestamp", "created_at", "createdAt"]),
+        read: o.opt_bool(["is_read", "isRead"]),
         reactions: BTreeMap::new(),
-        duration_secs: duration.and_then(|d| d.to_string().parse().ok()),
+        duration_secs: duration_secs(o),
     })
 }
 
 /// The REST shape: `{id, session_id, sender_id, content, type, file_url, is_read, created_at,
 /// profiles:{first_name,last_name,avatar_url}, message_reactions:[{user_id, reaction}]}`.
-pub(crate) fn rest_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
-    let profile = o.opt_obj("profiles")?;
-    let name = match profile {
-        Some(p) => {
-            let first = p.opt_str("first_name")?.unwrap_or_default();
-            let last = p.opt_str("last_name")?.unwrap_or_default();
-            Some(format!("{first} {last}").trim().to_owned()).filter(|n| !n.is_empty())
-        }
-        None => None,
+/// `conversation` stands in for a missing `session_id`; without `sender_id` the sender is
+/// unknown (an error where `need_sender`).
+pub(crate) fn rest_message(
+    o: &Obj<'_>,
+    conversation: Option<String>,
+    need_sender: bool,
+) -> Result<Message, ProtocolError> {
+    let profile = o.first_obj(["profiles", "profile", "sender"], |p| {
+        let first = p.opt_str("first_name").unwrap_or_default();
+        let last = p.opt_str("last_name").unwrap_or_default();
+        let name = Some(format!("{first} {last}").trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .or_else(|| p.opt_str("name"));
+        let avatar = p.opt_str(["avatar_url", "avatar"]);
+        (name.is_some() || avatar.is_some()).then_some((name, avatar))
+    });
+    let (name, avatar) = profile.unwrap_or_default();
+    let sender_id = match o.opt_id(["sender_id", "senderId", "user_id"]) {
+        Some(id) => id,
+        None if need_sender => return Err(o.error("missing field sender_id")),
+        None => String::new(),
     };
     let mut reactions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in o.opt_arr("message_reactions")? {
-        let r = Obj::nested(o.event(), r, o.args())?;
-        reactions
-            .entry(r.str("reaction")?)
-            .or_default()
-            .push(r.id("user_id")?);
+    for r in o.items(o.opt_arr(["message_reactions", "reactions"])) {
+        match (
+            r.opt_str(["reaction", "emoji"]),
+            r.opt_id(["user_id", "userId"]),
+        ) {
+            (Some(emoji), Some(user)) => reactions.entry(emoji).or_default().push(user),
+            _ => r.ignored("message_reactions", "a reaction without emoji or user"),
+        }
     }
-    let duration = o
-        .opt_obj("metadata")?
-        .map(|m| m.opt_decimal("duration"))
-        .transpose()?
-        .flatten();
+    let file_url = o.opt_str(["file_url", "fileUrl"]);
     Ok(Message {
-        id: o.id("id")?,
-        conversation_id: o.id("session_id")?,
-        client_id: o.opt_str("client_id")?,
+        id: o.id(["id", "_id"])?,
+        conversation_id: o
+            .opt_id(SESSION)
+            .or(conversation)
+            .ok_or_else(|| o.error("missing field session_id"))?,
+        client_id: o.opt_id(["client_id", "clientId"]),
         sender: Party {
-            id: o.id("sender_id")?,
+            id: sender_id,
             name,
-            avatar: profile
-                .map(|p| p.opt_str("avatar_url"))
-                .transpose()?
-                .flatten(),
+            avatar,
             ..Party::default()
         },
-        kind: kind(o)?,
-        text: o.opt_str("content")?,
-        file_url: o.opt_str("file_url")?,
-        file_name: o.opt_str("file_name")?,
-        reply_to: o.opt_id("reply_to")?,
-        sent_at: o.opt_str("created_at")?,
-        read: o.opt_bool("is_read")?,
+        kind: kind(o, file_url.is_some()),
+        text: o.opt_str(["content", "text"]),
+        file_url,
+        file_name: o.opt_str(["file_name", "fileName"]),
+        reply_to: o.opt_id(["reply_to", "reply_to_id", "replyToId"]),
+        sent_at: o.opt_text(["created_at", "createdAt", "timestamp"]),
+        read: o.opt_bool(["is_read", "isRead"]),
         reactions,
-        duration_secs: duration.and_then(|d| d.to_string().parse().ok()),
+        duration_secs: duration_secs(o),
     })
 }
 
-fn conversation(o: &Obj<'_>) -> Result<ConversationInfo, ProtocolError> {
-    Ok(ConversationInfo {
-        id: o.id("id")?,
-        status: o.opt_str("status")?,
-        participants: o
-            .opt_arr("participants")?
-            .iter()
-            .filter_map(|p| p.as_str().map(str::to_owned))
-            .collect(),
-        unread: o.opt_u64("unread_count")?,
-        last_message_at: o.opt_str("last_message_at")?,
+/// A listed conversation; `None` without an id.
+fn conversation(o: &Obj<'_>) -> Option<ConversationInfo> {
+    let Some(id) = o.opt_id(["id", "_id", "session_id"]) else {
+        o.ignored("id", "a conversation without an id");
+        return None;
+    };
+    Some(ConversationInfo {
+        id,
+        status: o.opt_str("status"),
+        participants: o.ids_of(o.opt_arr(["participants", "participant_ids"])),
+        unread: o.opt_u64(["unread_count", "unreadCount"]),
+        last_message_at: o.opt_text(["last_message_at", "lastMessageAt"]),
     })
 }
 
@@ -697,6 +913,7 @@ mod tests {
                 conversation_id,
                 messages,
                 has_more,
+                ..
             } => {
                 assert_eq!(conversation_id, "uuid");
                 assert!(*has_more);
@@ -728,20 +945,122 @@ mod tests {
     #[test]
     fn malformed_events_are_protocol_errors() {
         for (event, args) in [
-            (
-                "new_message",
-                vec![json!({"id":"x","content":"c","type":"hologram","sender":{"id":"u"}})],
-            ),
             ("new_message", vec![json!({"id":"x"})]),
             ("user_typing", vec![json!({"is_typing":"yes"})]),
-            (
-                "message_reaction_update",
-                vec![json!({"message_id":"m","reaction":"x","reactions":{"x":"many"}})],
-            ),
+            ("message_reaction_update", vec![json!({"message_id":"m"})]),
+            ("user_joined", vec![json!({"session_id":"s"})]),
             ("chat_joined", vec![json!(7)]),
             ("nope", vec![]),
         ] {
             assert_eq!(d().decode(event, &args).unwrap_err().event, event);
         }
+    }
+
+    #[test]
+    fn the_reaction_update_with_an_extra_reactions_array_is_not_lost() {
+        // Issue 14: every documented field plus a `reactions` array dropped the reaction.
+        let ev = d()
+            .decode(
+                "message_reaction_update",
+                &[json!({"message_id":"m","user_name":"Sarah","reaction":"❤️","session_id":"s",
+                    "reactions":[{"user_id":"u1","reaction":"❤️"},{"user_id":"u2","reaction":"❤️"},{"emoji":"🙏","count":3},"👍",7]})],
+            )
+            .unwrap();
+        match &ev[0] {
+            DomainEvent::ReactionChanged {
+                message_id,
+                emoji,
+                totals,
+                user,
+                ..
+            } => {
+                assert_eq!((message_id.as_str(), emoji.as_str()), ("m", "❤️"));
+                assert_eq!(user.name.as_deref(), Some("Sarah"));
+                assert_eq!(totals["❤️"], 2);
+                assert_eq!(totals["🙏"], 3);
+                assert_eq!(totals["👍"], 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A count that is not a number is ignored, the event kept.
+        let ev = d()
+            .decode(
+                "message_reaction_update",
+                &[json!({"message_id":"m","reaction":"x","reactions":{"x":"many","y":2}})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ReactionChanged { totals, .. } if totals.len() == 1 && totals["y"] == 2)
+        );
+    }
+
+    #[test]
+    fn shapes_the_document_leaves_open_decode() {
+        // An unknown message type reads as absent: text, or a file when there is one.
+        let ev = d()
+            .decode(
+                "new_message",
+                &[json!({"id":"x","content":"c","type":"hologram","sender":{"id":"u"}})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageReceived { message } if message.kind == MessageKind::Text)
+        );
+        // new_message in the shape of send_message: `{session_id, message: {...}}`.
+        let ev = d()
+            .decode(
+                "new_message",
+                &[json!({"session_id": 4, "message": {"id": 9, "content": "hi", "type": "text", "sender": {"id": 2, "name": "Samia"}}})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::MessageReceived { message } if message.id == "9" && message.conversation_id == "4" && message.sender.id == "2")
+        );
+        // user_joined as the document prints it: only a name.
+        let ev = d()
+            .decode("user_joined", &[json!({"user_name": "Sarah"})])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ParticipantChanged { user, joined: true, .. } if user.name.as_deref() == Some("Sarah") && user.id.is_empty())
+        );
+        // message_sent with the message nested.
+        let ev = d()
+            .decode("message_sent", &[json!({"message": {"id": "m5"}})])
+            .unwrap();
+        assert!(matches!(&ev[0], DomainEvent::MessageSent { server_id, .. } if server_id == "m5"));
+        // The error format of the document keeps the code.
+        let ev = d()
+            .decode(
+                "error",
+                &[json!({"success": false, "error": "Cannot send messages to inactive session", "code": "SESSION_INACTIVE", "details": []})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::ServerError { code: Some(c), message, .. } if c == "SESSION_INACTIVE" && message.starts_with("Cannot"))
+        );
+        // REST: the error format on a 200 is the server's refusal; history without envelope.
+        let sent = &d()
+            .encode(&Command::ListConversations { status: None })
+            .unwrap()[0];
+        assert_eq!(
+            d().decode_reply(sent, &json!({"success": false, "error": "User not participant", "code": "CHAT_ACCESS_DENIED"})).unwrap_err(),
+            DialectError::Rejected {
+                code: Some("CHAT_ACCESS_DENIED".into()),
+                message: "User not participant".into()
+            }
+        );
+        let ev = d()
+            .decode_reply(sent, &json!({"data": [{"id": 1, "participants": [{"id": 2}, "3"]}, {"status": "no id"}]}))
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::Conversations { conversations } if conversations.len() == 1 && conversations[0].participants == ["2", "3"])
+        );
+        let read = &d()
+            .encode(&Command::MarkRead {
+                conversation_id: "s".into(),
+                message_ids: vec!["a".into()],
+            })
+            .unwrap()[0];
+        assert_eq!(d().decode_reply(read, &json!(null)).unwrap(), vec![]);
     }
 }

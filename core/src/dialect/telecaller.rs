@@ -1,10 +1,40 @@
 //! Seed 004: telecaller calls. Users on `/user` initiate, cancel and end calls and watch
 //! telecaller presence; telecallers on `/telecaller` (the symmetric side) accept, reject and
 //! end them. Accepted calls carry LiveKit credentials.
+//!
+//! # What is accepted from a server
+//! On top of the shared rules of the `wire` module (names tried in order; the payload's
+//! `data` object read like the payload; ids as strings, numbers or `{id | _id}` objects,
+//! `xId` also as `x: {id}`; `null` = absent; an odd optional field is absent, logged at
+//! debug; everything else ignored). The call is `callId`, `call_id`, or the call object
+//! `call: {_id}`, whose fields read like the flat payload (*needs* = a [`ProtocolError`]
+//! without it):
+//! - `telecaller:presence-changed`: needs the telecaller (`telecallerId`, or the
+//!   `telecaller` object's id) and `presence` / `status`: ONLINE / AVAILABLE, OFFLINE,
+//!   ON_CALL / BUSY (any case, `-` or `_`). The `telecaller` object (`_id` / `id`, `name`,
+//!   `profile`, `language`, `about`) is kept when it has an id.
+//! - `call:ringing`: needs the call. Optional: `telecaller` / `callee` with an id.
+//! - `call:incoming`: needs the call and `callType` (`call_type`, `type`, `media`: AUDIO /
+//!   VOICE or VIDEO, any case). The caller (`caller` / `user` object, or `callerId`) is
+//!   optional: the call is answerable without it.
+//! - `call:accepted`: needs the call and the LiveKit `url` and `token` (in `livekit` /
+//!   `liveKit`, or flat); `roomName` defaults to the call id, as the document says it is.
+//!   Optional: `callType`, `caller`.
+//! - `call:rejected`, `call:cancelled`, `call:missed`: need the call.
+//! - `call:ended`: needs the call. Optional: `duration` (whole seconds; negative, fractional
+//!   or too large reads as absent), `coins`, `endedBy`.
+//! - `call:error`, `error`: need nothing; the message from `message` or a bare string, the
+//!   server's `code` when it gives one (the document prints none).
+//!
+//! Acks (the document defines none for `call:cancel`, `call:accept`, `call:reject`,
+//! `call:end`): nothing, `true` or any non-error answer is success for the call we sent
+//! (`call:end`'s ack may add `duration`, `coins`, `endedBy`). A recognisable error
+//! (`{success: false, message}`, …) fails the command with the server's code, or
+//! [`SERVER_CALL_ERROR`] when it gives none.
 
-use super::wire::{object, Obj, ProtocolError};
+use super::answer::error_parts;
+use super::wire::{first, object, Obj, ProtocolError};
 use super::{decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
-use crate::calls::SERVER_CALL_ERROR;
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{CallMedia, Expert, LiveKitGrant, Money, Party, Presence};
@@ -17,6 +47,16 @@ pub enum CallSide {
     User,
     /// A telecaller (`/telecaller`).
     Telecaller,
+}
+
+impl CallSide {
+    /// How the server names this side as the one who ended a call (`endedBy`).
+    fn ender(self) -> &'static str {
+        match self {
+            CallSide::User => "USER",
+            CallSide::Telecaller => "TELECALLER",
+        }
+    }
 }
 
 /// The seed 004 dialect for one side.
@@ -47,12 +87,16 @@ fn media_name(m: CallMedia) -> &'static str {
     }
 }
 
-fn media_of(o: &Obj<'_>, key: &str) -> Result<Option<CallMedia>, ProtocolError> {
-    match o.opt_str(key)?.as_deref() {
-        None => Ok(None),
-        Some("AUDIO") | Some("audio") => Ok(Some(CallMedia::Audio)),
-        Some("VIDEO") | Some("video") => Ok(Some(CallMedia::Video)),
-        Some(other) => Err(o.error(format!("unknown callType {other:?}"))),
+/// The call's media, `AUDIO` or `VIDEO` in any case; anything else is absent.
+fn media_of(o: &Obj<'_>) -> Option<CallMedia> {
+    let said = o.opt_str(["callType", "call_type", "type", "media"])?;
+    match said.to_ascii_uppercase().as_str() {
+        "AUDIO" | "VOICE" => Some(CallMedia::Audio),
+        "VIDEO" => Some(CallMedia::Video),
+        _ => {
+            o.ignored("callType", "unknown call type");
+            None
+        }
     }
 }
 
@@ -69,17 +113,18 @@ impl Dialect for Telecaller {
         if let Some(raw) = encode_raw(cmd) {
             return Ok(vec![raw]);
         }
-        // `call:initiate` is a plain emit: the document answers it with events (call:ringing
-        // or call:error). The others ask for the server's ack ({success, …}): the document
-        // gives them no answering event on the sender's side, and the ack of `call:end` carries
-        // the duration and coins the ender needs for its history.
-        let call = |event: &str, id: &str| {
-            Ok(vec![Outbound::request(
+        // Every event is a plain emit: the document defines no ack. `call:initiate` is answered
+        // by events (call:ringing or call:error), `call:accept` by `call:accepted`; cancel,
+        // reject and end are answered only to the other party, so the sender's own view is
+        // what it did (duration and coins of an ended call are the other side's news).
+        let call = |event: &str, id: &str, own_view: Vec<DomainEvent>| {
+            Ok(vec![Outbound::emit_own_view(
                 event,
                 json!({ "callId": id }),
-                CALL_ACK,
+                own_view,
             )])
         };
+        let id = |call_id: &str| call_id.to_owned();
         match (self.side, cmd) {
             (CallSide::User, Command::InitiateCall { callee_id, media }) => {
                 Ok(vec![Outbound::emit(
@@ -87,10 +132,33 @@ impl Dialect for Telecaller {
                     json!({ "telecallerId": callee_id, "callType": media_name(*media) }),
                 )])
             }
-            (CallSide::User, Command::CancelCall { call_id }) => call("call:cancel", call_id),
-            (CallSide::Telecaller, Command::AcceptCall { call_id }) => call("call:accept", call_id),
-            (CallSide::Telecaller, Command::RejectCall { call_id }) => call("call:reject", call_id),
-            (_, Command::EndCall { call_id }) => call("call:end", call_id),
+            (CallSide::User, Command::CancelCall { call_id }) => call(
+                "call:cancel",
+                call_id,
+                vec![DomainEvent::CallCancelled {
+                    call_id: id(call_id),
+                }],
+            ),
+            (CallSide::Telecaller, Command::AcceptCall { call_id }) => {
+                call("call:accept", call_id, vec![])
+            }
+            (CallSide::Telecaller, Command::RejectCall { call_id }) => call(
+                "call:reject",
+                call_id,
+                vec![DomainEvent::CallRejected {
+                    call_id: id(call_id),
+                }],
+            ),
+            (_, Command::EndCall { call_id }) => call(
+                "call:end",
+                call_id,
+                vec![DomainEvent::CallEnded {
+                    call_id: id(call_id),
+                    duration_secs: None,
+                    coins: None,
+                    ended_by: Some(self.side.ender().into()),
+                }],
+            ),
             (CallSide::Telecaller, Command::SetPresence { online }) => Ok(vec![Outbound::emit(
                 "presence:update",
                 json!({ "presence": if *online { "ONLINE" } else { "OFFLINE" } }),
@@ -100,88 +168,106 @@ impl Dialect for Telecaller {
     }
 
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
-        let call_id = |o: &Obj<'_>| o.id("callId");
+        // Every call event is about one call: `callId`, or the call object (`call: {_id}`),
+        // whose fields read like the flat payload.
+        let call = || -> Result<(Obj<'_>, String), ProtocolError> {
+            let o = object(event, args)?.within("call");
+            let id = o.id(CALL_ID)?;
+            Ok((o, id))
+        };
         let ev = match event {
             "telecaller:presence-changed" => {
                 let o = object(event, args)?;
-                let presence = match o.str("presence")?.as_str() {
-                    "ONLINE" => Presence::Online,
+                let said = o.str(["presence", "status"])?;
+                let presence = match said.to_ascii_uppercase().replace('-', "_").as_str() {
+                    "ONLINE" | "AVAILABLE" => Presence::Online,
                     "OFFLINE" => Presence::Offline,
-                    "ON_CALL" => Presence::Busy,
+                    "ON_CALL" | "BUSY" => Presence::Busy,
                     other => return Err(o.error(format!("unknown presence {other:?}"))),
                 };
-                let expert = match o.opt_obj("telecaller")? {
-                    Some(t) => Some(Expert {
-                        party: Party {
-                            id: t.id("_id")?,
-                            name: t.opt_str("name")?,
-                            avatar: t.opt_str("profile")?,
-                            ..Party::default()
-                        },
+                let expert = o.first_obj("telecaller", |t| {
+                    Some(Expert {
+                        party: person(&t)?,
                         presence,
                         rate_per_minute: None,
-                        language: t.opt_str("language")?,
-                        about: t.opt_str("about")?,
-                    }),
-                    None => None,
-                };
+                        language: t.opt_str("language"),
+                        about: t.opt_str("about"),
+                    })
+                });
                 DomainEvent::ExpertPresence {
-                    expert_id: o.id("telecallerId")?,
+                    expert_id: o
+                        .opt_id(["telecallerId", "telecaller_id", "userId"])
+                        .or_else(|| expert.as_ref().map(|e| e.party.id.clone()))
+                        .ok_or_else(|| o.error("missing field telecallerId"))?,
                     presence,
                     expert,
                 }
             }
             "call:ringing" => {
-                let o = object(event, args)?;
+                let (o, call_id) = call()?;
                 DomainEvent::CallRinging {
-                    call_id: call_id(&o)?,
-                    callee: o.opt_obj("telecaller")?.map(|t| person(&t)).transpose()?,
+                    call_id,
+                    callee: o.first_obj(["telecaller", "callee"], |t| person(&t)),
                 }
             }
             "call:incoming" => {
-                let o = object(event, args)?;
+                let (o, call_id) = call()?;
                 DomainEvent::CallIncoming {
-                    call_id: call_id(&o)?,
-                    media: media_of(&o, "callType")?
-                        .ok_or_else(|| o.error("missing field callType"))?,
-                    caller: person(&o.obj("caller")?)?,
+                    call_id,
+                    media: media_of(&o).ok_or_else(|| o.error("missing field callType"))?,
+                    // The caller is shown when the server names them; the call is answerable
+                    // without.
+                    caller: o
+                        .first_obj(["caller", "user"], |c| person(&c))
+                        .or_else(|| {
+                            o.opt_id(["callerId", "userId"]).map(|id| Party {
+                                id,
+                                ..Party::default()
+                            })
+                        })
+                        .unwrap_or_default(),
                 }
             }
             "call:accepted" => {
-                let o = object(event, args)?;
-                let lk = o.obj("livekit")?;
+                let (o, call_id) = call()?;
+                let lk = o
+                    .first_obj(["livekit", "liveKit"], |l| {
+                        l.opt_str(["url", "token"]).is_some().then_some(l)
+                    })
+                    .unwrap_or(o);
                 DomainEvent::CallAccepted {
-                    call_id: call_id(&o)?,
                     livekit: LiveKitGrant {
-                        url: lk.str("url")?,
-                        token: lk.str("token")?,
-                        room: lk.str("roomName")?,
+                        url: lk.str(["url", "serverUrl", "wsUrl"])?,
+                        token: lk.str(["token", "accessToken"])?,
+                        // The document: "Room name (same as callId)".
+                        room: lk
+                            .opt_str(["roomName", "room_name", "room"])
+                            .unwrap_or_else(|| call_id.clone()),
                     },
-                    media: media_of(&o, "callType")?,
-                    caller: o.opt_obj("caller")?.map(|c| person(&c)).transpose()?,
+                    call_id,
+                    media: media_of(&o),
+                    caller: o.first_obj("caller", |c| person(&c)),
                 }
             }
-            "call:rejected" => DomainEvent::CallRejected {
-                call_id: call_id(&object(event, args)?)?,
-            },
-            "call:cancelled" => DomainEvent::CallCancelled {
-                call_id: call_id(&object(event, args)?)?,
-            },
-            "call:missed" => DomainEvent::CallMissed {
-                call_id: call_id(&object(event, args)?)?,
-            },
+            "call:rejected" => DomainEvent::CallRejected { call_id: call()?.1 },
+            "call:cancelled" => DomainEvent::CallCancelled { call_id: call()?.1 },
+            "call:missed" => DomainEvent::CallMissed { call_id: call()?.1 },
             "call:ended" => {
-                let o = object(event, args)?;
-                ended(&o, call_id(&o)?)?
+                let (o, call_id) = call()?;
+                ended(&o, call_id)
             }
-            "call:error" => DomainEvent::CallError {
-                message: object(event, args)?.str("message")?,
-            },
+            "call:error" => {
+                let (code, message) = error_parts(first(event, args)?);
+                DomainEvent::CallError {
+                    code,
+                    message: message.unwrap_or_else(|| "call error".into()),
+                }
+            }
             "error" => {
-                let o = object(event, args)?;
+                let (code, message) = error_parts(first(event, args)?);
                 DomainEvent::ServerError {
-                    code: None,
-                    message: o.str("message")?,
+                    code,
+                    message: message.unwrap_or_else(|| "error".into()),
                     source: event.into(),
                 }
             }
@@ -195,70 +281,33 @@ impl Dialect for Telecaller {
         sent: &Outbound,
         answer: &Value,
     ) -> Result<Vec<DomainEvent>, DialectError> {
-        if let Some(events) = decode_raw_reply(sent, answer) {
-            return Ok(events);
-        }
-        let Outbound::Request { event, reply, .. } = sent else {
-            return Err(DialectError::InvalidCommand(
-                "telecaller sends no REST requests".into(),
-            ));
-        };
-        if reply.0 != CALL_ACK {
-            return Err(DialectError::InvalidCommand(format!(
-                "telecaller has no reply kind {}",
-                reply.0
-            )));
-        }
-        let args = match answer {
-            Value::Array(a) => a.clone(),
-            other => vec![other.clone()],
-        };
-        let o = object(event, &args)?;
-        if !o.bool("success")? {
-            return Err(DialectError::Rejected {
-                code: Some(SERVER_CALL_ERROR.into()),
-                message: o
-                    .opt_str("message")?
-                    .unwrap_or_else(|| "the server refused without a message".into()),
-            });
-        }
-        // The ack names the call; fall back on the id we sent.
-        let call_id = match o.opt_id("callId")? {
-            Some(id) => id,
-            None => sent
-                .sent_str("callId")
-                .ok_or_else(|| o.error("missing field callId"))?,
-        };
-        Ok(match event.as_str() {
-            // The sender's own view of what it did (the other side gets the event).
-            "call:cancel" => vec![DomainEvent::CallCancelled { call_id }],
-            "call:reject" => vec![DomainEvent::CallRejected { call_id }],
-            "call:end" => vec![ended(&o, call_id)?],
-            // `call:accepted` arrives as an event as well; the ack adds nothing.
-            _ => vec![],
+        // Only raw requests ask for an ack: the document defines none.
+        decode_raw_reply(sent, answer).ok_or_else(|| {
+            DialectError::InvalidCommand("telecaller sends no requests that are answered".into())
         })
     }
 }
 
-/// The reply kind of the acked call commands.
-const CALL_ACK: &str = "call-ack";
+/// Where 004 payloads carry the call (also `call: {_id}`).
+const CALL_ID: [&str; 3] = ["callId", "call_id", "_id"];
 
-fn ended(o: &Obj<'_>, call_id: String) -> Result<DomainEvent, ProtocolError> {
-    Ok(DomainEvent::CallEnded {
+fn ended(o: &Obj<'_>, call_id: String) -> DomainEvent {
+    DomainEvent::CallEnded {
         call_id,
-        duration_secs: o.opt_u64("duration")?,
+        duration_secs: o.opt_u64(["duration", "durationSeconds", "duration_secs"]),
         coins: o
-            .opt_decimal("coins")?
+            .opt_decimal(["coins", "coinsDeducted", "coinsCharged"])
             .map(|c| Money::with_unit(c, "coins")),
-        ended_by: o.opt_str("endedBy")?,
-    })
+        ended_by: o.opt_str(["endedBy", "ended_by"]),
+    }
 }
 
-fn person(o: &Obj<'_>) -> Result<Party, ProtocolError> {
-    Ok(Party {
-        id: o.id("_id")?,
-        name: o.opt_str("name")?,
-        avatar: o.opt_str("profile")?,
+/// A person object (`{_id | id, name, profile}`); `None` without an id.
+fn person(o: &Obj<'_>) -> Option<Party> {
+    Some(Party {
+        id: o.opt_id(["_id", "id", "userId"])?,
+        name: o.opt_str("name"),
+        avatar: o.opt_str(["profile", "avatar"]),
         ..Party::default()
     })
 }
@@ -295,10 +344,12 @@ mod tests {
                     call_id: "507f1f77bcf86cd799439081".into()
                 })
                 .unwrap(),
-            vec![Outbound::request(
+            vec![Outbound::emit_own_view(
                 "call:cancel",
                 json!({"callId":"507f1f77bcf86cd799439081"}),
-                CALL_ACK
+                vec![DomainEvent::CallCancelled {
+                    call_id: "507f1f77bcf86cd799439081".into()
+                }]
             )]
         );
         assert_eq!(
@@ -307,10 +358,15 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap(),
-            vec![Outbound::request(
+            vec![Outbound::emit_own_view(
                 "call:end",
                 json!({"callId":"c"}),
-                CALL_ACK
+                vec![DomainEvent::CallEnded {
+                    call_id: "c".into(),
+                    duration_secs: None,
+                    coins: None,
+                    ended_by: Some("USER".into())
+                }]
             )]
         );
         assert_eq!(
@@ -319,7 +375,7 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap()[0],
-            Outbound::request("call:accept", json!({"callId":"c"}), CALL_ACK)
+            Outbound::emit_own_view("call:accept", json!({"callId":"c"}), vec![])
         );
         assert_eq!(
             expert()
@@ -327,7 +383,13 @@ mod tests {
                     call_id: "c".into()
                 })
                 .unwrap()[0],
-            Outbound::request("call:reject", json!({"callId":"c"}), CALL_ACK)
+            Outbound::emit_own_view(
+                "call:reject",
+                json!({"callId":"c"}),
+                vec![DomainEvent::CallRejected {
+                    call_id: "c".into()
+                }]
+            )
         );
         assert_eq!(
             expert()
@@ -402,6 +464,7 @@ mod tests {
         assert_eq!(
             ev,
             vec![DomainEvent::CallError {
+                code: None,
                 message: "This person is currently offline. Please try again later.".into()
             }]
         );
@@ -431,83 +494,6 @@ mod tests {
     }
 
     #[test]
-    fn decodes_the_acks_of_the_call_commands() {
-        let sent = |cmd: Command| expert().encode(&cmd).unwrap().remove(0);
-        let end = sent(Command::EndCall {
-            call_id: "c".into(),
-        });
-        let ev = expert()
-            .decode_reply(
-                &end,
-                &json!([{"success":true,"callId":"c","duration":61,"coins":12,"endedBy":"TELECALLER"}]),
-            )
-            .unwrap();
-        assert!(
-            matches!(&ev[0], DomainEvent::CallEnded { duration_secs: Some(61), coins: Some(c), ended_by: Some(b), .. } if c.amount == rust_decimal::Decimal::from(12) && b == "TELECALLER")
-        );
-        // A failed ack is the server's message verbatim, typed.
-        assert_eq!(
-            expert()
-                .decode_reply(
-                    &end,
-                    &json!([{"success":false,"message":"Call is not active."}])
-                )
-                .unwrap_err(),
-            DialectError::Rejected {
-                code: Some(SERVER_CALL_ERROR.into()),
-                message: "Call is not active.".into()
-            }
-        );
-        let reject = sent(Command::RejectCall {
-            call_id: "c".into(),
-        });
-        // No callId in the ack: the one sent is used.
-        assert_eq!(
-            expert()
-                .decode_reply(&reject, &json!({"success":true}))
-                .unwrap(),
-            vec![DomainEvent::CallRejected {
-                call_id: "c".into()
-            }]
-        );
-        let cancel = user()
-            .encode(&Command::CancelCall {
-                call_id: "c".into(),
-            })
-            .unwrap()
-            .remove(0);
-        assert_eq!(
-            user()
-                .decode_reply(&cancel, &json!([{"success":true,"callId":"c"}]))
-                .unwrap(),
-            vec![DomainEvent::CallCancelled {
-                call_id: "c".into()
-            }]
-        );
-        let accept = sent(Command::AcceptCall {
-            call_id: "c".into(),
-        });
-        assert_eq!(
-            expert()
-                .decode_reply(&accept, &json!([{"success":true,"callId":"c"}]))
-                .unwrap(),
-            vec![]
-        );
-        // Garbage acks are protocol errors, never panics.
-        for bad in [
-            json!([]),
-            json!([7]),
-            json!([{"success":"yes"}]),
-            json!(null),
-        ] {
-            assert!(matches!(
-                expert().decode_reply(&end, &bad),
-                Err(DialectError::Protocol(_))
-            ));
-        }
-    }
-
-    #[test]
     fn malformed_events_are_protocol_errors() {
         for (event, args) in [
             (
@@ -523,11 +509,76 @@ mod tests {
                 "call:incoming",
                 vec![json!({"callId":"c","callType":"HOLOGRAM","caller":{"_id":"u"}})],
             ),
-            ("call:ended", vec![json!({"callId":"c","duration":-3})]),
+            ("call:ended", vec![json!({"duration": 3})]),
             ("call:ringing", vec![json!(null)]),
             ("call:teleport", vec![json!({})]),
         ] {
             assert_eq!(user().decode(event, &args).unwrap_err().event, event);
         }
+    }
+
+    #[test]
+    fn shapes_the_document_leaves_open_decode() {
+        // An absurd duration is absent, the end kept.
+        let ev = user()
+            .decode("call:ended", &[json!({"callId": "c", "duration": -3})])
+            .unwrap();
+        assert!(matches!(
+            &ev[0],
+            DomainEvent::CallEnded {
+                duration_secs: None,
+                ..
+            }
+        ));
+        // The call as an object; the room name defaults to the call id, as documented.
+        let ev = user()
+            .decode(
+                "call:accepted",
+                &[json!({"call": {"_id": 81, "callType": "video"}, "livekit": {"token": "t", "url": "wss://lk"}})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallAccepted { call_id, livekit, media: Some(CallMedia::Video), .. } if call_id == "81" && livekit.room == "81")
+        );
+        // An incoming call whose caller is not named is still answerable.
+        let ev = expert()
+            .decode(
+                "call:incoming",
+                &[json!({"callId": "c", "callType": "audio"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallIncoming { caller, media: CallMedia::Audio, .. } if caller.id.is_empty())
+        );
+        // Presence in another case, the telecaller object without an id ignored.
+        let ev = user()
+            .decode(
+                "telecaller:presence-changed",
+                &[json!({"telecallerId": 31, "presence": "on_call", "telecaller": {"bio": "x"}})],
+            )
+            .unwrap();
+        assert_eq!(
+            ev,
+            vec![DomainEvent::ExpertPresence {
+                expert_id: "31".into(),
+                presence: Presence::Busy,
+                expert: None
+            }]
+        );
+        let ev = user()
+            .decode("call:error", &[json!("Telecaller is offline")])
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallError { code: None, message } if message == "Telecaller is offline")
+        );
+        let ev = user()
+            .decode(
+                "call:error",
+                &[json!({"code": "TELECALLER_OFFLINE", "message": "offline"})],
+            )
+            .unwrap();
+        assert!(
+            matches!(&ev[0], DomainEvent::CallError { code: Some(c), message } if c == "TELECALLER_OFFLINE" && message == "offline")
+        );
     }
 }

@@ -1,10 +1,26 @@
-//! Reading server payloads field by field with typed errors: no `unwrap`, no indexing, so a
-//! hostile or broken payload can only ever produce a [`ProtocolError`].
+//! Reading server payloads as a tolerant reader: take what the domain needs from the places a
+//! server puts it, ignore everything else, and turn a field of an unexpected shape into an
+//! absent one (logged at debug level with the raw payload) instead of a lost event. Only a
+//! payload without something the domain needs is a [`ProtocolError`]. No `unwrap`, no
+//! indexing, no unchecked arithmetic on server numbers: a hostile payload can only ever
+//! produce an error.
+//!
+//! The rules every dialect shares (each dialect's module doc lists what it reads):
+//! - A field is looked up by a list of names (the document's first, then the spellings such
+//!   servers commonly use), in every *scope* of the object: the object itself, then its
+//!   `data` object, then the nested objects a dialect adds (`session`, `message`, `call`, …).
+//!   The first *usable* value wins; a value of the wrong shape is skipped, never fatal.
+//! - `null` is the same as absent.
+//! - An id is a non-empty string, a number (kept as its integer text), or an object carrying
+//!   `id`, `_id` or `$oid`. An id field `xId` / `x_id` may also come as an object `x: {id}`.
+//! - Amounts are decimals from strings or JSON numbers (read from their text, never a float).
+//! - In lists, an item of the wrong shape is skipped (logged), the rest is kept.
 
 use crate::model::{Money, Party};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::str::FromStr;
+use tracing::debug;
 
 /// A server event this dialect cannot read. Carries the raw event name and payload so that
 /// nothing is lost.
@@ -58,31 +74,12 @@ pub fn first<'a>(event: &str, args: &'a [Value]) -> Result<&'a Value, ProtocolEr
         .ok_or_else(|| ProtocolError::new(event, "no payload", args))
 }
 
-/// The first argument as an object.
+/// The first argument as an object (with its `data` object as a second scope).
 pub fn object<'a>(event: &'a str, args: &'a [Value]) -> Result<Obj<'a>, ProtocolError> {
-    match first(event, args)? {
-        Value::Object(map) => Ok(Obj { event, map, args }),
-        other => Err(ProtocolError::new(
-            event,
-            format!("expected an object, got {}", kind_of(other)),
-            args,
-        )),
-    }
+    Obj::nested(event, first(event, args)?, args)
 }
 
-/// The first argument as a string.
-pub fn string(event: &str, args: &[Value]) -> Result<String, ProtocolError> {
-    match first(event, args)? {
-        Value::String(s) => Ok(s.clone()),
-        other => Err(ProtocolError::new(
-            event,
-            format!("expected a string, got {}", kind_of(other)),
-            args,
-        )),
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
+pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -93,23 +90,57 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// Names to look a field up by: one name, or several in order of preference.
+pub trait Keys {
+    /// The names.
+    fn names(&self) -> &[&str];
+}
+
+impl Keys for &str {
+    fn names(&self) -> &[&str] {
+        std::slice::from_ref(self)
+    }
+}
+
+impl<const N: usize> Keys for [&str; N] {
+    fn names(&self) -> &[&str] {
+        self
+    }
+}
+
+impl Keys for &[&str] {
+    fn names(&self) -> &[&str] {
+        self
+    }
+}
+
+/// How many scopes an object is read in (itself, `data`, and up to two nested objects).
+const SCOPES: usize = 4;
+
 /// A JSON object being read on behalf of one event.
 #[derive(Clone, Copy)]
 pub struct Obj<'a> {
     event: &'a str,
-    map: &'a Map<String, Value>,
+    scopes: [Option<&'a Map<String, Value>>; SCOPES],
     args: &'a [Value],
 }
 
 impl<'a> Obj<'a> {
-    /// Wraps a nested object for reading, errors still naming `event`.
+    /// Reads `value` as an object (its `data` object a second scope), errors naming `event`.
     pub fn nested(
         event: &'a str,
         value: &'a Value,
         args: &'a [Value],
     ) -> Result<Obj<'a>, ProtocolError> {
         match value {
-            Value::Object(map) => Ok(Obj { event, map, args }),
+            Value::Object(map) => {
+                let data = map.get("data").and_then(Value::as_object);
+                Ok(Obj {
+                    event,
+                    scopes: [Some(map), data, None, None],
+                    args,
+                })
+            }
             other => Err(ProtocolError::new(
                 event,
                 format!("expected an object, got {}", kind_of(other)),
@@ -118,171 +149,237 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// An object without fields (an answer without a body reads like one).
+    pub fn empty(event: &'a str) -> Obj<'a> {
+        Obj {
+            event,
+            scopes: [None; SCOPES],
+            args: &[],
+        }
+    }
+
+    /// The same object, also reading the objects under `keys` (at the top or in `data`) as
+    /// further scopes: `{session: {...}}` and `{data: {session: {...}}}` read like the flat
+    /// payload. Values of another shape under these names are left alone.
+    pub fn within(mut self, keys: impl Keys) -> Obj<'a> {
+        let outer: Vec<&'a Map<String, Value>> =
+            self.scopes.iter().take(2).flatten().copied().collect();
+        for key in keys.names() {
+            for scope in &outer {
+                let Some(inner) = scope.get(*key).and_then(Value::as_object) else {
+                    continue;
+                };
+                if let Some(slot) = self.scopes.iter_mut().find(|s| s.is_none()) {
+                    *slot = Some(inner);
+                }
+            }
+        }
+        self
+    }
+
     fn err(&self, reason: impl Into<String>) -> ProtocolError {
         ProtocolError::new(self.event, reason, self.args)
     }
 
-    /// The raw field, if present and not null.
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    fn skipped(&self, key: &str, v: &Value, wanted: &str) {
+        debug!(
+            event = self.event,
+            field = key,
+            got = kind_of(v),
+            wanted,
+            raw = %raw_of(self.args),
+            "ignored a field of an unexpected shape"
+        );
     }
 
-    /// A required string field.
-    pub fn str(&self, key: &str) -> Result<String, ProtocolError> {
-        self.opt_str(key)?
-            .ok_or_else(|| self.err(format!("missing field {key}")))
+    /// Every present, non-null value under `key`, scope by scope.
+    fn values(&self, key: &str) -> Vec<&'a Value> {
+        self.scopes
+            .iter()
+            .flatten()
+            .filter_map(|s| s.get(key))
+            .filter(|v| !v.is_null())
+            .collect()
     }
 
-    /// An optional string field (a wrong type is still an error).
-    pub fn opt_str(&self, key: &str) -> Result<Option<String>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => {
-                Err(self.err(format!("{key} should be a string, got {}", kind_of(other))))
+    /// The first value under `names` that `read` accepts; values it refuses are logged and
+    /// skipped.
+    fn find<T>(
+        &self,
+        names: &[&str],
+        wanted: &str,
+        read: impl Fn(&'a Value) -> Option<T>,
+    ) -> Option<T> {
+        for key in names {
+            for v in self.values(key) {
+                match read(v) {
+                    Some(t) => return Some(t),
+                    None => self.skipped(key, v, wanted),
+                }
             }
         }
+        None
     }
 
-    /// A required id: a string, or a number kept as its decimal text.
-    pub fn id(&self, key: &str) -> Result<String, ProtocolError> {
-        self.opt_id(key)?
-            .ok_or_else(|| self.err(format!("missing field {key}")))
-    }
-
-    /// An optional id.
-    pub fn opt_id(&self, key: &str) -> Result<Option<String>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-            Some(Value::String(_)) => Err(self.err(format!("{key} is empty"))),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(other) => Err(self.err(format!("{key} should be an id, got {}", kind_of(other)))),
+    fn missing(&self, names: &[&str], what: &str) -> ProtocolError {
+        let present = names
+            .iter()
+            .find_map(|k| self.values(k).first().map(|v| (*k, kind_of(v))));
+        match present {
+            Some((k, got)) => self.err(format!("{k} should be {what}, got {got}")),
+            None => self.err(format!("missing field {}", names.join(" / "))),
         }
+    }
+
+    /// An optional string (any other shape is absent).
+    pub fn opt_str(&self, keys: impl Keys) -> Option<String> {
+        self.find(keys.names(), "a string", |v| v.as_str().map(str::to_owned))
+    }
+
+    /// A required string.
+    pub fn str(&self, keys: impl Keys) -> Result<String, ProtocolError> {
+        let names = keys.names();
+        self.opt_str(names)
+            .ok_or_else(|| self.missing(names, "a string"))
+    }
+
+    /// An optional non-empty text that servers send as a string or a number (times, codes).
+    pub fn opt_text(&self, keys: impl Keys) -> Option<String> {
+        self.find(keys.names(), "a string or a number", |v| match v {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    /// An optional id: a string, a number, or an object with an id; for a key `xId` or
+    /// `x_id`, also an object `x` with an id.
+    pub fn opt_id(&self, keys: impl Keys) -> Option<String> {
+        for key in keys.names() {
+            if let Some(id) = self.find(&[key], "an id", id_of) {
+                return Some(id);
+            }
+            if let Some(base) = id_base(key) {
+                let nested = |v: &Value| v.is_object().then(|| id_of(v)).flatten();
+                if let Some(id) = self.find(&[base], "an object with an id", nested) {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+
+    /// A required id.
+    pub fn id(&self, keys: impl Keys) -> Result<String, ProtocolError> {
+        let names = keys.names();
+        self.opt_id(names)
+            .ok_or_else(|| self.missing(names, "an id"))
+    }
+
+    /// An optional boolean (only JSON booleans).
+    pub fn opt_bool(&self, keys: impl Keys) -> Option<bool> {
+        self.find(keys.names(), "a boolean", Value::as_bool)
     }
 
     /// A required boolean.
-    pub fn bool(&self, key: &str) -> Result<bool, ProtocolError> {
-        match self.get(key) {
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => {
-                Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other))))
-            }
-            None => Err(self.err(format!("missing field {key}"))),
-        }
-    }
-
-    /// An optional boolean.
-    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => {
-                Err(self.err(format!("{key} should be a boolean, got {}", kind_of(other))))
-            }
-        }
+    pub fn bool(&self, keys: impl Keys) -> Result<bool, ProtocolError> {
+        let names = keys.names();
+        self.opt_bool(names)
+            .ok_or_else(|| self.missing(names, "a boolean"))
     }
 
     /// An optional decimal: a decimal string or a JSON number (read from its text, never
     /// through a float).
-    pub fn opt_decimal(&self, key: &str) -> Result<Option<Decimal>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => decimal_of(v)
-                .map(Some)
-                .ok_or_else(|| self.err(format!("{key} is not a decimal amount: {v}"))),
-        }
+    pub fn opt_decimal(&self, keys: impl Keys) -> Option<Decimal> {
+        self.find(keys.names(), "a decimal amount", decimal_of)
     }
 
     /// A required decimal.
-    pub fn decimal(&self, key: &str) -> Result<Decimal, ProtocolError> {
-        self.opt_decimal(key)?
-            .ok_or_else(|| self.err(format!("missing field {key}")))
+    pub fn decimal(&self, keys: impl Keys) -> Result<Decimal, ProtocolError> {
+        let names = keys.names();
+        self.opt_decimal(names)
+            .ok_or_else(|| self.missing(names, "a decimal amount"))
     }
 
     /// An optional amount of money in `unit`.
-    pub fn opt_money(&self, key: &str, unit: Option<&str>) -> Result<Option<Money>, ProtocolError> {
-        Ok(self.opt_decimal(key)?.map(|amount| Money {
+    pub fn opt_money(&self, keys: impl Keys, unit: Option<&str>) -> Option<Money> {
+        self.opt_decimal(keys).map(|amount| Money {
             amount,
             unit: unit.map(str::to_owned),
-        }))
+        })
     }
 
-    /// An optional unsigned integer (numbers or numeric strings).
-    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                        .map(|f| f as u64)
-                })
-                .map(Some)
-                .ok_or_else(|| self.err(format!("{key} should be a whole number, got {n}"))),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| self.err(format!("{key} should be a whole number, got {s:?}"))),
-            Some(other) => {
-                Err(self.err(format!("{key} should be a number, got {}", kind_of(other))))
-            }
-        }
-    }
-
-    /// A required nested object.
-    pub fn obj(&self, key: &str) -> Result<Obj<'a>, ProtocolError> {
-        self.opt_obj(key)?
-            .ok_or_else(|| self.err(format!("missing object {key}")))
+    /// An optional unsigned integer: a whole, non-negative number or numeric string that fits.
+    pub fn opt_u64(&self, keys: impl Keys) -> Option<u64> {
+        self.find(keys.names(), "a whole number", u64_of)
     }
 
     /// An optional nested object.
-    pub fn opt_obj(&self, key: &str) -> Result<Option<Obj<'a>>, ProtocolError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => Obj::nested(self.event, v, self.args).map(Some),
-        }
+    pub fn opt_obj(&self, keys: impl Keys) -> Option<Obj<'a>> {
+        self.find(keys.names(), "an object", |v| {
+            Obj::nested(self.event, v, self.args).ok()
+        })
+    }
+
+    /// The first object under `keys` that `read` can use (an object that carries nothing
+    /// `read` looks for is skipped like a value of the wrong shape).
+    pub fn first_obj<T>(&self, keys: impl Keys, read: impl Fn(Obj<'a>) -> Option<T>) -> Option<T> {
+        self.find(keys.names(), "a usable object", |v| {
+            Obj::nested(self.event, v, self.args).ok().and_then(&read)
+        })
     }
 
     /// A required array.
-    pub fn arr(&self, key: &str) -> Result<&'a Vec<Value>, ProtocolError> {
-        match self.get(key) {
-            Some(Value::Array(a)) => Ok(a),
-            Some(other) => {
-                Err(self.err(format!("{key} should be an array, got {}", kind_of(other))))
-            }
-            None => Err(self.err(format!("missing array {key}"))),
-        }
+    pub fn arr(&self, keys: impl Keys) -> Result<&'a [Value], ProtocolError> {
+        let names = keys.names();
+        self.find(names, "an array", |v| v.as_array().map(Vec::as_slice))
+            .ok_or_else(|| self.missing(names, "an array"))
     }
 
-    /// An optional array (absent or null → empty).
-    pub fn opt_arr(&self, key: &str) -> Result<&'a [Value], ProtocolError> {
-        match self.get(key) {
-            None => Ok(&[]),
-            Some(Value::Array(a)) => Ok(a),
-            Some(other) => {
-                Err(self.err(format!("{key} should be an array, got {}", kind_of(other))))
-            }
-        }
+    /// An optional array (absent, null or another shape → empty).
+    pub fn opt_arr(&self, keys: impl Keys) -> &'a [Value] {
+        self.find(keys.names(), "an array", |v| {
+            v.as_array().map(Vec::as_slice)
+        })
+        .unwrap_or(&[])
     }
 
-    /// A required array of ids.
-    pub fn ids(&self, key: &str) -> Result<Vec<String>, ProtocolError> {
-        self.arr(key)?
-            .iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(n) => Ok(n.to_string()),
-                other => Err(self.err(format!("{key} holds {}, not ids", kind_of(other)))),
+    /// The objects of a list; items of another shape are skipped (logged).
+    pub fn items(&self, list: &'a [Value]) -> Vec<Obj<'a>> {
+        list.iter()
+            .filter_map(|v| {
+                let o = Obj::nested(self.event, v, self.args).ok();
+                if o.is_none() {
+                    self.skipped("[item]", v, "an object");
+                }
+                o
             })
             .collect()
     }
 
-    /// The object's keys.
-    pub fn keys(&self) -> Vec<String> {
-        self.map.keys().cloned().collect()
+    /// The ids of a list; items that are not ids are skipped (logged).
+    pub fn ids_of(&self, list: &[Value]) -> Vec<String> {
+        list.iter()
+            .filter_map(|v| {
+                let id = id_of(v);
+                if id.is_none() {
+                    self.skipped("[item]", v, "an id");
+                }
+                id
+            })
+            .collect()
+    }
+
+    /// A required array of ids (items that are not ids are skipped).
+    pub fn ids(&self, keys: impl Keys) -> Result<Vec<String>, ProtocolError> {
+        Ok(self.ids_of(self.arr(keys)?))
+    }
+
+    /// The first scope's entries (for maps keyed by data, such as emoji → count).
+    pub fn entries(&self) -> Vec<(&'a String, &'a Value)> {
+        self.scopes[0]
+            .map(|m| m.iter().collect())
+            .unwrap_or_default()
     }
 
     /// The event this object belongs to.
@@ -299,30 +396,118 @@ impl<'a> Obj<'a> {
     pub fn error(&self, reason: impl Into<String>) -> ProtocolError {
         self.err(reason)
     }
+
+    /// Logs that a present value could not be used (a dialect's own rule, e.g. an unknown
+    /// message type read as absent).
+    pub fn ignored(&self, key: &str, why: &str) {
+        debug!(event = self.event, field = key, why, raw = %raw_of(self.args), "ignored a field");
+    }
+}
+
+/// Names a nested person object carries its display name under.
+const NAME_KEYS: [&str; 6] = [
+    "name",
+    "userName",
+    "user_name",
+    "username",
+    "fullName",
+    "displayName",
+];
+
+/// A person from flat fields (`id_keys`, `name_keys`) or the object under `nested`
+/// (`{id | _id, name, avatar | avatar_url | profile, role, email}`); `None` without an id.
+pub fn party(o: &Obj<'_>, id_keys: &[&str], name_keys: &[&str], nested: &str) -> Option<Party> {
+    let carries_person = |p: &Obj<'_>| {
+        p.opt_id(["id", "_id", "userId", "user_id"]).is_some()
+            || p.opt_str(NAME_KEYS).is_some()
+            || p.opt_str([
+                "avatar",
+                "avatar_url",
+                "avatarUrl",
+                "profile",
+                "role",
+                "email",
+            ])
+            .is_some()
+    };
+    let inner = o.first_obj(nested, |p| carries_person(&p).then_some(p));
+    let id = o
+        .opt_id(id_keys)
+        .or_else(|| inner.and_then(|p| p.opt_id(["id", "_id", "userId", "user_id"])))?;
+    let from_inner = |keys: &[&str]| inner.and_then(|p| p.opt_str(keys));
+    Some(Party {
+        id,
+        name: o.opt_str(name_keys).or_else(|| from_inner(&NAME_KEYS)),
+        avatar: from_inner(&["avatar", "avatar_url", "avatarUrl", "profile"]),
+        role: from_inner(&["role"]),
+        email: from_inner(&["email"]),
+    })
+}
+
+/// `user` for `userId` / `user_id` (never for `id` or `_id` themselves).
+fn id_base(key: &str) -> Option<&str> {
+    key.strip_suffix("Id")
+        .or_else(|| key.strip_suffix("_id"))
+        .filter(|b| !b.is_empty())
+}
+
+/// An id from a string, a number (its integer text) or an object with `id`, `_id` or `$oid`.
+pub fn id_of(v: &Value) -> Option<String> {
+    id_at(v, 0)
+}
+
+fn id_at(v: &Value, depth: u8) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => integer_text(n),
+        Value::Object(m) if depth < 2 => ["id", "_id", "$oid"]
+            .iter()
+            .find_map(|k| m.get(*k).and_then(|v| id_at(v, depth + 1))),
+        _ => None,
+    }
+}
+
+/// An integer's text; a float only when it is whole and exactly representable.
+fn integer_text(n: &serde_json::Number) -> Option<String> {
+    if n.is_i64() || n.is_u64() {
+        return Some(n.to_string());
+    }
+    let f = n.as_f64()?;
+    // 2^53: above it a float no longer names one integer.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() <= EXACT).then(|| format!("{f:.0}"))
+}
+
+/// A whole, non-negative number (or numeric string) that fits in a u64.
+pub fn u64_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            let f = n.as_f64()?;
+            // u64::MAX as f64 rounds up to 2^64, which does not fit: stay strictly below.
+            (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0)
+                .then(|| format!("{f:.0}").parse().ok())
+                .flatten()
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// A decimal from a JSON string or number.
 pub fn decimal_of(v: &Value) -> Option<Decimal> {
     match v {
-        Value::String(s) => Decimal::from_str(s.trim()).ok(),
+        Value::String(s) => {
+            let s = s.trim();
+            Decimal::from_str(s)
+                .or_else(|_| Decimal::from_scientific(s))
+                .ok()
+        }
         // serde_json prints the shortest text that round-trips, so "12.5" stays "12.5".
         Value::Number(n) => Decimal::from_str(&n.to_string())
             .or_else(|_| Decimal::from_scientific(&n.to_string()))
             .ok(),
         _ => None,
     }
-}
-
-/// A person from an object with the given field names (absent names are skipped).
-pub fn party(o: &Obj<'_>, id_key: &str, name_key: Option<&str>) -> Result<Party, ProtocolError> {
-    Ok(Party {
-        id: o.id(id_key)?,
-        name: match name_key {
-            Some(k) => o.opt_str(k)?,
-            None => None,
-        },
-        ..Party::default()
-    })
 }
 
 #[cfg(test)]
@@ -338,24 +523,106 @@ mod tests {
         assert_eq!(decimal_of(&json!(10)).unwrap().to_string(), "10");
         assert_eq!(decimal_of(&json!(1e3)).unwrap(), Decimal::from(1000));
         assert!(decimal_of(&json!("ten")).is_none());
+        assert!(decimal_of(&json!("1e400")).is_none());
         assert!(decimal_of(&json!(null)).is_none());
         assert!(decimal_of(&json!([1])).is_none());
     }
 
     #[test]
-    fn wrong_shapes_are_errors_not_panics() {
+    fn ids_are_strings_numbers_or_objects_with_an_id() {
+        assert_eq!(id_of(&json!("a1")).as_deref(), Some("a1"));
+        assert_eq!(id_of(&json!(7)).as_deref(), Some("7"));
+        assert_eq!(id_of(&json!(-7)).as_deref(), Some("-7"));
+        assert_eq!(id_of(&json!(7.0)).as_deref(), Some("7"));
+        assert_eq!(
+            id_of(&json!(u64::MAX)).as_deref(),
+            Some("18446744073709551615")
+        );
+        assert_eq!(id_of(&json!(1.5)), None);
+        assert_eq!(id_of(&json!(1e300)), None);
+        assert_eq!(
+            id_of(&json!({"_id": {"$oid": "507f"}})).as_deref(),
+            Some("507f")
+        );
+        assert_eq!(id_of(&json!({"id": 3, "_id": "x"})).as_deref(), Some("3"));
+        assert_eq!(id_of(&json!({"name": "no id"})), None);
+        assert_eq!(id_of(&json!("  ")), None);
+        assert_eq!(id_of(&json!(true)), None);
+        assert_eq!(id_of(&json!(["a"])), None);
+    }
+
+    #[test]
+    fn whole_numbers_never_overflow() {
+        assert_eq!(u64_of(&json!(65)), Some(65));
+        assert_eq!(u64_of(&json!("65")), Some(65));
+        assert_eq!(u64_of(&json!(65.0)), Some(65));
+        assert_eq!(u64_of(&json!(u64::MAX)), Some(u64::MAX));
+        assert_eq!(u64_of(&json!(1.8446744073709552e19)), None);
+        assert_eq!(u64_of(&json!(1e300)), None);
+        assert_eq!(u64_of(&json!(-3)), None);
+        assert_eq!(u64_of(&json!(2.5)), None);
+        assert_eq!(u64_of(&json!("99999999999999999999999")), None);
+    }
+
+    #[test]
+    fn wrong_shapes_of_optional_fields_are_absent_and_required_ones_are_errors() {
         let args = [json!("not an object")];
         let e = object("chat-timer", &args).err().unwrap();
         assert_eq!(e.event, "chat-timer");
         assert!(e.reason.contains("expected an object"));
         let args = [json!({"duration": [], "cost": {"x": 1}, "id": 7, "flag": "yes"})];
         let o = object("chat-timer", &args).unwrap();
-        assert!(o.decimal("duration").is_err());
-        assert!(o.decimal("cost").is_err());
-        assert!(o.str("missing").is_err());
+        assert!(o
+            .decimal("duration")
+            .unwrap_err()
+            .reason
+            .contains("duration should be"));
+        assert_eq!(o.opt_decimal("cost"), None);
+        assert!(o
+            .str("missing")
+            .unwrap_err()
+            .reason
+            .contains("missing field missing"));
         assert_eq!(o.id("id").unwrap(), "7");
         assert!(o.bool("flag").is_err());
-        assert!(o.opt_u64("id").unwrap() == Some(7));
+        assert_eq!(o.opt_bool("flag"), None);
+        assert_eq!(o.opt_u64("id"), Some(7));
+        assert_eq!(o.opt_str("id"), None);
+        assert!(o.opt_arr("cost").is_empty());
         assert!(first("x", &[]).is_err());
+    }
+
+    #[test]
+    fn fields_are_found_under_any_name_in_any_scope_first_usable_wins() {
+        let args = [json!({
+            "userId": {"name": "no id here"},
+            "user": {"_id": 42, "name": "Asha"},
+            "data": {"roomId": "r1", "duration": "bad"},
+            "session": {"sessionType": "video"},
+            "duration": 3
+        })];
+        let o = object("e", &args).unwrap().within("session");
+        assert_eq!(o.opt_id("userId").as_deref(), Some("42"));
+        assert_eq!(o.opt_id(["room_id", "roomId"]).as_deref(), Some("r1"));
+        assert_eq!(o.opt_decimal("duration"), Some(Decimal::from(3)));
+        assert_eq!(o.opt_str("sessionType").as_deref(), Some("video"));
+        assert_eq!(
+            o.opt_obj("user").and_then(|u| u.opt_str("name")).as_deref(),
+            Some("Asha")
+        );
+        assert_eq!(o.opt_id("sessionId"), None, "the session object has no id");
+        let e = o.id(["callId", "call_id"]).unwrap_err();
+        assert_eq!(e.reason, "missing field callId / call_id");
+    }
+
+    #[test]
+    fn lists_keep_their_usable_items() {
+        let args = [
+            json!({"ids": ["a", 2, null, {}, {"id": "c"}, [1]], "items": [{"a": 1}, 3, {"b": 2}]}),
+        ];
+        let o = object("e", &args).unwrap();
+        assert_eq!(o.ids("ids").unwrap(), ["a", "2", "c"]);
+        assert_eq!(o.items(o.opt_arr("items")).len(), 2);
+        assert!(o.ids("nope").is_err());
     }
 }
