@@ -79,6 +79,23 @@ impl Error {
         }
     }
 
+    /// The server's own code for the refusal (`SESSION_INACTIVE`, `CHAT_ACCESS_DENIED`, …),
+    /// when it gave one; [`Error::code`] is Parlor's coarse kind beside it.
+    pub fn server_code(&self) -> Option<&str> {
+        match self {
+            Error::Rejected { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a refused REST call.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Rejected { status, .. } => *status,
+            _ => None,
+        }
+    }
+
     /// True when retrying the same thing later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -94,7 +111,9 @@ impl From<TransportError> for Error {
             TransportError::NotConnected(m) | TransportError::SendFailed(m) => {
                 Error::NotConnected(m)
             }
-            TransportError::Timeout(_) => Error::Timeout(e.to_string()),
+            TransportError::Timeout(_) | TransportError::NoAnswer(_) => {
+                Error::Timeout(e.to_string())
+            }
             TransportError::Busy(_) => Error::Busy(e.to_string()),
             TransportError::AuthFailed(m) => Error::AuthFailed(m),
             TransportError::Closed => Error::Closed,

@@ -37,6 +37,12 @@ pub enum DomainEvent {
         /// The payload as received.
         raw: serde_json::Value,
     },
+    /// This subscriber read too slowly: `missed` events before the next one were dropped from
+    /// its queue (the core's services saw them all). Re-read what you show.
+    Lagged {
+        /// How many events were dropped.
+        missed: u64,
+    },
     /// The server reported an error not tied to a command we are waiting on.
     ServerError {
         /// Machine code, when the server gives one.
@@ -346,6 +352,9 @@ pub enum DomainEvent {
         messages: Vec<Message>,
         /// Whether older pages exist.
         has_more: bool,
+        /// The server id the page ends before; absent for the newest page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
     },
     /// This account's conversations (002 REST).
     Conversations {
@@ -415,6 +424,9 @@ pub enum DomainEvent {
     },
     /// A call operation failed; the server's message verbatim.
     CallError {
+        /// The server's own code, when it gives one (004's `call:error` documents none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
         /// The message.
         message: String,
     },

@@ -10,7 +10,7 @@ use crate::model::{Expert, Presence};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Online experts by id.
 #[derive(Default)]
@@ -28,16 +28,17 @@ impl ExpertDirectory {
 
     /// The experts online now, by id.
     pub fn snapshot(&self) -> Vec<Expert> {
-        self.experts
-            .lock()
-            .expect("directory")
-            .values()
-            .cloned()
-            .collect()
+        self.experts().values().cloned().collect()
+    }
+
+    /// The map, even after a panic elsewhere poisoned its lock (every change replaces whole
+    /// entries, so what is there is usable).
+    fn experts(&self) -> MutexGuard<'_, BTreeMap<String, Expert>> {
+        self.experts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn replace_all(&self, list: &[Expert]) -> Vec<DomainEvent> {
-        let mut map = self.experts.lock().expect("directory");
+        let mut map = self.experts();
         let incoming: BTreeMap<String, Expert> = list
             .iter()
             .filter(|e| e.presence != Presence::Offline)
@@ -65,7 +66,7 @@ impl ExpertDirectory {
         presence: Presence,
         details: Option<&Expert>,
     ) -> Vec<DomainEvent> {
-        let mut map = self.experts.lock().expect("directory");
+        let mut map = self.experts();
         if presence == Presence::Offline {
             return match map.remove(id) {
                 Some(_) => vec![DomainEvent::ExpertRemoved {

@@ -42,7 +42,7 @@ impl PresenceKeeper {
     pub fn is_online(&self) -> bool {
         self.state
             .lock()
-            .expect("presence keeper")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .online_command
             .is_some()
     }
@@ -63,7 +63,10 @@ impl Service for PresenceKeeper {
         };
         let connected = matches!(state, ConnectionState::Connected);
         let resend = {
-            let mut s = self.state.lock().expect("presence keeper");
+            let mut s = self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let reconnected = connected && s.was_connected;
             s.was_connected |= connected;
             reconnected.then(|| s.online_command.clone()).flatten()
@@ -94,7 +97,10 @@ impl Service for PresenceKeeper {
                     .ok_or_else(|| Error::NotConnected("the client was closed".into()))?;
                 let answer = client.send_to_server(cmd.clone()).await?;
                 // Only what the server accepted is remembered.
-                state.lock().expect("presence keeper").online_command = online.then_some(cmd);
+                state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .online_command = online.then_some(cmd);
                 Ok(answer)
             }
             .boxed(),

@@ -18,6 +18,12 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<String, TokenError
 pub trait TokenSource: Send + Sync {
     /// The token to use now.
     fn token(&self) -> TokenFuture<'_>;
+
+    /// The server refused `token` (expired or revoked). A source that caches or refreshes
+    /// tokens forgets it, so that the next [`token`](Self::token) call fetches a fresh one.
+    /// The transport calls this on every refusal, before it asks for a token again.
+    /// Sources that read their token anew on every call need nothing here.
+    fn refused(&self, _token: &str) {}
 }
 
 /// A fixed token.

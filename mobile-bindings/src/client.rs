@@ -11,7 +11,7 @@ use crate::records::{
 use crate::runtime::{run, TaskHandle, RUNTIME};
 use parlor_core::calls::{self, CallService};
 use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::{database_path, Store};
+use parlor_core::store::Store;
 use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
 use parlor_core::DialectId;
 use parlor_core::{
@@ -60,8 +60,8 @@ impl ParlorClient {
             .unwrap_or_else(|| "default".into());
         let dir = PathBuf::from(data_dir);
         std::fs::create_dir_all(&dir).map_err(ParlorError::invalid)?;
-        let path = database_path(&dir, &profile.socket_url, &account);
-        let store = Store::open(&path)?;
+        let store = Store::open_for(&dir, &profile, &account)?;
+        let path = store.path().to_owned();
         let minute = profile.billing_minute_ms;
         let _rt = RUNTIME.enter();
         let client = Client::connect(

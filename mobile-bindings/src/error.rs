@@ -12,9 +12,14 @@ pub enum ParlorError {
     #[error("authentication failed: {detail}")]
     Auth { detail: String },
     /// The server (or the local state machine) refused the operation. `code` is the core's
-    /// (`rejected`, `illegal_state`, `busy`) or the server's machine code when it gave one.
+    /// coarse kind (`rejected`, `illegal_state`, `busy`); `server_code` the server's own code
+    /// (`SESSION_INACTIVE`, …) when it gave one; `detail` the server's words.
     #[error("rejected ({code}): {detail}")]
-    Rejected { code: String, detail: String },
+    Rejected {
+        code: String,
+        server_code: Option<String>,
+        detail: String,
+    },
     /// The input is not acceptable (bad profile, bad JSON, unknown dialect …).
     #[error("invalid input: {detail}")]
     InvalidInput { detail: String },
@@ -44,11 +49,13 @@ impl From<parlor_core::Error> for ParlorError {
             }
             E::AuthFailed(_) => ParlorError::Auth { detail },
             E::Rejected { code, .. } => ParlorError::Rejected {
-                code: code.clone().unwrap_or_else(|| "rejected".into()),
+                code: e.code().into(),
+                server_code: code.clone(),
                 detail,
             },
             E::IllegalState(_) | E::Busy(_) => ParlorError::Rejected {
                 code: e.code().into(),
+                server_code: None,
                 detail,
             },
             E::InvalidInput(_) => ParlorError::InvalidInput { detail },
@@ -95,7 +102,7 @@ mod tests {
         ));
         assert!(matches!(
             ParlorError::from(E::Rejected { code: Some("INSUFFICIENT_BALANCE".into()), status: None, message: "no".into() }),
-            ParlorError::Rejected { code, .. } if code == "INSUFFICIENT_BALANCE"
+            ParlorError::Rejected { code, server_code: Some(s), .. } if code == "rejected" && s == "INSUFFICIENT_BALANCE"
         ));
         assert!(matches!(
             ParlorError::from(E::IllegalState("paused".into())),

@@ -71,6 +71,7 @@ impl AgoraService {
             {
                 warn!(session, channel, error = %e, "no Agora token");
                 client.publish(DomainEvent::CallError {
+                    code: None,
                     message: format!("Agora token for session {session}: {e}"),
                 });
             }

@@ -3,6 +3,8 @@
 
 use super::state::{CallPhase, CallRole, CallSnapshot};
 use crate::model::{CallMedia, Money};
+use crate::ranges;
+use crate::store::quarantine::{self, Quarantined};
 use crate::store::{Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
@@ -48,7 +50,7 @@ pub struct CallRecord {
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
@@ -101,7 +103,7 @@ pub fn record(store: &Store, call: &CallSnapshot) -> Result<bool, StoreError> {
                 call.peer.as_ref().and_then(|p| p.name.clone()),
                 call.phase.name(),
                 reason,
-                call.duration_secs.map(|d| d as i64),
+                call.duration_secs.and_then(|d| i64::try_from(d).ok()),
                 call.coins.as_ref().map(|c| c.amount.to_string()),
                 call.coins.as_ref().and_then(|c| c.unit.clone()),
                 call.ended_by,
@@ -131,19 +133,24 @@ type Row = (
 );
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    row_at(r, 0)
+}
+
+/// The columns of [`COLUMNS`] starting at index `base`.
+fn row_at(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Row> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
+        r.get(base)?,
+        r.get(base + 1)?,
+        r.get(base + 2)?,
+        r.get(base + 3)?,
+        r.get(base + 4)?,
+        r.get(base + 5)?,
+        r.get(base + 6)?,
+        r.get(base + 7)?,
+        r.get(base + 8)?,
+        r.get(base + 9)?,
+        r.get(base + 10)?,
+        r.get(base + 11)?,
     ))
 }
 
@@ -168,6 +175,19 @@ fn record_of(row: Row) -> Result<CallRecord, StoreError> {
                 .map_err(|e| StoreError::Corrupt(format!("call coins {c:?}: {e}")))
         })
         .transpose()?;
+    if let Some(c) = &coins {
+        ranges::check_amount("coins", c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    }
+    let duration_secs = dur
+        .map(|d| {
+            u64::try_from(d)
+                .map_err(|_| StoreError::Corrupt(format!("call duration {d}")))
+                .and_then(|s| {
+                    ranges::check_call_seconds("duration_secs", s)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+        })
+        .transpose()?;
     Ok(CallRecord {
         call_id: id,
         role,
@@ -176,21 +196,30 @@ fn record_of(row: Row) -> Result<CallRecord, StoreError> {
         peer_name,
         outcome,
         reason,
-        duration_secs: dur.map(|d| d.max(0) as u64),
+        duration_secs,
         coins,
         ended_by: by,
         started_at: at,
     })
 }
 
-/// The newest `limit` calls, newest first.
+/// The newest `limit` calls, newest first. A row that cannot be read back (a value of the wrong
+/// type, figures out of [`crate::ranges`]) is quarantined and left out; the rest is listed.
 pub fn list(store: &Store, limit: u32) -> Result<Vec<CallRecord>, StoreError> {
-    store.read(|c| {
-        let mut stmt = c.prepare(&format!(
-            "SELECT {COLUMNS} FROM call_history ORDER BY started_at DESC, rowid DESC LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit], row)?;
-        rows.map(|r| record_of(r?)).collect()
+    list_reporting(store, limit).map(|(calls, _)| calls)
+}
+
+/// [`list`], with the rows it quarantined.
+pub fn list_reporting(
+    store: &Store,
+    limit: u32,
+) -> Result<(Vec<CallRecord>, Vec<Quarantined>), StoreError> {
+    let sql = format!(
+        "SELECT rowid, {COLUMNS} FROM call_history ORDER BY started_at DESC, rowid DESC LIMIT {limit}"
+    );
+    quarantine::load_tolerantly(store, "call_history", &sql, |r| {
+        let fields = row_at(r, 1).map_err(|e| e.to_string())?;
+        record_of(fields).map_err(|e| e.to_string())
     })
 }
 
@@ -277,19 +306,37 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_rows_are_errors_not_panics() {
+    fn unreadable_rows_are_quarantined_and_the_rest_is_listed() {
         let (store, dir) = temp_store();
         store
             .write(|tx| {
-                tx.execute(
+                tx.execute_batch(
                     "INSERT INTO call_history (call_id, role, outcome, coins, started_at, updated_at)
-                     VALUES ('x', 'pilot', 'ended', 'lots', 1, 1)",
-                    [],
+                     VALUES ('x', 'pilot', 'ended', 'lots', 1, 1);
+                     INSERT INTO call_history (call_id, role, outcome, duration_secs, started_at, updated_at)
+                     VALUES ('neg', 'caller', 'ended', -5, 2, 2);
+                     INSERT INTO call_history (call_id, role, outcome, duration_secs, started_at, updated_at)
+                     VALUES ('long', 'caller', 'ended', 9000000000, 3, 3);
+                     INSERT INTO call_history (call_id, role, outcome, started_at, updated_at)
+                     VALUES ('typed', 'caller', 'ended', 'yesterday', 4);
+                     INSERT INTO call_history (call_id, role, outcome, duration_secs, coins, started_at, updated_at)
+                     VALUES ('ok', 'callee', 'ended', 65, '12', 5, 5);",
                 )?;
                 Ok(())
             })
             .unwrap();
-        assert!(matches!(list(&store, 5), Err(StoreError::Corrupt(_))));
+        let (calls, moved) = list_reporting(&store, 50).unwrap();
+        assert_eq!(
+            calls.iter().map(|c| c.call_id.as_str()).collect::<Vec<_>>(),
+            vec!["ok"]
+        );
+        assert_eq!(moved.len(), 4, "{moved:?}");
+        assert!(
+            get(&store, "x").unwrap().is_none(),
+            "moved out of the table"
+        );
+        assert_eq!(list(&store, 50).unwrap().len(), 1, "and stays out");
+        assert_eq!(quarantine::list(&store).unwrap().len(), 4);
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
     }

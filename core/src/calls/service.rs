@@ -576,6 +576,23 @@ fn refused(r: CallRefusal) -> BoxFuture<'static, Result<Vec<DomainEvent>, Error>
 
 impl Service for CallService {
     fn observe(&self, event: &DomainEvent) -> Vec<DomainEvent> {
+        // Absurd server figures (a call of u64::MAX seconds) are refused before the machine
+        // and the history see them.
+        let screened = crate::ranges::screen_call(event);
+        let mut out: Vec<DomainEvent> = screened.refusal.into_iter().collect();
+        if let Some(event) = screened.event {
+            out.extend(self.observe_sane(&event));
+        }
+        out
+    }
+
+    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        self.handle_command(cmd)
+    }
+}
+
+impl CallService {
+    fn observe_sane(&self, event: &DomainEvent) -> Vec<DomainEvent> {
         let inner = &self.inner;
         match event {
             DomainEvent::Connection { state } => return inner.on_connection(state),
@@ -604,9 +621,9 @@ impl Service for CallService {
             // The initiate waiting for its answer gets it: ringing, or the error verbatim.
             let answer = match event {
                 DomainEvent::CallRinging { .. } if changed => Some(Ok(vec![event.clone()])),
-                DomainEvent::CallError { message } if may_answer_initiate(message) => {
+                DomainEvent::CallError { code, message } if may_answer_initiate(message) => {
                     Some(Err(Error::Rejected {
-                        code: Some(SERVER_CALL_ERROR.into()),
+                        code: code.clone().or_else(|| Some(SERVER_CALL_ERROR.into())),
                         status: None,
                         message: message.clone(),
                     }))
@@ -627,7 +644,10 @@ impl Service for CallService {
         }
     }
 
-    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+    fn handle_command(
+        &self,
+        cmd: &Command,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         let inner = &self.inner;
         Some(match cmd {
             Command::InitiateCall { .. } => inner.initiate(cmd.clone()),

@@ -392,7 +392,7 @@ impl CallMachine {
                     _ => false,
                 }
             }
-            DomainEvent::CallError { message }
+            DomainEvent::CallError { message, .. }
                 if now.phase == CallPhase::Initiating && may_answer_initiate(message) =>
             {
                 now.phase = CallPhase::Failed {
@@ -556,6 +556,7 @@ mod tests {
     fn snapshots_serialize_flat() {
         let mut m = caller_in("initiating");
         m.apply(&DomainEvent::CallError {
+            code: None,
             message: "Invalid call type".into(),
         });
         let v = serde_json::to_value(m.snapshot()).unwrap();
@@ -656,6 +657,7 @@ mod tests {
             caller: None
         }));
         assert!(!i.apply(&DomainEvent::CallError {
+            code: None,
             message: "x".into()
         }));
     }
@@ -664,6 +666,7 @@ mod tests {
     fn a_server_error_while_initiating_fails_the_call_verbatim() {
         let mut m = caller_in("initiating");
         assert!(m.apply(&DomainEvent::CallError {
+            code: None,
             message: "Jane Smith is currently offline. Please try again later.".into()
         }));
         assert_eq!(
@@ -681,11 +684,13 @@ mod tests {
         let mut m = caller_in("initiating");
         for message in NOT_INITIATE_ERRORS {
             assert!(!m.apply(&DomainEvent::CallError {
+                code: None,
                 message: (*message).into()
             }));
         }
         assert_eq!(m.phase(), &CallPhase::Initiating);
         assert!(m.apply(&DomainEvent::CallError {
+            code: None,
             message: "You already have an active call.".into()
         }));
     }

@@ -2,6 +2,10 @@
 //! The server is authoritative: the meter never shows less than the server has billed, never
 //! runs more than one tick ahead of it, and is re-anchored to every tick. Pure: the caller
 //! passes the time in milliseconds, so it is tested without clocks.
+//!
+//! Every figure here may come from a hostile server, so every computation is checked: the
+//! service screens values first ([`crate::ranges`]), and should one slip through anyway the
+//! meter saturates or falls back to the server's own figure — it never panics.
 
 use crate::model::Money;
 use rust_decimal::prelude::ToPrimitive;
@@ -96,7 +100,9 @@ impl Meter {
     /// Stops the clock at `now` (pause, disconnect, end).
     pub fn freeze(&mut self, now: u64) {
         if let Some(since) = self.running_since.take() {
-            self.active_before_ms += now.saturating_sub(since);
+            self.active_before_ms = self
+                .active_before_ms
+                .saturating_add(now.saturating_sub(since));
         }
     }
 
@@ -107,11 +113,11 @@ impl Meter {
 
     /// Active time at `now`.
     pub fn elapsed_ms(&self, now: u64) -> u64 {
-        self.active_before_ms
-            + self
-                .running_since
+        self.active_before_ms.saturating_add(
+            self.running_since
                 .map(|s| now.saturating_sub(s))
-                .unwrap_or(0)
+                .unwrap_or(0),
+        )
     }
 
     /// A server tick: `minutes` billed for `cost` in total. Re-anchors the clock into that
@@ -127,8 +133,9 @@ impl Meter {
         self.server_minutes = minutes;
         self.server_cost = cost;
         let whole = minutes.trunc().to_u64().unwrap_or(0);
+        // Saturating both ends keeps lo <= hi, so the clamp cannot panic.
         let lo = whole.saturating_mul(self.minute_ms);
-        let hi = lo + self.minute_ms - 1;
+        let hi = lo.saturating_add(self.minute_ms - 1);
         let clamped = self.elapsed_ms(now).clamp(lo, hi);
         self.active_before_ms = clamped;
         if self.running_since.is_some() {
@@ -180,12 +187,17 @@ impl Meter {
         let Some(rate) = self.rate else {
             return self.server_cost;
         };
-        let local = (rate * Decimal::from(elapsed) / Decimal::from(self.minute_ms))
-            .round_dp_with_strategy(2, RoundingStrategy::ToZero);
-        let capped = if self.server_ticks {
-            local.min(self.server_cost + rate)
-        } else {
-            local
+        // An estimate that does not fit a Decimal is no estimate: show the server's figure.
+        let Some(local) = rate
+            .checked_mul(Decimal::from(elapsed))
+            .and_then(|x| x.checked_div(Decimal::from(self.minute_ms)))
+            .map(|x| x.round_dp_with_strategy(2, RoundingStrategy::ToZero))
+        else {
+            return self.server_cost;
+        };
+        let capped = match self.server_cost.checked_add(rate) {
+            Some(cap) if self.server_ticks => local.min(cap),
+            _ => local,
         };
         capped.max(self.server_cost)
     }
@@ -196,8 +208,12 @@ impl Meter {
     fn runs_out_in(&self, elapsed: u64) -> Option<u64> {
         let rate = self.rate.filter(|r| *r > Decimal::ZERO)?;
         let balance = self.balance?;
-        let affordable = (balance / rate).floor();
-        let end_minute = (self.balance_at_minutes.trunc() + affordable).to_u64()?;
+        let affordable = balance.checked_div(rate)?.floor();
+        let end_minute = self
+            .balance_at_minutes
+            .trunc()
+            .checked_add(affordable)?
+            .to_u64()?;
         Some(
             end_minute
                 .saturating_mul(self.minute_ms)
@@ -283,6 +299,32 @@ mod tests {
         let warn = m.low_balance_due(60_000).expect("warned a minute ahead");
         assert_eq!(warn.balance.unwrap().amount, d("15.00"));
         assert!(m.low_balance_due(61_000).is_none(), "only once");
+    }
+
+    #[test]
+    fn hostile_figures_never_panic_and_never_show_less_than_the_server() {
+        // The chat-timer: a duration of 10^18 minutes, then absurd rates and balances.
+        let mut m = meter();
+        m.run(0);
+        m.server_tick(d("1000000000000000000"), d("10"), None, 1_000);
+        let r = m.reading(2_000);
+        assert!(r.cost.amount >= d("10"));
+        m.set_rate(d("9999999999999999999999999999"), None);
+        m.set_balance(d("79228162514264337593543950335"));
+        let r = m.reading(u64::MAX);
+        assert!(
+            r.cost.amount >= d("10"),
+            "falls back to the server's figure"
+        );
+        m.set_rate(d("0.0000000000000000000000000001"), None);
+        let _ = m.reading(u64::MAX);
+        let _ = m.low_balance_due(u64::MAX);
+        m.finish(Some(d("79228162514264337593543950335")), None, u64::MAX);
+        let _ = m.reading(u64::MAX);
+        let mut huge_minute = Meter::new(u64::MAX, Some(d("10")), None, true);
+        huge_minute.run(0);
+        huge_minute.server_tick(d("3"), d("30"), Some(d("-5")), u64::MAX);
+        assert!(huge_minute.reading(u64::MAX).cost.amount >= d("30"));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use super::{Bill, ConsultationState, ConsultationView, MeterReading, Side};
 use crate::model::{Money, Party};
+use crate::ranges;
+use crate::store::quarantine::{self, Quarantined};
 use crate::store::{Store, StoreError};
 use rusqlite::{params, OptionalExtension, Row};
 use rust_decimal::Decimal;
@@ -41,31 +43,50 @@ pub fn save(store: &Store, v: &ConsultationView, now_ms: i64) -> Result<(), Stor
     })
 }
 
-/// Every stored consultation, most recently changed first.
-pub fn load_all(store: &Store) -> Result<Vec<ConsultationView>, StoreError> {
-    store.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT id, role, counterpart, expert_id, kind, state, rate, unit, billed_minutes, cost, balance, bill, requested_at, started_at, ended_at
-             FROM consultations ORDER BY updated_at DESC",
-        )?;
-        let rows = stmt.query_map([], |r| Ok(row_to_view(r)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row??);
-        }
-        Ok(out)
-    })
+/// Every stored consultation, most recently changed first. A row that cannot be loaded (an
+/// unreadable value, a figure out of [`crate::ranges`]) is quarantined and returned apart; the
+/// rest loads.
+pub fn load_all(store: &Store) -> Result<(Vec<ConsultationView>, Vec<Quarantined>), StoreError> {
+    quarantine::load_tolerantly(
+        store,
+        "consultations",
+        &format!("SELECT rowid, {COLUMNS} FROM consultations ORDER BY updated_at DESC"),
+        |r| {
+            let v = row_to_view(r, 1).map_err(|e| e.to_string())?;
+            in_range(&v).map_err(|e| e.to_string())?;
+            Ok(v)
+        },
+    )
 }
+
+/// Whether a stored consultation's figures are within the sane ranges (a cache written before
+/// the services screened server values may hold anything).
+fn in_range(v: &ConsultationView) -> Result<(), ranges::OutOfRange> {
+    ranges::check_minutes("billed_minutes", v.meter.billed_minutes)?;
+    ranges::check_amount("cost", &v.meter.cost)?;
+    if let Some(b) = &v.meter.balance {
+        ranges::check_balance("balance", b)?;
+    }
+    if let Some(r) = &v.rate_per_minute {
+        ranges::check_amount("rate", r)?;
+    }
+    if let Some(b) = &v.bill {
+        ranges::check_minutes("bill.minutes", b.minutes)?;
+        ranges::check_amount("bill.total", &b.total)?;
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, role, counterpart, expert_id, kind, state, rate, unit, billed_minutes, cost, balance, bill, requested_at, started_at, ended_at";
 
 /// One stored consultation.
 pub fn load(store: &Store, id: &str) -> Result<Option<ConsultationView>, StoreError> {
     store.read(|c| {
         let v = c
             .query_row(
-                "SELECT id, role, counterpart, expert_id, kind, state, rate, unit, billed_minutes, cost, balance, bill, requested_at, started_at, ended_at
-                 FROM consultations WHERE id = ?1",
+                &format!("SELECT {COLUMNS} FROM consultations WHERE id = ?1"),
                 [id],
-                |r| Ok(row_to_view(r)),
+                |r| Ok(row_to_view(r, 0)),
             )
             .optional()?;
         v.transpose()
@@ -79,9 +100,11 @@ fn side_name(s: Side) -> &'static str {
     }
 }
 
-fn row_to_view(r: &Row<'_>) -> Result<ConsultationView, StoreError> {
-    let text =
-        |i: usize| -> Result<Option<String>, StoreError> { Ok(r.get::<_, Option<String>>(i)?) };
+/// A row as a view; `base` is the index of the `id` column.
+fn row_to_view(r: &Row<'_>, base: usize) -> Result<ConsultationView, StoreError> {
+    let text = |i: usize| -> Result<Option<String>, StoreError> {
+        Ok(r.get::<_, Option<String>>(base + i)?)
+    };
     let dec = |s: Option<String>| -> Result<Option<Decimal>, StoreError> {
         s.map(|s| {
             Decimal::from_str(&s).map_err(|e| StoreError::Corrupt(format!("decimal {s:?}: {e}")))
@@ -119,7 +142,7 @@ fn row_to_view(r: &Row<'_>) -> Result<ConsultationView, StoreError> {
         })
     };
     Ok(ConsultationView {
-        id: r.get(0)?,
+        id: r.get(base)?,
         side,
         counterpart,
         expert_id: text(3)?,
@@ -199,7 +222,8 @@ mod tests {
         let mut later = v.clone();
         later.id = "room-2".into();
         save(&store, &later, 2).unwrap();
-        let all = load_all(&store).unwrap();
+        let (all, quarantined) = load_all(&store).unwrap();
+        assert!(quarantined.is_empty());
         assert_eq!(
             all.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
             vec!["room-2", "room-1"]

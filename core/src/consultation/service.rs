@@ -15,12 +15,13 @@ use crate::dialect::{Capability, DialectId};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{Money, RequestOutcome};
+use crate::ranges;
 use crate::store::Store;
 use crate::transport::ConnectionState;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 /// How long a 000 command waits for the event that confirms it.
@@ -53,6 +54,9 @@ pub struct ConsultationService {
     store: Option<Store>,
     epoch: Instant,
     tracker: Mutex<Tracker>,
+    /// Cache rows quarantined at load, reported once the link is first up (subscribers exist
+    /// by then; at attach time there may be none).
+    load_reports: Mutex<Vec<DomainEvent>>,
 }
 
 impl ConsultationService {
@@ -75,6 +79,7 @@ impl ConsultationService {
                 link_up: client.state().is_connected(),
                 ..Tracker::default()
             }),
+            load_reports: Mutex::new(Vec::new()),
         });
         service.load();
         client.attach(service.clone());
@@ -85,7 +90,7 @@ impl ConsultationService {
     /// Every known consultation, current ones first.
     pub fn list(&self) -> Vec<ConsultationView> {
         let now = self.now_ms();
-        let t = self.tracker.lock().expect("tracker");
+        let t = self.tracker();
         let mut out: Vec<ConsultationView> = t
             .order
             .iter()
@@ -100,23 +105,28 @@ impl ConsultationService {
     /// One consultation.
     pub fn get(&self, id: &str) -> Option<ConsultationView> {
         let now = self.now_ms();
-        self.tracker
-            .lock()
-            .expect("tracker")
-            .records
-            .get(id)
-            .map(|r| view_now(r, now))
+        self.tracker().records.get(id).map(|r| view_now(r, now))
     }
 
     fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The tracker, even after a panic elsewhere poisoned its lock: every change to it is a
+    /// whole-record update, so what a panicking thread left is still a usable state.
+    fn tracker(&self) -> MutexGuard<'_, Tracker> {
+        self.tracker.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn load(&self) {
         let Some(store) = &self.store else { return };
         match records::load_all(store) {
-            Ok(views) => {
-                let mut t = self.tracker.lock().expect("tracker");
+            Ok((views, quarantined)) => {
+                self.load_reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(quarantined.iter().map(|q| q.event()));
+                let mut t = self.tracker();
                 for v in views.into_iter().rev() {
                     let mut meter = Meter::new(
                         self.minute_ms,
@@ -149,7 +159,7 @@ impl ConsultationService {
         if let Some(store) = &self.store {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
                 .unwrap_or(0);
             if let Err(e) = records::save(store, view, now) {
                 tracing::warn!(error = %e, id = %view.id, "cannot save consultation");
@@ -157,10 +167,33 @@ impl ConsultationService {
         }
     }
 
-    /// Applies one event; returns what it derives.
+    /// Applies one event; returns what it derives. Server figures out of the sane ranges are
+    /// refused first ([`ranges::screen_consultation`]): the refusal is derived as a
+    /// `protocol_error` and nothing absurd reaches the meter or the cache.
     fn apply(&self, event: &DomainEvent) -> Vec<DomainEvent> {
+        let screened = ranges::screen_consultation(event);
+        let mut derived: Vec<DomainEvent> = screened.refusal.into_iter().collect();
+        if let DomainEvent::Connection {
+            state: ConnectionState::Connected,
+        } = event
+        {
+            derived.append(
+                &mut self
+                    .load_reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
+        }
+        if let Some(event) = screened.event {
+            derived.extend(self.apply_sane(&event));
+        }
+        derived
+    }
+
+    /// Applies one screened event.
+    fn apply_sane(&self, event: &DomainEvent) -> Vec<DomainEvent> {
         let now = self.now_ms();
-        let mut t = self.tracker.lock().expect("tracker");
+        let mut t = self.tracker();
         let mut changed: Vec<String> = Vec::new();
         let mut extra: Vec<DomainEvent> = Vec::new();
         match event {
@@ -504,7 +537,7 @@ impl ConsultationService {
             ),
             _ => return Ok(()),
         };
-        let t = self.tracker.lock().expect("tracker");
+        let t = self.tracker();
         let Some(r) = t.records.get(id) else {
             // Unknown here (another device, an earlier run): the server decides.
             return Ok(());
@@ -609,7 +642,7 @@ async fn tick_every_second(service: Weak<ConsultationService>) {
         let now = s.now_ms();
         let mut out = Vec::new();
         {
-            let mut t = s.tracker.lock().expect("tracker");
+            let mut t = s.tracker();
             for (id, r) in t.records.iter_mut() {
                 if r.meter.is_running() {
                     out.push(meter_update(id, r, now));
@@ -864,8 +897,12 @@ mod tests {
 
     /// A user-side service whose consultation "r" has been requested, accepted and started.
     fn running_user_consultation() -> (Client, Arc<ConsultationService>) {
+        running_user_consultation_in(None)
+    }
+
+    fn running_user_consultation_in(store: Option<Store>) -> (Client, Arc<ConsultationService>) {
         let client = offline_client(DialectId::BillingChat);
-        let s = ConsultationService::attach(&client, None, 60_000);
+        let s = ConsultationService::attach(&client, store, 60_000);
         s.apply(&DomainEvent::Connection {
             state: ConnectionState::Connected,
         });
@@ -1053,6 +1090,126 @@ mod tests {
             .iter()
             .any(|e| matches!(e, DomainEvent::ProtocolError { .. })));
         assert_eq!(s.get("r").unwrap().bill.unwrap().total.amount, dec("20.00"));
+    }
+
+    #[tokio::test]
+    async fn hostile_figures_are_refused_and_the_service_goes_on() {
+        let (_client, s) = running_user_consultation();
+        // The issue's chat-timer, and 001's session:ended with an absurd duration.
+        let derived = s.apply(&DomainEvent::MeterTick {
+            consultation_id: "r".into(),
+            minutes: dec("1000000000000000000"),
+            cost: Money::new(dec("10")),
+            balance: None,
+            state: None,
+        });
+        assert!(
+            matches!(&derived[..], [DomainEvent::ProtocolError { wire_event, raw, .. }]
+                if wire_event == "meter_tick" && raw["minutes"] == "1000000000000000000"),
+            "{derived:?}"
+        );
+        assert_eq!(s.get("r").unwrap().meter.billed_minutes, Decimal::ZERO);
+        s.apply(&DomainEvent::ConsultationStarted {
+            consultation_id: Some("r".into()),
+            started_at: None,
+            rate_per_minute: Some(Money::new(dec("0.0000000000000000000000000001"))),
+            balance: Some(Money::new(dec("79228162514264337593543950335"))),
+        });
+        let derived = s.apply(&DomainEvent::ConsultationEnded {
+            consultation_id: Some("r".into()),
+            minutes: Some(dec("79228162514264337593543950335")),
+            total: Some(Money::new(dec("30.00"))),
+            ended_by: Some("user".into()),
+            reason: None,
+            balance: None,
+        });
+        assert!(derived
+            .iter()
+            .any(|e| matches!(e, DomainEvent::ProtocolError { .. })));
+        let v = s.get("r").unwrap();
+        let bill = v.bill.expect("ended with the sane part of the bill");
+        assert_eq!(bill.total.amount, dec("30.00"));
+        assert!(
+            v.rate_per_minute.is_none(),
+            "the absurd rate was never taken"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_the_tracker_is_held_leaves_the_service_usable() {
+        let (_client, s) = running_user_consultation();
+        let s2 = s.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = s2.tracker.lock();
+            panic!("a bug while the tracker is held");
+        })
+        .join();
+        assert!(s.tracker.is_poisoned());
+        s.apply(&DomainEvent::MeterTick {
+            consultation_id: "r".into(),
+            minutes: dec("1"),
+            cost: Money::new(dec("10")),
+            balance: None,
+            state: None,
+        });
+        assert_eq!(s.get("r").unwrap().meter.billed_minutes, dec("1"));
+        assert_eq!(s.list().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn unloadable_rows_are_quarantined_and_the_rest_loads() {
+        let dir = std::env::temp_dir().join(format!("parlor-consult-q-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("c.sqlite3");
+        {
+            // A good consultation through the real code path, then rows an older build (or a
+            // damaged disk) left behind.
+            let store = Store::open(&path).unwrap();
+            let (client, s) = running_user_consultation_in(Some(store.clone()));
+            s.apply(&DomainEvent::ConsultationEnded {
+                consultation_id: Some("r".into()),
+                minutes: Some(dec("2")),
+                total: Some(Money::new(dec("20.00"))),
+                ended_by: Some("user".into()),
+                reason: None,
+                balance: None,
+            });
+            store
+                .write(|tx| {
+                    tx.execute_batch(
+                        r#"INSERT INTO consultations (id, role, state, billed_minutes, cost, bill, updated_at)
+                           VALUES ('huge', 'user', '{"state":"ended","by":"user","reason":"ended"}',
+                                   '1000000000000000000', '10', NULL, 1);
+                           INSERT INTO consultations (id, role, state, updated_at)
+                           VALUES ('garbled', 'user', 'not json', 2);
+                           INSERT INTO consultations (id, role, state, cost, updated_at)
+                           VALUES ('typed', 'user', '{"state":"active"}', X'00FF', 3);"#,
+                    )?;
+                    Ok(())
+                })
+                .unwrap();
+            drop((client, s, store));
+        }
+        let store = Store::open(&path).unwrap();
+        let client = offline_client(DialectId::BillingChat);
+        let again = ConsultationService::attach(&client, Some(store.clone()), 60_000);
+        let ids: Vec<String> = again.list().into_iter().map(|v| v.id).collect();
+        assert_eq!(ids, vec!["r".to_string()]);
+        let moved = crate::store::quarantine::list(&store).unwrap();
+        let mut keys: Vec<&str> = moved.iter().filter_map(|q| q.row["id"].as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["garbled", "huge", "typed"]);
+        // Reported once the link is up.
+        let reports = again.apply(&DomainEvent::Connection {
+            state: ConnectionState::Connected,
+        });
+        assert_eq!(
+            reports
+                .iter()
+                .filter(|e| matches!(e, DomainEvent::ProtocolError { wire_event, .. } if wire_event == "cache"))
+                .count(),
+            3
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]

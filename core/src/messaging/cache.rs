@@ -5,7 +5,7 @@
 use super::time::{now_ms, parse_iso_ms};
 use super::types::{ChatMessage, DeliveryState};
 use crate::model::{ConversationInfo, Message, MessageKind, Party};
-use crate::store::{Store, StoreError};
+use crate::store::{quarantine, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::BTreeMap;
 
@@ -17,7 +17,8 @@ const COLUMNS: &str = "m.local_id, m.conversation_id, m.client_id, m.server_id, 
         WHERE r.conversation_id = m.conversation_id AND r.message_id = m.server_id), \
     (SELECT json_group_array(c.user_id) FROM receipts c \
         WHERE c.conversation_id = m.conversation_id AND c.message_id = m.server_id), \
-    coalesce(m.duration_ms, CAST(round(m.duration_secs * 1000) AS INTEGER)), m.waveform";
+    coalesce(m.duration_ms, CAST(round(m.duration_secs * 1000) AS INTEGER)), m.waveform, \
+    m.error_code";
 
 /// A message to put in the outbox.
 #[derive(Debug, Clone)]
@@ -51,27 +52,6 @@ pub struct VoiceOutgoing<'a> {
     pub duration_ms: u64,
     /// Peaks for drawing.
     pub waveform: &'a [u8],
-}
-
-/// What the outbox needs to (re)send a message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Queued {
-    /// Local id.
-    pub local_id: i64,
-    /// Where.
-    pub conversation_id: String,
-    /// Our id for it.
-    pub client_id: String,
-    /// Text.
-    pub text: Option<String>,
-    /// Replied-to server id.
-    pub reply_to: Option<String>,
-    /// File id.
-    pub file_id: Option<String>,
-    /// Attempts so far.
-    pub attempts: u32,
-    /// Current state.
-    pub state: DeliveryState,
 }
 
 /// The messaging queries over one [`Store`].
@@ -141,17 +121,45 @@ fn row_to_message(r: &Row<'_>) -> rusqlite::Result<ChatMessage> {
             .get::<_, Option<i64>>(18)?
             .and_then(|d| u64::try_from(d).ok()),
         waveform: r.get::<_, Option<Vec<u8>>>(19)?.unwrap_or_default(),
+        error_code: r.get(20)?,
     })
 }
 
-fn get_local(c: &Connection, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
+/// A row that cannot be read: its local id and why (to quarantine it).
+type Unreadable = (i64, String);
+
+/// A row read as a value, or why it cannot be.
+type Tolerant<T> = Result<T, Unreadable>;
+
+/// Messages of a page, oldest first, and whether older ones are cached.
+type Page = (Vec<ChatMessage>, bool);
+
+/// [`row_to_message`] that names the row instead of failing the whole query.
+fn row_or_bad(r: &Row<'_>) -> rusqlite::Result<Tolerant<ChatMessage>> {
+    let local_id: i64 = r.get(0)?;
+    Ok(row_to_message(r).map_err(|e| (local_id, e.to_string())))
+}
+
+/// The good rows of `rows`, and the bad ones apart.
+fn split_bad<T>(rows: Vec<Tolerant<T>>) -> (Vec<T>, Vec<(i64, String)>) {
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for r in rows {
+        match r {
+            Ok(v) => good.push(v),
+            Err(b) => bad.push(b),
+        }
+    }
+    (good, bad)
+}
+
+pub(super) fn get_local(c: &Connection, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.local_id = ?1");
     Ok(c.prepare_cached(&sql)?
         .query_row([local_id], row_to_message)
         .optional()?)
 }
 
-fn local_by_server_id(
+pub(super) fn local_by_server_id(
     c: &Connection,
     conversation_id: &str,
     server_id: &str,
@@ -163,7 +171,7 @@ fn local_by_server_id(
     .optional()?)
 }
 
-fn own_by_client_id(
+pub(super) fn own_by_client_id(
     c: &Connection,
     conversation_id: &str,
     client_id: &str,
@@ -193,6 +201,49 @@ fn at_least_sent(state: DeliveryState) -> DeliveryState {
         DeliveryState::Delivered | DeliveryState::Read | DeliveryState::Received => state,
         _ => DeliveryState::Sent,
     }
+}
+
+/// Links our row `local` to the server's copy `m` of it.
+fn adopt(
+    tx: &Transaction<'_>,
+    local: i64,
+    m: &Message,
+    state: DeliveryState,
+    sort_ts: Option<i64>,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE messages SET server_id = coalesce(?2, server_id), state = ?3, error = NULL,
+            error_code = NULL, in_doubt = 0,
+            server_time = coalesce(?4, server_time), sort_ts = coalesce(?5, sort_ts)
+         WHERE local_id = ?1",
+    )?
+    .execute(params![
+        local,
+        (!m.id.is_empty()).then_some(m.id.as_str()),
+        state.as_str(),
+        m.sent_at,
+        sort_ts
+    ])?;
+    Ok(())
+}
+
+/// Our row that the server's message `m` (ours, without our client id) is the copy of: one the
+/// server may have (tried at least once, not yet identified by a server id), whose client id
+/// the server kept as the message id, else the oldest with the same text.
+fn adoptable(tx: &Transaction<'_>, m: &Message) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT local_id, state FROM messages
+             WHERE conversation_id = ?1 AND own = 1 AND server_id IS NULL AND kind != 'voice'
+               AND (state IN ('sending','sent','unconfirmed') OR attempts > 0 OR in_doubt = 1)
+               AND ((?2 != '' AND client_id = ?2)
+                    OR (?3 IS NOT NULL AND trim(text) = trim(?3)))
+             ORDER BY (?2 != '' AND client_id = ?2) DESC, local_id LIMIT 1",
+        )?
+        .query_row(params![m.conversation_id, m.id, m.text], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
 }
 
 /// Applies one server message inside `tx`. Returns the local id when something changed.
@@ -234,22 +285,24 @@ fn apply_in(
             if m.read == Some(true) {
                 new_state = DeliveryState::Read;
             }
-            tx.prepare_cached(
-                "UPDATE messages SET server_id = coalesce(?2, server_id), state = ?3, error = NULL,
-                    server_time = coalesce(?4, server_time), sort_ts = coalesce(?5, sort_ts)
-                 WHERE local_id = ?1",
-            )?
-            .execute(params![
-                local,
-                (!m.id.is_empty()).then_some(m.id.as_str()),
-                new_state.as_str(),
-                m.sent_at,
-                sort_ts
-            ])?;
+            adopt(tx, local, m, new_state, sort_ts)?;
             return Ok(Some(local));
         }
     }
-    // 3. New.
+    // 3. Our own message coming back without our client id (none of the documents defines
+    // one): the oldest of ours the server may have but has not identified, with the same text,
+    // or whose client id the server took as its own message id.
+    if own_sender {
+        if let Some((local, state)) = adoptable(tx, m)? {
+            let mut new_state = at_least_sent(DeliveryState::parse(&state));
+            if m.read == Some(true) {
+                new_state = DeliveryState::Read;
+            }
+            adopt(tx, local, m, new_state, sort_ts)?;
+            return Ok(Some(local));
+        }
+    }
+    // 4. New.
     let state = if own_sender {
         if m.read == Some(true) {
             DeliveryState::Read
@@ -310,12 +363,33 @@ impl Cache {
         &self.store
     }
 
+    /// Runs a read that reports unreadable rows apart; those rows are quarantined (moved out
+    /// of `messages`, see [`crate::store::quarantine`]) and the read runs again, so one bad row
+    /// never hides a page or blocks the outbox.
+    pub(super) fn tolerant<T>(
+        &self,
+        mut read: impl FnMut() -> Result<(T, Vec<(i64, String)>), StoreError>,
+    ) -> Result<T, StoreError> {
+        for _ in 0..16 {
+            let (value, bad) = read()?;
+            if bad.is_empty() {
+                return Ok(value);
+            }
+            for (local_id, why) in bad {
+                quarantine::quarantine(&self.store, "messages", local_id, &why)?;
+            }
+        }
+        Err(StoreError::Corrupt(
+            "too many unreadable messages in one read".into(),
+        ))
+    }
+
     /// One message by local id.
     pub fn get(&self, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
         self.store.read(|c| get_local(c, local_id))
     }
 
-    fn get_many(&self, ids: &[i64]) -> Result<Vec<ChatMessage>, StoreError> {
+    pub(super) fn get_many(&self, ids: &[i64]) -> Result<Vec<ChatMessage>, StoreError> {
         self.store.read(|c| {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
@@ -466,65 +540,6 @@ impl Cache {
         })
     }
 
-    /// The oldest message the outbox still owns.
-    pub fn next_queued(&self) -> Result<Option<Queued>, StoreError> {
-        self.store.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT local_id, conversation_id, client_id, text, reply_to, file_id, attempts, state
-                 FROM messages WHERE state IN ('pending','sending') AND kind != 'voice'
-                 ORDER BY local_id LIMIT 1",
-            )?
-            .query_row([], |r| {
-                let state: String = r.get(7)?;
-                Ok(Queued {
-                    local_id: r.get(0)?,
-                    conversation_id: r.get(1)?,
-                    client_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    text: r.get(3)?,
-                    reply_to: r.get(4)?,
-                    file_id: r.get(5)?,
-                    attempts: r.get(6)?,
-                    state: DeliveryState::parse(&state),
-                })
-            })
-            .optional()?)
-        })
-    }
-
-    /// How many messages the outbox owns.
-    pub fn queued_count(&self) -> Result<i64, StoreError> {
-        self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM messages WHERE state IN ('pending','sending') AND kind != 'voice'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-    }
-
-    /// Moves a queued message to `state` (only while the outbox still owns it: an echo that
-    /// already marked it sent wins). `attempt` counts one more try; `error` is kept.
-    pub fn set_queued_state(
-        &self,
-        local_id: i64,
-        state: DeliveryState,
-        error: Option<&str>,
-        attempt: bool,
-    ) -> Result<Option<ChatMessage>, StoreError> {
-        let changed = self.store.write(|tx| {
-            Ok(tx
-                .prepare_cached(
-                    "UPDATE messages SET state = ?2, error = ?3, attempts = attempts + ?4
-                     WHERE local_id = ?1 AND state IN ('pending','sending')",
-                )?
-                .execute(params![local_id, state.as_str(), error, i64::from(attempt)])?)
-        })?;
-        if changed == 0 {
-            return Ok(None);
-        }
-        self.get(local_id)
-    }
-
     /// The server took our message (ack or `message_sent`): records its id (and the stored
     /// message, when the server returned it).
     pub fn confirm_sent(
@@ -561,7 +576,8 @@ impl Cache {
             let sort_ts = time.as_deref().and_then(parse_iso_ms);
             let file_url = stored.and_then(|m| m.file_url.as_deref());
             tx.prepare_cached(
-                "UPDATE messages SET server_id = ?2, state = ?3, error = NULL,
+                "UPDATE messages SET server_id = ?2, state = ?3, error = NULL, error_code = NULL,
+                    in_doubt = 0,
                     server_time = coalesce(?4, server_time), sort_ts = coalesce(?5, sort_ts),
                     file_url = coalesce(?6, file_url)
                  WHERE local_id = ?1",
@@ -580,72 +596,6 @@ impl Cache {
             Some(l) => self.get(l),
             None => Ok(None),
         }
-    }
-
-    /// The server refused our message for good.
-    pub fn fail(
-        &self,
-        conversation_id: Option<&str>,
-        client_id: &str,
-        reason: &str,
-    ) -> Result<Option<ChatMessage>, StoreError> {
-        let local = self.store.write(|tx| {
-            let local: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT local_id FROM messages WHERE client_id = ?1 AND own = 1
-                        AND (?2 IS NULL OR conversation_id = ?2)
-                        AND state IN ('pending','sending') LIMIT 1",
-                )?
-                .query_row(params![client_id, conversation_id], |r| r.get(0))
-                .optional()?;
-            if let Some(l) = local {
-                tx.execute(
-                    "UPDATE messages SET state = 'failed', error = ?2 WHERE local_id = ?1",
-                    params![l, reason],
-                )?;
-            }
-            Ok(local)
-        })?;
-        match local {
-            Some(l) => self.get(l),
-            None => Ok(None),
-        }
-    }
-
-    /// A failed message back into the outbox, attempts reset.
-    pub fn retry(
-        &self,
-        conversation_id: &str,
-        client_id: &str,
-    ) -> Result<Option<ChatMessage>, StoreError> {
-        let local = self.store.write(|tx| {
-            let Some((local, state)) = own_by_client_id(tx, conversation_id, client_id)? else {
-                return Ok(None);
-            };
-            if DeliveryState::parse(&state) != DeliveryState::Failed {
-                return Ok(None);
-            }
-            tx.execute(
-                "UPDATE messages SET state = 'pending', error = NULL, attempts = 0 WHERE local_id = ?1",
-                [local],
-            )?;
-            Ok(Some(local))
-        })?;
-        match local {
-            Some(l) => self.get(l),
-            None => Ok(None),
-        }
-    }
-
-    /// Deletes one of our messages the server never took (failed or still pending).
-    pub fn discard(&self, conversation_id: &str, client_id: &str) -> Result<bool, StoreError> {
-        self.store.write(|tx| {
-            Ok(tx.execute(
-                "DELETE FROM messages WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1
-                    AND state IN ('failed','pending')",
-                params![conversation_id, client_id],
-            )? > 0)
-        })
     }
 
     /// Applies one server message. Returns the message as now cached when it is new or
@@ -915,15 +865,24 @@ impl Cache {
         limit: u32,
     ) -> Result<(Vec<ChatMessage>, bool), StoreError> {
         let limit = limit.clamp(1, 500);
+        self.tolerant(|| self.page_once(conversation_id, before, limit))
+    }
+
+    fn page_once(
+        &self,
+        conversation_id: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Page, Vec<Unreadable>), StoreError> {
         self.store.read(|c| {
-            let mut out = match before {
+            let rows = match before {
                 None => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM messages m WHERE m.conversation_id = ?1
                          ORDER BY m.sort_ts DESC, m.local_id DESC LIMIT ?2"
                     );
                     let mut st = c.prepare_cached(&sql)?;
-                    let rows = st.query_map(params![conversation_id, limit + 1], row_to_message)?;
+                    let rows = st.query_map(params![conversation_id, limit + 1], row_or_bad)?;
                     rows.collect::<Result<Vec<_>, _>>()?
                 }
                 Some(cursor) => {
@@ -934,7 +893,7 @@ impl Cache {
                         .query_row(params![cursor, conversation_id], |r| r.get(0))
                         .optional()?;
                     let Some(ts) = ts else {
-                        return Ok((Vec::new(), false));
+                        return Ok(((Vec::new(), false), Vec::new()));
                     };
                     let sql = format!(
                         "SELECT {COLUMNS} FROM messages m WHERE m.conversation_id = ?1
@@ -943,14 +902,15 @@ impl Cache {
                     );
                     let mut st = c.prepare_cached(&sql)?;
                     let rows =
-                        st.query_map(params![conversation_id, ts, cursor, limit + 1], row_to_message)?;
+                        st.query_map(params![conversation_id, ts, cursor, limit + 1], row_or_bad)?;
                     rows.collect::<Result<Vec<_>, _>>()?
                 }
             };
+            let (mut out, bad) = split_bad(rows);
             let has_more = out.len() > limit as usize;
             out.truncate(limit as usize);
             out.reverse();
-            Ok((out, has_more))
+            Ok(((out, has_more), bad))
         })
     }
 
@@ -977,18 +937,20 @@ impl Cache {
         let Some(fts) = fts_query(query) else {
             return Ok(Vec::new());
         };
-        self.store.read(|c| {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM messages_fts f JOIN messages m ON m.local_id = f.rowid
+        self.tolerant(|| {
+            self.store.read(|c| {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM messages_fts f JOIN messages m ON m.local_id = f.rowid
                  WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR m.conversation_id = ?2)
                  ORDER BY f.rowid DESC LIMIT ?3"
-            );
-            let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(
-                params![fts, conversation_id, limit.clamp(1, 1000)],
-                row_to_message,
-            )?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                );
+                let mut st = c.prepare_cached(&sql)?;
+                let rows = st.query_map(
+                    params![fts, conversation_id, limit.clamp(1, 1000)],
+                    row_or_bad,
+                )?;
+                Ok(split_bad(rows.collect::<Result<Vec<_>, _>>()?))
+            })
         })
     }
 }
@@ -1005,7 +967,7 @@ fn fts_query(query: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::path::PathBuf;
 
@@ -1016,7 +978,7 @@ mod tests {
         Cache::new(Store::open(&dir.join("cache.sqlite3")).unwrap())
     }
 
-    fn msg(id: &str, conv: &str, sender: &str, text: &str, at: &str) -> Message {
+    pub(crate) fn msg(id: &str, conv: &str, sender: &str, text: &str, at: &str) -> Message {
         Message {
             id: id.into(),
             conversation_id: conv.into(),
@@ -1144,6 +1106,42 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_rows_are_quarantined_and_never_hide_a_page_or_block_the_outbox() {
+        let cache = temp_cache("quarantine");
+        for (i, text) in ["one", "two", "three"].iter().enumerate() {
+            cache
+                .apply_message(
+                    &msg(&format!("m{i}"), "c", "u2", text, "2026-01-01T00:00:00Z"),
+                    Some("me"),
+                )
+                .unwrap();
+        }
+        cache
+            .store()
+            .write(|tx| {
+                tx.execute_batch(
+                    "INSERT INTO messages (conversation_id, client_id, sender_id, own, kind, text, state, attempts, sort_ts, created_at)
+                     VALUES ('c', 'bad-attempts', 'me', 1, 'text', 'x', 'pending', -7, 1, 1);
+                     INSERT INTO messages (conversation_id, client_id, sender_id, own, kind, text, state, attempts, sort_ts, created_at)
+                     VALUES ('c', 'good', 'me', 1, 'text', 'y', 'pending', 0, 2, 2);
+                     INSERT INTO messages (conversation_id, server_id, sender_id, own, kind, text, state, sort_ts, created_at)
+                     VALUES ('c', 'm-blob', X'FF00', 0, 'text', 'three', 'received', 3, 3);",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        // The outbox skips (quarantines) the row it cannot read and goes on with the next.
+        assert_eq!(cache.next_queued().unwrap().unwrap().client_id, "good");
+        let (page, _) = cache.page("c", None, 50).unwrap();
+        assert!(page
+            .iter()
+            .all(|m| m.server_id.as_deref() != Some("m-blob")));
+        assert_eq!(page.len(), 4, "three received and the good pending one");
+        assert_eq!(cache.search("three", None, 10).unwrap().len(), 1);
+        assert_eq!(quarantine::list(cache.store()).unwrap().len(), 2);
+    }
+
+    #[test]
     fn failures_can_be_retried_or_discarded() {
         let cache = temp_cache("fail");
         for cid in ["a", "b"] {
@@ -1158,7 +1156,7 @@ mod tests {
                 })
                 .unwrap();
             let f = cache
-                .fail(Some("c"), cid, "Chat is closed")
+                .fail(Some("c"), cid, "Chat is closed", Some("CHAT_CLOSED"))
                 .unwrap()
                 .unwrap();
             assert_eq!(f.state, DeliveryState::Failed);

@@ -10,11 +10,11 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use parlor_core::messaging::{Messenger, MessengerConfig};
-//! use parlor_core::store::{database_path, default_data_dir, Store};
+//! use parlor_core::store::{default_data_dir, Store};
 //! use parlor_core::{Client, Command, DialectId, ServerProfile, StaticToken};
 //! use std::sync::Arc;
 //! let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:5003");
-//! let store = Store::open(&database_path(&default_data_dir(), &profile.socket_url, "1"))?;
+//! let store = Store::open_for(&default_data_dir(), &profile, "1")?;
 //! let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
 //! let _messenger = Messenger::attach(&client, store, MessengerConfig::default());
 //! // Works offline: the message is pending at once and delivered once connected.
@@ -27,6 +27,7 @@
 
 pub mod cache;
 mod outbox;
+pub mod queue;
 mod service;
 pub mod time;
 mod types;

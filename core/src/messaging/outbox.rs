@@ -1,152 +1,229 @@
-//! The outbox: one task that sends our queued messages, oldest first, one at a time (so the
-//! server sees them in order), each with its client id so resends are idempotent. A message
-//! is done when the server acknowledges or echoes it; offline it waits (no attempt counted);
-//! transient errors retry with backoff; permanent ones fail it with the server's reason.
-//! The queue is the cache itself, so a restarted process picks up where a killed one stopped.
+//! The outbox: one task that sends our queued messages, oldest first, one at a time, so that
+//! the server sees them in order and an answer or error that names no message belongs to the
+//! one in flight. What proves that the server took a message is the dialect's
+//! [`MessageDelivery`]: the ack's answer, a named event, or nothing but the emit. The outbox
+//! never waits for anything the document does not define.
+//!
+//! When the proof does not come but the server may have the message (the answer was lost with
+//! the link, or timed out), a resend could duplicate it. Then:
+//! - a server known to drop resends by client id (`[delivery] server_deduplicates`) gets it
+//!   again, like after any transient error (exactly once);
+//! - where the dialect can ask the server (003: the recent messages a rejoin returns; 002: the
+//!   newest history page), the message waits *in doubt*, holding the later messages of its
+//!   conversation, until such a page adopts it (sent), proves it absent (resent) or cannot
+//!   tell (`unconfirmed`) — exactly once whenever the page can tell;
+//! - otherwise (001) it ends `unconfirmed`: at most once, and the user decides.
+//!
+//! Bounds: while connected, a message ends `sent`, `failed` or `unconfirmed` within about
+//! `max_attempts × (confirm_timeout + retry_max)`, plus `max_slow_downs × rate_limit_pause`
+//! when the server asks to slow down. While offline it waits `pending`, saying why, and fails
+//! after `offline_expiry`. The queue is the cache itself, so a restarted process goes on where
+//! a killed one stopped.
 
-use super::cache::Queued;
-use super::service::Inner;
-use super::types::DeliveryState;
+use super::queue::Queued;
+use super::service::{InFlight, Inner};
+use super::types::{ChatMessage, DeliveryState};
 use crate::command::Command;
-use crate::dialect::DialectId;
+use crate::dialect::{Confirmation, MessageDelivery, Reconcile};
 use crate::error::Error;
+use crate::event::DomainEvent;
+use crate::transport::ConnectionState;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{timeout, Instant};
 
-/// Messages fetched per conversation to catch up after a reconnect (002).
-const CATCH_UP_PAGE: u32 = 100;
-
 /// How often the idle outbox checks that its client still exists.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 
+/// How often the outbox looks for a message whose backoff is over.
+const BACKOFF_CHECK: Duration = Duration::from_millis(100);
+
+/// Unanswered rejoins of one conversation after which later rejoins skip it.
+const MAX_UNANSWERED_REJOINS: u32 = 2;
+
 /// What came of one try.
 enum Outcome {
-    Confirmed,
-    Offline,
-    RateLimited,
+    /// The cache already says how it ended (confirmed, or refused by an event).
+    Settled,
+    /// The server took it, by its answer, without naming it.
+    Taken,
+    /// Nothing reached the server (not connected when it was to go out): no try counted.
+    NotSent,
+    /// The server asks to slow down.
+    SlowDown,
+    /// Failed before the server could have it; may work later.
     Transient(String),
-    Permanent(String),
+    /// The server refused it, in its own words and code.
+    Refused {
+        reason: String,
+        code: Option<String>,
+    },
+    /// The server may have it, but no proof came.
+    NoProof(String),
 }
 
 pub(super) async fn run(inner: Arc<Inner>) {
+    let mut waiting_note: Option<String> = None;
+    let mut slow_downs: u32 = 0;
+    // Conversations whose rejoin went unanswered, and how often: after two, the rejoin skips
+    // them rather than stalling every other message behind them.
+    let mut unanswered: HashMap<String, u32> = HashMap::new();
+    recover(&inner);
     loop {
         let Some(client) = inner.client.upgrade() else {
             return;
         };
-        if !client.state().is_connected() {
-            if client.state().is_terminal() {
-                return;
-            }
+        let state = client.state();
+        if !state.is_connected() {
             drop(client);
+            let note = waiting_reason(&state);
+            if note != waiting_note {
+                publish_all(&inner, inner.cache.note_waiting(note.as_deref()));
+                waiting_note = note;
+            }
+            let expiry = i64::try_from(inner.config.offline_expiry.as_millis()).unwrap_or(i64::MAX);
+            publish_all(
+                &inner,
+                inner.cache.expire_queued(
+                    expiry,
+                    "not sent: no connection to the server for too long (retry or discard)",
+                ),
+            );
             let _ = timeout(IDLE_CHECK, inner.wake.notified()).await;
             continue;
         }
-        if inner.rejoin.swap(false, Ordering::SeqCst) {
-            // Rooms are per connection: rejoin them before sending into them.
-            // 003 answers a join with its recent messages; 002 has REST history to catch up
-            // with what arrived while we were away; 001 cannot replay.
-            for conv in inner.cache.joined().unwrap_or_default() {
-                let mut cmds = vec![Command::JoinConversation {
-                    conversation_id: conv.clone(),
-                }];
-                if inner.dialect == DialectId::TarotChat {
-                    cmds.push(Command::FetchHistory {
-                        conversation_id: conv,
-                        before: None,
-                        limit: Some(CATCH_UP_PAGE),
-                    });
-                }
-                for cmd in cmds {
-                    if let Err(Error::NotConnected(_)) = client.send_to_server(cmd).await {
-                        inner.rejoin.store(true, Ordering::SeqCst);
-                    }
-                }
-            }
+        if waiting_note.take().is_some() {
+            publish_all(&inner, inner.cache.note_waiting(None));
         }
-        let next = match inner.cache.next_queued() {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox cannot read the cache");
-                None
-            }
-        };
+        let delivery = client.rules().message_delivery();
+        if inner.rejoin.swap(false, Ordering::SeqCst)
+            && !rejoin(&inner, &client, delivery, &mut unanswered).await
+        {
+            inner.rejoin.store(true, Ordering::SeqCst);
+            continue;
+        }
+        let next = inner.cache.next_queued().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "outbox cannot read the cache");
+            None
+        });
         let Some(q) = next else {
             drop(client);
-            let _ = timeout(IDLE_CHECK, inner.wake.notified()).await;
+            // Something may be waiting out a backoff: look again soon.
+            let idle = if inner.cache.queued_count().unwrap_or(0) > 0 {
+                BACKOFF_CHECK
+            } else {
+                IDLE_CHECK
+            };
+            let _ = timeout(idle, inner.wake.notified()).await;
             continue;
         };
-        if q.state == DeliveryState::Pending {
-            inner.publish_changed(
-                inner
-                    .cache
-                    .set_queued_state(q.local_id, DeliveryState::Sending, None, false)
-                    .unwrap_or(None),
-            );
-        }
-        let outcome = try_once(&inner, &client, &q).await;
+        inner.publish_changed(inner.cache.start_try(q.local_id).unwrap_or(None));
+        let outcome = try_once(&inner, &client, &q, delivery).await;
         drop(client);
-        match outcome {
-            Outcome::Confirmed => {}
-            Outcome::Offline => {
-                inner.publish_changed(
-                    inner
-                        .cache
-                        .set_queued_state(q.local_id, DeliveryState::Pending, None, false)
-                        .unwrap_or(None),
-                );
+        if matches!(outcome, Outcome::SlowDown) {
+            slow_downs += 1;
+        } else {
+            slow_downs = 0;
+        }
+        settle(&inner, &q, outcome, delivery, slow_downs).await;
+    }
+}
+
+/// A message that was on its way when the process stopped may have reached the server: it is
+/// settled like a lost confirmation (in doubt where the dialect can ask, resent only where the
+/// server drops resends, else `unconfirmed`), never resent blindly.
+fn recover(inner: &Inner) {
+    let Some(client) = inner.client.upgrade() else {
+        return;
+    };
+    let ask = client
+        .rules()
+        .message_delivery()
+        .is_some_and(|d| d.reconcile != Reconcile::Nothing);
+    let resend = client.profile().delivery.server_deduplicates;
+    publish_all(inner, inner.cache.recover_interrupted(ask, resend));
+}
+
+/// Why queued messages wait while not connected (shown on each of them).
+fn waiting_reason(state: &ConnectionState) -> Option<String> {
+    Some(match state {
+        ConnectionState::AuthFailed { message } => {
+            format!("waiting: the server refused our credentials ({message})")
+        }
+        _ => "waiting for the connection".to_owned(),
+    })
+}
+
+fn publish_all<E: std::fmt::Display>(inner: &Inner, changed: Result<Vec<ChatMessage>, E>) {
+    match changed {
+        Ok(messages) => {
+            for message in messages {
+                inner.publish(DomainEvent::ChatMessageChanged { message });
             }
-            Outcome::RateLimited => {
-                // Not the message's fault: wait, without using up its attempts.
-                inner.publish_changed(
-                    inner
-                        .cache
-                        .set_queued_state(
-                            q.local_id,
-                            DeliveryState::Sending,
-                            Some("the server asks to slow down; waiting"),
-                            false,
-                        )
-                        .unwrap_or(None),
-                );
-                tokio::time::sleep(inner.config.rate_limit_pause).await;
-            }
-            Outcome::Permanent(reason) => {
-                inner.publish_changed(
-                    inner
-                        .cache
-                        .fail(Some(&q.conversation_id), &q.client_id, &reason)
-                        .unwrap_or(None),
-                );
-            }
-            Outcome::Transient(reason) => {
-                let attempts = q.attempts + 1;
-                if attempts >= inner.config.max_attempts {
-                    let why = format!("gave up after {attempts} attempts: {reason}");
-                    inner.publish_changed(
-                        inner
-                            .cache
-                            .fail(Some(&q.conversation_id), &q.client_id, &why)
-                            .unwrap_or(None),
-                    );
-                } else {
-                    inner.publish_changed(
-                        inner
-                            .cache
-                            .set_queued_state(
-                                q.local_id,
-                                DeliveryState::Sending,
-                                Some(&reason),
-                                true,
-                            )
-                            .unwrap_or(None),
-                    );
-                    tokio::time::sleep(backoff(&inner, attempts)).await;
+        }
+        Err(e) => tracing::warn!(error = %e, "outbox cannot update the cache"),
+    }
+}
+
+/// Rooms are per connection: joins again every conversation the user had joined (and those
+/// with a message in doubt), the way the dialect says, before any queued message goes out;
+/// then waits, boundedly, for the pages that settle messages in doubt, and gives up on the
+/// rest. A refused rejoin is left to each message's own send, whose refusal names it exactly;
+/// a conversation whose rejoin went unanswered twice is skipped, never a stall. Returns false
+/// when the connection went away meanwhile.
+async fn rejoin(
+    inner: &Arc<Inner>,
+    client: &crate::Client,
+    delivery: Option<MessageDelivery>,
+    unanswered: &mut HashMap<String, u32>,
+) -> bool {
+    let mut conversations = inner.cache.joined().unwrap_or_default();
+    for d in inner.cache.doubts(None).unwrap_or_default() {
+        if !conversations.contains(&d.conversation_id) {
+            conversations.push(d.conversation_id);
+        }
+    }
+    for conv in conversations {
+        if unanswered.get(&conv).copied().unwrap_or(0) >= MAX_UNANSWERED_REJOINS {
+            continue;
+        }
+        for cmd in client.rules().rejoin(&conv) {
+            match client.send_to_server(cmd).await {
+                Ok(_) => {
+                    unanswered.remove(&conv);
                 }
+                Err(Error::NotConnected(_) | Error::Closed) => return false,
+                Err(Error::Timeout(e)) => {
+                    *unanswered.entry(conv.clone()).or_default() += 1;
+                    tracing::debug!(conversation = %conv, error = %e, "rejoin went unanswered");
+                    break;
+                }
+                Err(e) => tracing::debug!(conversation = %conv, error = %e, "rejoin step refused"),
             }
         }
     }
+    // The pages arrive as answers (already applied) or as events: wait for them, boundedly.
+    let can_tell = delivery.is_some_and(|d| d.reconcile != Reconcile::Nothing);
+    let deadline = Instant::now() + inner.config.confirm_timeout;
+    while can_tell && Instant::now() < deadline {
+        let notified = inner.progress.notified();
+        if inner.cache.doubts(None).map_or(true, |d| d.is_empty()) {
+            break;
+        }
+        let _ = timeout(Duration::from_millis(250), notified).await;
+    }
+    publish_all(
+        inner,
+        inner.cache.give_up_doubts(
+            None,
+            "the server never confirmed this message, and its recent messages cannot tell \
+             whether it arrived: resend it (it may then appear twice) or discard it",
+        ),
+    );
+    inner.progress.notify_one();
+    true
 }
 
 fn backoff(inner: &Inner, attempts: u32) -> Duration {
@@ -167,7 +244,39 @@ fn is_done(inner: &Inner, local_id: i64) -> bool {
     }
 }
 
-async fn try_once(inner: &Inner, client: &crate::Client, q: &Queued) -> Outcome {
+/// What an error from sending says about the message.
+fn outcome_of(e: Error) -> Outcome {
+    match e {
+        Error::NotConnected(_) | Error::Closed | Error::Busy(_) | Error::AuthFailed(_) => {
+            Outcome::NotSent
+        }
+        Error::Rejected {
+            status: Some(429), ..
+        } => Outcome::SlowDown,
+        Error::Rejected { code, message, .. } => Outcome::Refused {
+            reason: message,
+            code,
+        },
+        // The request went out; the answer was lost or cannot be read.
+        Error::Timeout(m) => Outcome::NoProof(format!("no answer from the server ({m})")),
+        Error::Protocol(m) => Outcome::NoProof(format!("an answer that cannot be read: {m}")),
+        Error::Network(m) => Outcome::Transient(m),
+        e @ (Error::InvalidInput(_)
+        | Error::Unsupported(_)
+        | Error::IllegalState(_)
+        | Error::Device { .. }) => Outcome::Refused {
+            reason: e.to_string(),
+            code: None,
+        },
+    }
+}
+
+async fn try_once(
+    inner: &Inner,
+    client: &crate::Client,
+    q: &Queued,
+    delivery: Option<MessageDelivery>,
+) -> Outcome {
     let cmd = Command::SendMessage {
         conversation_id: q.conversation_id.clone(),
         client_id: q.client_id.clone(),
@@ -175,38 +284,166 @@ async fn try_once(inner: &Inner, client: &crate::Client, q: &Queued) -> Outcome 
         reply_to: q.reply_to.clone(),
         file_id: q.file_id.clone(),
     };
-    let deadline = Instant::now() + inner.config.confirm_timeout;
+    *inner.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(InFlight {
+        conversation_id: q.conversation_id.clone(),
+        client_id: q.client_id.clone(),
+    });
     inner.rate_limited.store(false, Ordering::SeqCst);
-    match tokio::time::timeout_at(deadline, client.send_to_server(cmd)).await {
-        Err(_) => return Outcome::Transient("no answer from the server".into()),
-        Ok(Err(Error::NotConnected(_))) => return Outcome::Offline,
-        Ok(Err(Error::Closed)) => return Outcome::Offline,
-        Ok(Err(Error::Rejected {
-            status: Some(429), ..
-        })) => return Outcome::RateLimited,
-        Ok(Err(e)) if e.is_transient() => return Outcome::Transient(e.to_string()),
-        Ok(Err(e)) => return Outcome::Permanent(e.to_string()),
-        Ok(Ok(_)) => {}
-    }
-    // Sent: the ack (003) has usually confirmed it already; 001 and 002 confirm by event.
+    let confirmed_by = delivery.map_or(
+        Confirmation::EmitOnly {
+            echo_window_ms: 5_000,
+        },
+        |d| d.confirmed_by,
+    );
+    // Longer than the transport's own ack timeout, so that the transport, which retires the
+    // connection of an unanswered request, always decides first.
+    let ack_timeout = Duration::from_millis(client.profile().ack_timeout_ms);
+    let outer = inner
+        .config
+        .confirm_timeout
+        .max(ack_timeout.saturating_add(Duration::from_secs(2)));
+    let deadline = Instant::now() + inner.config.confirm_timeout;
+    let outcome =
+        match tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await {
+            Err(_) => Outcome::NoProof("no answer from the server".into()),
+            Ok(Err(e)) => outcome_of(e),
+            Ok(Ok(_)) => match confirmed_by {
+                // Any answer that is not an error proves it; the cache may already hold the
+                // stored message the answer carried.
+                Confirmation::Answer if is_done(inner, q.local_id) => Outcome::Settled,
+                Confirmation::Answer => Outcome::Taken,
+                Confirmation::Event => wait_for_proof(inner, client, q, deadline).await,
+                Confirmation::EmitOnly { echo_window_ms } => {
+                    let window = Instant::now() + Duration::from_millis(echo_window_ms);
+                    wait_for_proof(inner, client, q, window).await
+                }
+            },
+        };
+    *inner.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    outcome
+}
+
+/// After the emit: waits for the event, echo or error that settles the message.
+async fn wait_for_proof(
+    inner: &Inner,
+    client: &crate::Client,
+    q: &Queued,
+    deadline: Instant,
+) -> Outcome {
     loop {
         let notified = inner.progress.notified();
         if is_done(inner, q.local_id) {
-            return Outcome::Confirmed;
+            return Outcome::Settled;
         }
         if inner.rate_limited.swap(false, Ordering::SeqCst) {
-            return Outcome::RateLimited;
+            return Outcome::SlowDown;
         }
         if !client.state().is_connected() {
-            // The emit may have been lost with the link: resend once back (idempotent).
-            return Outcome::Offline;
+            return Outcome::NoProof(
+                "the connection dropped before the server confirmed it".into(),
+            );
         }
         let wait = deadline
             .saturating_duration_since(Instant::now())
             .min(Duration::from_millis(250));
         if wait.is_zero() {
-            return Outcome::Transient("no confirmation from the server".into());
+            return Outcome::NoProof("no confirmation from the server".into());
         }
         let _ = timeout(wait, notified).await;
     }
+}
+
+async fn settle(
+    inner: &Arc<Inner>,
+    q: &Queued,
+    outcome: Outcome,
+    delivery: Option<MessageDelivery>,
+    slow_downs: u32,
+) {
+    let cache = &inner.cache;
+    let attempts = q.attempts.saturating_add(1);
+    let changed = match outcome {
+        Outcome::Settled => return,
+        Outcome::Taken => cache.confirm_taken(q.local_id),
+        Outcome::NotSent => {
+            inner.publish_changed(
+                cache
+                    .set_queued_state(
+                        q.local_id,
+                        DeliveryState::Pending,
+                        Some("waiting for the connection"),
+                        false,
+                    )
+                    .unwrap_or(None),
+            );
+            // Busy or between connections: never a hot loop.
+            tokio::time::sleep(inner.config.retry_base).await;
+            return;
+        }
+        Outcome::SlowDown if slow_downs > inner.config.max_slow_downs => cache.fail(
+            Some(&q.conversation_id),
+            &q.client_id,
+            "the server kept asking to slow down; not sent",
+            None,
+        ),
+        Outcome::SlowDown => {
+            // Not the message's fault: wait, without using up its attempts.
+            inner.publish_changed(
+                cache
+                    .set_queued_state(
+                        q.local_id,
+                        DeliveryState::Sending,
+                        Some("the server asks to slow down; waiting"),
+                        false,
+                    )
+                    .unwrap_or(None),
+            );
+            tokio::time::sleep(inner.config.rate_limit_pause).await;
+            return;
+        }
+        Outcome::Refused { reason, code } => cache.fail(
+            Some(&q.conversation_id),
+            &q.client_id,
+            &reason,
+            code.as_deref(),
+        ),
+        Outcome::Transient(reason) => return retry_later(inner, q, attempts, &reason),
+        Outcome::NoProof(reason) if inner.server_deduplicates() => {
+            return retry_later(inner, q, attempts, &reason)
+        }
+        Outcome::NoProof(reason) => match delivery.map(|d| d.reconcile) {
+            Some(Reconcile::RejoinAnswer | Reconcile::HistoryPage) => {
+                // Ask the server at once: the rejoin's page settles it.
+                inner.rejoin.store(true, Ordering::SeqCst);
+                cache.set_in_doubt(q.local_id, &reason)
+            }
+            _ => cache.set_unconfirmed(
+                q.local_id,
+                &format!("{reason}; this server cannot tell whether it arrived: resend or discard"),
+            ),
+        },
+    };
+    inner.publish_changed(changed.unwrap_or(None));
+}
+
+/// A try failed in a way that may not last: again after a backoff, until `max_attempts`.
+fn retry_later(inner: &Inner, q: &Queued, attempts: u32, reason: &str) {
+    if attempts >= inner.config.max_attempts {
+        let why = format!("gave up after {attempts} attempts: {reason}");
+        inner.publish_changed(
+            inner
+                .cache
+                .fail(Some(&q.conversation_id), &q.client_id, &why, None)
+                .unwrap_or(None),
+        );
+        return;
+    }
+    // It waits out its backoff in the queue: other conversations go on meanwhile.
+    let wait = i64::try_from(backoff(inner, attempts).as_millis()).unwrap_or(i64::MAX);
+    inner.publish_changed(
+        inner
+            .cache
+            .retry_after(q.local_id, reason, wait, true)
+            .unwrap_or(None),
+    );
 }

@@ -7,7 +7,7 @@ use super::types::{ChatMessage, DeliveryState, PageSource};
 use super::typing::Typing;
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
-use crate::dialect::DialectId;
+use crate::dialect::{DialectId, Reconcile, SendRefusal};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{Message, MessageKind, Party};
@@ -37,6 +37,11 @@ pub struct MessengerConfig {
     /// Wait after the server says we send too fast (002 `RATE_LIMIT_EXCEEDED`); such tries
     /// are not counted against `max_attempts`.
     pub rate_limit_pause: Duration,
+    /// How many times in a row a message may be slowed down before it fails.
+    pub max_slow_downs: u32,
+    /// How long a queued message may wait for a connection before it fails (offline time is
+    /// not counted as attempts, so this is the only bound while offline).
+    pub offline_expiry: Duration,
 }
 
 impl Default for MessengerConfig {
@@ -49,6 +54,8 @@ impl Default for MessengerConfig {
             typing_throttle: Duration::from_secs(3),
             typing_idle: Duration::from_secs(5),
             rate_limit_pause: Duration::from_secs(10),
+            max_slow_downs: 30,
+            offline_expiry: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -67,7 +74,17 @@ pub(super) struct Inner {
     pub(super) rejoin: AtomicBool,
     /// The server said we send too fast (an error event no message can be matched to).
     pub(super) rate_limited: AtomicBool,
+    /// The one message on its way to the server, to which an answer that names no message
+    /// belongs.
+    pub(super) in_flight: Mutex<Option<InFlight>>,
     typing: Typing,
+}
+
+/// The message the outbox has handed to the server and not yet settled.
+#[derive(Debug, Clone)]
+pub(super) struct InFlight {
+    pub(super) conversation_id: String,
+    pub(super) client_id: String,
 }
 
 impl Inner {
@@ -78,6 +95,64 @@ impl Inner {
     fn me_id(&self) -> Option<String> {
         let me = self.me();
         (!me.id.is_empty()).then_some(me.id)
+    }
+
+    /// Whether the server is known to drop resends by client id (the profile says so).
+    pub(super) fn server_deduplicates(&self) -> bool {
+        self.client
+            .upgrade()
+            .is_some_and(|c| c.profile().delivery.server_deduplicates)
+    }
+
+    /// The message in flight, if it belongs to `conversation_id` (or the answer names none).
+    fn in_flight_for(&self, conversation_id: Option<&str>) -> Option<InFlight> {
+        let f = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        conversation_id
+            .is_none_or(|c| c == f.conversation_id)
+            .then_some(f)
+    }
+
+    /// Confirms the message in flight with `server_id` (an answer that names no message), unless
+    /// that id is already known here: then it answers an earlier message, not this one.
+    fn confirm_in_flight(
+        &self,
+        conversation_id: Option<&str>,
+        server_id: &str,
+        message: Option<&Message>,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let Some(f) = self.in_flight_for(conversation_id) else {
+            return Ok(None);
+        };
+        if server_id.is_empty() || self.cache.knows_server_id(&f.conversation_id, server_id)? {
+            return Ok(None);
+        }
+        self.cache
+            .confirm_sent(Some(&f.conversation_id), &f.client_id, server_id, message)
+    }
+
+    /// A page of the conversation's newest messages came in (a rejoin's recent messages, the
+    /// newest history page): settles what was in doubt there.
+    fn settle(&self, conversation_id: &str, page: &[Message]) -> Vec<ChatMessage> {
+        // Without knowing who we are, our own copies could not have been recognised on the page.
+        if self.me_id().is_none() {
+            return vec![];
+        }
+        let ids: Vec<String> = page.iter().map(|m| m.id.clone()).collect();
+        let settled = self
+            .cache
+            .settle_doubts(conversation_id, &ids, self.config.max_attempts)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot settle doubts");
+                vec![]
+            });
+        if !settled.is_empty() {
+            self.progress.notify_one();
+        }
+        settled
     }
 
     pub(super) fn typing_state(&self) -> &Typing {
@@ -132,6 +207,7 @@ impl Messenger {
             progress: Notify::new(),
             rejoin: AtomicBool::new(true),
             rate_limited: AtomicBool::new(false),
+            in_flight: Mutex::new(None),
         });
         let messenger = Arc::new(Messenger {
             inner: inner.clone(),
@@ -157,12 +233,32 @@ impl Messenger {
                 inner.wake.notify_one();
                 vec![]
             }
-            DomainEvent::ServerError {
-                code: Some(code), ..
-            } if code == "RATE_LIMIT_EXCEEDED" => {
-                inner.rate_limited.store(true, Ordering::SeqCst);
-                inner.progress.notify_one();
-                vec![]
+            DomainEvent::ServerError { code, message, .. } => {
+                let refusal = inner
+                    .client
+                    .upgrade()
+                    .and_then(|c| c.rules().send_refusal(code.as_deref()));
+                match refusal {
+                    Some(SendRefusal::SlowDown) => {
+                        inner.rate_limited.store(true, Ordering::SeqCst);
+                        inner.progress.notify_one();
+                        vec![]
+                    }
+                    Some(SendRefusal::Refused) => {
+                        let m = match inner.in_flight_for(None) {
+                            Some(f) => cache.fail(
+                                Some(&f.conversation_id),
+                                &f.client_id,
+                                message,
+                                code.as_deref(),
+                            )?,
+                            None => None,
+                        };
+                        inner.progress.notify_one();
+                        changed(m.into_iter().collect())
+                    }
+                    None => vec![],
+                }
             }
             DomainEvent::Authenticated { user } => {
                 let mut me = inner.me.lock().unwrap_or_else(|p| p.into_inner());
@@ -187,25 +283,46 @@ impl Messenger {
                 let cid = client_id
                     .clone()
                     .or_else(|| message.as_ref().and_then(|m| m.client_id.clone()));
-                let Some(cid) = cid else { return Ok(vec![]) };
                 let conv = conversation_id
                     .clone()
-                    .or_else(|| message.as_ref().map(|m| m.conversation_id.clone()));
-                let m = cache.confirm_sent(conv.as_deref(), &cid, server_id, message.as_ref())?;
+                    .or_else(|| message.as_ref().map(|m| m.conversation_id.clone()))
+                    .filter(|c| !c.is_empty());
+                // By our client id where the server repeats it; else it answers the one
+                // message in flight.
+                let mut m = match &cid {
+                    Some(cid) => {
+                        cache.confirm_sent(conv.as_deref(), cid, server_id, message.as_ref())?
+                    }
+                    None => None,
+                };
+                if m.is_none() {
+                    m = inner.confirm_in_flight(conv.as_deref(), server_id, message.as_ref())?;
+                }
                 inner.progress.notify_one();
                 changed(m.into_iter().collect())
             }
             DomainEvent::MessageFailed {
                 conversation_id,
-                client_id: Some(cid),
+                client_id,
                 code,
                 message,
             } => {
-                let reason = match code {
-                    Some(c) => format!("{c}: {message}"),
-                    None => message.clone(),
+                let conv = conversation_id.as_deref().filter(|c| !c.is_empty());
+                let mut m = match client_id {
+                    Some(cid) => cache.fail(conv, cid, message, code.as_deref())?,
+                    None => None,
                 };
-                let m = cache.fail(conversation_id.as_deref(), cid, &reason)?;
+                // An error that names no message of ours is about the one in flight.
+                if m.is_none() {
+                    if let Some(f) = inner.in_flight_for(conv) {
+                        m = cache.fail(
+                            Some(&f.conversation_id),
+                            &f.client_id,
+                            message,
+                            code.as_deref(),
+                        )?;
+                    }
+                }
                 inner.progress.notify_one();
                 changed(m.into_iter().collect())
             }
@@ -267,9 +384,14 @@ impl Messenger {
                 recent,
             } => {
                 cache.set_joined(conversation_id, true)?;
-                let m = cache.ingest_messages(recent, inner.me_id().as_deref())?;
+                let mut m = cache.ingest_messages(recent, inner.me_id().as_deref())?;
                 if m.iter().any(|m| m.own) {
                     inner.progress.notify_one();
+                }
+                // The recent messages settle what was in doubt (those of ours it holds were
+                // adopted just now).
+                if can_settle_from(inner, Reconcile::RejoinAnswer) {
+                    m.extend(inner.settle(conversation_id, recent));
                 }
                 changed(m)
             }
@@ -277,8 +399,18 @@ impl Messenger {
                 cache.set_joined(conversation_id, false)?;
                 vec![]
             }
-            DomainEvent::History { messages, .. } => {
-                changed(cache.ingest_messages(messages, inner.me_id().as_deref())?)
+            DomainEvent::History {
+                conversation_id,
+                messages,
+                before,
+                ..
+            } => {
+                let mut m = cache.ingest_messages(messages, inner.me_id().as_deref())?;
+                // Only the newest page reaches up to now, so only it can prove a message absent.
+                if before.is_none() && can_settle_from(inner, Reconcile::HistoryPage) {
+                    m.extend(inner.settle(conversation_id, messages));
+                }
+                changed(m)
             }
             DomainEvent::Conversations { conversations } => {
                 for c in conversations {
@@ -318,6 +450,15 @@ impl Messenger {
         };
         Ok(out)
     }
+}
+
+/// Whether this server's pages of the kind `source` can settle doubts (its dialect says so).
+fn can_settle_from(inner: &Inner, source: Reconcile) -> bool {
+    inner
+        .client
+        .upgrade()
+        .and_then(|c| c.rules().message_delivery())
+        .is_some_and(|d| d.reconcile == source)
 }
 
 /// The parts of a `voice_note_changed` event the cache keeps.
@@ -373,7 +514,7 @@ impl Messenger {
                 };
                 cache.confirm_sent(Some(conv), cid, server_id, Some(&stored))
             }
-            "failed" => cache.fail(Some(conv), cid, v.error.unwrap_or("refused")),
+            "failed" => cache.fail(Some(conv), cid, v.error.unwrap_or("refused"), None),
             "cancelled" => {
                 if cache.remove_unsent_voice(conv, cid)? {
                     return Ok(vec![DomainEvent::ChatMessageDiscarded {
@@ -423,14 +564,23 @@ impl Service for Messenger {
                     } else {
                         client_id
                     };
-                    // 002 stores the client id as the message id and refuses anything but a
-                    // uuid, with an error event no message can be matched to: refuse it here.
-                    if inner.dialect == DialectId::TarotChat
-                        && uuid::Uuid::parse_str(&client_id).is_err()
-                    {
-                        return Err(Error::InvalidInput(format!(
-                            "tarot-chat message ids must be uuids, not {client_id:?}"
-                        )));
+                    // Refused now rather than by the server later, where the refusal might
+                    // match no message: ids the server cannot take, messages over its limit.
+                    if let Some(client) = inner.client.upgrade() {
+                        client.rules().check_client_id(&client_id)?;
+                        let size = client.encoded_bytes(&Command::SendMessage {
+                            conversation_id: conversation_id.clone(),
+                            client_id: client_id.clone(),
+                            text: text.clone(),
+                            reply_to: reply_to.clone(),
+                            file_id: file_id.clone(),
+                        })?;
+                        let max = client.profile().delivery.max_message_bytes;
+                        if size > max {
+                            return Err(Error::InvalidInput(format!(
+                                "the message is {size} bytes once encoded; this server takes at most {max}"
+                            )));
+                        }
                     }
                     let me = inner.me();
                     let m = inner

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Where a message is on its way. Our own messages go `pending` → `sending` → `sent` →
-/// `delivered`/`read`, or end `failed`; other people's messages are `received`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// `delivered`/`read`, or end `failed` or `unconfirmed`; other people's messages are
+/// `received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
@@ -23,6 +24,10 @@ pub enum DeliveryState {
     Read,
     /// Given up on; `error` says why. Can be retried or discarded.
     Failed,
+    /// Handed to a server that gave no proof of taking it, and nothing the server offers can
+    /// tell whether it did: it has probably arrived, but a resend may duplicate it. The user
+    /// chooses: retry (resend) or discard. Never resent by itself.
+    Unconfirmed,
     /// Someone else's message.
     Received,
 }
@@ -37,6 +42,7 @@ impl DeliveryState {
             DeliveryState::Delivered => "delivered",
             DeliveryState::Read => "read",
             DeliveryState::Failed => "failed",
+            DeliveryState::Unconfirmed => "unconfirmed",
             DeliveryState::Received => "received",
         }
     }
@@ -50,6 +56,7 @@ impl DeliveryState {
             "delivered" => DeliveryState::Delivered,
             "read" => DeliveryState::Read,
             "received" => DeliveryState::Received,
+            "unconfirmed" => DeliveryState::Unconfirmed,
             _ => DeliveryState::Failed,
         }
     }
@@ -97,6 +104,9 @@ pub struct ChatMessage {
     /// Why it failed (state `failed`), or the last transient error while still queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The server's own code for the refusal (`SESSION_INACTIVE`, …), when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
     /// Server time as the server wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time: Option<String>,

@@ -12,6 +12,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_calls.sql", include_str!("migrations/0003_calls.sql")),
     ("0004_messaging.sql", include_str!("migrations/0004_messaging.sql")),
     ("0005_voice_notes.sql", include_str!("migrations/0005_voice_notes.sql")),
+    ("0006_delivery.sql", include_str!("migrations/0006_delivery.sql")),
+    ("0007_quarantine.sql", include_str!("migrations/0007_quarantine.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet.

@@ -4,6 +4,8 @@
 //! (the server is the source of truth; the cache can always be refilled).
 
 mod migrations;
+pub mod owner;
+pub mod quarantine;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use migrations::MIGRATIONS;
+pub use owner::cache_path;
 
 /// Errors of the cache.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,15 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("cache holds an unreadable value: {0}")]
     Corrupt(String),
+    /// Another process owns the data dir (one process per data dir: two would both send
+    /// the outbox).
+    #[error("the data dir {dir} is in use by another Parlor process{}; one process per data dir", holder.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked {
+        /// The data dir.
+        dir: String,
+        /// The owner's process id, when it wrote one.
+        holder: Option<u32>,
+    },
 }
 
 /// Readers kept open besides the writer.
@@ -36,6 +48,8 @@ struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     rebuilt: bool,
+    /// The data dir's lock, when opened as its owner ([`Store::open_for`]).
+    owner: Option<Arc<owner::DataDirLock>>,
 }
 
 /// A handle to one cache database. Cheap to clone; blocking calls (run them off the async
@@ -97,8 +111,21 @@ impl Store {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 rebuilt,
+                owner: None,
             }),
         })
+    }
+
+    /// Keeps `lock` for as long as this store (any clone) lives. Only right after open.
+    fn hold(&mut self, lock: Arc<owner::DataDirLock>) {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.owner = Some(lock);
+        }
+    }
+
+    /// The data dir this store holds the lock of, when opened with [`Store::open_for`].
+    pub fn owned_dir(&self) -> Option<&Path> {
+        self.inner.owner.as_deref().map(owner::DataDirLock::dir)
     }
 
     /// Where the database lives.
@@ -179,8 +206,10 @@ pub fn default_data_dir() -> PathBuf {
     std::env::temp_dir().join("parlor")
 }
 
-/// The database file of `account` on the server at `server_url`, under `data_dir`: one
-/// database per account and server, with names safe on every file system.
+/// The database file of `account` on the server at `server_url` under `data_dir` as earlier
+/// builds named it (`<host>_<port>/<account>.sqlite3`): a server back on another port lost its
+/// cache. Open caches with [`Store::open_for`], which names them by identity
+/// ([`owner::cache_path`]) and moves a cache found here.
 pub fn database_path(data_dir: &Path, server_url: &str, account: &str) -> PathBuf {
     let server = url::Url::parse(server_url)
         .ok()

@@ -6,6 +6,7 @@ pub mod capture;
 pub mod encode;
 pub mod outbox;
 pub mod playback;
+pub mod ring;
 pub mod service;
 pub mod upload;
 

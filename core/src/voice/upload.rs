@@ -324,9 +324,13 @@ pub async fn upload_voice_note(
     Ok(body.get("data").cloned().unwrap_or(body))
 }
 
-/// Downloads a file (voice notes are served without auth, like a CDN URL).
+/// Downloads a voice note (served without auth, like a CDN URL). The URL comes from the
+/// server, so it is held to the same rules as the profile's own: plain `http` only to this
+/// machine or to the REST host the profile already talks to, and no more bytes than the
+/// largest note the document allows (a hostile URL cannot fill the memory).
 pub async fn download(rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceError> {
-    let r = rest
+    check_download_url(rest.base(), url)?;
+    let mut r = rest
         .http()
         .get(url)
         .send()
@@ -339,15 +343,68 @@ pub async fn download(rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceErro
             message: format!("download of {url} failed"),
         });
     }
-    Ok(r.bytes()
+    let mut bytes = Vec::new();
+    while let Some(chunk) = r
+        .chunk()
         .await
         .map_err(|e| VoiceError::Network(e.to_string()))?
-        .to_vec())
+    {
+        bytes.extend_from_slice(&chunk);
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > MAX_UPLOAD_BYTES {
+            return Err(VoiceError::TooLarge {
+                size,
+                max: MAX_UPLOAD_BYTES,
+            });
+        }
+    }
+    Ok(bytes)
+}
+
+/// Refuses a download URL that would leave this machine in the clear for a host the profile
+/// never approved.
+fn check_download_url(rest_base: &str, raw: &str) -> Result<(), VoiceError> {
+    let refused = |why: &str| VoiceError::Io(format!("will not download {raw:?}: {why}"));
+    let url = url::Url::parse(raw).map_err(|e| refused(&e.to_string()))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            let same_host = url::Url::parse(rest_base)
+                .ok()
+                .is_some_and(|b| b.scheme() == "http" && b.host_str() == url.host_str());
+            if loopback || same_host {
+                Ok(())
+            } else {
+                Err(refused("plain http to a host the profile does not use"))
+            }
+        }
+        other => Err(refused(&format!("unsupported scheme {other:?}"))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn download_urls_from_the_server_follow_the_profiles_rules() {
+        let base = "http://127.0.0.1:5000";
+        assert!(check_download_url(base, "https://cdn.example.com/a.ogg").is_ok());
+        assert!(check_download_url(base, "http://127.0.0.1:5000/files/a.ogg").is_ok());
+        assert!(check_download_url(base, "http://localhost:9/a.ogg").is_ok());
+        assert!(check_download_url(base, "http://evil.example.com/a.ogg").is_err());
+        assert!(check_download_url(base, "http://evil.localhost/a.ogg").is_err());
+        assert!(check_download_url(base, "file:///etc/passwd").is_err());
+        assert!(check_download_url(base, "not a url").is_err());
+        let plain = "http://chat.example.com";
+        assert!(check_download_url(plain, "http://chat.example.com/v.ogg").is_ok());
+    }
 
     #[test]
     fn type_and_size_are_checked_before_sending() {

@@ -1,0 +1,635 @@
+//! Tokens from a provider's login: a URL that takes the expert's user name and password and
+//! answers with a token (and how long it lives), or a command the app team ships that prints
+//! one. [`LoginToken`] is a [`TokenSource`]: it logs in on first use, hands out the same token
+//! until shortly before it expires, then logs in again; a token the server refuses is
+//! forgotten ([`TokenSource::refused`]) and replaced by a fresh login once; when the server
+//! refuses that fresh token too, the source gives up (wrong account, revoked access) instead of
+//! logging in forever.
+//!
+//! The login URL's answer is JSON: `{"token": "…", "expires_in": 3600}` (seconds), or
+//! `expires_at` (ISO 8601), field names configurable; without either, a JWT's own `exp` claim
+//! is used. A command gets the credentials as JSON on stdin and prints the token alone, or the
+//! same JSON object. Secrets never reach `Debug` output, errors or logs.
+
+use crate::token::{TokenError, TokenFuture, TokenSource};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How a provider hands out tokens (the `[login]` table of a provider file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LoginSpec {
+    /// `POST url` with `{"<username_field>": …, "<password_field>": …}`.
+    Url {
+        /// The login endpoint (https, or http to this machine only).
+        url: String,
+        /// The request's user-name field.
+        #[serde(default = "default_username_field")]
+        username_field: String,
+        /// The request's password field.
+        #[serde(default = "default_password_field")]
+        password_field: String,
+        /// The answer's token field.
+        #[serde(default = "default_token_field")]
+        token_field: String,
+    },
+    /// A program run without a shell: credentials as JSON on stdin, the token on stdout.
+    Command {
+        /// The program and its arguments.
+        command: Vec<String>,
+    },
+}
+
+fn default_username_field() -> String {
+    "username".into()
+}
+fn default_password_field() -> String {
+    "password".into()
+}
+fn default_token_field() -> String {
+    "token".into()
+}
+
+impl LoginSpec {
+    /// A login URL with the default field names.
+    pub fn url(url: impl Into<String>) -> Self {
+        LoginSpec::Url {
+            url: url.into(),
+            username_field: default_username_field(),
+            password_field: default_password_field(),
+            token_field: default_token_field(),
+        }
+    }
+
+    /// Checks the spec: a login URL carries a password, so it must be https unless it points
+    /// at this machine; a command must name a program.
+    pub fn validate(&self) -> Result<(), TokenError> {
+        match self {
+            LoginSpec::Url { url, .. } => {
+                let u = url::Url::parse(url)
+                    .map_err(|e| TokenError(format!("the login URL {url:?} is invalid: {e}")))?;
+                let local = match u.host() {
+                    Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                match u.scheme() {
+                    "https" => Ok(()),
+                    "http" if local => Ok(()),
+                    _ => Err(TokenError(format!(
+                        "the login URL {url:?} must use https (it carries the password)"
+                    ))),
+                }
+            }
+            LoginSpec::Command { command } if command.is_empty() => {
+                Err(TokenError("the login command is empty".into()))
+            }
+            LoginSpec::Command { .. } => Ok(()),
+        }
+    }
+}
+
+/// The expert's user name and password (kept in memory only; `Debug` hides the password).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name (or phone, or e-mail) the provider asks for.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}, <redacted>)", self.username)
+    }
+}
+
+/// A token the login issued.
+struct Issued {
+    token: String,
+    /// The account the login answer (or the JWT's `sub`) names.
+    account: Option<String>,
+    /// Seconds since the epoch when it stops working, when known.
+    expires_at: Option<u64>,
+    /// Seconds since the epoch when it was issued.
+    issued_at: u64,
+    /// Times handed out: a token refused at its first use never worked.
+    handed_out: u32,
+    /// It was fetched because the server refused the one before.
+    after_refusal: bool,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Issued>,
+    /// The next login replaces a refused token.
+    refused_before: bool,
+    /// Why the source gave up (the server refused a token fresh from the login).
+    gave_up: Option<String>,
+    logins: u64,
+}
+
+/// A token source backed by a provider's login; see the module doc.
+pub struct LoginToken {
+    spec: LoginSpec,
+    credentials: Credentials,
+    http: reqwest::Client,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for LoginToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginToken")
+            .field("spec", &self.spec)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seconds since the epoch.
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// How long before its expiry a token is replaced: a tenth of its life, 5 s to 60 s.
+fn refresh_margin(lifetime: u64) -> u64 {
+    (lifetime / 10).clamp(5, 60)
+}
+
+impl LoginToken {
+    /// A source that logs in with `credentials` as `spec` says (nothing is sent until the first
+    /// token is asked for).
+    pub fn new(spec: LoginSpec, credentials: Credentials) -> Result<LoginToken, TokenError> {
+        spec.validate()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| TokenError(format!("no HTTP client for the login: {e}")))?;
+        Ok(LoginToken {
+            spec,
+            credentials,
+            http,
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Logs in now (the sign-in button: wrong credentials show at once), keeping the token.
+    pub async fn login_now(&self) -> Result<(), TokenError> {
+        let (token, expires_at, account) = self.login().await?;
+        self.keep(token, expires_at, account);
+        Ok(())
+    }
+
+    /// The account id the last login named (`account_id`, `user_id` or `id` in its answer,
+    /// else the token's JWT `sub`), for protocols that repeat our own id.
+    pub fn account_id(&self) -> Option<String> {
+        let st = self.state.lock().expect("login state");
+        st.current.as_ref().and_then(|i| i.account.clone())
+    }
+
+    /// How many logins this source made (a refresh is a login).
+    pub fn logins(&self) -> u64 {
+        self.state.lock().expect("login state").logins
+    }
+
+    /// The cached token, when it is still good for more than the refresh margin.
+    fn cached(&self) -> Option<String> {
+        let mut st = self.state.lock().expect("login state");
+        let now = now_secs();
+        let fresh = st.current.as_ref().is_some_and(|i| match i.expires_at {
+            None => true,
+            Some(exp) => {
+                let life = exp.saturating_sub(i.issued_at);
+                now.saturating_add(refresh_margin(life)) < exp
+            }
+        });
+        if !fresh {
+            return None;
+        }
+        let issued = st.current.as_mut().expect("checked");
+        issued.handed_out = issued.handed_out.saturating_add(1);
+        Some(issued.token.clone())
+    }
+
+    fn keep(&self, token: String, expires_at: Option<u64>, account: Option<String>) {
+        let mut st = self.state.lock().expect("login state");
+        let after_refusal = std::mem::take(&mut st.refused_before);
+        st.logins += 1;
+        st.current = Some(Issued {
+            token,
+            account,
+            expires_at,
+            issued_at: now_secs(),
+            handed_out: 0,
+            after_refusal,
+        });
+    }
+
+    async fn login(&self) -> Result<(String, Option<u64>, Option<String>), TokenError> {
+        let answer = match &self.spec {
+            LoginSpec::Url {
+                url,
+                username_field,
+                password_field,
+                token_field,
+            } => {
+                let body = serde_json::json!({
+                    username_field.as_str(): self.credentials.username,
+                    password_field.as_str(): self.credentials.password,
+                });
+                let answer = self.post(url, &body).await?;
+                (answer, token_field.as_str())
+            }
+            LoginSpec::Command { command } => (self.run_command(command).await?, "token"),
+        };
+        read_token(&answer.0, answer.1)
+    }
+
+    async fn post(&self, url: &str, body: &Value) -> Result<Value, TokenError> {
+        // A login server that is briefly away gets three tries, a second apart, then two.
+        let mut last = String::new();
+        for pause in [0u64, 1, 2] {
+            tokio::time::sleep(Duration::from_secs(pause)).await;
+            let response = match self.http.post(url).json(body).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    last = format!("the login server could not be reached: {e}");
+                    continue;
+                }
+            };
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            if status.is_server_error() {
+                last = format!("the login server failed (HTTP {})", status.as_u16());
+                continue;
+            }
+            if !status.is_success() {
+                let said = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| server_message(&v))
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                return Err(TokenError(format!(
+                    "the login was refused (HTTP {}){said}",
+                    status.as_u16()
+                )));
+            }
+            return serde_json::from_str(&text)
+                .map_err(|_| TokenError("the login answer is not JSON".into()));
+        }
+        Err(TokenError(last))
+    }
+
+    async fn run_command(&self, command: &[String]) -> Result<Value, TokenError> {
+        use tokio::io::AsyncWriteExt;
+        let (program, args) = command
+            .split_first()
+            .ok_or_else(|| TokenError("the login command is empty".into()))?;
+        let mut child = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| TokenError(format!("the login command {program:?} did not start: {e}")))?;
+        let input = serde_json::json!({
+            "username": self.credentials.username,
+            "password": self.credentials.password,
+        });
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.to_string().as_bytes()).await;
+        }
+        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .map_err(|_| TokenError("the login command took longer than a minute".into()))?
+            .map_err(|e| TokenError(format!("the login command failed: {e}")))?;
+        if !out.status.success() {
+            return Err(TokenError(format!(
+                "the login command refused the sign-in ({})",
+                out.status
+            )));
+        }
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Ok(serde_json::from_str::<Value>(&text)
+            .ok()
+            .filter(Value::is_object)
+            .unwrap_or(Value::String(text)))
+    }
+}
+
+/// The server's words in a refusal: `message`, `error` (text) or `error.message`.
+fn server_message(v: &Value) -> Option<String> {
+    let text = v
+        .get("message")
+        .or_else(|| v.get("error").filter(|e| e.is_string()))
+        .or_else(|| v.get("error").and_then(|e| e.get("message")))?
+        .as_str()?
+        .trim();
+    (!text.is_empty()).then(|| text.chars().take(200).collect())
+}
+
+/// The token, its expiry (seconds since the epoch) and the account from a login answer.
+fn read_token(
+    answer: &Value,
+    token_field: &str,
+) -> Result<(String, Option<u64>, Option<String>), TokenError> {
+    let token = match answer {
+        Value::String(s) => s.trim().to_owned(),
+        _ => answer
+            .get(token_field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    };
+    if token.is_empty() {
+        return Err(TokenError("the login answer has no token".into()));
+    }
+    let now = now_secs();
+    let expires_at = answer
+        .get("expires_in")
+        .and_then(Value::as_u64)
+        .map(|s| now.saturating_add(s))
+        .or_else(|| {
+            answer
+                .get("expires_at")
+                .and_then(Value::as_str)
+                .and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok())
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map(|d| d.as_secs())
+        })
+        .or_else(|| jwt_claim(&token, "exp").and_then(|v| v.as_u64()));
+    let account = ["account_id", "user_id", "id"]
+        .iter()
+        .find_map(|k| match answer.get(*k) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+        .or_else(|| jwt_subject(&token));
+    Ok((token, expires_at, account))
+}
+
+/// A claim of a JWT's payload, read without checking the signature (only to know when to
+/// refresh, or whose token it is: the server checks the signature).
+fn jwt_claim(token: &str, name: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64url_decode(payload)?;
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get(name)
+        .cloned()
+}
+
+/// The `sub` (account id) of a JWT, when the token is one.
+pub fn jwt_subject(token: &str) -> Option<String> {
+    match jwt_claim(token, "sub")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+impl TokenSource for LoginToken {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(async move {
+            if let Some(why) = self.state.lock().expect("login state").gave_up.clone() {
+                return Err(TokenError(why));
+            }
+            if let Some(t) = self.cached() {
+                return Ok(t);
+            }
+            let (token, expires_at, account) = self.login().await?;
+            self.keep(token.clone(), expires_at, account);
+            let mut st = self.state.lock().expect("login state");
+            if let Some(i) = st.current.as_mut() {
+                i.handed_out = 1;
+            }
+            Ok(token)
+        })
+    }
+
+    fn refused(&self, token: &str) {
+        let mut st = self.state.lock().expect("login state");
+        let Some(issued) = st.current.as_ref().filter(|i| i.token == token) else {
+            return; // an older token: the current one is already newer
+        };
+        if issued.after_refusal && issued.handed_out <= 1 {
+            st.gave_up = Some(
+                "the server refused the token the login had just issued; sign in again".into(),
+            );
+        } else {
+            st.refused_before = true;
+        }
+        st.current = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A login endpoint on 127.0.0.1: answers each POST with `{"token": "t<n>", "expires_in"}`
+    /// (n counts logins), or 401 for the wrong password.
+    async fn login_server(expires_in: u64) -> (String, Arc<AtomicU64>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/login", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicU64::new(0));
+        let c = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                // Headers, then the body by Content-Length.
+                loop {
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&got).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if got.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&got).to_string();
+                let (status, body) = if text.contains("\"password\":\"right\"") {
+                    let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+                    (
+                        "200 OK",
+                        format!("{{\"token\":\"t{n}\",\"expires_in\":{expires_in}}}"),
+                    )
+                } else {
+                    (
+                        "401 Unauthorized",
+                        "{\"error\":{\"message\":\"Wrong user name or password\"}}".to_owned(),
+                    )
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            }
+        });
+        (url, count)
+    }
+
+    fn source(url: &str, password: &str) -> LoginToken {
+        LoginToken::new(
+            LoginSpec::url(url),
+            Credentials {
+                username: "astro_sharma".into(),
+                password: password.into(),
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_token_is_reused_until_near_its_expiry_then_fetched_again() {
+        let (url, count) = login_server(3600).await;
+        let src = source(&url, "right");
+        assert_eq!(src.token().await.unwrap(), "t1");
+        assert_eq!(src.token().await.unwrap(), "t1");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+
+        // A token that lives 4 s is inside its 5 s refresh margin at once: every ask logs in.
+        let (url, count) = login_server(4).await;
+        let src = source(&url, "right");
+        assert_eq!(src.token().await.unwrap(), "t1");
+        assert_eq!(src.token().await.unwrap(), "t2");
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        assert_eq!(src.logins(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_replaced_once_then_the_source_gives_up() {
+        let (url, count) = login_server(3600).await;
+        let src = source(&url, "right");
+        let first = src.token().await.unwrap();
+        // Used for a while (reconnects), then refused: one fresh login.
+        assert_eq!(src.token().await.unwrap(), first);
+        src.refused(&first);
+        let second = src.token().await.unwrap();
+        assert_ne!(second, first);
+        // An old token's refusal changes nothing.
+        src.refused(&first);
+        assert_eq!(src.token().await.unwrap(), second);
+        // The fresh token refused at its first use, then: the second login's token is
+        // refused at once too, so the source gives up.
+        src.refused(&second);
+        let third = src.token().await.unwrap();
+        src.refused(&third);
+        let err = src.token().await.unwrap_err();
+        assert!(err.0.contains("sign in again"), "{err}");
+        assert_eq!(count.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_are_a_token_error_with_the_servers_words() {
+        let (url, _) = login_server(3600).await;
+        let err = source(&url, "wrong").token().await.unwrap_err();
+        assert!(
+            err.0.contains("401") && err.0.contains("Wrong user name"),
+            "{err}"
+        );
+        assert!(!format!("{:?}", source(&url, "wrong")).contains("wrong\""));
+    }
+
+    #[tokio::test]
+    async fn a_login_command_gets_the_credentials_on_stdin() {
+        let spec = LoginSpec::Command {
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                // Echo a token built from the user name it was given.
+                r#"read creds; case "$creds" in *'"password":"right"'*) echo "{\"token\":\"cmd-token\",\"expires_in\":600}";; *) exit 3;; esac"#.into(),
+            ],
+        };
+        let creds = |p: &str| Credentials {
+            username: "u".into(),
+            password: p.into(),
+        };
+        let ok = LoginToken::new(spec.clone(), creds("right")).unwrap();
+        assert_eq!(ok.token().await.unwrap(), "cmd-token");
+        let bad = LoginToken::new(spec, creds("nope")).unwrap();
+        assert!(bad.token().await.unwrap_err().0.contains("refused"));
+    }
+
+    #[test]
+    fn expiry_comes_from_the_answer_or_the_jwts_exp_and_plain_http_stays_local() {
+        let now = now_secs();
+        let (_, exp, _) = read_token(
+            &serde_json::json!({"token": "x", "expires_in": 60}),
+            "token",
+        )
+        .unwrap();
+        assert!(exp.unwrap() >= now + 60);
+        // {"sub":"a","exp":2000000000}
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIiwiZXhwIjoyMDAwMDAwMDAwfQ.sig";
+        assert_eq!(
+            read_token(&Value::String(jwt.into()), "token").unwrap().1,
+            Some(2_000_000_000)
+        );
+        assert_eq!(jwt_subject(jwt).as_deref(), Some("a"));
+        assert_eq!(
+            read_token(&serde_json::json!({"token": "x", "user_id": 42}), "token")
+                .unwrap()
+                .2
+                .as_deref(),
+            Some("42")
+        );
+        assert!(read_token(&serde_json::json!({"nothing": 1}), "token").is_err());
+        assert!(LoginSpec::url("http://login.example.com/x")
+            .validate()
+            .is_err());
+        assert!(LoginSpec::url("http://127.0.0.1:9/x").validate().is_ok());
+        assert!(LoginSpec::url("https://login.example.com/x")
+            .validate()
+            .is_ok());
+    }
+}

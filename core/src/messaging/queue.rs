@@ -1,0 +1,727 @@
+//! The outbox's queue: our own unsent messages are rows of the messages table (so a killed
+//! process resumes where it stopped). Each goes `pending` → `sending` → confirmed, or ends
+//! `failed` or `unconfirmed`. A message whose confirmation never came while the server may
+//! have it is *in doubt*: it waits (and holds the later messages of its conversation, so
+//! order is kept) until a page of the conversation from the server either holds it (it is
+//! adopted as sent), or reaches back past it without it (it is resent), or neither (it ends
+//! `unconfirmed` and the user decides).
+
+use super::cache::{get_local, local_by_server_id, own_by_client_id, Cache};
+use super::time::now_ms;
+use super::types::{ChatMessage, DeliveryState};
+use crate::store::StoreError;
+use rusqlite::{params, OptionalExtension};
+
+/// What the outbox needs to (re)send a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    /// Local id.
+    pub local_id: i64,
+    /// Where.
+    pub conversation_id: String,
+    /// Our id for it.
+    pub client_id: String,
+    /// Text.
+    pub text: Option<String>,
+    /// Replied-to server id.
+    pub reply_to: Option<String>,
+    /// File id.
+    pub file_id: Option<String>,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Current state.
+    pub state: DeliveryState,
+    /// When it was queued (ms since the epoch).
+    pub queued_at: i64,
+}
+
+/// A message the server may have, waiting for a page that tells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doubt {
+    /// Local id.
+    pub local_id: i64,
+    /// Where.
+    pub conversation_id: String,
+    /// The conversation's newest server id when the message was first tried: a page that
+    /// holds it reaches back before the message.
+    pub anchor: Option<String>,
+    /// Tries so far.
+    pub attempts: u32,
+}
+
+impl Cache {
+    /// The oldest message the outbox may send now: the first queued message of its
+    /// conversation (so order is kept), not in doubt, and not waiting out a backoff (so a
+    /// failing message never holds up other conversations). A row that cannot be read is
+    /// quarantined, never a block on the queue.
+    pub fn next_queued(&self) -> Result<Option<Queued>, StoreError> {
+        self.tolerant(|| {
+            self.store().read(|c| {
+                let row = c
+                    .prepare_cached(
+                        "SELECT local_id, conversation_id, client_id, text, reply_to, file_id,
+                                attempts, state, created_at
+                         FROM messages m
+                         WHERE state IN ('pending','sending') AND kind != 'voice' AND in_doubt = 0
+                           AND (retry_at IS NULL OR retry_at <= ?1)
+                           AND NOT EXISTS (SELECT 1 FROM messages e
+                                WHERE e.conversation_id = m.conversation_id
+                                  AND e.local_id < m.local_id AND e.kind != 'voice'
+                                  AND e.state IN ('pending','sending'))
+                         ORDER BY local_id LIMIT 1",
+                    )?
+                    .query_row([now_ms()], |r| {
+                        let local_id: i64 = r.get(0)?;
+                        let queued = (|| {
+                            let state: String = r.get(7)?;
+                            Ok(Queued {
+                                local_id,
+                                conversation_id: r.get(1)?,
+                                client_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                                text: r.get(3)?,
+                                reply_to: r.get(4)?,
+                                file_id: r.get(5)?,
+                                attempts: r.get(6)?,
+                                state: DeliveryState::parse(&state),
+                                queued_at: r.get(8)?,
+                            })
+                        })();
+                        Ok(queued.map_err(|e: rusqlite::Error| (local_id, e.to_string())))
+                    })
+                    .optional()?;
+                Ok(match row {
+                    None => (None, Vec::new()),
+                    Some(Ok(q)) => (Some(q), Vec::new()),
+                    Some(Err(bad)) => (None, vec![bad]),
+                })
+            })
+        })
+    }
+
+    /// How many messages the outbox owns (in doubt included).
+    pub fn queued_count(&self) -> Result<i64, StoreError> {
+        self.store().read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM messages WHERE state IN ('pending','sending') AND kind != 'voice'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Moves a queued message to `state` (only while the outbox still owns it: an echo that
+    /// already marked it sent wins). `attempt` counts one more try; `error` is kept.
+    pub fn set_queued_state(
+        &self,
+        local_id: i64,
+        state: DeliveryState,
+        error: Option<&str>,
+        attempt: bool,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        self.update_queued(
+            local_id,
+            "state = ?2, error = ?3, attempts = attempts + ?4",
+            params![local_id, state.as_str(), error, i64::from(attempt)],
+        )
+    }
+
+    /// A try begins: `sending`, and on the first try the conversation's newest server id is
+    /// kept as the message's anchor (see [`Doubt::anchor`]).
+    pub fn start_try(&self, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
+        // SET expressions all read the row as it was, so `first_try_at IS NULL` is the old value.
+        self.update_queued(
+            local_id,
+            "state = 'sending',
+             anchor = CASE WHEN first_try_at IS NULL THEN
+                (SELECT a.server_id FROM messages a WHERE a.conversation_id = messages.conversation_id
+                    AND a.server_id IS NOT NULL ORDER BY a.sort_ts DESC, a.local_id DESC LIMIT 1)
+                ELSE anchor END,
+             first_try_at = coalesce(first_try_at, ?2), retry_at = NULL",
+            params![local_id, now_ms()],
+        )
+    }
+
+    /// The server may have the message but gave no proof: it waits in doubt (its try counted)
+    /// for a page of the conversation that can tell.
+    pub fn set_in_doubt(
+        &self,
+        local_id: i64,
+        reason: &str,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        self.update_queued(
+            local_id,
+            "state = 'sending', in_doubt = 1, attempts = attempts + 1, error = ?2",
+            params![local_id, reason],
+        )
+    }
+
+    /// The server may have the message and nothing can tell: `unconfirmed`, for the user.
+    pub fn set_unconfirmed(
+        &self,
+        local_id: i64,
+        reason: &str,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        self.update_queued(
+            local_id,
+            "state = 'unconfirmed', in_doubt = 0, error = ?2",
+            params![local_id, reason],
+        )
+    }
+
+    /// A try failed in a way that may not last: the message waits `after_ms` (its conversation
+    /// with it; other conversations go on), with the reason shown; `attempt` counts the try.
+    pub fn retry_after(
+        &self,
+        local_id: i64,
+        reason: &str,
+        after_ms: i64,
+        attempt: bool,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        self.update_queued(
+            local_id,
+            "state = 'sending', error = ?2, retry_at = ?3, attempts = attempts + ?4",
+            params![
+                local_id,
+                reason,
+                now_ms().saturating_add(after_ms),
+                i64::from(attempt)
+            ],
+        )
+    }
+
+    /// After a restart: a message that was on its way when the process stopped may have
+    /// reached the server. With `ask` (the dialect can ask the server later) it waits in doubt;
+    /// with `resend` (the server drops resends) it is simply queued again; otherwise it ends
+    /// `unconfirmed`. Returns what changed.
+    pub fn recover_interrupted(
+        &self,
+        ask: bool,
+        resend: bool,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let set = if resend {
+            "state = 'pending', retry_at = NULL"
+        } else if ask {
+            "in_doubt = 1, retry_at = NULL, error = 'the app stopped while this was being sent'"
+        } else {
+            "state = 'unconfirmed', error = 'the app stopped while this was being sent; it may \
+             have arrived: resend or discard'"
+        };
+        let sql = format!(
+            "UPDATE messages SET {set}
+             WHERE own = 1 AND kind != 'voice' AND state = 'sending' AND in_doubt = 0
+               AND first_try_at IS NOT NULL AND retry_at IS NULL
+             RETURNING local_id"
+        );
+        let ids: Vec<i64> = self.store().write(|tx| {
+            let mut stmt = tx.prepare(&sql)?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()?;
+            Ok(ids)
+        })?;
+        self.get_many(&ids)
+    }
+
+    fn update_queued(
+        &self,
+        local_id: i64,
+        set: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let sql = format!(
+            "UPDATE messages SET {set} WHERE local_id = ?1 AND state IN ('pending','sending')"
+        );
+        let changed = self
+            .store()
+            .write(|tx| Ok(tx.prepare_cached(&sql)?.execute(params)?))?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.get(local_id)
+    }
+
+    /// The server took our message (its answer says so) without naming it: `sent`. Its copy,
+    /// when it comes back, is adopted by its text.
+    pub fn confirm_taken(&self, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
+        self.update_queued(
+            local_id,
+            "state = 'sent', in_doubt = 0, error = NULL, error_code = NULL",
+            params![local_id],
+        )
+    }
+
+    /// Whether a message with this server id is already here.
+    pub fn knows_server_id(
+        &self,
+        conversation_id: &str,
+        server_id: &str,
+    ) -> Result<bool, StoreError> {
+        self.store()
+            .read(|c| Ok(local_by_server_id(c, conversation_id, server_id)?.is_some()))
+    }
+
+    /// Puts `reason` on every message waiting in the queue (why it waits: no connection,
+    /// credentials refused), so that no message waits silently. Returns what changed.
+    pub fn note_waiting(&self, reason: Option<&str>) -> Result<Vec<ChatMessage>, StoreError> {
+        let ids: Vec<i64> = self.store().write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE messages SET error = ?1
+                 WHERE own = 1 AND kind != 'voice' AND state = 'pending' AND in_doubt = 0
+                    AND error IS NOT ?1
+                 RETURNING local_id",
+            )?;
+            let ids = stmt
+                .query_map([reason], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()?;
+            Ok(ids)
+        })?;
+        self.get_many(&ids)
+    }
+
+    /// The messages in doubt, in `conversation_id` or everywhere, oldest first.
+    pub fn doubts(&self, conversation_id: Option<&str>) -> Result<Vec<Doubt>, StoreError> {
+        self.store().read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT local_id, conversation_id, anchor, attempts FROM messages
+                 WHERE in_doubt = 1 AND (?1 IS NULL OR conversation_id = ?1) ORDER BY local_id",
+            )?;
+            let rows = stmt
+                .query_map([conversation_id], |r| {
+                    Ok(Doubt {
+                        local_id: r.get(0)?,
+                        conversation_id: r.get(1)?,
+                        anchor: r.get(2)?,
+                        attempts: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// A page of `conversation_id`'s newest messages came from the server (already applied,
+    /// so each of ours it holds has been adopted and is no longer in doubt). A message still in
+    /// doubt is proven absent when the page holds its anchor (the page reaches back before the
+    /// first try, and holds everything since: it is the newest page). An empty or shorter page
+    /// proves nothing. Proven absent, it goes back to the queue to be resent, or, after
+    /// `max_attempts` tries, fails (the server keeps not answering it and does not have it).
+    /// Returns what changed.
+    pub fn settle_doubts(
+        &self,
+        conversation_id: &str,
+        page_ids: &[String],
+        max_attempts: u32,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let proven: Vec<Doubt> = self
+            .doubts(Some(conversation_id))?
+            .into_iter()
+            .filter(|d| d.anchor.as_ref().is_some_and(|a| page_ids.contains(a)))
+            .collect();
+        self.store().write(|tx| {
+            for d in &proven {
+                if d.attempts >= max_attempts {
+                    tx.prepare_cached(
+                        "UPDATE messages SET state = 'failed', in_doubt = 0, error_code = NULL,
+                            error = 'not sent after ' || attempts || ' tries: the server never \
+                            answered it (it may close the connection on it), and its messages \
+                            show it does not have it'
+                         WHERE local_id = ?1 AND in_doubt = 1",
+                    )?
+                    .execute([d.local_id])?;
+                } else {
+                    tx.prepare_cached(
+                        "UPDATE messages SET state = 'pending', in_doubt = 0
+                         WHERE local_id = ?1 AND in_doubt = 1",
+                    )?
+                    .execute([d.local_id])?;
+                }
+            }
+            Ok(())
+        })?;
+        let ids: Vec<i64> = proven.iter().map(|d| d.local_id).collect();
+        self.get_many(&ids)
+    }
+
+    /// Ends every doubt (in `conversation_id` or everywhere) that no page could settle:
+    /// `unconfirmed`, with `reason`.
+    pub fn give_up_doubts(
+        &self,
+        conversation_id: Option<&str>,
+        reason: &str,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let ids: Vec<i64> = self
+            .doubts(conversation_id)?
+            .iter()
+            .map(|d| d.local_id)
+            .collect();
+        self.store().write(|tx| {
+            for l in &ids {
+                tx.prepare_cached(
+                    "UPDATE messages SET state = 'unconfirmed', in_doubt = 0, error = ?2
+                     WHERE local_id = ?1 AND in_doubt = 1",
+                )?
+                .execute(params![l, reason])?;
+            }
+            Ok(())
+        })?;
+        self.get_many(&ids)
+    }
+
+    /// The server refused our message for good (with its own code, when it gave one).
+    pub fn fail(
+        &self,
+        conversation_id: Option<&str>,
+        client_id: &str,
+        reason: &str,
+        code: Option<&str>,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let local = self.store().write(|tx| {
+            let local: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT local_id FROM messages WHERE client_id = ?1 AND own = 1
+                        AND (?2 IS NULL OR conversation_id = ?2)
+                        AND state IN ('pending','sending') LIMIT 1",
+                )?
+                .query_row(params![client_id, conversation_id], |r| r.get(0))
+                .optional()?;
+            if let Some(l) = local {
+                tx.execute(
+                    "UPDATE messages SET state = 'failed', in_doubt = 0, error = ?2, error_code = ?3
+                     WHERE local_id = ?1",
+                    params![l, reason, code],
+                )?;
+            }
+            Ok(local)
+        })?;
+        match local {
+            Some(l) => self.get(l),
+            None => Ok(None),
+        }
+    }
+
+    /// Ends queued messages that waited longer than `max_age_ms` (offline all that time): one
+    /// never tried fails with `reason`; one tried may have reached the server, so it ends
+    /// `unconfirmed`.
+    pub fn expire_queued(
+        &self,
+        max_age_ms: i64,
+        reason: &str,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let cutoff = now_ms().saturating_sub(max_age_ms);
+        let ids: Vec<i64> = self.store().write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE messages SET in_doubt = 0, error_code = NULL, retry_at = NULL,
+                    state = CASE WHEN first_try_at IS NULL THEN 'failed' ELSE 'unconfirmed' END,
+                    error = CASE WHEN first_try_at IS NULL THEN ?2
+                        ELSE ?2 || '; it was tried, so it may have arrived' END
+                 WHERE own = 1 AND kind != 'voice' AND state IN ('pending','sending')
+                    AND created_at < ?1
+                 RETURNING local_id",
+            )?;
+            let ids = stmt
+                .query_map(params![cutoff, reason], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()?;
+            Ok(ids)
+        })?;
+        self.get_many(&ids)
+    }
+
+    /// A failed or unconfirmed message back into the outbox, attempts reset (a new series of
+    /// tries, with a new anchor).
+    pub fn retry(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let local = self.store().write(|tx| {
+            let Some((local, state)) = own_by_client_id(tx, conversation_id, client_id)? else {
+                return Ok(None);
+            };
+            if !matches!(
+                DeliveryState::parse(&state),
+                DeliveryState::Failed | DeliveryState::Unconfirmed
+            ) {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE messages SET state = 'pending', error = NULL, error_code = NULL,
+                    attempts = 0, in_doubt = 0, anchor = NULL, first_try_at = NULL
+                 WHERE local_id = ?1",
+                [local],
+            )?;
+            Ok(Some(local))
+        })?;
+        match local {
+            Some(l) => self.store().read(|c| get_local(c, l)),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes one of our messages the server never confirmed (failed, unconfirmed, or still
+    /// pending).
+    pub fn discard(&self, conversation_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        self.store().write(|tx| {
+            Ok(tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1
+                    AND state IN ('failed','pending','unconfirmed')",
+                params![conversation_id, client_id],
+            )? > 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cache::tests::{msg, temp_cache};
+    use super::super::cache::Outgoing;
+    use super::*;
+    use crate::model::Party;
+
+    fn me() -> Party {
+        Party {
+            id: "me".into(),
+            ..Party::default()
+        }
+    }
+
+    fn queue(cache: &Cache, conv: &str, cid: &str, text: &str) -> ChatMessage {
+        cache
+            .enqueue(&Outgoing {
+                conversation_id: conv,
+                client_id: cid,
+                sender: &me(),
+                text: Some(text),
+                reply_to: None,
+                file_id: None,
+            })
+            .unwrap()
+    }
+
+    fn state(cache: &Cache, local: i64) -> DeliveryState {
+        cache.get(local).unwrap().unwrap().state
+    }
+
+    #[test]
+    fn a_message_in_doubt_holds_its_conversation_until_a_page_settles_it() {
+        let cache = temp_cache("doubt-order");
+        // The conversation already holds a message from the server: the anchor.
+        cache
+            .apply_message(
+                &msg("srv-0", "c", "them", "hello", "2025-01-01T00:00:00Z"),
+                Some("me"),
+            )
+            .unwrap();
+        let a = queue(&cache, "c", "a", "first");
+        let b = queue(&cache, "c", "b", "second");
+        let other = queue(&cache, "d", "x", "elsewhere");
+        assert_eq!(cache.next_queued().unwrap().unwrap().local_id, a.local_id);
+        cache.start_try(a.local_id).unwrap();
+        let doubt = cache
+            .set_in_doubt(a.local_id, "no answer")
+            .unwrap()
+            .unwrap();
+        assert_eq!(doubt.state, DeliveryState::Sending);
+        // B waits behind A (order is kept); the other conversation goes on.
+        assert_eq!(
+            cache.next_queued().unwrap().unwrap().local_id,
+            other.local_id
+        );
+        assert_eq!(
+            cache.doubts(Some("c")).unwrap()[0].anchor.as_deref(),
+            Some("srv-0")
+        );
+        // A page that does not reach back to the anchor proves nothing.
+        let settled = cache.settle_doubts("c", &["srv-5".into()], 5).unwrap();
+        assert!(settled.is_empty());
+        // One that holds the anchor but not A proves A absent: A is resent, before B.
+        let settled = cache.settle_doubts("c", &["srv-0".into()], 5).unwrap();
+        assert_eq!(settled.len(), 1);
+        assert_eq!(settled[0].state, DeliveryState::Pending);
+        cache
+            .set_queued_state(other.local_id, DeliveryState::Sent, None, false)
+            .unwrap();
+        assert_eq!(cache.next_queued().unwrap().unwrap().local_id, a.local_id);
+        assert_eq!(state(&cache, b.local_id), DeliveryState::Pending);
+    }
+
+    #[test]
+    fn our_copy_without_a_client_id_is_adopted_once_by_its_text() {
+        let cache = temp_cache("adopt");
+        let a = queue(&cache, "c", "a", "same words");
+        let b = queue(&cache, "c", "b", "same words");
+        // Never tried: a server copy cannot be this one.
+        let copy = msg("srv-1", "c", "me", "same words", "2025-01-01T00:00:01Z");
+        let stranger = cache.apply_message(&copy, Some("me")).unwrap().unwrap();
+        assert_ne!(stranger.local_id, a.local_id);
+        let cache = temp_cache("adopt-2");
+        let a = queue(&cache, "c", "a", "same words");
+        let b2 = queue(&cache, "c", "b", "same words");
+        cache.start_try(a.local_id).unwrap();
+        cache.set_in_doubt(a.local_id, "no answer").unwrap();
+        let copy = msg("srv-1", "c", "me", " same words ", "2025-01-01T00:00:01Z");
+        let adopted = cache.apply_message(&copy, Some("me")).unwrap().unwrap();
+        assert_eq!(adopted.local_id, a.local_id);
+        assert_eq!(adopted.state, DeliveryState::Sent);
+        assert_eq!(adopted.server_id.as_deref(), Some("srv-1"));
+        assert!(cache.doubts(None).unwrap().is_empty());
+        // The same copy again is a duplicate, not B.
+        assert_eq!(cache.apply_message(&copy, Some("me")).unwrap(), None);
+        assert_eq!(state(&cache, b2.local_id), DeliveryState::Pending);
+        let (page, _) = cache.page("c", None, 10).unwrap();
+        assert_eq!(page.len(), 2);
+        // Someone else's message with the same words is never ours.
+        cache.start_try(b2.local_id).unwrap();
+        let theirs = msg("srv-2", "c", "them", "same words", "2025-01-01T00:00:02Z");
+        let got = cache.apply_message(&theirs, Some("me")).unwrap().unwrap();
+        assert_eq!(got.state, DeliveryState::Received);
+        assert_eq!(state(&cache, b2.local_id), DeliveryState::Sending);
+        let _ = b;
+    }
+
+    #[test]
+    fn a_server_that_keeps_our_client_id_as_its_id_confirms_by_it() {
+        let cache = temp_cache("adopt-id");
+        let a = queue(&cache, "c", "5f0c7f7e-0000-4000-8000-000000000001", "hi");
+        cache.start_try(a.local_id).unwrap();
+        let copy = msg(
+            "5f0c7f7e-0000-4000-8000-000000000001",
+            "c",
+            "me",
+            "hi (edited by the server)",
+            "2025-01-01T00:00:01Z",
+        );
+        let adopted = cache.apply_message(&copy, Some("me")).unwrap().unwrap();
+        assert_eq!(adopted.local_id, a.local_id);
+        assert_eq!(adopted.state, DeliveryState::Sent);
+    }
+
+    #[test]
+    fn unsettled_doubts_end_unconfirmed_and_the_user_can_resend_or_discard() {
+        let cache = temp_cache("give-up");
+        let a = queue(&cache, "c", "a", "lost?");
+        cache.start_try(a.local_id).unwrap();
+        cache.set_in_doubt(a.local_id, "no answer").unwrap();
+        let gone = cache.give_up_doubts(None, "cannot tell").unwrap();
+        assert_eq!(gone[0].state, DeliveryState::Unconfirmed);
+        assert_eq!(gone[0].error.as_deref(), Some("cannot tell"));
+        assert!(cache.next_queued().unwrap().is_none());
+        let again = cache.retry("c", "a").unwrap().unwrap();
+        assert_eq!(again.state, DeliveryState::Pending);
+        assert!(cache.doubts(None).unwrap().is_empty());
+        cache.start_try(a.local_id).unwrap();
+        cache.set_unconfirmed(a.local_id, "no echo").unwrap();
+        assert!(cache.discard("c", "a").unwrap());
+        assert!(cache.get(a.local_id).unwrap().is_none());
+    }
+
+    #[test]
+    fn refusals_keep_the_servers_code_and_words() {
+        let cache = temp_cache("codes");
+        let a = queue(&cache, "c", "a", "one");
+        let b = queue(&cache, "c", "b", "two");
+        let f = cache
+            .fail(
+                Some("c"),
+                "a",
+                "Session is not active",
+                Some("SESSION_INACTIVE"),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.state, DeliveryState::Failed);
+        assert_eq!(f.error_code.as_deref(), Some("SESSION_INACTIVE"));
+        assert_eq!(f.error.as_deref(), Some("Session is not active"));
+        // B, behind A in the conversation, may go now.
+        assert_eq!(cache.next_queued().unwrap().unwrap().local_id, b.local_id);
+        // A retry clears the old refusal.
+        let r = cache.retry("c", "a").unwrap().unwrap();
+        assert_eq!(r.error_code, None);
+        let _ = a;
+    }
+
+    #[test]
+    fn messages_offline_for_too_long_fail_and_waiting_ones_say_why() {
+        let cache = temp_cache("expire");
+        let a = queue(&cache, "c", "a", "old");
+        let waiting = cache
+            .note_waiting(Some("waiting for the connection"))
+            .unwrap();
+        assert_eq!(waiting.len(), 1);
+        // Saying the same again changes nothing.
+        assert!(cache
+            .note_waiting(Some("waiting for the connection"))
+            .unwrap()
+            .is_empty());
+        assert!(cache.expire_queued(60_000, "too long").unwrap().is_empty());
+        cache
+            .store()
+            .write(|tx| {
+                Ok(tx.execute(
+                    "UPDATE messages SET created_at = created_at - 120000 WHERE local_id = ?1",
+                    [a.local_id],
+                )?)
+            })
+            .unwrap();
+        let expired = cache.expire_queued(60_000, "too long").unwrap();
+        assert_eq!(expired[0].state, DeliveryState::Failed);
+        // One that was tried may be on the server: unconfirmed, not "not sent".
+        let b = queue(&cache, "c", "b", "tried");
+        cache.start_try(b.local_id).unwrap();
+        cache
+            .set_queued_state(b.local_id, DeliveryState::Pending, None, false)
+            .unwrap();
+        cache
+            .store()
+            .write(|tx| {
+                Ok(tx.execute(
+                    "UPDATE messages SET created_at = created_at - 120000 WHERE local_id = ?1",
+                    [b.local_id],
+                )?)
+            })
+            .unwrap();
+        let expired = cache.expire_queued(60_000, "too long").unwrap();
+        assert_eq!(expired[0].state, DeliveryState::Unconfirmed);
+    }
+
+    #[test]
+    fn a_backing_off_message_holds_its_conversation_and_nothing_else() {
+        let cache = temp_cache("backoff");
+        let a = queue(&cache, "c", "a", "flaky");
+        let b = queue(&cache, "c", "b", "after it");
+        let other = queue(&cache, "d", "x", "elsewhere");
+        cache.start_try(a.local_id).unwrap();
+        cache.retry_after(a.local_id, "busy", 60_000, true).unwrap();
+        assert_eq!(
+            cache.next_queued().unwrap().unwrap().local_id,
+            other.local_id
+        );
+        cache
+            .set_queued_state(other.local_id, DeliveryState::Sent, None, false)
+            .unwrap();
+        // B never overtakes A; once A is due again, A goes first.
+        assert!(cache.next_queued().unwrap().is_none());
+        cache.retry_after(a.local_id, "busy", -1, false).unwrap();
+        assert_eq!(cache.next_queued().unwrap().unwrap().local_id, a.local_id);
+        let _ = b;
+    }
+
+    #[test]
+    fn a_message_on_its_way_when_the_app_stopped_is_never_resent_blindly() {
+        for (ask, resend, want_doubt, want) in [
+            (true, false, true, DeliveryState::Sending),
+            (false, false, false, DeliveryState::Unconfirmed),
+            (false, true, false, DeliveryState::Pending),
+        ] {
+            let cache = temp_cache(&format!("recover-{ask}-{resend}"));
+            let a = queue(&cache, "c", "a", "in flight");
+            let untried = queue(&cache, "c", "b", "never tried");
+            cache.start_try(a.local_id).unwrap();
+            let changed = cache.recover_interrupted(ask, resend).unwrap();
+            assert_eq!(changed.len(), 1);
+            assert_eq!(changed[0].local_id, a.local_id);
+            assert_eq!(changed[0].state, want);
+            assert_eq!(cache.doubts(None).unwrap().len(), usize::from(want_doubt));
+            assert_eq!(state(&cache, untried.local_id), DeliveryState::Pending);
+        }
+    }
+}
