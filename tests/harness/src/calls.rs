@@ -3,7 +3,7 @@
 //! audio or video; the LiveKit engine is for the apps).
 
 use parlor_core::calls::{self, CallService, LoopbackEngine, MediaEngine};
-use parlor_core::store::{database_path, Store};
+use parlor_core::store::Store;
 use parlor_core::{Client, ServerProfile};
 use std::sync::Arc;
 
@@ -20,11 +20,10 @@ pub fn attach(client: &Client, store: Option<Store>) -> Option<(CallService, Loo
 pub fn cache_for(profile: &ServerProfile) -> Option<Store> {
     let dir = std::env::var_os("PARLOR_DATA_DIR")?;
     let account = profile.account_id.as_deref()?;
-    let path = database_path(dir.as_ref(), &profile.socket_url, account);
-    match Store::open(&path) {
+    match Store::open_for(dir.as_ref(), profile, account) {
         Ok(store) => Some(store),
         Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "no call history: cache unavailable");
+            tracing::warn!(dir = ?dir, error = %e, "no call history: cache unavailable");
             None
         }
     }

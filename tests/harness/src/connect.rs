@@ -3,13 +3,78 @@
 //! every domain event `{"event": "<name>", …}`. A bad line gets an error reply; the session
 //! goes on. Besides the core's commands: `state`, `capabilities`, `wait_connected` (a barrier:
 //! later lines wait until connected), `quit`. Core commands run concurrently; match replies by id.
+//!
+//! Bounded memory: a line longer than the limit (`--max-line-bytes`) is skipped without being
+//! held, and answered with `invalid_input`; so is a line that is not UTF-8. Output goes through
+//! a bounded queue: when stdout is not read, replies wait (and with them the reading of
+//! stdin), while events pile up only to the core's per-subscriber bound and then give way to
+//! a `lagged {missed}` event.
 
 use crate::schema::{Reply, ReplyError};
 use parlor_core::{Client, Command, Error};
 use serde_json::{json, Value};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+
+/// The default longest input line, in bytes (the largest command, a message with a long text,
+/// is far below).
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// Output lines that may wait for stdout before writers wait.
+const OUTPUT_QUEUE: usize = 256;
+
+/// One input line as read.
+#[derive(Debug, PartialEq)]
+pub enum InputLine {
+    /// A line within the limit (without its newline).
+    Line(Vec<u8>),
+    /// A line over the limit, skipped to its end: its length in bytes.
+    TooLong(usize),
+}
+
+/// Reads the next line, holding at most `max` bytes of it: a longer one is consumed to its
+/// end and reported by length. `None` at the end of input.
+pub async fn read_line_capped<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> std::io::Result<Option<InputLine>> {
+    let mut line = Vec::new();
+    let mut len = 0usize;
+    let mut any = false;
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(any.then(|| finish(line, len, max)));
+        }
+        any = true;
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        len = len.saturating_add(chunk.len());
+        if len <= max {
+            line.extend_from_slice(chunk);
+        } else if !line.is_empty() {
+            line = Vec::new(); // over the limit: drop what was held
+        }
+        let used = done.unwrap_or(buf.len());
+        reader.consume(used);
+        if done.is_some() {
+            return Ok(Some(finish(line, len, max)));
+        }
+    }
+}
+
+fn finish(mut line: Vec<u8>, len: usize, max: usize) -> InputLine {
+    if len > max {
+        return InputLine::TooLong(len);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    InputLine::Line(line)
+}
 
 /// Commands the harness answers itself.
 const LOCAL: &[&str] = &["state", "capabilities", "wait_connected", "quit"];
@@ -51,6 +116,8 @@ fn invalid(message: String) -> ReplyError {
     ReplyError {
         code: "invalid_input".into(),
         message,
+        server_code: None,
+        status: None,
     }
 }
 
@@ -58,6 +125,8 @@ fn error_of(e: &Error) -> ReplyError {
     ReplyError {
         code: e.code().into(),
         message: e.to_string(),
+        server_code: e.server_code().map(str::to_owned),
+        status: e.http_status(),
     }
 }
 
@@ -82,20 +151,44 @@ fn reply_line(reply: &Reply) -> String {
     serde_json::to_string(reply).unwrap_or_else(|_| "{\"ok\":false}".into())
 }
 
-/// Runs the session until stdin ends (then lingers `linger` for late events) or `quit`.
-pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
-    run_with(client, linger, false).await
+/// How a session reads its input.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// After stdin ends, keep printing events this long before exiting.
+    pub linger: Duration,
+    /// A Messenger is attached, so `send_message` only queues and answers at once: each
+    /// `send_message` line is queued before the next line is read, so messages go out in the
+    /// order of the lines.
+    pub ordered_sends: bool,
+    /// The longest input line accepted, in bytes.
+    pub max_line_bytes: usize,
 }
 
-/// [`run`], and with `ordered_sends` (a Messenger is attached, so `send_message` only queues
-/// and answers at once) each `send_message` line is queued before the next line is read:
-/// messages go out in the order of the lines.
-pub async fn run_with(
-    client: Client,
-    linger: Duration,
-    ordered_sends: bool,
-) -> std::io::Result<()> {
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            linger: Duration::from_millis(500),
+            ordered_sends: false,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// Runs the session until stdin ends (then lingers `linger` for late events) or `quit`.
+pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
+    run_with(
+        client,
+        SessionOptions {
+            linger,
+            ..SessionOptions::default()
+        },
+    )
+    .await
+}
+
+/// [`run`] with all options.
+pub async fn run_with(client: Client, options: SessionOptions) -> std::io::Result<()> {
+    let (out_tx, mut out_rx) = mpsc::channel::<String>(OUTPUT_QUEUE);
     // One writer, so replies and events never interleave within a line.
     let writer = tokio::spawn(async move {
         let mut stdout = tokio::io::stdout();
@@ -110,72 +203,103 @@ pub async fn run_with(
     });
     let mut events = client.subscribe();
     let ev_tx = out_tx.clone();
+    // While stdout is not read, this waits, and the core's bounded queue of this subscriber
+    // drops its oldest events (reported as `lagged`).
     let forward = tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             if let Ok(line) = serde_json::to_string(&ev) {
-                if ev_tx.send(line).is_err() {
+                if ev_tx.send(line).await.is_err() {
                     break;
                 }
             }
         }
     });
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut input = BufReader::new(tokio::io::stdin());
     let mut in_flight = tokio::task::JoinSet::new();
-    while let Some(line) = lines.next_line().await? {
+    while let Some(read) = read_line_capped(&mut input, options.max_line_bytes).await? {
+        let line = match read {
+            InputLine::TooLong(len) => {
+                let message = format!(
+                    "line too long: {len} bytes, the limit is {} (--max-line-bytes)",
+                    options.max_line_bytes
+                );
+                let _ = out_tx.send(error_line(Value::Null, invalid(message))).await;
+                continue;
+            }
+            InputLine::Line(bytes) => match String::from_utf8(bytes) {
+                Ok(line) => line,
+                Err(e) => {
+                    let message = format!("the line is not UTF-8: {}", e.utf8_error());
+                    let _ = out_tx.send(error_line(Value::Null, invalid(message))).await;
+                    continue;
+                }
+            },
+        };
         if line.trim().is_empty() {
             continue;
         }
         match parse_line(&line) {
             Err((id, error)) => {
-                let _ = out_tx.send(reply_line(&Reply {
-                    reply_to: id,
-                    ok: false,
-                    result: None,
-                    error: Some(error),
-                }));
+                let _ = out_tx.send(error_line(id, error)).await;
             }
             Ok((id, Parsed::Local(name, args))) => {
                 if name == "quit" {
-                    let _ = out_tx.send(reply_line(&Reply {
-                        reply_to: id,
-                        ok: true,
-                        result: None,
-                        error: None,
-                    }));
+                    let _ = out_tx
+                        .send(reply_line(&Reply {
+                            reply_to: id,
+                            ok: true,
+                            result: None,
+                            error: None,
+                        }))
+                        .await;
                     break;
                 }
                 if name == "wait_connected" {
                     // A barrier: the lines after it are read once connected (or refused).
-                    let _ = out_tx.send(local(&client, id, &name, &args).await);
+                    let _ = out_tx.send(local(&client, id, &name, &args).await).await;
                     continue;
                 }
                 let client = client.clone();
                 let tx = out_tx.clone();
                 in_flight.spawn(async move {
-                    let _ = tx.send(local(&client, id, &name, &args).await);
+                    let _ = tx.send(local(&client, id, &name, &args).await).await;
                 });
             }
             Ok((id, Parsed::Core(cmd))) => {
-                if ordered_sends && matches!(cmd, Command::SendMessage { .. }) {
-                    let _ = out_tx.send(reply_line(&core_reply(id, client.send(cmd).await)));
+                if options.ordered_sends && matches!(cmd, Command::SendMessage { .. }) {
+                    let reply = reply_line(&core_reply(id, client.send(cmd).await));
+                    let _ = out_tx.send(reply).await;
                     continue;
                 }
                 let client = client.clone();
                 let tx = out_tx.clone();
                 in_flight.spawn(async move {
-                    let _ = tx.send(reply_line(&core_reply(id, client.send(cmd).await)));
+                    let _ = tx
+                        .send(reply_line(&core_reply(id, client.send(cmd).await)))
+                        .await;
                 });
             }
         }
+        // Finished commands leave the set as they go, so it holds only what is in flight.
+        while in_flight.try_join_next().is_some() {}
     }
     while in_flight.join_next().await.is_some() {}
-    tokio::time::sleep(linger).await;
+    tokio::time::sleep(options.linger).await;
     client.disconnect().await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     forward.abort();
     drop(out_tx);
     let _ = writer.await;
     Ok(())
+}
+
+fn error_line(id: Value, error: ReplyError) -> String {
+    reply_line(&Reply {
+        reply_to: id,
+        ok: false,
+        result: None,
+        error: Some(error),
+    })
 }
 
 async fn local(client: &Client, id: Value, name: &str, args: &Value) -> String {
@@ -236,5 +360,24 @@ mod tests {
         }
         let (id, _) = parse_line(r#"{"id":{"k":1},"cmd":"fly"}"#).unwrap_err();
         assert_eq!(id, json!({"k":1}));
+    }
+
+    #[tokio::test]
+    async fn long_lines_are_skipped_whole_and_short_ones_read() {
+        let input = format!("ab\r\n{}\nlast", "x".repeat(50));
+        // A tiny buffer, so lines span many reads.
+        let mut r = tokio::io::BufReader::with_capacity(4, input.as_bytes());
+        let mut got = Vec::new();
+        while let Some(l) = read_line_capped(&mut r, 10).await.unwrap() {
+            got.push(l);
+        }
+        assert_eq!(
+            got,
+            vec![
+                InputLine::Line(b"ab".to_vec()),
+                InputLine::TooLong(50),
+                InputLine::Line(b"last".to_vec()),
+            ]
+        );
     }
 }

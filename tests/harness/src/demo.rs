@@ -410,6 +410,29 @@ async fn presence_sessions(t: &Transcript) -> Result<(), StepError> {
             },
         )
         .await?;
+    // 001 joins are plain emits (its document defines no answer): the astrologer greets
+    // first, and the greeting reaching the user proves both are in the session's room.
+    expert
+        .send(
+            "greeting",
+            Command::SendMessage {
+                conversation_id: session.clone(),
+                client_id: client_id(),
+                text: Some("Namaste, I am here. What would you like to ask?".into()),
+                reply_to: None,
+                file_id: None,
+            },
+        )
+        .await?;
+    let text = user
+        .expect("the greeting", 5, |e| match e {
+            DomainEvent::MessageReceived { message } if message.sender.id == "astro_sharma" => {
+                message.text.clone()
+            }
+            _ => None,
+        })
+        .await?;
+    t.say("Asha Verma", format!("received: {text:?}"));
     user.send(
         "message",
         Command::SendMessage {
@@ -442,7 +465,11 @@ async fn presence_sessions(t: &Transcript) -> Result<(), StepError> {
         .await?;
     let text = user
         .expect("the reply", 5, |e| match e {
-            DomainEvent::MessageReceived { message } if message.sender.id == "astro_sharma" => {
+            DomainEvent::MessageReceived { message }
+                if message.sender.id == "astro_sharma"
+                    && message.text.as_deref()
+                        != Some("Namaste, I am here. What would you like to ask?") =>
+            {
                 message.text.clone()
             }
             _ => None,

@@ -4,9 +4,11 @@
 
 pub mod bench;
 pub mod bench_cache;
+pub mod bench_resilience;
 pub mod bench_summary;
 pub mod bench_voice;
 pub mod calls;
+pub mod conform;
 pub mod connect;
 pub mod demo;
 pub mod demo_user;

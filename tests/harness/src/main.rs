@@ -2,14 +2,15 @@
 
 use clap::{Parser, Subcommand};
 use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::{database_path, Store};
+use parlor_core::store::{cache_path, Store};
 use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig};
 use parlor_core::{
     Client, ConsultationService, DialectId, ExpertDirectory, FileToken, PresenceKeeper,
     ServerProfile, TokenSpec,
 };
 use parlor_harness::{
-    bench, bench_cache, bench_summary, bench_voice, connect, demo, demo_user, load, schema, servers,
+    bench, bench_cache, bench_resilience, bench_summary, bench_voice, connect, demo, demo_user,
+    load, schema, servers,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,7 +73,9 @@ enum Cmd {
         /// After stdin ends, keep printing events this long (ms) before exiting.
         #[arg(long, default_value_t = 500)]
         linger_ms: u64,
-        /// Keep the local cache under this folder (one database per server and account):
+        /// Keep the local cache under this folder (one database per server identity — host
+        /// without port, dialect — and account; one process per folder, a second one is
+        /// refused):
         /// the Messenger's offline message cache and outbox (sends are queued and survive a
         /// restart; `load_messages` / `search_messages` / `retry_message` / `discard_message`
         /// work; typing is throttled), consultations and their bills, call history.
@@ -84,9 +87,19 @@ enum Cmd {
         /// With --data-dir: seconds a sent message waits for the server's ack or echo.
         #[arg(long, default_value_t = 10)]
         confirm_timeout_secs: u64,
+        /// The longest stdin line accepted, in bytes; a longer one is skipped without being
+        /// held and answered with `invalid_input`.
+        #[arg(long, default_value_t = connect::DEFAULT_MAX_LINE_BYTES)]
+        max_line_bytes: usize,
     },
     /// Print the JSON Schema of every command, event and reply of `parlor connect`.
     Schema,
+    /// Check a server against its seed document: run a scripted flow of one dialect with a
+    /// user and an expert account, and print per command and event whether the server answers
+    /// as the document says, what it sent where it differs, and whether Parlor copes. Tokens
+    /// come from token files or PARLOR_USER_TOKEN / PARLOR_EXPERT_TOKEN. Exit 0 when Parlor can
+    /// use everything, 1 when something is unusable (or the flow stopped), 2 on setup errors.
+    Conform(parlor_harness::conform::cli::ConformArgs),
     /// Start the reference servers and run one scripted session per dialect, printing a
     /// transcript. Exits 0 only if every step happened.
     Demo {
@@ -211,6 +224,23 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Measure what careless or hostile peers cost: `parlor connect`'s memory under an unread
+    /// flood and one oversized input line, and how fast a missing ack and an emit while the
+    /// server is down fail. Prints a table.
+    BenchResilience {
+        /// Events per second the server floods.
+        #[arg(long, default_value_t = 5000)]
+        events_per_sec: u32,
+        /// Seconds of flood.
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Length of the oversized input line, MB.
+        #[arg(long, default_value_t = 10)]
+        line_mb: u32,
+        /// Also write the figures as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Measure the message cache: batched ingest, the latest page of a large conversation,
     /// an older page, full-text search. Prints a table.
     BenchCache {
@@ -250,6 +280,7 @@ async fn main() -> ExitCode {
             data_dir,
             billing_minute_ms,
             confirm_timeout_secs,
+            max_line_bytes,
         } => {
             let profile = match profile {
                 Some(path) => match ServerProfile::from_file(&path) {
@@ -287,9 +318,9 @@ async fn main() -> ExitCode {
             // (without --data-dir: a temporary folder, so unsent notes do not survive).
             let voice_dir_is_temp = data_dir.is_none();
             let voice_dir = match &data_dir {
-                Some(dir) => database_path(
+                Some(dir) => cache_path(
                     dir,
-                    &profile.socket_url,
+                    &profile,
                     profile.account_id.as_deref().unwrap_or("default"),
                 )
                 .with_extension("voice"),
@@ -301,7 +332,9 @@ async fn main() -> ExitCode {
                         .account_id
                         .clone()
                         .unwrap_or_else(|| "default".into());
-                    match Store::open(&database_path(&dir, &profile.socket_url, &account)) {
+                    // The one owner of the dir (a second process gets a clear error), keyed by
+                    // the server's identity so a new port finds the same outbox.
+                    match Store::open_for(&dir, &profile, &account) {
                         Ok(s) => Some(s),
                         Err(e) => return fail(e),
                     }
@@ -345,8 +378,12 @@ async fn main() -> ExitCode {
             } else {
                 None
             };
-            let result =
-                connect::run_with(client, Duration::from_millis(linger_ms), with_cache).await;
+            let options = connect::SessionOptions {
+                linger: Duration::from_millis(linger_ms),
+                ordered_sends: with_cache,
+                max_line_bytes: max_line_bytes.max(1),
+            };
+            let result = connect::run_with(client, options).await;
             if voice_dir_is_temp {
                 let _ = std::fs::remove_dir_all(&voice_dir);
             }
@@ -355,6 +392,7 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Cmd::Conform(args) => parlor_harness::conform::cli::main(args).await,
         Cmd::Schema => {
             println!(
                 "{}",
@@ -505,6 +543,26 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        Cmd::BenchResilience {
+            events_per_sec,
+            seconds,
+            line_mb,
+            json,
+        } => match bench_resilience::run(events_per_sec, seconds, line_mb).await {
+            Ok(report) => {
+                print!("{}", bench_resilience::table(&report));
+                if let Some(path) = json {
+                    if let Err(e) = std::fs::write(
+                        &path,
+                        serde_json::to_string_pretty(&report).expect("report serializes"),
+                    ) {
+                        return fail(format!("cannot write {}: {e}", path.display()));
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         Cmd::BenchCache {
             messages,
             batch,

@@ -25,8 +25,14 @@ pub struct ReplyError {
     /// Stable machine code: not_connected, timeout, auth_failed, unsupported, invalid_input,
     /// protocol, rejected, network, busy, closed.
     pub code: String,
-    /// What went wrong, for people.
+    /// What went wrong, for people (a server's refusal: its own words, verbatim).
     pub message: String,
+    /// The server's own error code (`SESSION_INACTIVE`, `CHAT_ACCESS_DENIED`, …), when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_code: Option<String>,
+    /// The HTTP status of a refused REST call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 /// The whole schema document: `{"command": …, "event": …, "reply": …}`.

@@ -243,3 +243,73 @@ pub async fn open_billed_chat(
     .await?;
     Ok(id)
 }
+
+/// The seeded account that chats in `d`'s reference server (001, 002, 003).
+pub fn chat_user(d: DialectId) -> &'static str {
+    match d {
+        DialectId::PresenceSessions => "user_asha",
+        DialectId::TarotChat => "11111111-1111-4111-8111-111111111111",
+        _ => "1",
+    }
+}
+
+/// A conversation `user` (signed in as [`chat_user`]) may write to on `server`: 002 and 003
+/// have a seeded one; 001 chats inside an accepted session, which this opens with the seeded
+/// astrologer (connected straight to `server` for the accept). Joined before it is returned.
+pub async fn open_chat(
+    server: &crate::servers::RefServer,
+    d: DialectId,
+    user: &mut Actor,
+) -> Result<String, StepError> {
+    let conversation = match d {
+        DialectId::PresenceSessions => {
+            let token = server
+                .mint("astro_sharma")
+                .await
+                .map_err(|e| StepError::Setup(e.to_string()))?;
+            let mut expert = Actor::connect("expert", d, &server.url(), "/", token, None).await?;
+            expert
+                .send("online", Command::SetPresence { online: true })
+                .await?;
+            let started = user
+                .send(
+                    "start",
+                    Command::RequestConsultation {
+                        expert_id: "astro_sharma".into(),
+                        kind: parlor_core::model::ConsultationKind::Text,
+                        rate_per_minute: None,
+                    },
+                )
+                .await?;
+            let session = started
+                .iter()
+                .find_map(|e| match e {
+                    DomainEvent::ConsultationRequestSent {
+                        consultation_id, ..
+                    } => Some(consultation_id.clone()),
+                    _ => None,
+                })
+                .ok_or_else(|| StepError::Setup("no session id in the start answer".into()))?;
+            expert
+                .send(
+                    "accept",
+                    Command::AnswerConsultation {
+                        consultation_id: session.clone(),
+                        accept: true,
+                    },
+                )
+                .await?;
+            session
+        }
+        DialectId::TarotChat => "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa".into(),
+        _ => "chat-1".into(),
+    };
+    user.send(
+        "join",
+        Command::JoinConversation {
+            conversation_id: conversation.clone(),
+        },
+    )
+    .await?;
+    Ok(conversation)
+}

@@ -78,6 +78,53 @@ pub async fn ensure_dependencies() -> Result<(), ServerError> {
     Ok(())
 }
 
+/// How the reference servers run (their own modes; `tests/servers/README.md`): the document
+/// plus our extensions (`default`), the document only (`seed-only`), or the document as
+/// another team would have written it (`drift:<seed>`). Chosen for a whole test run by
+/// `PARLOR_SERVER_MODE`, so that the same suites prove the same promises against each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerMode {
+    /// The document plus the extensions.
+    Default,
+    /// Only what the document prints.
+    SeedOnly,
+    /// Seed-only, with what the document leaves open varied from this seed.
+    Drift(u32),
+}
+
+impl ServerMode {
+    /// The mode `PARLOR_SERVER_MODE` names (`default`, `seed-only`, `drift:<seed>`); unset is
+    /// `default`. Anything else stops the run: a typo must not silently test the default.
+    pub fn from_env() -> ServerMode {
+        let raw = std::env::var("PARLOR_SERVER_MODE").unwrap_or_default();
+        match raw.trim() {
+            "" | "default" => ServerMode::Default,
+            "seed-only" => ServerMode::SeedOnly,
+            other => match other.strip_prefix("drift:").map(str::parse::<u32>) {
+                Some(Ok(seed)) => ServerMode::Drift(seed),
+                _ => panic!(
+                    "PARLOR_SERVER_MODE={other:?}: expected default, seed-only or drift:<seed>"
+                ),
+            },
+        }
+    }
+
+    /// True when the servers carry our extensions (fields, events and acks no document
+    /// defines): tests may then also check what the extensions add.
+    pub fn has_extensions(self) -> bool {
+        self == ServerMode::Default
+    }
+
+    /// The servers' environment for this mode.
+    fn env(self) -> Vec<(String, String)> {
+        match self {
+            ServerMode::Default => vec![],
+            ServerMode::SeedOnly => vec![("PARLOR_SEED_ONLY".into(), "1".into())],
+            ServerMode::Drift(seed) => vec![("PARLOR_DRIFT".into(), seed.to_string())],
+        }
+    }
+}
+
 /// A running reference server.
 pub struct RefServer {
     child: Option<Child>,
@@ -110,9 +157,11 @@ impl RefServer {
         args: &[&str],
     ) -> Result<RefServer, ServerError> {
         ensure_dependencies().await?;
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+        // The run's mode first, so that a test's own environment can still override it.
+        let env: Vec<(String, String)> = ServerMode::from_env()
+            .env()
+            .into_iter()
+            .chain(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
             .collect();
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let (child, port) = launch(file, port, &env, &args).await?;
@@ -123,6 +172,47 @@ impl RefServer {
             env,
             args,
         })
+    }
+
+    /// What the server stored for a conversation, through its test-only debug endpoint
+    /// (`GET /debug/messages`; 001, 002, 003): `(sender, text)` in the order stored.
+    pub async fn stored_messages(
+        &self,
+        conversation: &str,
+    ) -> Result<Vec<(String, String)>, ServerError> {
+        let url = format!("{}/debug/messages", self.url());
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .query(&[("conversation", conversation)])
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?
+            .json()
+            .await
+            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?;
+        Ok(body["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let field = |k: &str| match &m[k] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (field("sender"), field("text"))
+            })
+            .collect())
+    }
+
+    /// What the server says about its mode and, in drift, its choices (`GET /drift`), for a
+    /// failing test to print.
+    pub async fn drift_report(&self) -> String {
+        match reqwest::get(format!("{}/drift", self.url())).await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(e) => format!("GET /drift failed: {e}"),
+        }
     }
 
     /// The port it listens on.

@@ -2,13 +2,17 @@
 //! the state machine, the live meter against the server's ticks, the wallet running out,
 //! racing accepts, a server restart in the middle, presence lists, admin monitoring.
 
+mod support;
+
 use parlor_core::consultation::{ConsultationState, EndReason, EndedBy, MeterReading, Side};
 use parlor_core::model::{ConsultationKind, Presence};
 use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, Error, ServerProfile};
 use parlor_harness::script::{open_billed_chat, Actor};
 use parlor_harness::servers::{server_file, RefServer};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::str::FromStr;
+use support::ledger::Ledger;
 
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
@@ -388,10 +392,16 @@ async fn two_devices_racing_to_accept_exactly_one_wins() {
     state_of(&mut user, &id, "accepted", 5).await;
 }
 
+/// Checked against the server's own ledger (its state file), not against the ticks the
+/// client decoded: each tick must say what the ledger billed, and every reading must be at
+/// least the ledger's figure and at most one minute's rate above it.
 #[tokio::test]
 async fn the_meter_stays_within_one_tick_of_the_server_and_never_below_it() {
     let minute = 500u64;
-    let server = billing_server(minute, &[]).await;
+    let state = std::env::temp_dir().join(format!("parlor-000-ledger-{}.json", support::unique()));
+    let state_s = state.to_string_lossy().to_string();
+    let server = billing_server(minute, &[("PARLOR_STATE_FILE", &state_s)]).await;
+    let ledger = Ledger::new(&state);
     let mut expert = party(
         &server,
         DialectId::BillingChat,
@@ -408,41 +418,48 @@ async fn the_meter_stays_within_one_tick_of_the_server_and_never_below_it() {
         minute,
     )
     .await;
-    open_billed_chat(&mut user, &mut expert, "a-sharma")
+    let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    let rate = dec("10.00");
     let mut server_cost = Decimal::ZERO;
+    let mut rate = Decimal::ZERO;
     let mut readings = 0;
     let mut ticks = 0;
     while ticks < 6 {
         let e = user
             .expect("meter events", 5, |e| match e {
-                DomainEvent::MeterTick { cost, .. } => Some((true, cost.amount)),
+                DomainEvent::MeterTick { minutes, cost, .. } => Some((Some(*minutes), cost.amount)),
                 DomainEvent::MeterUpdate {
                     reading: MeterReading { cost, .. },
                     ..
-                } => Some((false, cost.amount)),
+                } => Some((None, cost.amount)),
                 _ => None,
             })
             .await
             .unwrap();
         match e {
-            (true, cost) => {
-                assert!(cost >= server_cost, "the server bills monotonically");
-                server_cost = cost;
+            (Some(minutes), cost) => {
+                let k = minutes.trunc().to_u64().unwrap();
+                let l = ledger.wait_for(&id, |r| r.minutes >= k).await;
+                rate = l.rate;
+                let billed = Decimal::from(k) * l.rate;
+                assert_eq!(cost, billed, "tick {k} says what the ledger billed");
+                assert!(billed >= server_cost, "the server bills monotonically");
+                server_cost = billed;
                 ticks += 1;
             }
-            (false, shown) => {
+            (None, shown) => {
                 readings += 1;
                 assert!(
                     shown >= server_cost,
-                    "meter {shown} below the server's {server_cost}"
+                    "meter {shown} below the server's ledger {server_cost}"
                 );
-                assert!(
-                    shown <= server_cost + rate,
-                    "meter {shown} more than one tick ahead of {server_cost}"
-                );
+                if rate > Decimal::ZERO {
+                    assert!(
+                        shown <= server_cost + rate,
+                        "meter {shown} more than one tick ahead of the ledger's {server_cost}"
+                    );
+                }
             }
         }
     }
@@ -450,7 +467,9 @@ async fn the_meter_stays_within_one_tick_of_the_server_and_never_below_it() {
         readings >= 6,
         "a reading per tick at least, plus one a second: {readings}"
     );
+    // Pandit Sharma's seeded rate, 10.00 a minute: six minutes are 60.00.
     assert_eq!(server_cost, dec("60.00"));
+    let _ = std::fs::remove_file(&state);
 }
 
 #[tokio::test]
@@ -815,21 +834,21 @@ async fn presence_and_sessions_on_001_for_both_sides() {
 async fn the_experts_presence_survives_a_server_restart_on_001() {
     let d = DialectId::PresenceSessions;
     let mut server = RefServer::start(server_file(d), &[]).await.unwrap();
-    let user = party(&server, d, "Asha Verma", "user_asha", 60_000).await;
+    let mut user = party(&server, d, "Asha Verma", "user_asha", 60_000).await;
     let mut expert = party(&server, d, "Pandit Sharma", "astro_sharma", 60_000).await;
     let online = |on: bool| Command::SetPresenceRest {
         expert_id: "astro_sharma".into(),
         online: on,
     };
     // The server's own answer (REST), not a list cached on the client.
-    let server_lists_her = || async {
-        match user.client.send(Command::ListOnlineExperts).await {
+    async fn server_lists_her(user: &parlor_core::Client) -> bool {
+        match user.send(Command::ListOnlineExperts).await {
             Ok(events) => events.iter().any(|e| {
                 matches!(e, DomainEvent::ExpertsOnline { experts } if experts.iter().any(|x| x.party.id == "astro_sharma"))
             }),
             Err(_) => false, // still restarting
         }
-    };
+    }
     let reconnected = |e: &DomainEvent| {
         matches!(
             e,
@@ -840,12 +859,12 @@ async fn the_experts_presence_survives_a_server_restart_on_001() {
         .then_some(())
     };
     expert.send("online", online(true)).await.unwrap();
-    assert!(server_lists_her().await);
+    assert!(server_lists_her(&user.client).await);
 
     server.restart().await.unwrap();
     expert.expect("reconnected", 15, reconnected).await.unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !server_lists_her().await {
+    while !server_lists_her(&user.client).await {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the restarted server never heard she is online"
@@ -854,11 +873,21 @@ async fn the_experts_presence_survives_a_server_restart_on_001() {
     }
 
     expert.send("offline", online(false)).await.unwrap();
-    assert!(!server_lists_her().await);
+    assert!(!server_lists_her(&user.client).await);
+    user.drain();
     server.restart().await.unwrap();
     expert.expect("reconnected", 15, reconnected).await.unwrap();
-    // Time enough for a (wrong) restore to land.
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    user.expect("the user reconnected", 15, reconnected)
+        .await
+        .unwrap();
+    // A (wrong) restore would reach the user as the server's broadcast listing her again:
+    // watch for it for a second rather than sleep and hope.
+    user.expect_none("the expert listed again after going offline", 1000, |e| {
+        matches!(e, DomainEvent::ExpertUpdated { expert } if expert.party.id == "astro_sharma")
+            || matches!(e, DomainEvent::ExpertsOnline { experts } if experts.iter().any(|x| x.party.id == "astro_sharma"))
+    })
+    .await
+    .unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match user.client.send(Command::ListOnlineExperts).await {

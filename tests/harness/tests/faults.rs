@@ -1,14 +1,18 @@
 //! Fault injection through a TCP proxy that cuts the link on a schedule: billing stays
-//! honest across cuts (the meter never shows less than the server billed) and the bill is
-//! exact once the consultation ends.
+//! honest across cuts (the meter never shows less than the server billed, as the server's own
+//! ledger records it) and the bill is exact once the consultation ends.
+
+mod support;
 
 use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, ServerProfile};
 use parlor_harness::faults::FaultProxy;
 use parlor_harness::script::{open_billed_chat, Actor};
 use parlor_harness::servers::{server_file, RefServer};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::Duration;
+use support::ledger::Ledger;
 
 async fn party(url: &str, server: &RefServer, name: &str, account: &str, minute_ms: u64) -> Actor {
     let mut p = ServerProfile::new(DialectId::BillingChat, url);
@@ -25,12 +29,19 @@ async fn party(url: &str, server: &RefServer, name: &str, account: &str, minute_
 #[tokio::test]
 async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
     let minute = 400u64;
+    let state =
+        std::env::temp_dir().join(format!("parlor-faults-ledger-{}.json", support::unique()));
+    let state_s = state.to_string_lossy().to_string();
     let server = RefServer::start(
         server_file(DialectId::BillingChat),
-        &[("PARLOR_BILLING_MINUTE_MS", "400")],
+        &[
+            ("PARLOR_BILLING_MINUTE_MS", "400"),
+            ("PARLOR_STATE_FILE", &state_s),
+        ],
     )
     .await
     .unwrap();
+    let ledger = Ledger::new(&state);
     let proxy = Arc::new(FaultProxy::start(server.port()).await.unwrap());
     let mut expert = party(&server.url(), &server, "Pandit Sharma", "a-sharma", minute).await;
     let mut user = party(&proxy.url(), &server, "Asha Verma", "u-asha", minute).await;
@@ -38,11 +49,15 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
     let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
+    // Asha Verma's seeded wallet (tests/servers/000_billing_chat.js).
+    let wallet_before = Decimal::new(50000, 2);
 
     let cutter = proxy.cut_every(Duration::from_millis(1500), 4);
-    let rate = Decimal::new(1000, 2);
+    // What the server billed, from its ledger: each tick the client decodes is checked against
+    // it, and every reading is compared with the ledger's figure, not the decoded one.
     let mut server_cost = Decimal::ZERO;
-    let (mut readings, mut reconnects) = (0, 0);
+    let mut rate = Decimal::ZERO;
+    let (mut readings, mut ticks, mut reconnects) = (0, 0, 0);
     let deadline = tokio::time::Instant::now() + Duration::from_millis(7500);
     while tokio::time::Instant::now() < deadline {
         let left = deadline
@@ -61,19 +76,29 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
             break;
         };
         match e {
-            DomainEvent::MeterTick { cost, .. } => server_cost = server_cost.max(cost.amount),
+            DomainEvent::MeterTick { minutes, cost, .. } => {
+                let k = minutes.trunc().to_u64().unwrap_or(0);
+                let l = ledger.wait_for(&id, |r| r.minutes >= k).await;
+                rate = l.rate;
+                let billed = Decimal::from(k) * l.rate;
+                assert_eq!(cost.amount, billed, "the tick says what the ledger billed");
+                server_cost = server_cost.max(billed);
+                ticks += 1;
+            }
             DomainEvent::MeterUpdate { reading, .. } => {
                 readings += 1;
                 assert!(
                     reading.cost.amount >= server_cost,
-                    "meter {} below the server's {server_cost}",
+                    "meter {} below the server's ledger {server_cost}",
                     reading.cost.amount
                 );
-                assert!(
-                    reading.cost.amount <= server_cost + rate,
-                    "meter {} more than a tick ahead of {server_cost}",
-                    reading.cost.amount
-                );
+                if rate > Decimal::ZERO {
+                    assert!(
+                        reading.cost.amount <= server_cost + rate,
+                        "meter {} more than a tick ahead of the ledger's {server_cost}",
+                        reading.cost.amount
+                    );
+                }
             }
             DomainEvent::Connection {
                 state: ConnectionState::Connected,
@@ -84,7 +109,10 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
     cutter.await.unwrap();
     assert_eq!(proxy.cuts(), 4);
     assert!(reconnects >= 3, "reconnected after the cuts: {reconnects}");
-    assert!(readings >= 4, "{readings}");
+    assert!(
+        readings >= 4 && ticks >= 1,
+        "{readings} readings, {ticks} ticks"
+    );
     user.client
         .wait_connected(Duration::from_secs(10))
         .await
@@ -108,16 +136,24 @@ async fn billing_across_link_cuts_never_shows_less_than_the_server_billed() {
     };
     let ours = user.expect("the user's bill", 5, bill).await.unwrap();
     let theirs = expert.expect("the expert's bill", 5, bill).await.unwrap();
-    assert_eq!(ours.total.amount, ours.minutes * rate, "to the cent");
+    let ended = ledger.wait_for(&id, |r| r.status == "ended").await;
+    assert_eq!(
+        (ours.minutes, ours.total.amount),
+        (Decimal::from(ended.minutes), ended.cost),
+        "the bill is the ledger's, to the cent"
+    );
     assert_eq!(
         (ours.minutes, ours.total.amount),
         (theirs.minutes, theirs.total.amount),
         "both sides agree"
     );
-    assert!(
-        ours.total.amount >= server_cost,
-        "the bill covers what was billed"
+    assert_eq!(
+        wallet_before - ledger.wallet("u-asha").unwrap(),
+        ended.cost,
+        "the wallet paid exactly the bill"
     );
+    assert!(ended.cost >= server_cost, "the bill covers what was billed");
+    let _ = std::fs::remove_file(&state);
 }
 
 /// 1,000 messages exchanged (500 each way) on 003 while both links are cut every 2 s: the

@@ -466,6 +466,15 @@ async fn presence_sessions_messages_through_the_cache() {
     .unwrap();
     join(&mut user, &session).await;
     join(&mut expert, &session).await;
+    // 001 joins are plain emits: the astrologer's greeting reaching the user proves both are in
+    // the room before the user writes.
+    expert
+        .send("greet", send(&session, "", "I am here", None))
+        .await
+        .unwrap();
+    user.expect("greeting", 5, changed("I am here", DeliveryState::Received))
+        .await
+        .unwrap();
     user.send("send", send(&session, "", "Namaste", None))
         .await
         .unwrap();
@@ -490,7 +499,7 @@ async fn presence_sessions_messages_through_the_cache() {
     .unwrap();
     let (page, _) = um.cache().page(&session, None, 50).unwrap();
     let texts: Vec<_> = page.iter().filter_map(|m| m.text.clone()).collect();
-    assert_eq!(texts, vec!["Namaste", "Jupiter favours you"]);
+    assert_eq!(texts, vec!["I am here", "Namaste", "Jupiter favours you"]);
     // Once the session is over the server refuses (`message:error` with our client id): the
     // message fails at once with the server's code, it is not retried.
     user.send(
@@ -514,14 +523,13 @@ async fn presence_sessions_messages_through_the_cache() {
         )
         .await
         .unwrap();
-    assert!(
-        failed
-            .error
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("SESSION_NOT_ACTIVE"),
+    // The server's own code beside its words.
+    assert_eq!(
+        failed.error_code.as_deref(),
+        Some("SESSION_NOT_ACTIVE"),
         "{failed:?}"
     );
+    assert!(failed.error.as_deref().is_some_and(|e| !e.is_empty()));
 }
 
 /// The client ids the 003 server stored for `chat`, in its order.
@@ -880,12 +888,18 @@ async fn malformed_message_payloads_become_protocol_errors_and_lose_nothing_else
     assert!(client.state().is_connected());
 }
 
-#[tokio::test]
-async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discarded() {
-    // The probe never answers `sendMessage`: every try times out (a transient error).
-    let server = RefServer::start(PROBE, &[]).await.unwrap();
+/// A 003 client whose every `sendMessage` goes unanswered (the probe never acks it, nor
+/// `joinChat`), with `server_deduplicates` as given; returns the client, its Messenger and
+/// the message's states until it leaves the outbox.
+async fn unanswered_send(
+    server: &RefServer,
+    tag: &str,
+    server_deduplicates: bool,
+) -> (Client, Arc<Messenger>, Vec<ChatMessage>) {
     let mut profile = ServerProfile::new(DialectId::SupportChat, server.url());
     profile.account_id = Some("1".into());
+    profile.ack_timeout_ms = 400;
+    profile.delivery.server_deduplicates = server_deduplicates;
     let client = Client::connect(profile, Arc::new(StaticToken::new("valid"))).unwrap();
     let config = MessengerConfig {
         confirm_timeout: Duration::from_millis(300),
@@ -895,7 +909,7 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
     };
     let m = Messenger::attach(
         &client,
-        Store::open(&scratch("unconfirmed").join("cache.sqlite3")).unwrap(),
+        Store::open(&scratch(tag).join("cache.sqlite3")).unwrap(),
         config,
     );
     let mut events = client.subscribe();
@@ -907,29 +921,46 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
         .send(send("chat-1", "lonely", "anyone there?", None))
         .await
         .unwrap();
-    let mut states = Vec::new();
-    let failed = loop {
-        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), events.recv()).await {
             Ok(Some(DomainEvent::ChatMessageChanged { message })) => {
-                states.push(message.state);
-                if message.state == DeliveryState::Failed {
-                    break message;
+                let done = !message.state.is_queued();
+                seen.push(message);
+                if done {
+                    break;
                 }
             }
             Ok(Some(_)) => {}
-            other => panic!("no failure; states {states:?}; {other:?}"),
+            other => panic!(
+                "the message never left the outbox; states {:?}; {other:?}",
+                seen.iter().map(|m| m.state).collect::<Vec<_>>()
+            ),
         }
-    };
+    }
+    (client, m, seen)
+}
+
+#[tokio::test]
+async fn an_unanswered_message_ends_unconfirmed_not_resent_and_the_user_decides() {
+    // 003 confirms by the ack; the probe never sends it, and cannot tell later either (it
+    // does not answer `joinChat`). The server may have the message: resending could duplicate
+    // it, so it ends `unconfirmed` after one try, and only the user resends it.
+    let server = RefServer::start(PROBE, &[]).await.unwrap();
+    let (client, m, seen) = unanswered_send(&server, "unconfirmed", false).await;
+    let last = seen.last().unwrap();
+    assert_eq!(last.state, DeliveryState::Unconfirmed, "{seen:?}");
     assert!(
-        failed
-            .error
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("gave up after 3 attempts"),
-        "{failed:?}"
+        last.error.as_deref().unwrap_or("").contains("resend"),
+        "{last:?}"
     );
-    assert_eq!(states.first(), Some(&DeliveryState::Pending));
-    assert!(states.contains(&DeliveryState::Sending));
+    assert_eq!(
+        seen.iter()
+            .filter(|m| m.state == DeliveryState::Sending && m.error.is_none())
+            .count(),
+        1,
+        "tried once: {seen:?}"
+    );
     let retried = client
         .send(Command::RetryMessage {
             conversation_id: "chat-1".into(),
@@ -940,7 +971,7 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
     assert!(
         matches!(&retried[0], DomainEvent::ChatMessageChanged { message } if message.state == DeliveryState::Pending && message.error.is_none())
     );
-    // Retrying something that has not failed is refused.
+    // Retrying something the outbox owns again is refused.
     assert_eq!(
         client
             .send(Command::RetryMessage {
@@ -953,8 +984,8 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
         "invalid_input"
     );
     assert!(
-        wait_until(10, || m.cache().page("chat-1", None, 5).unwrap().0[0].state
-            == DeliveryState::Failed)
+        wait_until(20, || m.cache().page("chat-1", None, 5).unwrap().0[0].state
+            == DeliveryState::Unconfirmed)
         .await
     );
     client
@@ -966,6 +997,21 @@ async fn an_unconfirmed_message_fails_after_retries_and_can_be_retried_or_discar
         .unwrap();
     assert!(m.cache().page("chat-1", None, 5).unwrap().0.is_empty());
     assert_eq!(m.cache().queued_count().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn on_a_server_that_drops_resends_an_unanswered_message_is_retried_then_fails() {
+    let server = RefServer::start(PROBE, &[]).await.unwrap();
+    let (_client, _m, seen) = unanswered_send(&server, "dedup-retries", true).await;
+    let last = seen.last().unwrap();
+    assert_eq!(last.state, DeliveryState::Failed, "{seen:?}");
+    assert!(
+        last.error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("gave up after 3 attempts"),
+        "{last:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,151 @@
+//! Shared by the suites that drive the real `parlor connect` binary over JSON lines.
+#![allow(dead_code)]
+
+pub mod ledger;
+
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// The binary under test.
+pub const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
+
+/// A name no other test run uses.
+pub fn unique() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
+}
+
+/// One `parlor connect` process.
+pub struct Session {
+    pub child: Child,
+    pub stderr: tokio::task::JoinHandle<String>,
+    pub stdin: ChildStdin,
+    lines: tokio::io::Lines<BufReader<ChildStdout>>,
+    next_id: u64,
+}
+
+impl Session {
+    /// Starts `parlor connect` with every service (a data dir) for `account`.
+    pub fn start(
+        url: &str,
+        dialect: &str,
+        namespace: &str,
+        account: &str,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Session {
+        let mut child = Command::new(PARLOR)
+            .args([
+                "connect",
+                "--url",
+                url,
+                "--dialect",
+                dialect,
+                "--namespace",
+                namespace,
+                "--account-id",
+                account,
+                "--linger-ms",
+                "0",
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .env("PARLOR_TOKEN", "any.token.at.all")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("parlor runs");
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Drained all along, so a chatty stderr can never block the process.
+        let mut err = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text).await;
+            text
+        });
+        Session {
+            child,
+            stderr,
+            stdin,
+            lines,
+            next_id: 0,
+        }
+    }
+
+    pub async fn send(&mut self, mut cmd: Value) -> u64 {
+        self.next_id += 1;
+        cmd["id"] = json!(self.next_id);
+        self.stdin
+            .write_all(format!("{cmd}\n").as_bytes())
+            .await
+            .expect("parlor reads its stdin");
+        self.next_id
+    }
+
+    /// Reads lines until the reply to `id`.
+    pub async fn reply(&mut self, id: u64, secs: u64) -> Value {
+        self.read_until(id, secs, false, |_| false).await
+    }
+
+    /// Reads lines until the reply to `id` and an event `seen` accepts both came, handing
+    /// every event to `seen`. Returns the reply.
+    pub async fn read_through(
+        &mut self,
+        id: u64,
+        secs: u64,
+        seen: impl FnMut(&Value) -> bool,
+    ) -> Value {
+        self.read_until(id, secs, true, seen).await
+    }
+
+    async fn read_until(
+        &mut self,
+        id: u64,
+        secs: u64,
+        need_event: bool,
+        mut seen: impl FnMut(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        let (mut reply, mut done) = (None, !need_event);
+        while reply.is_none() || !done {
+            let line = match tokio::time::timeout_at(deadline, self.lines.next_line()).await {
+                Ok(Ok(Some(l))) => l,
+                Ok(_) => panic!("parlor connect ended (reply {reply:?}, done {done})"),
+                Err(_) => panic!("no reply to {id} / condition within {secs} s (reply {reply:?})"),
+            };
+            let v: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:.200}"));
+            if v.get("reply_to") == Some(&json!(id)) {
+                reply = Some(v);
+            } else if seen(&v) {
+                done = true;
+            }
+        }
+        reply.unwrap()
+    }
+
+    /// Sends `quit`, closes stdin and waits for the exit: the status and all of stderr.
+    pub async fn quit(mut self) -> (std::process::ExitStatus, String) {
+        self.send(json!({"cmd": "quit"})).await;
+        drop(self.stdin);
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("parlor exits after quit")
+            .unwrap();
+        (status, self.stderr.await.unwrap_or_default())
+    }
+}
