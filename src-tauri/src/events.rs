@@ -1,6 +1,7 @@
 //! Core events to the page: one task per session forwards every `DomainEvent` as the typed
 //! [`CoreEvent`], except the high-rate streams, which go to the Tauri Channels the page
-//! passed to the `subscribe_*` commands. Desktop notifications are raised here too.
+//! passed to the `subscribe_*` commands. Every event also goes to [`crate::attention`] (ring,
+//! notifications, the window's attention).
 
 use parlor_core::consultation::MeterReading;
 use parlor_core::{Client, DomainEvent};
@@ -182,7 +183,8 @@ pub fn spawn_forwarder<R: Runtime>(
     let mut events = client.subscribe();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
-            notify(&app, &event);
+            app.state::<crate::attention::Attention>()
+                .on_event(&app, &event);
             let streams = app.state::<Streams>();
             if streams.route(&event) {
                 continue;
@@ -194,48 +196,52 @@ pub fn spawn_forwarder<R: Runtime>(
     })
 }
 
-/// A desktop notification for what an expert must not miss (a request, a ringing call),
-/// unless the window is in front of them already.
-fn notify<R: Runtime>(app: &AppHandle<R>, event: &DomainEvent) {
-    let Some((title, body)) = notification_text(event) else {
-        return;
-    };
-    let in_front = app
-        .get_webview_window("main")
-        .map(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false))
-        .unwrap_or(false);
-    if in_front {
-        return;
-    }
-    use tauri_plugin_notification::NotificationExt;
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!(error = %e, "desktop notification failed");
-    }
-}
-
-/// The title and text of the notification `event` deserves, if any.
-pub fn notification_text(event: &DomainEvent) -> Option<(String, String)> {
+/// The title and text of the notification `event` deserves, if any, in `lang` (`en`, `hi`).
+pub fn notification_text(event: &DomainEvent, lang: &str) -> Option<(String, String)> {
     use parlor_core::model::{CallMedia, ConsultationKind};
+    let hi = lang == "hi";
     match event {
         DomainEvent::ConsultationRequested { user, kind, .. } => {
             let who = user.name.clone().unwrap_or_else(|| user.id.clone());
-            let what = match kind {
-                ConsultationKind::Text => "chat",
-                ConsultationKind::Audio => "audio call",
-                ConsultationKind::Video => "video call",
+            let (title, body) = if hi {
+                let what = match kind {
+                    ConsultationKind::Text => "चैट",
+                    ConsultationKind::Audio => "ऑडियो कॉल",
+                    ConsultationKind::Video => "वीडियो कॉल",
+                };
+                (
+                    "नया परामर्श अनुरोध".to_owned(),
+                    format!("{who} {what} चाहते हैं।"),
+                )
+            } else {
+                let what = match kind {
+                    ConsultationKind::Text => "chat",
+                    ConsultationKind::Audio => "audio call",
+                    ConsultationKind::Video => "video call",
+                };
+                (
+                    "New consultation request".to_owned(),
+                    format!("{who} asks for a {what}."),
+                )
             };
-            Some((
-                "New consultation request".into(),
-                format!("{who} asks for a {what}."),
-            ))
+            Some((title, body))
         }
         DomainEvent::CallIncoming { caller, media, .. } => {
             let who = caller.name.clone().unwrap_or_else(|| caller.id.clone());
-            let what = match media {
-                CallMedia::Audio => "Audio",
-                CallMedia::Video => "Video",
-            };
-            Some((format!("{what} call"), format!("{who} is calling you.")))
+            Some(match (hi, media) {
+                (true, CallMedia::Audio) => {
+                    ("ऑडियो कॉल".into(), format!("{who} आपको कॉल कर रहे हैं।"))
+                }
+                (true, CallMedia::Video) => {
+                    ("वीडियो कॉल".into(), format!("{who} आपको कॉल कर रहे हैं।"))
+                }
+                (false, CallMedia::Audio) => {
+                    ("Audio call".into(), format!("{who} is calling you."))
+                }
+                (false, CallMedia::Video) => {
+                    ("Video call".into(), format!("{who} is calling you."))
+                }
+            })
         }
         _ => None,
     }
@@ -248,7 +254,7 @@ mod tests {
 
     #[test]
     fn requests_and_calls_get_a_notification_in_words() {
-        let (title, body) = notification_text(&DomainEvent::ConsultationRequested {
+        let request = DomainEvent::ConsultationRequested {
             consultation_id: "c1".into(),
             user: Party {
                 id: "u1".into(),
@@ -258,11 +264,14 @@ mod tests {
             kind: ConsultationKind::Text,
             rate_per_minute: None,
             expires_at: None,
-        })
-        .unwrap();
+        };
+        let (title, body) = notification_text(&request, "en").unwrap();
         assert_eq!(title, "New consultation request");
         assert_eq!(body, "Ravi asks for a chat.");
-        assert!(notification_text(&DomainEvent::ExpertBusy { busy: true }).is_none());
+        let (title, body) = notification_text(&request, "hi").unwrap();
+        assert_eq!(title, "नया परामर्श अनुरोध");
+        assert_eq!(body, "Ravi चैट चाहते हैं।");
+        assert!(notification_text(&DomainEvent::ExpertBusy { busy: true }, "en").is_none());
     }
 
     #[test]

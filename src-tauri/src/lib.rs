@@ -7,17 +7,24 @@
 //! TypeScript bindings (`ui/src/bindings.ts`) are generated from these commands
 //! ([`bindings_builder`]); errors cross as `{code, message}` ([`error::AppError`]).
 
+pub mod attention;
 pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod logging;
 pub mod profiles;
+pub mod provider;
 pub mod session;
+pub mod settings;
 pub mod state;
+pub mod tray;
 
+use crate::attention::Attention;
 use crate::demo::Demo;
 use crate::events::{CoreEvent, Streams};
 use crate::session::Session;
+use crate::settings::SettingsStore;
 use crate::state::AppState;
 use parlor_core::secrets::{KeyringStore, SecretStore};
 use std::sync::Arc;
@@ -32,7 +39,10 @@ pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
 
 /// Every command and event the page can use; the source of `ui/src/bindings.ts`.
 pub fn bindings_builder() -> Builder<tauri::Wry> {
-    use commands::{account, calls, consultations, messaging, presence, streams, voice};
+    use commands::{
+        account, calls, consultations, messaging, presence, provider, settings, streams, support,
+        update, voice,
+    };
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             account::list_profiles,
@@ -43,6 +53,9 @@ pub fn bindings_builder() -> Builder<tauri::Wry> {
             account::current_session,
             account::connection_state,
             account::demo_info,
+            provider::provider_state,
+            provider::provider_sign_in,
+            provider::provider_forget,
             presence::set_presence,
             presence::presence,
             presence::watch_experts,
@@ -87,8 +100,21 @@ pub fn bindings_builder() -> Builder<tauri::Wry> {
             streams::subscribe_voice_levels,
             streams::subscribe_upload_progress,
             streams::subscribe_playback,
+            settings::get_settings,
+            settings::save_settings,
+            settings::list_output_devices,
+            settings::test_ring,
+            settings::quit_app,
+            support::diagnostics,
+            update::check_update,
+            update::install_update,
         ])
-        .events(collect_events![CoreEvent])
+        .events(collect_events![
+            CoreEvent,
+            attention::ShowWaiting,
+            tray::QuitRequested,
+            tray::PresenceSet
+        ])
         // Millisecond counters and sizes stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One type per Rust type (optional fields read `?: T | null`), not split
@@ -110,13 +136,12 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 
 /// Runs the app (blocks until it quits).
 pub fn run(context: tauri::Context<tauri::Wry>) {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,parlor_core=info".into()),
-        )
-        .try_init();
+    // Kept for the whole run: dropping it would stop the log file's writer.
+    let _log = logging::init();
+    tracing::info!(version = %context.package_info().version, "Parlor starting");
     let demo = Demo::from_args(std::env::args());
+    // Started at login (autostart): straight to the tray, no window in the expert's face.
+    let minimized = std::env::args().any(|a| a == AUTOSTART_ARG);
     let builder = bindings_builder();
     let invoke = builder.invoke_handler();
     tauri::Builder::default()
@@ -130,7 +155,13 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![AUTOSTART_ARG]),
+        ))
         .invoke_handler(invoke)
+        .on_window_event(tray::on_window_event)
         .setup(move |app| {
             builder.mount_events(app);
             let paths = app.path();
@@ -140,13 +171,49 @@ pub fn run(context: tauri::Context<tauri::Wry>) {
             if let Err(e) = &secrets {
                 tracing::warn!(error = %e, "no keyring: tokens cannot be saved");
             }
+            let settings = SettingsStore::load(&config_dir, system_locale().as_deref());
             app.manage(Streams::default());
-            app.manage(AppState::new(config_dir, data_dir, secrets, demo));
+            let provider = provider::load(std::env::args(), &config_dir);
+            let mut state = AppState::new(config_dir, data_dir, secrets, demo, settings);
+            state.provider = provider;
+            app.manage(state);
+            app.manage(Attention::new());
+            if let Err(e) = tray::create(app.handle()) {
+                tracing::warn!(error = %e, "the tray icon could not be created");
+            }
+            if minimized && app.tray_by_id("main").is_some() {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
+            spawn_attention_clock(app.handle().clone());
             sign_in_demo(app.handle().clone());
             Ok(())
         })
         .run(context)
         .expect("the Parlor window could not start");
+}
+
+/// The argument the start-at-login entry passes.
+pub const AUTOSTART_ARG: &str = "--autostart";
+
+/// The system's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), for the first start's language.
+fn system_locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty() && v != "C" && v != "POSIX")
+}
+
+/// Once a second: requests whose time ran out stop ringing even if no verdict came.
+fn spawn_attention_clock(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            app.state::<Attention>().tick(&app);
+        }
+    });
 }
 
 /// Demo mode: signs in with the demo profile's own token source, in the background.
@@ -157,9 +224,13 @@ fn sign_in_demo(app: tauri::AppHandle) {
         let profile = demo.profile.clone();
         let tokens = profile.token.source();
         let outcome = match Session::open(&app, &state.data_dir, profile, tokens, None).await {
-            Ok(session) => {
+            Ok(mut session) => {
+                // The demo's reference servers bill in rupees (tests/servers/README.md).
+                session.info.currency = Some("INR".into());
                 let info = session.info.clone();
                 *state.session.lock().await = Some(session);
+                state.set_signed_in(true);
+                tray::refresh(&app);
                 Ok(info)
             }
             Err(e) => {

@@ -30,6 +30,9 @@ pub struct SavedProfile {
     pub allow_plaintext: bool,
     /// Whether a token is kept in the keyring for it.
     pub has_token: bool,
+    /// Currency of amounts the server sends without a unit (`INR`); absent in older files.
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// What the sign-in form sends to create or update a profile.
@@ -53,6 +56,8 @@ pub struct ProfileInput {
     pub billing_minute_ms: Option<u32>,
     /// Allow plain http/ws to another machine.
     pub allow_plaintext: Option<bool>,
+    /// Currency of amounts without a unit (none: INR, the marketplaces' currency).
+    pub currency: Option<String>,
 }
 
 impl SavedProfile {
@@ -179,6 +184,13 @@ impl Profiles {
             billing_minute_ms: input.billing_minute_ms,
             allow_plaintext: input.allow_plaintext.unwrap_or(false),
             has_token: existing.is_some_and(|i| book.profiles[i].has_token),
+            currency: Some(
+                input
+                    .currency
+                    .map(|c| c.trim().to_ascii_uppercase())
+                    .filter(|c| c.len() == 3 && c.chars().all(|x| x.is_ascii_alphabetic()))
+                    .unwrap_or_else(|| "INR".into()),
+            ),
         };
         profile.server_profile()?;
         if let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) {
@@ -222,6 +234,7 @@ mod tests {
             account_id: Some("astro-1".into()),
             billing_minute_ms: Some(2000),
             allow_plaintext: None,
+            currency: None,
         }
     }
 

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::spawn_forwarder;
 use parlor_core::calls::{self, CallService, MediaEngine};
 use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::{database_path, Store};
+use parlor_core::store::Store;
 use parlor_core::token::SharedTokenSource;
 use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
 use parlor_core::{
@@ -34,6 +34,8 @@ pub struct SessionInfo {
     pub capabilities: Vec<Capability>,
     /// Whether a media engine moves call audio/video in this build.
     pub call_media: bool,
+    /// The currency of amounts the server sends without a unit (from the provider file).
+    pub currency: Option<String>,
 }
 
 /// A live session. Dropping it (after [`Session::close`]) ends the client and its services.
@@ -63,16 +65,13 @@ impl Session {
             .account_id
             .clone()
             .unwrap_or_else(|| "default".into());
-        let db = database_path(data_dir, &profile.socket_url, &account);
-        if let Some(dir) = db.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let store = Store::open(&db).map_err(|e| {
+        let store = Store::open_for(data_dir, &profile, &account).map_err(|e| {
             AppError::new(
                 "io",
                 format!("The local message cache could not be opened: {e}."),
             )
         })?;
+        let db = store.path().to_owned();
         let minute = profile.billing_minute_ms;
         let connect_timeout = Duration::from_millis(profile.connect_timeout_ms);
         let info_name = if profile.name.is_empty() {
@@ -115,6 +114,7 @@ impl Session {
             dialect: client.dialect(),
             capabilities: client.capabilities().to_vec(),
             call_media,
+            currency: None,
         };
         let forwarder = spawn_forwarder(app.clone(), &client);
         match client.wait_connected(connect_timeout).await {

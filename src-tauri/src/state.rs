@@ -4,10 +4,12 @@ use crate::demo::Demo;
 use crate::error::{AppError, AppResult};
 use crate::profiles::Profiles;
 use crate::session::Session;
+use crate::settings::SettingsStore;
 use parlor_core::model::Presence;
 use parlor_core::secrets::{SecretError, SecretStore};
 use parlor_core::{Client, Command, DomainEvent};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The app's shared state (managed by Tauri).
@@ -24,6 +26,13 @@ pub struct AppState {
     pub demo: Option<Demo>,
     /// The presence the expert chose (kept locally where the server has no presence).
     pub presence: Mutex<Presence>,
+    /// The expert's settings.
+    pub settings: SettingsStore,
+    /// The provider file in force, if any.
+    pub provider: Option<crate::provider::Provider>,
+    /// Whether a session is open (readable without awaiting the session lock: the tray and
+    /// the window's close button ask).
+    signed_in: AtomicBool,
 }
 
 impl AppState {
@@ -33,6 +42,7 @@ impl AppState {
         data_dir: PathBuf,
         secrets: Result<Arc<dyn SecretStore>, SecretError>,
         demo: Option<Demo>,
+        settings: SettingsStore,
     ) -> Self {
         AppState {
             session: tokio::sync::Mutex::new(None),
@@ -41,7 +51,28 @@ impl AppState {
             secrets,
             demo,
             presence: Mutex::new(Presence::Offline),
+            settings,
+            provider: None,
+            signed_in: AtomicBool::new(false),
         }
+    }
+
+    /// Records that a session opened or closed (closing also means offline).
+    pub fn set_signed_in(&self, yes: bool) {
+        self.signed_in.store(yes, Ordering::SeqCst);
+        if !yes {
+            *self.presence.lock().expect("presence lock") = Presence::Offline;
+        }
+    }
+
+    /// Whether a session is open.
+    pub fn signed_in(&self) -> bool {
+        self.signed_in.load(Ordering::SeqCst)
+    }
+
+    /// The presence the expert chose last.
+    pub fn presence(&self) -> Presence {
+        *self.presence.lock().expect("presence lock")
     }
 
     /// The keyring, or a `keyring` error that says why not.

@@ -69,6 +69,12 @@ class HarnessUser:
         recent = [json.dumps(m)[:200] for m in self.seen[-8:]]
         raise AssertionError(f"user: no {what} within {timeout} s; last: {recent}")
 
+    def drain(self):
+        """Forgets everything seen so far: the next wait sees only what arrives after now."""
+        while self._pump(0.2) is not None:
+            pass
+        self.seen.clear()
+
     def event(self, name: str, timeout: float = 15, **match) -> dict:
         """Waits for event `name` whose fields equal `match`."""
         return self.wait(

@@ -80,7 +80,8 @@ def measure(app_bin: str) -> dict:
         f'account_id = "a-sharma"\nbilling_minute_ms = {MINUTE_MS}\n[token]\nfile = "{token_file}"\n')
     driver = TauriDriver(os.environ.get("PARLOR_TAURI_DRIVER", str(TOOLS / "cargo/bin/tauri-driver")),
                          env, tmp / "tauri-driver.log")
-    build = "release" if "/release/" in app_bin else "debug"
+    build = ("installed" if app_bin.startswith("/usr/")
+             else "release" if "/release/" in app_bin else "debug")
     try:
         t0 = time.monotonic()
         app = App(driver, app_bin, ["--demo", str(profile)], prefix=f"measure-{build}")
@@ -107,9 +108,10 @@ def measure(app_bin: str) -> dict:
 
 
 def main():
-    builds = [os.environ.get("PARLOR_DESKTOP_APP", str(TARGET / "debug" / "parlor-desktop"))]
+    chosen = os.environ.get("PARLOR_DESKTOP_APP")
+    builds = [chosen or str(TARGET / "debug" / "parlor-desktop")]
     release = TARGET / "release" / "parlor-desktop"
-    if release.exists() and str(release) not in builds:
+    if not chosen and release.exists():
         builds.append(str(release))
     results = [measure(b) for b in builds]
     rows = []

@@ -9,20 +9,37 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
 
+# The updater test's signing key: generated here once, kept in the tools dir, never committed
+# (a release's key comes from the app team's CI secrets; see desktop/README.md). Its public
+# half is built into the app, so the app accepts updates signed with it and nothing else.
+keydir="$tools/updater-test-key"
+if [ ! -s "$keydir/key.pub" ]; then
+  mkdir -p "$keydir"
+  ./ui/node_modules/.bin/tauri signer generate --ci -p parlor-e2e -w "$keydir/key" >/dev/null
+fi
+export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")" PARLOR_E2E_UPDATE_KEY="$keydir/key"
+
 if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
-  echo "-- build: ui (vite), the harness, the desktop app with the UI embedded"
+  echo "-- build: ui (vite), the harness, the desktop app with the UI embedded (and its 0.99.0 for the updater test)"
   (cd ui && npm run --silent build >/dev/null)
   cargo build --quiet -p parlor-harness --bin parlor
+  # The "newer version" first (same output path), set aside for the updater test.
+  cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol,e2e-next-version
+  cp "$CARGO_TARGET_DIR/debug/parlor-desktop" "$tools/parlor-desktop-0.99.0"
   cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol
 fi
+export PARLOR_E2E_NEXT_APP="$tools/parlor-desktop-0.99.0"
 
 venv="$tools/e2e-venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, pytest_timeout" 2>/dev/null; then
+# dbus-next: the suite's stand-ins for the desktop's notification daemon and tray host;
+# python-xlib: the window's title, mapping and close button as a window manager sees them.
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, pytest_timeout, dbus_next, Xlib" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "pytest-timeout>=2.3,<3" "selenium>=4.20,<5"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "pytest>=9,<10" "pytest-timeout>=2.3,<3" \
+    "selenium>=4.20,<5" "dbus-next>=0.2.3,<0.3" "python-xlib>=0.33,<1"
 fi
 
-[ "${PARLOR_E2E_MEASURE_ONLY:-0}" = 1 ] || rm -rf tests/e2e/screenshots
+[ "${PARLOR_E2E_MEASURE_ONLY:-0}" = 1 ] || [ "${PARLOR_E2E_KEEP_SHOTS:-0}" = 1 ] || rm -rf tests/e2e/screenshots
 mkdir -p tests/e2e/screenshots
 keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/parlor-e2e-keyring.XXXXXX")"
 trap 'rm -rf "$keyring_home"' EXIT

@@ -9,5 +9,8 @@ xvfb=(xvfb-run -a -s "-screen 0 1280x800x24")
 if [ "${PARLOR_E2E_MEASURE_ONLY:-0}" != 1 ]; then
   "${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
 fi
-echo "-- measurements"
-"${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" measure.py
+# PARLOR_E2E_NO_MEASURE=1 skips the measurements (a single test while iterating).
+if [ "${PARLOR_E2E_NO_MEASURE:-0}" != 1 ]; then
+  echo "-- measurements"
+  "${xvfb[@]}" "$PARLOR_E2E_VENV/bin/python" measure.py
+fi

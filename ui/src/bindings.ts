@@ -24,6 +24,15 @@ export const commands = {
 	connectionState: () => typedError<ConnectionState, AppError>(__TAURI_INVOKE("connection_state")),
 	/**  Demo mode: the profile and how the automatic sign-in went (waits for it); null otherwise. */
 	demoInfo: () => typedError<DemoInfo | null, AppError>(__TAURI_INVOKE("demo_info")),
+	/**  The provider of this app (null: the sign-in form asks for the server). */
+	providerState: () => __TAURI_INVOKE<ProviderState>("provider_state"),
+	/**
+	 *  Signs in through the provider. `username` + `secret` (the password) for providers with a
+	 *  login, `secret` alone (the token) for the others; both empty: the saved credentials.
+	 */
+	providerSignIn: (username: string | null, secret: string | null) => typedError<SessionInfo, AppError>(__TAURI_INVOKE("provider_sign_in", { username, secret })),
+	/**  Forgets the saved provider credentials (the "not you?" link). */
+	providerForget: () => typedError<null, AppError>(__TAURI_INVOKE("provider_forget")),
 	/**
 	 *  Goes online, offline or busy. Servers know only online/offline: busy is offline there
 	 *  (no new requests) and busy here.
@@ -129,11 +138,30 @@ export const commands = {
 	subscribeUploadProgress: (channel: Channel<UploadProgress>) => __TAURI_INVOKE<void>("subscribe_upload_progress", { channel }),
 	/**  Voice-note playback states and positions. */
 	subscribePlayback: (channel: Channel<PlaybackUpdate>) => __TAURI_INVOKE<void>("subscribe_playback", { channel }),
+	/**  The settings in force (start at login as the system has it). */
+	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
+	/**  Saves the settings and applies them; returns what is now in force. */
+	saveSettings: (settings: Settings) => typedError<Settings, AppError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  The output devices the ring can use. */
+	listOutputDevices: () => typedError<string[], AppError>(__TAURI_INVOKE("list_output_devices")),
+	/**  Plays one chime with the given settings (not saved), to try volume and device. */
+	testRing: (settings: Settings) => __TAURI_INVOKE<void>("test_ring", { settings }),
+	/**  Quits: offline first where the expert was available (the page asked them), then exit. */
+	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
+	/**  The diagnostics as text (the page copies it to the clipboard). */
+	diagnostics: () => typedError<string, AppError>(__TAURI_INVOKE("diagnostics")),
+	/**  Asks the feed whether a newer version exists. */
+	checkUpdate: () => typedError<UpdateInfo, AppError>(__TAURI_INVOKE("check_update")),
+	/**  Downloads the update, checks its signature, installs it and restarts into it. */
+	installUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("install_update")),
 };
 
 /** Events */
 export const events = {
 	coreEvent: makeEvent<CoreEvent, CoreEvent>("core-event"),
+	presenceSet: makeEvent<PresenceSet, PresenceSet>("presence-set"),
+	quitRequested: makeEvent<QuitRequested, QuitRequested>("quit-requested"),
+	showWaiting: makeEvent<ShowWaiting, ShowWaiting>("show-waiting"),
 };
 
 /* Types */
@@ -353,11 +381,15 @@ attempt: number;
 delay_ms: number; 
 /**  Why the link dropped. */
 reason: string } | 
-/**  Stopped for good: asked to, or out of tries. */
+/**  Stopped for good: asked to, or out of tries (reconnection or token renewal). */
 { state: "disconnected"; 
 /**  Why. */
 reason: string } | 
-/**  The server refused our credentials; no more tries until new ones are supplied. */
+/**
+ *  The server refused our token. The token source is asked again with backoff; the
+ *  refused token is never sent again, a new one is tried at once. Commands fail fast with
+ *  `auth_failed` meanwhile.
+ */
 { state: "auth_failed"; 
 /**  The server's message, verbatim. */
 message: string };
@@ -524,6 +556,13 @@ wire_event: string;
 reason: string; 
 /**  The payload as received. */
 raw: Value } | 
+/**
+ *  This subscriber read too slowly: `missed` events before the next one were dropped from
+ *  its queue (the core's services saw them all). Re-read what you show.
+ */
+{ event: "lagged"; 
+/**  How many events were dropped. */
+missed: number } | 
 /**  The server reported an error not tied to a command we are waiting on. */
 { event: "server_error"; 
 /**  Machine code, when the server gives one. */
@@ -802,6 +841,8 @@ coins?: Money | null;
 ended_by?: string | null } | 
 /**  A call operation failed; the server's message verbatim. */
 { event: "call_error"; 
+/**  The server's own code, when it gives one (004's `call:error` documents none). */
+code?: string | null; 
 /**  The message. */
 message: string } | 
 /**  Join info for the platform's Agora SDK (001). */
@@ -1180,6 +1221,14 @@ export type PresenceChange = {
 	on_server: boolean,
 };
 
+/**  The presence changed outside the page (the tray menu). */
+export type PresenceSet = {
+	/**  The presence now. */
+	presence: Presence,
+	/**  Whether the server was told. */
+	on_server: boolean,
+};
+
 /**  What the sign-in form sends to create or update a profile. */
 export type ProfileInput = {
 	/**  The profile to update; none creates a new one. */
@@ -1200,6 +1249,46 @@ export type ProfileInput = {
 	billing_minute_ms: number | null,
 	/**  Allow plain http/ws to another machine. */
 	allow_plaintext: boolean | null,
+	/**  Currency of amounts without a unit (none: INR, the marketplaces' currency). */
+	currency: string | null,
+};
+
+/**  What the page is told about the provider (no secrets are in a provider file anyway). */
+export type ProviderInfo = {
+	/**  The name experts know. */
+	name: string,
+	/**  A line under the name. */
+	tagline: string | null,
+	/**  Accent colour. */
+	accent: string | null,
+	/**  Dark accent colour. */
+	accent_dark: string | null,
+	/**  Currency of amounts without a unit. */
+	currency: string | null,
+	/**  True: user name and password; false: a pasted token. */
+	has_login: boolean,
+	/**  What the user-name field is called. */
+	username_label: string | null,
+	/**  The server (shown under Advanced, for app teams). */
+	socket_url: string,
+	/**  The protocol (Advanced). */
+	dialect: DialectId,
+};
+
+/**  The provider and who signed in last (their user name, never the password). */
+export type ProviderState = {
+	/**  The provider, when this app has one. */
+	provider: ProviderInfo | null,
+	/**  The user name saved from the last sign-in (login providers). */
+	saved_username: string | null,
+	/**  Whether credentials are saved (sign in again with one click). */
+	has_saved: boolean,
+};
+
+/**  The page is asked to confirm quitting (the expert is available). */
+export type QuitRequested = {
+	/**  The presence the expert would leave. */
+	presence: Presence,
 };
 
 /**  How a consultation request was answered (or why it never was). */
@@ -1235,6 +1324,8 @@ export type SavedProfile = {
 	allow_plaintext: boolean,
 	/**  Whether a token is kept in the keyring for it. */
 	has_token: boolean,
+	/**  Currency of amounts the server sends without a unit (`INR`); absent in older files. */
+	currency?: string | null,
 };
 
 /**  Who is signed in where, for the page. */
@@ -1251,6 +1342,38 @@ export type SessionInfo = {
 	capabilities: Capability[],
 	/**  Whether a media engine moves call audio/video in this build. */
 	call_media: boolean,
+	/**  The currency of amounts the server sends without a unit (from the provider file). */
+	currency: string | null,
+};
+
+/**  What the expert can change in the settings screen. */
+export type Settings = {
+	/**  Ring for incoming requests and calls. */
+	ring_enabled: boolean,
+	/**  Ring loudness, 0–100. */
+	ring_volume: number,
+	/**  The output device for the ring by name; none: the system's default. */
+	ring_device: string | null,
+	/**  Desktop notifications for requests and calls while the window is not in front. */
+	notifications: boolean,
+	/**  The page's language (`en`, `hi`); none until first start picks it from the system. */
+	language: string | null,
+	/**  Start Parlor when the expert logs in to the computer. */
+	autostart: boolean,
+	/**  `system`, `light` or `dark`. */
+	theme: string,
+	/**  Saved phrases for the chat (quick replies). */
+	quick_replies: string[],
+	/**  The "still running in the tray" notice was shown once. */
+	tray_notice_shown: boolean,
+};
+
+/**  The page is asked to show what a notification's click was about. */
+export type ShowWaiting = {
+	/**  The request or call id. */
+	id: string,
+	/**  `request` or `call`. */
+	kind: string,
 };
 
 /**  Which side of a consultation this client is on. */
@@ -1266,6 +1389,16 @@ export type TrackKind =
 "audio" | 
 /**  Picture. */
 "video";
+
+/**  What the settings screen shows about updates. */
+export type UpdateInfo = {
+	/**  The running version. */
+	current: string,
+	/**  A newer version offered by the feed, if any. */
+	available: string | null,
+	/**  Its release notes. */
+	notes: string | null,
+};
 
 /**  Upload progress of a voice note being sent. */
 export type UploadProgress = {

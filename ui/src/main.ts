@@ -4,6 +4,7 @@ import App from "./App.svelte";
 import { openBackend } from "./lib/backend/backend";
 import { describeError } from "./lib/errors";
 import { Store } from "./lib/store.svelte";
+import { t } from "./lib/i18n/index.svelte";
 
 /** Shows why the app could not start, in words, instead of an empty window. */
 function showFatal(target: HTMLElement, e: unknown): void {
@@ -12,7 +13,7 @@ function showFatal(target: HTMLElement, e: unknown): void {
   box.setAttribute("role", "alert");
   box.dataset.testid = "fatal-error";
   const title = document.createElement("strong");
-  title.textContent = "Parlor could not start.";
+  title.textContent = t("app.couldNotStart");
   const text = document.createElement("p");
   text.textContent = describeError(e);
   box.append(title, text);

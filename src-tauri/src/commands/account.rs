@@ -7,7 +7,7 @@ use crate::session::{Session, SessionInfo};
 use crate::state::AppState;
 use parlor_core::{ConnectionState, StaticToken};
 use std::sync::Arc;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 /// Every saved server profile.
 #[tauri::command]
@@ -56,6 +56,7 @@ pub async fn sign_in(
     let mut slot = state.session.lock().await;
     if let Some(old) = slot.take() {
         old.close().await;
+        state.set_signed_in(false);
     }
     let session = Session::open(
         &app,
@@ -65,18 +66,24 @@ pub async fn sign_in(
         Some(profile_id),
     )
     .await?;
+    let mut session = session;
+    session.info.currency = saved.currency.clone();
     let info = session.info.clone();
     *slot = Some(session);
+    state.set_signed_in(true);
+    crate::tray::refresh(&app);
     Ok(info)
 }
 
 /// Signs out (disconnects; the cache stays for history).
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_out(state: State<'_, AppState>) -> AppResult<()> {
+pub async fn sign_out(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     if let Some(s) = state.session.lock().await.take() {
         s.close().await;
     }
+    state.set_signed_in(false);
+    app.state::<crate::attention::Attention>().clear(&app);
     Ok(())
 }
 

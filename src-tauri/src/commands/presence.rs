@@ -21,9 +21,17 @@ pub struct PresenceChange {
 #[tauri::command]
 #[specta::specta]
 pub async fn set_presence(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     presence: Presence,
 ) -> AppResult<PresenceChange> {
+    let change = apply(&state, presence).await?;
+    crate::tray::refresh(&app);
+    Ok(change)
+}
+
+/// Sets the presence (the page's toggle, the tray menu, quitting).
+pub async fn apply(state: &AppState, presence: Presence) -> AppResult<PresenceChange> {
     let client = state.client().await?;
     let cmd = server_command(&client, presence == Presence::Online);
     let on_server = cmd.is_some();
@@ -58,7 +66,7 @@ pub fn server_command(client: &Client, online: bool) -> Option<Command> {
 #[tauri::command]
 #[specta::specta]
 pub fn presence(state: State<'_, AppState>) -> Presence {
-    *state.presence.lock().expect("presence lock")
+    state.presence()
 }
 
 /// The online experts now (later changes arrive as `expert_updated` / `expert_removed`).

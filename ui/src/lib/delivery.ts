@@ -1,21 +1,22 @@
 /** Delivery states in words, for the bubble's status line and its screen-reader label. */
 
+import { t } from "./i18n/index.svelte";
 import type { DeliveryState } from "./types";
 
 export function deliveryText(state: DeliveryState): string {
   switch (state) {
     case "pending":
-      return "Waiting to send";
+      return t("delivery.pending");
     case "sending":
-      return "Sending…";
+      return t("delivery.sending");
     case "sent":
-      return "Sent";
+      return t("delivery.sent");
     case "delivered":
-      return "Delivered";
+      return t("delivery.delivered");
     case "read":
-      return "Read";
+      return t("delivery.read");
     case "failed":
-      return "Not sent";
+      return t("delivery.failed");
     case "received":
       return "";
   }

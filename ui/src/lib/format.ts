@@ -1,7 +1,22 @@
 /** Display formatting: durations, money (as strings, never floats), names and labels. */
 
-import { group, isDecimal, toFixed } from "./decimal";
+import { isDecimal } from "./decimal";
+import { locale, t, type MessageKey } from "./i18n/index.svelte";
+import { formatCurrency, formatNumber } from "./money";
 import type { ConsultationKind, EndReason, EndedBy, Money, Party } from "./types";
+
+/** The currency of amounts the server sends without a unit (from the provider), if known. */
+let defaultCurrency: string | null = null;
+
+/** Sets the currency of amounts without a unit (null: show them without a symbol). */
+export function setDefaultCurrency(currency: string | null | undefined): void {
+  defaultCurrency = currency?.trim() ? currency.trim().toUpperCase() : null;
+}
+
+/** The currency of amounts without a unit. */
+export function getDefaultCurrency(): string | null {
+  return defaultCurrency;
+}
 
 /** Formats a number of seconds as m:ss or h:mm:ss. */
 export function formatDuration(totalSecs: number): string {
@@ -17,33 +32,30 @@ export function formatMs(ms: number): string {
   return formatDuration(ms / 1000);
 }
 
-const SYMBOLS: Record<string, string> = { INR: "₹", USD: "$", EUR: "€", GBP: "£" };
-
-/** An amount with its unit: `₹12.50`, `120 coins`, `12.50` when the unit is unknown. */
+/**
+ * An amount with its unit, as the expert's locale writes it: `₹12,34,567.00`, `120 coins`,
+ * `12.50 XYZ` for a unit that is no currency; amounts without a unit take the provider's
+ * currency, else no symbol.
+ */
 export function formatMoney(money: Money | null | undefined, fallbackUnit?: string): string {
   if (!money) return "—";
   if (!isDecimal(money.amount)) return money.amount;
-  const unit = money.unit ?? fallbackUnit ?? null;
+  const unit = money.unit ?? fallbackUnit ?? defaultCurrency;
   if (unit && unit.toLowerCase() === "coins") {
-    return `${group(money.amount)} coins`;
+    return t("money.coins", { n: formatNumber(money.amount, locale(), 0) });
   }
-  const fixed = group(toFixed(money.amount, 2));
-  if (!unit) return fixed;
-  const symbol = SYMBOLS[unit.toUpperCase()];
-  if (symbol) {
-    return fixed.startsWith("-") ? `-${symbol}${fixed.slice(1)}` : `${symbol}${fixed}`;
-  }
-  return `${fixed} ${unit}`;
+  if (!unit) return formatNumber(money.amount, locale(), 2);
+  return formatCurrency(money.amount, locale(), unit) ?? `${formatNumber(money.amount, locale(), 2)} ${unit}`;
 }
 
 /** A rate: `₹10.00/min`. */
 export function formatRate(money: Money | null | undefined): string {
-  return money ? `${formatMoney(money)}/min` : "—";
+  return money ? t("money.perMinute", { amount: formatMoney(money) }) : "—";
 }
 
 /** A person's name, or a readable stand-in. */
 export function partyName(party: Party | null | undefined): string {
-  if (!party) return "Unknown user";
+  if (!party) return t("party.unknown");
   return party.name?.trim() || party.email?.trim() || party.id;
 }
 
@@ -58,33 +70,27 @@ export function initials(name: string): string {
 export function kindLabel(kind: ConsultationKind | null | undefined): string {
   switch (kind) {
     case "audio":
-      return "Voice call";
+      return t("kind.audio");
     case "video":
-      return "Video call";
+      return t("kind.video");
     case "text":
-      return "Chat";
+      return t("kind.text");
     default:
-      return "Consultation";
+      return t("kind.other");
   }
 }
 
 /** How a consultation ended, in words. */
 export function endedLabel(by: EndedBy | null | undefined, reason: EndReason): string {
-  const who: Record<EndedBy, string> = {
-    user: "the user",
-    expert: "you",
-    admin: "an administrator",
-    system: "the server",
-  };
   switch (reason) {
     case "insufficient_balance":
-      return "Ended because the user's wallet ran out.";
+      return t("ended.wallet");
     case "disconnect":
-      return "Ended because a side stayed disconnected too long.";
+      return t("ended.disconnect");
     case "admin":
-      return "Ended by an administrator.";
+      return t("ended.admin");
     case "ended":
-      return by ? `Ended by ${who[by]}.` : "Ended.";
+      return by ? t(`ended.by.${by}` as MessageKey) : t("ended.plain");
   }
 }
 
@@ -93,7 +99,7 @@ export function clockTime(at: string | number | null | undefined): string {
   if (at === null || at === undefined || at === "") return "";
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 /** A date and time for history rows (`21 Nov, 14:05`). */
@@ -101,7 +107,7 @@ export function dateTime(at: string | number | null | undefined): string {
   if (at === null || at === undefined || at === "") return "—";
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return "—";
-  return d.toLocaleString([], {
+  return d.toLocaleString(locale(), {
     day: "numeric",
     month: "short",
     hour: "2-digit",
@@ -111,5 +117,5 @@ export function dateTime(at: string | number | null | undefined): string {
 
 /** `1 minute`, `3 minutes` from a decimal string of minutes. */
 export function minutesLabel(minutes: string): string {
-  return `${minutes} ${minutes === "1" ? "minute" : "minutes"}`;
+  return t(minutes === "1" ? "minutes.one" : "minutes.other", { n: minutes });
 }

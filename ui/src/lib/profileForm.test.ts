@@ -32,6 +32,7 @@ describe("sign-in form", () => {
       account_id: null,
       billing_minute_ms: null,
       allow_plaintext: null,
+      currency: null,
     });
     const tele = toInput({ ...emptyForm, name: "T", dialect: "telecaller", minuteMs: "2000" });
     expect(tele.namespace).toBe("/telecaller");

@@ -1,5 +1,6 @@
 /** The sign-in form's checks and defaults, kept out of the component so they are tested. */
 
+import { t } from "./i18n/index.svelte";
 import type { DialectId, ProfileInput, SavedProfile } from "./types";
 
 export interface ProfileForm {
@@ -40,15 +41,15 @@ export function defaultNamespace(d: DialectId): string {
 /** Problems with the form, by field (empty when it can be saved). */
 export function validate(f: ProfileForm): Partial<Record<keyof ProfileForm, string>> {
   const errors: Partial<Record<keyof ProfileForm, string>> = {};
-  if (!f.name.trim()) errors.name = "Give this server a name you will recognise.";
+  if (!f.name.trim()) errors.name = t("form.nameMissing");
   const url = f.url.trim();
-  if (!url) errors.url = "Enter the server's address.";
-  else if (!isUrl(url)) errors.url = "The address must start with http:// or https://.";
-  if (f.restUrl.trim() && !isUrl(f.restUrl.trim())) errors.restUrl = "The REST address must start with http:// or https://.";
-  if (f.namespace.trim() && !f.namespace.trim().startsWith("/")) errors.namespace = "A namespace starts with /.";
+  if (!url) errors.url = t("form.urlMissing");
+  else if (!isUrl(url)) errors.url = t("form.urlBad");
+  if (f.restUrl.trim() && !isUrl(f.restUrl.trim())) errors.restUrl = t("form.restBad");
+  if (f.namespace.trim() && !f.namespace.trim().startsWith("/")) errors.namespace = t("form.namespaceBad");
   const ms = f.minuteMs.trim();
-  if (ms && !(/^\d+$/.test(ms) && Number(ms) >= 1000)) errors.minuteMs = "Give whole milliseconds, at least 1000.";
-  if (!f.token.trim() && f.id === null) errors.token = "Paste the token your platform gave you.";
+  if (ms && !(/^\d+$/.test(ms) && Number(ms) >= 1000)) errors.minuteMs = t("form.minuteBad");
+  if (!f.token.trim() && f.id === null) errors.token = t("form.tokenMissing");
   return errors;
 }
 
@@ -66,6 +67,7 @@ export function toInput(f: ProfileForm): ProfileInput {
     account_id: f.account.trim() || null,
     billing_minute_ms: f.minuteMs.trim() ? Number(f.minuteMs.trim()) : null,
     allow_plaintext: null,
+    currency: null,
   };
 }
 

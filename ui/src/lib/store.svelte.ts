@@ -6,15 +6,26 @@
 
 import type { Backend } from "./backend/backend";
 import { describeError, toAppError } from "./errors";
+import { setDefaultCurrency } from "./format";
+import { setLang, t } from "./i18n/index.svelte";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
 import { addKnownChats, closeChat, openChat, rememberChat } from "./state/chats";
 import { dismissBill, isLive } from "./state/consultations";
 import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
 import { pruneExpired } from "./state/requests";
-import type { Capability, Presence, ProfileInput, SavedProfile, SessionInfo, UiEvent } from "./types";
+import type {
+  Capability,
+  Presence,
+  ProfileInput,
+  ProviderInfo,
+  SavedProfile,
+  SessionInfo,
+  Settings,
+  UiEvent,
+} from "./types";
 
 /** The screens of the app. */
-export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history";
+export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history" | "settings";
 
 const PAGE_SIZE = 50;
 /** How many listed chats get their first page at once (for names in the list). */
@@ -28,6 +39,17 @@ export class Store {
   /** Actions in flight, by name (buttons show a spinner and do not fire twice). */
   pending: Record<string, boolean> = $state({});
   ready = $state(false);
+  /** The expert's settings (language, ring, quick replies, …); null until loaded. */
+  settings: Settings | null = $state.raw(null);
+  /** The app team's provider, when this build or install has one. */
+  provider: ProviderInfo | null = $state.raw(null);
+  /** The user name saved from the last provider sign-in. */
+  savedUsername: string | null = $state(null);
+  hasSavedSignIn = $state(false);
+  /** The request a notification's click asked to show (highlighted on the dashboard). */
+  highlight: string | null = $state(null);
+  /** The tray asked to quit while the expert is available: the page asks them. */
+  quitAsked = $state(false);
 
   private unlisten: (() => void) | null = null;
   private clock: number | null = null;
@@ -41,6 +63,12 @@ export class Store {
     this.unlisten = await this.backend.onEvent((e) => this.dispatch(e));
     this.clock = window.setInterval(() => this.tick(), 250);
     try {
+      await this.loadSettings();
+      const ps = await this.backend.providerState();
+      this.provider = ps.provider;
+      this.savedUsername = ps.saved_username;
+      this.hasSavedSignIn = ps.has_saved;
+      setDefaultCurrency(ps.provider?.currency);
       this.profiles = await this.backend.listProfiles();
       const demo = await this.backend.demoInfo();
       if (demo?.error) this.fail(demo.error);
@@ -67,6 +95,26 @@ export class Store {
 
   /** Feeds one core event through the reducer. */
   dispatch(e: UiEvent): void {
+    if (e.event === "show_waiting") {
+      // A notification was clicked: the window is in front; show what it was about.
+      if (this.app.session) {
+        this.highlight = e.id;
+        if (e.kind === "request") this.screen = "dashboard";
+      }
+      return;
+    }
+    if (e.event === "quit_requested") {
+      this.quitAsked = true;
+      return;
+    }
+    if (e.event === "call_incoming" && this.app.session && !this.app.session.call_media) {
+      const who = e.caller.name?.trim() || e.caller.id;
+      this.app = notice(this.app, "unsupported", t("call.noMediaRang", { name: who }));
+    }
+    if (e.event === "presence_set") {
+      this.app = { ...this.app, presence: e.presence, presenceOnServer: e.on_server };
+      return;
+    }
     const wasDown = this.app.connection !== null && this.app.connection.state !== "connected";
     const before = this.app.consultations.currentId;
     this.app = reduce(this.app, e, Date.now());
@@ -148,8 +196,50 @@ export class Store {
     await this.enter(session);
   }
 
+  /** Signs in through the provider (user name and password, or a token; nulls: the saved ones). */
+  async providerSignIn(username: string | null, secret: string | null): Promise<void> {
+    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
+    this.marked.clear();
+    this.joined.clear();
+    const session = await this.backend.providerSignIn(username, secret);
+    this.savedUsername = username ?? this.savedUsername;
+    this.hasSavedSignIn = true;
+    await this.enter(session);
+  }
+
+  async forgetSavedSignIn(): Promise<void> {
+    await this.run("forget", () => this.backend.providerForget());
+    this.savedUsername = null;
+    this.hasSavedSignIn = false;
+  }
+
+  // ----- settings -----
+  async loadSettings(): Promise<void> {
+    const s = await this.backend.getSettings();
+    this.settings = s;
+    setLang(s.language);
+  }
+
+  /** Saves a change to the settings; the language switches at once. */
+  async updateSettings(change: Partial<Settings>): Promise<boolean> {
+    if (!this.settings) return false;
+    const next = { ...this.settings, ...change };
+    setLang(next.language);
+    return this.run("settings", async () => {
+      this.settings = await this.backend.saveSettings(next);
+      setLang(this.settings.language);
+    });
+  }
+
+  /** Quits for real: offline first where the expert is available (they confirmed). */
+  async quit(): Promise<void> {
+    this.quitAsked = false;
+    await this.run("quit", () => this.backend.quitApp());
+  }
+
   private async enter(session: SessionInfo): Promise<void> {
     this.app = { ...this.app, session };
+    if (session.currency) setDefaultCurrency(session.currency);
     // Chats opened by id in an earlier run (003 cannot list them) come back to the list.
     this.app = { ...this.app, chats: addKnownChats(this.app.chats, this.rememberedChats()) };
     this.screen = "dashboard";
@@ -366,6 +456,7 @@ export class Store {
 
   navigate(screen: Screen): void {
     this.screen = screen;
+    this.highlight = null;
     if (screen === "history") void this.reloadHistory();
     if (screen === "chats") {
       void this.reloadChats();

@@ -11,6 +11,7 @@ const session: SessionInfo = {
   dialect: "billing-chat",
   capabilities: ["consultations", "live_billing"],
   call_media: false,
+  currency: null,
 };
 
 /** A backend that records calls; `overrides` replace single methods. */
@@ -40,6 +41,24 @@ function fake(overrides: Partial<Backend> = {}): { backend: Backend; calls: stri
 }
 
 describe("Store", () => {
+  it("names a call it cannot carry instead of offering it, and follows the shell's events", async () => {
+    const { backend } = fake();
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    store.dispatch({ event: "call_incoming", call_id: "k1", media: "audio", caller: { id: "u1", name: "Ravi" } });
+    expect(store.app.notices.at(-1)?.text).toContain("Ravi is calling");
+    expect(store.app.notices.at(-1)?.text).toContain("cannot carry call audio");
+    // A notification's click shows the request on the dashboard.
+    store.navigate("history");
+    store.dispatch({ event: "show_waiting", id: "c9", kind: "request" });
+    expect(store.screen).toBe("dashboard");
+    expect(store.highlight).toBe("c9");
+    store.dispatch({ event: "presence_set", presence: "busy", on_server: true });
+    expect(store.app.presence).toBe("busy");
+    store.dispatch({ event: "quit_requested", presence: "busy" });
+    expect(store.quitAsked).toBe(true);
+  });
+
   it("signs in, loads the history and lands on the dashboard", async () => {
     const { backend, calls } = fake();
     const store = new Store(backend);

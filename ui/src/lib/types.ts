@@ -44,9 +44,13 @@ export type {
   PresenceChange,
   AppError,
   UploadProgress,
+  Settings,
+  ProviderInfo,
+  ProviderState,
+  UpdateInfo,
 } from "../bindings";
 
-import type { DomainEvent, UploadProgress } from "../bindings";
+import type { DomainEvent, Presence, UploadProgress } from "../bindings";
 
 /** The event named `name`. */
 export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { event: N }>;
@@ -55,4 +59,13 @@ export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { eve
  * What the store consumes: the core's events, plus upload progress, which the shell sends on
  * its own stream rather than as a `voice_note_changed`.
  */
-export type UiEvent = DomainEvent | ({ event: "upload_progress" } & UploadProgress);
+export type UiEvent = DomainEvent | ({ event: "upload_progress" } & UploadProgress) | ShellEvent;
+
+/**
+ * What the shell itself tells the page: a notification's click asks to show a waiting request
+ * or call, the tray asks to confirm quitting, the tray changed the presence.
+ */
+export type ShellEvent =
+  | { event: "show_waiting"; id: string; kind: string }
+  | { event: "quit_requested"; presence: Presence }
+  | { event: "presence_set"; presence: Presence; on_server: boolean };

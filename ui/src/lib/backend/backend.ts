@@ -14,9 +14,12 @@ import type {
   Presence,
   PresenceChange,
   ProfileInput,
+  ProviderState,
   SavedProfile,
   SessionInfo,
+  Settings,
   UiEvent,
+  UpdateInfo,
 } from "../types";
 
 /** Everything the page can ask of the shell. Failures reject with an AppError `{code, message}`. */
@@ -35,6 +38,27 @@ export interface Backend {
   currentSession(): Promise<SessionInfo | null>;
   connectionState(): Promise<ConnectionState | null>;
   demoInfo(): Promise<DemoInfo | null>;
+
+  // the provider (app teams' provider file): sign in with user name and password, or a token
+  providerState(): Promise<ProviderState>;
+  /** Signs in through the provider; nulls use the saved credentials. */
+  providerSignIn(username: string | null, secret: string | null): Promise<SessionInfo>;
+  providerForget(): Promise<void>;
+
+  // settings and the app
+  getSettings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<Settings>;
+  listOutputDevices(): Promise<string[]>;
+  /** One chime with these (unsaved) settings. */
+  testRing(settings: Settings): Promise<void>;
+  /** Goes offline where available and quits. */
+  quitApp(): Promise<void>;
+  /** Version, system, settings, profile without secrets, last log lines. */
+  diagnostics(): Promise<string>;
+  /** Asks the update feed for a newer version. */
+  checkUpdate(): Promise<UpdateInfo>;
+  /** Downloads, verifies (signature), installs the update and restarts into it. */
+  installUpdate(): Promise<void>;
 
   // presence
   setPresence(presence: Presence): Promise<PresenceChange>;

@@ -20,13 +20,28 @@ import type {
   Presence,
   PresenceChange,
   ProfileInput,
+  ProviderState,
   SavedProfile,
   SessionInfo,
+  Settings,
   UiEvent,
+  UpdateInfo,
 } from "../types";
 import type { Backend } from "./backend";
 
 const PROFILES_KEY = "parlor.preview.profiles";
+const SETTINGS_KEY = "parlor.preview.settings";
+const DEFAULT_SETTINGS: Settings = {
+  ring_enabled: true,
+  ring_volume: 80,
+  ring_device: null,
+  notifications: true,
+  language: "en",
+  autostart: false,
+  theme: "system",
+  quick_replies: ["Namaste! I am looking at your chart now.", "Please share your date, time and place of birth."],
+  tray_notice_shown: false,
+};
 const RATE = { amount: "10.00", unit: "INR" };
 /** A preview minute lasts 10 s so billing is visible at once. */
 const MINUTE_MS = 10_000;
@@ -95,6 +110,7 @@ export class PreviewBackend implements Backend {
       id: input.id ?? `p-${Date.now()}`,
       namespace: input.namespace ?? "/",
       allow_plaintext: input.allow_plaintext ?? false,
+      currency: input.currency ?? "INR",
       has_token: Boolean(token) || Boolean(old?.has_token),
     };
     const next = [...list.filter((p) => p.id !== saved.id), saved];
@@ -116,6 +132,7 @@ export class PreviewBackend implements Backend {
       dialect: profile.dialect,
       capabilities: ["consultations", "live_billing", "presence", "messaging", "typing", "read_receipts", "reactions", "replies", "calls"],
       call_media: false,
+      currency: "INR",
     };
     this.emit({ event: "connection", state: { state: "connecting", attempt: 1 } });
     this.later(400, () => {
@@ -143,6 +160,52 @@ export class PreviewBackend implements Backend {
 
   async demoInfo(): Promise<DemoInfo | null> {
     return null;
+  }
+
+  // ----- provider and settings (the preview has no provider file) -----
+  async providerState(): Promise<ProviderState> {
+    return { provider: null, saved_username: null, has_saved: false };
+  }
+
+  async providerSignIn(): Promise<SessionInfo> {
+    return fail("no_profile", "The preview has no provider file.");
+  }
+
+  async providerForget(): Promise<void> {}
+
+  async getSettings(): Promise<Settings> {
+    try {
+      return { ...DEFAULT_SETTINGS, ...(JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? "{}") as Partial<Settings>) };
+    } catch {
+      return DEFAULT_SETTINGS;
+    }
+  }
+
+  async saveSettings(settings: Settings): Promise<Settings> {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+    return settings;
+  }
+
+  async listOutputDevices(): Promise<string[]> {
+    return ["Speakers (preview)"];
+  }
+
+  async testRing(): Promise<void> {}
+
+  async quitApp(): Promise<void> {
+    await this.signOut();
+  }
+
+  async checkUpdate(): Promise<UpdateInfo> {
+    return { current: "0.1.0", available: null, notes: null };
+  }
+
+  async installUpdate(): Promise<void> {
+    fail("illegal_state", "There is no newer version to install.");
+  }
+
+  async diagnostics(): Promise<string> {
+    return `Parlor (preview in a browser)\nSigned in: ${this.session?.profile_name ?? "no"}\n`;
   }
 
   // ----- presence and requests -----

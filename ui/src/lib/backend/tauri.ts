@@ -20,9 +20,12 @@ import type {
   Presence,
   PresenceChange,
   ProfileInput,
+  ProviderState,
   SavedProfile,
   SessionInfo,
+  Settings,
   UiEvent,
+  UpdateInfo,
 } from "../types";
 import type { Backend } from "./backend";
 
@@ -61,6 +64,41 @@ export class TauriBackend implements Backend {
   }
   demoInfo(): Promise<DemoInfo | null> {
     return ok(commands.demoInfo());
+  }
+
+  async providerState(): Promise<ProviderState> {
+    return (await commands.providerState()) as ProviderState;
+  }
+  providerSignIn(username: string | null, secret: string | null): Promise<SessionInfo> {
+    return ok(commands.providerSignIn(username, secret));
+  }
+  providerForget(): Promise<void> {
+    return ok(commands.providerForget());
+  }
+
+  async getSettings(): Promise<Settings> {
+    return (await commands.getSettings()) as Settings;
+  }
+  saveSettings(settings: Settings): Promise<Settings> {
+    return ok(commands.saveSettings(settings));
+  }
+  listOutputDevices(): Promise<string[]> {
+    return ok(commands.listOutputDevices());
+  }
+  async testRing(settings: Settings): Promise<void> {
+    await commands.testRing(settings);
+  }
+  async quitApp(): Promise<void> {
+    await commands.quitApp();
+  }
+  async diagnostics(): Promise<string> {
+    return ok(commands.diagnostics());
+  }
+  checkUpdate(): Promise<UpdateInfo> {
+    return ok(commands.checkUpdate());
+  }
+  installUpdate(): Promise<void> {
+    return ok(commands.installUpdate());
   }
 
   setPresence(presence: Presence): Promise<PresenceChange> {
@@ -177,6 +215,11 @@ export class TauriBackend implements Backend {
    */
   async onEvent(listener: (e: UiEvent) => void): Promise<() => void> {
     const unlisten = await events.coreEvent.listen((e) => listener(e.payload as unknown as DomainEvent));
+    const shell = await Promise.all([
+      events.showWaiting.listen((e) => listener({ event: "show_waiting", ...e.payload })),
+      events.quitRequested.listen((e) => listener({ event: "quit_requested", ...e.payload })),
+      events.presenceSet.listen((e) => listener({ event: "presence_set", ...e.payload })),
+    ]);
 
     const meter = new Channel<{ consultation_id: string; reading: unknown }>();
     meter.onmessage = (m) =>
@@ -196,6 +239,7 @@ export class TauriBackend implements Backend {
     ]);
     return () => {
       unlisten();
+      for (const u of shell) u();
       // Channels stop when the page goes; there is no unsubscribe command.
       meter.onmessage = () => {};
       levels.onmessage = () => {};

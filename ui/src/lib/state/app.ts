@@ -3,6 +3,7 @@
  * Pure: the time is passed in, so every rule is tested with plain event JSON.
  */
 
+import { t } from "../i18n/index.svelte";
 import type { ConnectionState, UiEvent, Party, Presence, SessionInfo } from "../types";
 import { type CallsState, emptyCalls, reduceCalls } from "./calls";
 import { type ChatsState, emptyChats, reduceChats } from "./chats";
@@ -99,12 +100,12 @@ export function reduce(s: AppState, e: UiEvent, now: number): AppState {
     case "server_error":
       return notice(next, e.code ?? "server", e.message);
     case "wallet_error":
-      return notice(next, "wallet", `The user's wallet is too low: ${e.message}`);
+      return notice(next, "wallet", t("notice.walletLow", { message: e.message }));
     case "call_error":
-      return notice(next, "call", `The call could not go on: ${e.message}`);
+      return notice(next, "call", t("notice.callError", { message: e.message }));
     case "meter_stopped":
       return e.reason === "insufficient_balance"
-        ? notice(next, "wallet", "The user's wallet ran out, so billing stopped.")
+        ? notice(next, "wallet", t("notice.walletOut"))
         : next;
     default:
       return next;

@@ -1,5 +1,6 @@
 /** Calls: the ringing or current call, its media connection, and the call history. */
 
+import { t } from "../i18n/index.svelte";
 import type { CallRecord, CallSnapshot, UiEvent } from "../types";
 
 /** The media room as the in-call screen tells it. */
@@ -115,12 +116,12 @@ export function inCall(s: CallsState): boolean {
 export function mediaText(m: MediaState): string {
   switch (m) {
     case "connecting":
-      return "Connecting audio…";
+      return t("media.connecting");
     case "connected":
-      return "Connected";
+      return t("media.connected");
     case "reconnecting":
-      return "Reconnecting audio…";
+      return t("media.reconnecting");
     case "disconnected":
-      return "Audio disconnected";
+      return t("media.disconnected");
   }
 }

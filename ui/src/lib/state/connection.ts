@@ -1,5 +1,6 @@
 /** The connection banner: what to tell the expert while the link to the server is not up. */
 
+import { t, type MessageKey } from "../i18n/index.svelte";
 import type { ConnectionState } from "../types";
 
 /** What the banner shows; null when connected (no banner). */
@@ -26,8 +27,8 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
       return {
         state: state.state,
         tone: "info",
-        title: "Connecting to the server…",
-        detail: state.attempt > 1 ? `Attempt ${state.attempt}.` : "",
+        title: t("conn.connecting"),
+        detail: state.attempt > 1 ? t("conn.attempt", { n: state.attempt }) : "",
         nextTryAt: null,
         needsAction: false,
         technical: "",
@@ -36,7 +37,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
       return {
         state: state.state,
         tone: "warning",
-        title: "Connection lost. Reconnecting…",
+        title: t("conn.lost"),
         detail: reasonText(state.reason),
         nextTryAt: receivedAt + state.delay_ms,
         needsAction: false,
@@ -46,7 +47,7 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
       return {
         state: state.state,
         tone: "error",
-        title: "Disconnected from the server.",
+        title: t("conn.disconnected"),
         detail: reasonText(state.reason),
         nextTryAt: null,
         needsAction: true,
@@ -56,8 +57,8 @@ export function bannerFor(state: ConnectionState | null, receivedAt: number): Ba
       return {
         state: state.state,
         tone: "error",
-        title: "The server did not accept your sign-in.",
-        detail: state.message ? `The server said: ${state.message}` : "",
+        title: t("conn.authFailed"),
+        detail: state.message ? t("conn.serverSaid", { message: state.message }) : "",
         nextTryAt: null,
         needsAction: true,
         technical: state.message,
@@ -74,23 +75,23 @@ export function secondsUntil(at: number | null, now: number): number {
 function reasonText(reason: string): string {
   const r = reason.trim().toLowerCase();
   if (!r) return "";
-  const known: [string, string][] = [
-    ["io client disconnect", "You signed out."],
-    ["signed out", "You signed out."],
-    ["io server disconnect", "The server ended the session."],
-    ["transport close", "The server closed the connection."],
-    ["ping timeout", "The server stopped answering."],
-    ["timeout", "The server stopped answering."],
-    ["timed out", "The server stopped answering."],
-    ["cannot connect", "The server cannot be reached right now."],
-    ["refused", "The server cannot be reached right now."],
-    ["dns", "The server's address cannot be found. Check your internet connection."],
-    ["certificate", "The server's security certificate is not trusted."],
-    ["tls", "A secure connection to the server could not be made."],
-    ["transport error", "The network connection failed."],
-    ["network", "The network connection failed."],
-    ["gave up", "Parlor stopped trying after several attempts."],
+  const known: [string, MessageKey][] = [
+    ["io client disconnect", "reason.signedOut"],
+    ["signed out", "reason.signedOut"],
+    ["io server disconnect", "reason.serverEnded"],
+    ["transport close", "reason.serverClosed"],
+    ["ping timeout", "reason.noAnswer"],
+    ["timeout", "reason.noAnswer"],
+    ["timed out", "reason.noAnswer"],
+    ["cannot connect", "reason.unreachable"],
+    ["refused", "reason.unreachable"],
+    ["dns", "reason.dns"],
+    ["certificate", "reason.certificate"],
+    ["tls", "reason.tls"],
+    ["transport error", "reason.network"],
+    ["network", "reason.network"],
+    ["gave up", "reason.gaveUp"],
   ];
-  for (const [needle, sentence] of known) if (r.includes(needle)) return sentence;
-  return "The connection dropped.";
+  for (const [needle, key] of known) if (r.includes(needle)) return t(key);
+  return t("reason.dropped");
 }

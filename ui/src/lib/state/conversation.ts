@@ -1,5 +1,6 @@
 /** Conversations: cached messages merged by identity, typing indicators, paging. */
 
+import { t } from "../i18n/index.svelte";
 import type { ChatMessage, UiEvent, Party } from "../types";
 
 /** One conversation as the chat shows it. */
@@ -90,8 +91,8 @@ export function typingNames(c: ConversationView, now: number): string[] {
 /** "Asha is typing…", "Asha and Ravi are typing…", or "" when nobody is. */
 export function typingText(names: readonly string[]): string {
   if (names.length === 0) return "";
-  if (names.length === 1) return `${names[0]} is typing…`;
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} are typing…`;
+  if (names.length === 1) return t("typing.one", { name: names[0]! });
+  return t("typing.many", { names: names.slice(0, -1).join(", "), last: names[names.length - 1]! });
 }
 
 function same(a: ChatMessage, b: ChatMessage): boolean {

@@ -58,3 +58,32 @@ describe("history", () => {
     expect(outcomeText("weird")).toBe("Weird");
   });
 });
+
+describe("client context", () => {
+  it("lists only this client's earlier consultations with their totals", async () => {
+    const { clientContext } = await import("./history");
+    const view = (id: string, user: string, total: string, at: string) =>
+      ({
+        id,
+        side: "expert",
+        counterpart: { id: user, name: user === "u-asha" ? "Asha Verma" : "Ravi" },
+        kind: "text",
+        state: { state: "ended", by: "user", reason: "ended" },
+        rate_per_minute: { amount: "10.00", unit: "INR" },
+        meter: { elapsed_ms: 120000, billed_minutes: "2", cost: { amount: total, unit: "INR" }, running: false },
+        bill: { minutes: "2", rate_per_minute: { amount: "10.00", unit: "INR" }, total: { amount: total, unit: "INR" }, reason: "ended" },
+        ended_at: at,
+      }) as never;
+    const all = [
+      view("c1", "u-asha", "20.00", "2026-01-01T10:00:00Z"),
+      view("c2", "u-ravi", "50.00", "2026-01-02T10:00:00Z"),
+      view("c3", "u-asha", "30.00", "2026-01-03T10:00:00Z"),
+      view("c4", "u-asha", "10.00", "2026-01-04T10:00:00Z"),
+    ];
+    const ctx = clientContext(all, "u-asha", "c4");
+    expect(ctx.rows.map((r) => r.id)).toEqual(["c3", "c1"]);
+    expect(ctx.earnings.totals).toEqual([{ unit: "INR", amount: "50.00", count: 2 }]);
+    expect(ctx.since).toBe(Date.parse("2026-01-01T10:00:00Z"));
+    expect(clientContext(all, null, null).rows).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 /** History and earnings: past consultations and calls, with duration, amount and totals. */
 
+import { t, type MessageKey } from "../i18n/index.svelte";
 import { sum } from "../decimal";
 import type { CallRecord, ConsultationView, Money } from "../types";
 
@@ -50,7 +51,7 @@ export function historyRows(
       id: c.id,
       kind: "consultation",
       label: c.kind ?? null,
-      peer: c.counterpart?.name?.trim() || c.counterpart?.id || "Unknown user",
+      peer: c.counterpart?.name?.trim() || c.counterpart?.id || t("party.unknown"),
       state: s,
       at: time(c.ended_at) ?? time(c.started_at) ?? time(c.requested_at) ?? 0,
       durationMs: s === "ended" ? c.meter.elapsed_ms : null,
@@ -65,7 +66,7 @@ export function historyRows(
       id: k.call_id,
       kind: "call",
       label: k.media ?? "audio",
-      peer: k.peer_name?.trim() || k.peer_id || "Unknown caller",
+      peer: k.peer_name?.trim() || k.peer_id || t("party.unknownCaller"),
       state: k.outcome,
       at: k.started_at,
       durationMs: k.duration_secs != null ? k.duration_secs * 1000 : null,
@@ -110,19 +111,44 @@ export function rowsOfDay(rows: readonly HistoryRow[], now: number): HistoryRow[
 
 /** The outcome in words. */
 export function outcomeText(state: string): string {
-  const words: Record<string, string> = {
-    ended: "Completed",
-    rejected: "Declined",
-    expired: "Expired",
-    cancelled: "Cancelled",
-    missed: "Missed",
-    failed: "Failed",
+  const words: Record<string, MessageKey> = {
+    ended: "outcome.ended",
+    rejected: "state.rejected",
+    expired: "state.expired",
+    cancelled: "state.cancelled",
+    missed: "outcome.missed",
+    failed: "outcome.failed",
   };
-  return words[state] ?? state.charAt(0).toUpperCase() + state.slice(1);
+  const key = words[state];
+  return key ? t(key) : state.charAt(0).toUpperCase() + state.slice(1);
 }
 
 function time(s: string | null | undefined): number | null {
   if (!s) return null;
   const t = Date.parse(s);
   return Number.isNaN(t) ? null : t;
+}
+
+/** What the expert knows of one client: their earlier consultations (newest first) and totals. */
+export interface ClientContext {
+  rows: HistoryRow[];
+  earnings: Earnings;
+  /** Epoch ms of the first consultation with them, null when none. */
+  since: number | null;
+}
+
+/** The client `clientId`'s earlier consultations in the local cache, except `currentId`. */
+export function clientContext(
+  consultations: readonly ConsultationView[],
+  clientId: string | null | undefined,
+  currentId: string | null,
+): ClientContext {
+  if (!clientId) return { rows: [], earnings: earnings([]), since: null };
+  const theirs = consultations.filter((c) => c.counterpart?.id === clientId && c.id !== currentId);
+  const rows = historyRows(theirs, []);
+  return {
+    rows,
+    earnings: earnings(rows),
+    since: rows.length ? Math.min(...rows.map((r) => r.at)) : null,
+  };
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The desktop app tested as installed: builds the release .deb (desktop/build.sh), installs it
+# with dpkg -i, then runs the e2e suite against the installed binary (/usr/bin/parlor-desktop)
+# under Xvfb — sign in, online, a request rings, accept, a message, end, and the rest — except
+# the updater test (run.sh runs it on debug builds), and measures the installed app's idle
+# memory (app plus WebKit, PSS) and the .deb's size (measure.py). Needs root or sudo for dpkg.
+# Extra arguments go to pytest (default: every test but the updater's).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
+tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
+
+# The same test update key as run.sh: the installed app checks updates against it.
+keydir="$tools/updater-test-key"
+if [ ! -s "$keydir/key.pub" ]; then
+  mkdir -p "$keydir"
+  ./ui/node_modules/.bin/tauri signer generate --ci -p parlor-e2e -w "$keydir/key" >/dev/null
+fi
+export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")"
+
+echo "-- build: the release .deb"
+start=$(date +%s)
+desktop/build.sh deb >/dev/null
+deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)"
+echo "-- built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - start )) s"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "-- dpkg -i $(basename "$deb")"
+DEBIAN_FRONTEND=noninteractive $SUDO dpkg -i "$deb" >/dev/null
+installed="$(command -v parlor-desktop)"
+[ "$installed" = /usr/bin/parlor-desktop ] || { echo "installed: parlor-desktop is $installed" >&2; exit 1; }
+dpkg -s parlor | sed -n 's/^Version: /-- installed parlor /p'
+
+[ $# -gt 0 ] || set -- -k "not test_a_signed_update"
+PARLOR_E2E_NO_BUILD=1 PARLOR_DESKTOP_APP="$installed" PARLOR_DEB="$deb" tests/e2e/run.sh "$@"
