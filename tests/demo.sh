@@ -10,13 +10,15 @@
 # billing-chat (000: per-minute billing with pause/resume, no chat messages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 
+# Only what the demo needs is installed (the tests' JDK, WebDriver, ImageMagick, … are not).
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${PARLOR_DEMO_HEADLESS:-0}" = 1 ]; then
+  tests/setup.sh headless
   echo "demo: no display, so the headless demo (parlor demo); set DISPLAY to see the desktop app"
   exec cargo run --quiet -p parlor-harness --bin parlor -- demo "$@"
 fi
+tests/setup.sh demo
 
 dialect="${PARLOR_DEMO_DIALECT:-presence-sessions}"
 case "$dialect" in

@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# Installs what building and testing Parlor needs on a fresh Debian/Ubuntu machine, and
-# nothing that is already there: system packages (as root, or through sudo), the reference
-# servers' npm dependencies from their lockfile. Safe to run again.
+# Installs what Parlor needs on a fresh Debian/Ubuntu machine, and nothing that is already
+# there: system packages (as root, or through sudo), the reference servers' and the desktop
+# UI's npm dependencies from their lockfiles, the e2e suite's WebDriver bridge. Safe to run again.
+#
+#   tests/setup.sh             everything the tests need (tests/test.sh)
+#   tests/setup.sh demo        what the desktop demo needs (tests/demo.sh with a display)
+#   tests/setup.sh headless    what the headless demo needs (the harness and the servers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what="${1:-tests}"
+case "$what" in tests|demo|headless) ;; *) echo "setup: say tests, demo or headless" >&2; exit 2 ;; esac
 
+# Building the core and the harness: TLS, ALSA (voice notes), Opus.
+pkgs=(pkg-config libssl-dev build-essential libasound2-dev libopus-dev)
+if [ "$what" != headless ]; then
+  # The desktop app (Tauri 2, WebKitGTK); its keyring (Secret Service: D-Bus, gnome-keyring);
+  # its tray (the Ayatana AppIndicator library, loaded at run time); a Devanagari font (Hindi).
+  pkgs+=(libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev file
+         dbus gnome-keyring libdbus-1-dev libayatana-appindicator3-1 fonts-lohit-deva)
+fi
+if [ "$what" = tests ]; then
+  # Only the tests: the Kotlin bindings test's JVM jars (JNA, kotlinx-coroutines — Debian's
+  # name — and atomicfu); python3-venv for the Python bindings and e2e venvs; espeak-ng and sox
+  # for the voice tests' speech; Xvfb (xauth named or xvfb-run fails), WebKitWebDriver and
+  # ImageMagick (screenshots) for the e2e suite; keyutils and secret-tool for the keyring checks.
+  pkgs+=(python3-venv libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java
+         espeak-ng sox xvfb xauth webkit2gtk-driver imagemagick keyutils libsecret-tools)
+fi
 need_pkgs=()
-# JNA, kotlinx-coroutines and atomicfu jars: the Kotlin bindings test runs on the JVM
-# (mobile-bindings/tests/kotlin/run.sh); Debian names the coroutines package
-# libkotlinx-coroutines-java. python3-venv: the Python bindings test's pytest venv.
-# libasound2-dev, libopus-dev: voice notes (cpal, opus); espeak-ng, sox: the voice-note tests' speech.
-# The desktop app (Tauri 2, WebKitGTK): libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev file; its
-# end-to-end suite: xvfb xauth (xvfb-run needs it named), webkit2gtk-driver, imagemagick
-# (screenshots); the keyring: dbus gnome-keyring keyutils libdbus-1-dev libsecret-tools.
-for pkg in pkg-config libssl-dev build-essential python3-venv \
-           libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java \
-           libasound2-dev libopus-dev espeak-ng sox \
-           libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev file \
-           xvfb xauth webkit2gtk-driver imagemagick \
-           dbus gnome-keyring keyutils libdbus-1-dev libsecret-tools; do
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
-command -v java >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
+[ "$what" = tests ] && { command -v java >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless); }
 if [ ${#need_pkgs[@]} -gt 0 ]; then
-  echo "setup: installing ${need_pkgs[*]}"
+  echo "setup ($what): installing ${need_pkgs[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -37,21 +47,36 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# The desktop UI is built by Vite, which needs Node 20.19 or later (Debian bookworm ships 18).
+if [ "$what" != headless ]; then
+  node_version="$(node --version 2>/dev/null | sed 's/^v//')"
+  IFS=. read -r major minor _ <<<"${node_version:-0.0.0}"
+  if [ "${major:-0}" -lt 20 ] || { [ "${major:-0}" -eq 20 ] && [ "${minor:-0}" -lt 19 ]; }; then
+    echo "setup: Node ${node_version:-(none)} is too old: the desktop UI's build (Vite) needs" \
+         "Node 20.19 or later. Install a newer Node (for example from nodejs.org or your" \
+         "distribution's backports), put it first on PATH and run this again." \
+         "(The headless demo needs only 'tests/setup.sh headless'.)" >&2
+    exit 1
+  fi
+fi
+
 # The reference servers' dependencies, exactly as locked.
 if [ ! -d tests/servers/node_modules/socket.io ] || [ tests/servers/package-lock.json -nt tests/servers/node_modules/.package-lock.json ]; then
   echo "setup: npm ci in tests/servers"
   (cd tests/servers && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# tauri-driver (the WebDriver bridge of the desktop e2e suite), in a tools dir outside the clone.
-tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
-if [ ! -x "$tools/cargo/bin/tauri-driver" ]; then
-  echo "setup: cargo install tauri-driver into $tools/cargo"
-  cargo install tauri-driver --locked --quiet --root "$tools/cargo"
-fi
-
 # The desktop app's web UI dependencies, exactly as locked.
-if [ -f ui/package-lock.json ] && { [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; }; then
+if [ "$what" != headless ] && [ -f ui/package-lock.json ] && { [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; }; then
   echo "setup: npm ci in ui"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# tauri-driver (the WebDriver bridge of the desktop e2e suite), in a tools dir outside the clone.
+if [ "$what" = tests ]; then
+  tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
+  if [ ! -x "$tools/cargo/bin/tauri-driver" ]; then
+    echo "setup: cargo install tauri-driver into $tools/cargo"
+    cargo install tauri-driver --locked --quiet --root "$tools/cargo"
+  fi
 fi

@@ -29,7 +29,12 @@ echo "== mobile bindings (uniffi): Python suite and Kotlin program through the r
 mobile-bindings/tests/run.sh
 echo "== reference servers self-test (node --test)"
 (cd tests/servers && npm test --silent)
-echo "== fuzzing (cargo-fuzz, every decoder and the JSON-lines parser, 8 s each)"
-tests/fuzz/run.sh 8
-echo "== desktop app end to end (Xvfb, tauri-driver + WebKitWebDriver, keyring; screenshots in tests/e2e/screenshots)"
-tests/e2e/run.sh
+echo "== fuzzing (cargo-fuzz: every decoder, the services, cache loading, the JSON-lines parser; 6 s each)"
+tests/fuzz/run.sh 6
+echo "== desktop app end to end, as installed: release .deb, dpkg -i, the e2e suite against /usr/bin/parlor-desktop under Xvfb (screenshots in tests/e2e/screenshots)"
+# CI builds the app once, in release, and tests what it installs; only the updater test runs on
+# debug builds (an installed package is updated by dpkg, and a release app refuses a plain-http
+# feed, so the update test rewrites an unpackaged debug copy served from a local feed).
+tests/e2e/installed.sh
+echo "== desktop app's updater end to end (debug builds of 0.1.0 and 0.99.0, a signed and a tampered update)"
+PARLOR_E2E_KEEP_SHOTS=1 PARLOR_E2E_NO_MEASURE=1 tests/e2e/run.sh -k test_a_signed_update
