@@ -345,6 +345,8 @@ export type ChatMessage = {
 	state: DeliveryState,
 	/**  Why it failed (state `failed`), or the last transient error while still queued. */
 	error?: string | null,
+	/**  The server's own code for the refusal (`SESSION_INACTIVE`, …), when it gave one. */
+	error_code?: string | null,
 	/**  Server time as the server wrote it. */
 	server_time?: string | null,
 	/**
@@ -492,7 +494,8 @@ export type CoreEvent = DomainEvent;
 
 /**
  *  Where a message is on its way. Our own messages go `pending` → `sending` → `sent` →
- *  `delivered`/`read`, or end `failed`; other people's messages are `received`.
+ *  `delivered`/`read`, or end `failed` or `unconfirmed`; other people's messages are
+ *  `received`.
  */
 export type DeliveryState = 
 /**  In the outbox, not tried yet (or waiting for the connection). */
@@ -507,6 +510,12 @@ export type DeliveryState =
 "read" | 
 /**  Given up on; `error` says why. Can be retried or discarded. */
 "failed" | 
+/**
+ *  Handed to a server that gave no proof of taking it, and nothing the server offers can
+ *  tell whether it did: it has probably arrived, but a resend may duplicate it. The user
+ *  chooses: retry (resend) or discard. Never resent by itself.
+ */
+"unconfirmed" | 
 /**  Someone else's message. */
 "received";
 
@@ -788,7 +797,9 @@ conversation_id: string;
 /**  Messages, oldest first. */
 messages: Message[]; 
 /**  Whether older pages exist. */
-has_more: boolean } | 
+has_more: boolean; 
+/**  The server id the page ends before; absent for the newest page. */
+before?: string | null } | 
 /**  This account's conversations (002 REST). */
 { event: "conversations"; 
 /**  The list. */

@@ -17,6 +17,8 @@ export function deliveryText(state: DeliveryState): string {
       return t("delivery.read");
     case "failed":
       return t("delivery.failed");
+    case "unconfirmed":
+      return t("delivery.unconfirmed");
     case "received":
       return "";
   }
