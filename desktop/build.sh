@@ -29,15 +29,23 @@ cd "$root"
 # `--features tauri/custom-protocol`, so the app embeds ui/dist instead of a dev server.
 tauri=./ui/node_modules/.bin/tauri
 target="${CARGO_TARGET_DIR:-$root/target}"
+# PARLOR_BUILD_PROFILE=debug packages a dev-profile build instead (CI: it reuses the test
+# build's compiled dependencies; a cold release build costs 13 minutes there). Ship release.
+profile="${PARLOR_BUILD_PROFILE:-release}"
+case "$profile" in
+  release) flags=() ;;
+  debug) flags=(--debug) ;;
+  *) echo "PARLOR_BUILD_PROFILE: say release or debug, not $profile" >&2; exit 2 ;;
+esac
 if [ "$bundle" = deb ]; then
   # Build, strip the symbols (a third of the binary), then bundle the stripped binary.
-  heavy "$tauri" build --no-bundle
-  strip "$target/release/parlor-desktop"
-  heavy "$tauri" bundle --bundles deb
+  heavy "$tauri" build "${flags[@]}" --no-bundle
+  strip "$target/$profile/parlor-desktop"
+  heavy "$tauri" bundle "${flags[@]}" --bundles deb
 else
-  heavy "$tauri" build --bundles "$bundle"
+  heavy "$tauri" build "${flags[@]}" --bundles "$bundle"
 fi
 
-out="$target/release/bundle/$bundle"
+out="$target/$profile/bundle/$bundle"
 echo "built:"
 ls -l "$out"

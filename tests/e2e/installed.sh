@@ -18,10 +18,13 @@ if [ ! -s "$keydir/key.pub" ]; then
 fi
 export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")"
 
-echo "-- build: the release .deb"
+# PARLOR_BUILD_PROFILE=debug (tests/test.sh) packages the dev-profile build: the same app and
+# package, without the 13-minute cold release compile; run alone, this tests the release .deb.
+profile="${PARLOR_BUILD_PROFILE:-release}"
+echo "-- build: the $profile .deb"
 start=$(date +%s)
-desktop/build.sh deb >/dev/null
-deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)"
+PARLOR_BUILD_PROFILE="$profile" desktop/build.sh deb >/dev/null
+deb="$(ls -t "$CARGO_TARGET_DIR/$profile"/bundle/deb/*.deb | head -n1)"
 echo "-- built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - start )) s"
 
 SUDO=""
