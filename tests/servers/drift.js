@@ -188,7 +188,10 @@ class Drift {
     const ms = typeof when === 'number' ? when : Date.parse(when);
     if (!Number.isFinite(ms)) return when;
     const forms = isoForms(ms);
-    const i = this.choose(`${key}.time`, forms.map((_, k) => k));
+    // One form for the whole run, as a real server has one way of writing times: a stream that
+    // mixes second and millisecond precision would reorder messages of the same second, which
+    // no document allows.
+    const i = this.choose('time.form', forms.map((_, k) => k), 'run');
     return forms[i];
   }
 

@@ -275,7 +275,7 @@ impl Dialect for PresenceSessions {
                 let o = Obj::nested(event, payload, args).ok();
                 Ok(vec![DomainEvent::MessageFailed {
                     conversation_id: o.and_then(|o| o.opt_id(["sessionId", "session_id"])),
-                    client_id: o.and_then(|o| o.opt_id(CLIENT_ID)),
+                    client_id: o.and_then(|o| o.opt_client_id(CLIENT_ID)),
                     code,
                     message: text.unwrap_or_else(|| "message refused".into()),
                 }])
@@ -541,7 +541,7 @@ fn message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
     Ok(Message {
         id: o.id(["_id", "id", "messageId", "message_id"])?,
         conversation_id: o.id(["sessionId", "session_id", "roomId"])?,
-        client_id: o.opt_id(CLIENT_ID),
+        client_id: o.opt_client_id(CLIENT_ID),
         sender: party(
             o,
             &["senderId", "sender_id", "userId", "from"],

@@ -465,7 +465,7 @@ fn message(o: &Obj<'_>, chat: Option<&str>) -> Result<Message, ProtocolError> {
             .opt_id(CHAT)
             .or_else(|| chat.map(str::to_owned))
             .ok_or_else(|| o.error("missing field chatId"))?,
-        client_id: o.opt_id(["clientMessageId", "clientId", "client_id"]),
+        client_id: o.opt_client_id(["clientMessageId", "clientId", "client_id"]),
         sender,
         kind: if file_url.is_some() {
             MessageKind::File
@@ -757,6 +757,16 @@ mod tests {
         assert!(
             matches!(&ev[0], DomainEvent::ServerError { message, .. } if message == "Forbidden resource")
         );
+        // A `clientMessageId` that is not a string cannot be one of ours: the message decodes,
+        // without a client id (drift sends 42 or `{id}` under that name).
+        for odd in [json!(42), json!({"id": "c-1"})] {
+            let msg = json!({"id": "m9", "chatId": "c", "senderId": 1, "text": "hi", "clientMessageId": odd});
+            let ev = d().decode("newMessage", &[msg]).unwrap();
+            assert!(
+                matches!(&ev[0], DomainEvent::MessageReceived { message } if message.client_id.is_none() && message.id == "m9"),
+                "{ev:?}"
+            );
+        }
     }
 
     #[test]

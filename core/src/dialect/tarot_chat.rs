@@ -680,7 +680,7 @@ pub(crate) fn rest_message(
             .opt_id(SESSION)
             .or(conversation)
             .ok_or_else(|| o.error("missing field session_id"))?,
-        client_id: o.opt_id(["client_id", "clientId"]),
+        client_id: o.opt_client_id(["client_id", "clientId"]),
         sender: Party {
             id: sender_id,
             name,

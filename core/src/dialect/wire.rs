@@ -236,6 +236,17 @@ impl<'a> Obj<'a> {
         self.find(keys.names(), "a string", |v| v.as_str().map(str::to_owned))
     }
 
+    /// An optional client id: only a non-empty string. Parlor's client ids are strings, so a
+    /// number or an object under such a name is someone else's field (a server's own counter,
+    /// a nested record) and reading it as ours would tie unrelated messages together.
+    pub fn opt_client_id(&self, keys: impl Keys) -> Option<String> {
+        self.find(keys.names(), "a client id (a string)", |v| {
+            v.as_str()
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_owned)
+        })
+    }
+
     /// A required string.
     pub fn str(&self, keys: impl Keys) -> Result<String, ProtocolError> {
         let names = keys.names();

@@ -17,7 +17,7 @@ use parlor_core::transport::BackoffPolicy;
 use parlor_core::{Command, DialectId, ServerProfile};
 use parlor_harness::faults::FaultProxy;
 use parlor_harness::script::{chat_user, open_chat, Actor};
-use parlor_harness::servers::{server_file, RefServer};
+use parlor_harness::servers::{server_file, RefServer, ServerMode};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -262,11 +262,21 @@ async fn refused_then_next(d: DialectId, nowhere: &str, code: Option<&str>) {
         .send(send(&conversation, "still here"))
         .await
         .unwrap();
-    assert!(wait_until(20, || m.cache().queued_count().unwrap_or(1) == 0).await);
+    // A drifted 003 server may refuse by an `error` event only (NestJS answers a thrown
+    // exception so), which names no request: the send then ends unconfirmed once its answer
+    // times out and the rejoin cannot tell (about 20 s), never sent and never blocking.
+    let by_event =
+        d == DialectId::SupportChat && matches!(ServerMode::from_env(), ServerMode::Drift(_));
+    let bound = if by_event { 60 } else { 20 };
+    assert!(wait_until(bound, || m.cache().queued_count().unwrap_or(1) == 0).await);
     let (lost, _) = m.cache().page(nowhere, None, 5).unwrap();
-    assert_eq!(lost[0].state, DeliveryState::Failed, "{:?}", lost[0]);
-    if let Some(code) = code {
-        assert_eq!(lost[0].error_code.as_deref(), Some(code), "{:?}", lost[0]);
+    if by_event && lost[0].state == DeliveryState::Unconfirmed {
+        assert!(lost[0].server_id.is_none(), "{:?}", lost[0]);
+    } else {
+        assert_eq!(lost[0].state, DeliveryState::Failed, "{:?}", lost[0]);
+        if let Some(code) = code {
+            assert_eq!(lost[0].error_code.as_deref(), Some(code), "{:?}", lost[0]);
+        }
     }
     assert!(
         lost[0].error.as_deref().is_some_and(|e| !e.is_empty()),

@@ -8,7 +8,7 @@ use parlor_core::model::{ConsultationKind, RequestOutcome};
 use parlor_core::store::Store;
 use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
 use parlor_harness::script::Actor;
-use parlor_harness::servers::{server_file, RefServer, PROBE};
+use parlor_harness::servers::{server_file, RefServer, ServerMode, PROBE};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -266,14 +266,36 @@ async fn support_chat_messages_replies_receipts_typing_history_and_search_throug
         )
         .await
         .unwrap();
-    let failed = client
-        .expect("failed", 5, changed("into the void", DeliveryState::Failed))
-        .await
-        .unwrap();
-    assert!(
-        failed.error.as_deref().unwrap_or("").contains("closed"),
-        "{failed:?}"
-    );
+    if matches!(ServerMode::from_env(), ServerMode::Drift(_)) {
+        // A drifted server may refuse by an `error` event instead of the ack (NestJS answers
+        // a thrown exception so); an event names no request, so the send cannot be called
+        // refused: it ends unconfirmed or failed after its tries, never sent.
+        let ended = client
+            .expect("ended", 60, |e| match e {
+                DomainEvent::ChatMessageChanged { message }
+                    if message.text.as_deref() == Some("into the void")
+                        && matches!(
+                            message.state,
+                            DeliveryState::Failed | DeliveryState::Unconfirmed
+                        ) =>
+                {
+                    Some(message.clone())
+                }
+                _ => None,
+            })
+            .await
+            .unwrap();
+        assert!(ended.server_id.is_none(), "{ended:?}");
+    } else {
+        let failed = client
+            .expect("failed", 5, changed("into the void", DeliveryState::Failed))
+            .await
+            .unwrap();
+        assert!(
+            failed.error.as_deref().unwrap_or("").contains("closed"),
+            "{failed:?}"
+        );
+    }
     client
         .send(
             "discard",
@@ -368,11 +390,15 @@ async fn tarot_chat_messages_reactions_receipts_typing_and_rest_backfill() {
         )
         .await
         .unwrap();
-    let read = sarah
-        .expect("read", 5, changed("Will I travel?", DeliveryState::Read))
-        .await
-        .unwrap();
-    assert_eq!(read.read_by, vec![samia_id.to_string()]);
+    // The reader's `PUT …/read` is the document's; telling the writer (`message_read`) is
+    // our server's extension, so only the default mode shows the receipt.
+    if ServerMode::from_env().has_extensions() {
+        let read = sarah
+            .expect("read", 5, changed("Will I travel?", DeliveryState::Read))
+            .await
+            .unwrap();
+        assert_eq!(read.read_by, vec![samia_id.to_string()]);
+    }
 
     check_typing(&mut sarah, &mut samia, session).await;
 
@@ -478,10 +504,24 @@ async fn presence_sessions_messages_through_the_cache() {
     user.send("send", send(&session, "", "Namaste", None))
         .await
         .unwrap();
-    // 001 has no ack for messages: the echo to the room confirms it.
-    user.expect("sent", 5, changed("Namaste", DeliveryState::Sent))
-        .await
-        .unwrap();
+    // 001 has no ack for messages: the echo to the room confirms it. A drifted server may
+    // echo to the others only: then the message ends unconfirmed after the 5 s echo window
+    // (the documented at-most-once guarantee), never resent.
+    let settled = if ServerMode::from_env().has_extensions() {
+        vec![DeliveryState::Sent]
+    } else {
+        vec![DeliveryState::Sent, DeliveryState::Unconfirmed]
+    };
+    user.expect("sent", 10, |e| match e {
+        DomainEvent::ChatMessageChanged { message }
+            if message.text.as_deref() == Some("Namaste") && settled.contains(&message.state) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await
+    .unwrap();
     expert
         .expect("received", 5, changed("Namaste", DeliveryState::Received))
         .await
@@ -587,7 +627,9 @@ async fn offline_round_trip(d: DialectId, n: usize) {
             "11111111-1111-4111-8111-111111111111",
             "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa".to_string(),
             "session_id",
-            "id",
+            // The id the client sent: the message's own id in the default mode; seed 002's
+            // servers may make their own ids (seed-only and drift do).
+            "client_ref",
         ),
         _ => ("1", "chat-1".to_string(), "chatId", "clientMessageId"),
     };
@@ -674,9 +716,14 @@ async fn offline_round_trip(d: DialectId, n: usize) {
         .filter(|x| x.client_id.as_deref().is_some_and(|c| mine.contains(c)))
         .collect();
     assert_eq!(ours.len(), n, "one row per message in the cache");
-    assert!(ours
-        .iter()
-        .all(|x| x.state == DeliveryState::Sent && x.server_id.is_some()));
+    // 001 proves a message only by its echo; a drifted server may echo to the others only,
+    // and then the documented guarantee is "unconfirmed", at most once.
+    let echo_may_miss =
+        d == DialectId::PresenceSessions && matches!(ServerMode::from_env(), ServerMode::Drift(_));
+    assert!(ours.iter().all(
+        |x| (x.state == DeliveryState::Sent && x.server_id.is_some())
+            || (echo_may_miss && x.state == DeliveryState::Unconfirmed)
+    ));
     let stored: Vec<String> = stored_ids_by(&state_file, conv_key, &conv, id_key)
         .into_iter()
         .filter(|c| mine.contains(c.as_str()))
@@ -691,7 +738,14 @@ async fn support_chat_500_messages_written_offline_arrive_once_and_in_order() {
 
 #[tokio::test]
 async fn presence_sessions_500_messages_written_offline_arrive_once_and_in_order() {
-    offline_round_trip(DialectId::PresenceSessions, 500).await;
+    // A drifted 001 server may echo to the others only: each message then waits out its 5 s
+    // echo window before the next (order is kept), so 500 would take 40 minutes; 5 prove it.
+    let n = if matches!(ServerMode::from_env(), ServerMode::Drift(_)) {
+        5
+    } else {
+        500
+    };
+    offline_round_trip(DialectId::PresenceSessions, n).await;
 }
 
 #[tokio::test]
@@ -1067,8 +1121,9 @@ async fn tarot_chat_catches_up_on_missed_messages_when_the_app_comes_back() {
             .unwrap();
         samia
             .expect("sent", 5, |e| {
-                matches!(e, DomainEvent::MessageSent { server_id, .. } if *server_id == id)
-                    .then_some(())
+                // One message at a time, so the next `message_sent` is this one's: seed 002's
+                // servers may answer with an id of their own and no trace of ours.
+                matches!(e, DomainEvent::MessageSent { .. }).then_some(())
             })
             .await
             .unwrap();
