@@ -740,8 +740,11 @@ fn with_field(payload: &Value, pick: usize, value: Option<&Value>) -> Option<Val
     Some(out)
 }
 
+/// A server's id field. Client ids are not: they are strings Parlor made, and a number or
+/// an object under such a name is read as someone else's field (absent), by design.
 fn is_id_key(k: &str) -> bool {
-    k == "id" || k == "_id" || k == "uid" || k.ends_with("Id") || k.ends_with("_id")
+    let client = matches!(k, "clientId" | "client_id" | "clientMessageId");
+    !client && (k == "id" || k == "_id" || k == "uid" || k.ends_with("Id") || k.ends_with("_id"))
 }
 
 fn is_id_list_key(k: &str) -> bool {
@@ -796,6 +799,10 @@ fn nested_ids(payload: &Value, mask: u64, underscore: bool) -> Value {
     each_object(&mut out, "", &mut |m, _| {
         let keys: Vec<String> = m.keys().cloned().collect();
         for k in keys {
+            // Client ids stay flat strings (see `is_id_key`).
+            if !is_id_key(&k) {
+                continue;
+            }
             let Some(base) = k
                 .strip_suffix("Id")
                 .or_else(|| k.strip_suffix("_id"))
