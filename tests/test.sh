@@ -22,13 +22,14 @@ echo "== cargo clippy (with the LiveKit engine: feature livekit, DOCS_RS=1)"
 DOCS_RS=1 cargo clippy --workspace --all-targets --features parlor-core/livekit --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace -- --test-threads=4
-echo "== the same delivery, reconnect and messaging suites against servers that do only what the documents print (seed-only) and that vary what they leave open (drift seeds 7 and 11)"
+echo "== the same delivery, reconnect, messaging and meter suites against servers that do only what the documents print (seed-only) and that vary what they leave open (drift seeds 7 and 11)"
 # The default run above used the reference servers with their extensions; conform.rs already
-# runs every dialect's scripted flow against drift seeds 7 and 11 in it.
+# runs every dialect's scripted flow against drift seeds 7 and 11 in it. `--workspace` keeps
+# the feature set of the run above, so nothing is compiled again.
 for mode in seed-only drift:7 drift:11; do
   echo "-- PARLOR_SERVER_MODE=$mode"
-  PARLOR_SERVER_MODE="$mode" cargo test --quiet -p parlor-harness \
-      --test delivery --test faults --test messaging -- --test-threads=4
+  PARLOR_SERVER_MODE="$mode" cargo test --quiet --workspace \
+      --test delivery --test faults --test messaging --test consultations -- --test-threads=4
 done
 echo "== mobile bindings (uniffi): Python suite and Kotlin program through the real library"
 mobile-bindings/tests/run.sh

@@ -783,6 +783,11 @@ async fn confirmed(client: &Client, cmd: Command) -> Result<Vec<DomainEvent>, Er
                         outcome: RequestOutcome::Cancelled,
                         ..
                     } if *consultation_id == id => Some(Ok(())),
+                    // The cancel is an `end-chat`, whose only documented answer is
+                    // `chat-ended` (a `chat-status cancelled` is our server's extension).
+                    DomainEvent::ConsultationEnded {
+                        consultation_id, ..
+                    } if same(&id, consultation_id) => Some(Ok(())),
                     other => chat_error(other),
                 }),
                 Duration::ZERO,

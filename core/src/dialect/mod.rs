@@ -2,7 +2,7 @@
 //! Each encodes a [`Command`] into socket emits and REST calls (or refuses it as unsupported)
 //! and decodes server events into [`DomainEvent`]s (or a [`ProtocolError`], never a panic).
 
-mod answer;
+pub(crate) mod answer;
 mod wire;
 
 pub mod billing_chat;

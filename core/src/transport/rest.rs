@@ -235,19 +235,17 @@ pub(crate) async fn read_answer(response: reqwest::Response) -> Result<Value, Re
         }
         return body.ok_or_else(|| RestError::Decode(format!("not JSON: {}", preview(&text))));
     }
-    let field = |name: &str| {
-        body.as_ref()
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    // Error bodies come in every common shape (`{error, code}`, `{message, code}`, `{error:
+    // {code, message}}`, `errors: [..]`, …): read them as the dialects read error answers.
+    let (code, message) = body
+        .as_ref()
+        .map(crate::dialect::answer::error_parts)
+        .unwrap_or_default();
     Err(RestError::Http {
         status: status.as_u16(),
         kind: HttpErrorKind::of(status.as_u16()),
-        code: field("code"),
-        message: field("error")
-            .or_else(|| field("message"))
-            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
+        code,
+        message: message.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
     })
 }
 

@@ -8,7 +8,7 @@ use parlor_core::consultation::{ConsultationState, EndReason, EndedBy, MeterRead
 use parlor_core::model::{ConsultationKind, Presence};
 use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, Error, ServerProfile};
 use parlor_harness::script::{open_billed_chat, Actor};
-use parlor_harness::servers::{server_file, RefServer};
+use parlor_harness::servers::{server_file, RefServer, ServerMode};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -83,13 +83,13 @@ async fn request(user: &mut Actor, expert: &mut Actor, expert_id: &str) -> Strin
     };
     let seen = state_of(expert, &id, "requested", 5).await;
     assert_eq!(seen.side, Side::Expert);
-    assert_eq!(
-        seen.counterpart
-            .as_ref()
-            .and_then(|p| p.name.clone())
-            .as_deref(),
-        Some(user.name.as_str())
-    );
+    // The user's name on the notice is our server's extension (seed 000 prints the ids only).
+    let counterpart = seen.counterpart.as_ref().expect("the requesting user");
+    if ServerMode::from_env().has_extensions() {
+        assert_eq!(counterpart.name.as_deref(), Some(user.name.as_str()));
+    } else {
+        assert!(!counterpart.id.is_empty(), "{counterpart:?}");
+    }
     id
 }
 
@@ -132,7 +132,10 @@ async fn a_billed_chat_on_000_with_pause_and_resume_bills_to_the_cent_on_both_si
     .await
     .unwrap();
     let active = state_of(&mut user, &id, "active", 5).await;
-    assert_eq!(active.rate_per_minute.unwrap().amount, dec("12.50"));
+    // Seed 000 prints no rate on `chat-started`; our server's extension adds it.
+    if ServerMode::from_env().has_extensions() {
+        assert_eq!(active.rate_per_minute.unwrap().amount, dec("12.50"));
+    }
     user.expect("minute 1", 5, |e| {
         matches!(e, DomainEvent::MeterTick { minutes, .. } if *minutes == Decimal::ONE)
             .then_some(())
@@ -190,7 +193,10 @@ async fn a_billed_chat_on_000_with_pause_and_resume_bills_to_the_cent_on_both_si
     for side in [&mut user, &mut expert] {
         let ended = state_of(side, &id, "ended", 5).await;
         let bill = ended.bill.expect("a bill");
-        assert_eq!(bill.ended_by, Some(EndedBy::User));
+        // `endedBy` is our server's extension to `chat-ended`.
+        if ServerMode::from_env().has_extensions() {
+            assert_eq!(bill.ended_by, Some(EndedBy::User));
+        }
         assert_eq!(bill.reason, EndReason::Ended);
         assert!(
             bill.minutes == dec("2") || bill.minutes == dec("3"),
@@ -256,11 +262,15 @@ async fn rejection_expiry_and_cancellation_on_000() {
     );
 
     let id = request(&mut user, &mut expert, "a-sharma").await;
-    assert_eq!(
-        state_of(&mut user, &id, "expired", 5).await.state,
-        ConsultationState::Expired
-    );
-    state_of(&mut expert, &id, "expired", 5).await;
+    // Seed 000's `chat-status` is accepted or rejected: an expired request is a rejection
+    // there ("Chat request expired."); our server's extension says `expired`.
+    let (name, state) = if ServerMode::from_env().has_extensions() {
+        ("expired", ConsultationState::Expired)
+    } else {
+        ("rejected", ConsultationState::Rejected)
+    };
+    assert_eq!(state_of(&mut user, &id, name, 5).await.state, state);
+    state_of(&mut expert, &id, name, 5).await;
 
     let id = request(&mut user, &mut expert, "a-sharma").await;
     user.send(
@@ -271,7 +281,12 @@ async fn rejection_expiry_and_cancellation_on_000() {
     )
     .await
     .unwrap();
-    state_of(&mut expert, &id, "cancelled", 5).await;
+    // Seed 000 tells the astrologer of no cancel (its `chat-status` is accepted|rejected): with
+    // our extension the app knows and refuses locally, without it the server refuses.
+    let extensions = ServerMode::from_env().has_extensions();
+    if extensions {
+        state_of(&mut expert, &id, "cancelled", 5).await;
+    }
     let err = expert
         .client
         .send(Command::AnswerConsultation {
@@ -280,7 +295,13 @@ async fn rejection_expiry_and_cancellation_on_000() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "illegal_state");
+    // Refused either way: by the app (it knows the request is over) or by the server.
+    let refused: &[&str] = if extensions {
+        &["illegal_state"]
+    } else {
+        &["illegal_state", "rejected"]
+    };
+    assert!(refused.contains(&err.code()), "{err:?}");
 }
 
 #[tokio::test]
@@ -299,14 +320,18 @@ async fn the_wallet_runs_out_warning_first_then_ends_on_both_sides() {
     let id = open_billed_chat(&mut user, &mut expert, "a-sharma")
         .await
         .unwrap();
-    let warning = user
-        .expect("low balance warning", 10, |e| match e {
-            DomainEvent::LowBalanceWarning { reading, .. } => Some(reading.clone()),
-            _ => None,
-        })
-        .await
-        .unwrap();
-    assert!(warning.runs_out_in_ms.unwrap() <= 700);
+    // The warning needs the balance, which only our server's `chat-timer` carries (seed 000
+    // prints room, duration and cost): without it the documented `wallet-error` still ends it.
+    if ServerMode::from_env().has_extensions() {
+        let warning = user
+            .expect("low balance warning", 10, |e| match e {
+                DomainEvent::LowBalanceWarning { reading, .. } => Some(reading.clone()),
+                _ => None,
+            })
+            .await
+            .unwrap();
+        assert!(warning.runs_out_in_ms.unwrap() <= 700);
+    }
     let required = user
         .expect("meter stopped", 10, |e| match e {
             DomainEvent::MeterStopped {
@@ -320,13 +345,16 @@ async fn the_wallet_runs_out_warning_first_then_ends_on_both_sides() {
         .unwrap();
     assert_eq!(required.unwrap().amount, dec("10.00"));
     let ended = state_of(&mut expert, &id, "ended", 5).await;
-    assert_eq!(
-        ended.state,
-        ConsultationState::Ended {
-            by: Some(EndedBy::System),
-            reason: EndReason::InsufficientBalance
-        }
-    );
+    // Seed 000's `chat-ended` carries no `endedBy` or `reason` (our server adds them).
+    if ServerMode::from_env().has_extensions() {
+        assert_eq!(
+            ended.state,
+            ConsultationState::Ended {
+                by: Some(EndedBy::System),
+                reason: EndReason::InsufficientBalance
+            }
+        );
+    }
     let bill = ended.bill.unwrap();
     assert_eq!((bill.minutes, bill.total.amount), (dec("2"), dec("20.00")));
     // Now below one minute: a new request is refused with the server's words.
@@ -385,8 +413,12 @@ async fn two_devices_racing_to_accept_exactly_one_wins() {
     let wins = [&a, &b].iter().filter(|r| r.is_ok()).count();
     assert_eq!(wins, 1, "{a:?} {b:?}");
     let loser = if a.is_err() { a } else { b }.unwrap_err();
+    // `ALREADY_RESPONDED` is our server's code; seed 000 leaves the code to the server.
+    let want = ServerMode::from_env()
+        .has_extensions()
+        .then_some("ALREADY_RESPONDED");
     assert!(
-        matches!(&loser, Error::Rejected { code: Some(c), .. } if c == "ALREADY_RESPONDED"),
+        matches!(&loser, Error::Rejected { code: Some(c), .. } if want.is_none_or(|w| c == w)),
         "{loser:?}"
     );
     state_of(&mut user, &id, "accepted", 5).await;
@@ -556,6 +588,9 @@ async fn a_server_restart_mid_consultation_pauses_the_meter_and_reconciles() {
         billed >= Decimal::ONE,
         "billed minutes survived the restart"
     );
+    // Readings from before the server's figures may still wait in the backlog (a server that
+    // sends no figures on reconnect, as seed 000 prints none, leaves a gap): judge the next.
+    user.drain();
     let shown = user
         .expect("a running reading", 5, |e| match e {
             DomainEvent::MeterUpdate { reading, .. } if reading.running => {
@@ -624,9 +659,12 @@ async fn admin_monitors_and_ends_a_consultation() {
         })
         .await
         .unwrap();
-    assert!(listed
-        .iter()
-        .any(|c| c.consultation_id == id && c.status.as_deref() == Some("active")));
+    // The list of chats is our server's extension: seed 000's answer is a status and a message.
+    if ServerMode::from_env().has_extensions() {
+        assert!(listed
+            .iter()
+            .any(|c| c.consultation_id == id && c.status.as_deref() == Some("active")));
+    }
     admin
         .send(
             "end",
@@ -638,7 +676,10 @@ async fn admin_monitors_and_ends_a_consultation() {
         .unwrap();
     for side in [&mut user, &mut expert] {
         let ended = state_of(side, &id, "ended", 5).await;
-        assert_eq!(ended.bill.unwrap().ended_by, Some(EndedBy::Admin));
+        // Who ended it (`endedBy`) is our server's extension to `chat-ended`.
+        if ServerMode::from_env().has_extensions() {
+            assert_eq!(ended.bill.unwrap().ended_by, Some(EndedBy::Admin));
+        }
     }
     // A non-admin is refused with the server's words.
     user.send(
@@ -744,11 +785,16 @@ async fn presence_and_sessions_on_001_for_both_sides() {
         matches!(&ended[0], DomainEvent::ConsultationEnded { total: Some(t), .. } if t.amount == dec("10.00")),
         "{ended:?}"
     );
-    let bill = state_of(&mut expert, &id, "ended", 5).await.bill.unwrap();
-    assert_eq!(
-        (bill.minutes, bill.total.amount),
-        (Decimal::ONE, dec("10.00"))
-    );
+    // Seed 001 prints no `session:ended` (our server's extension): the other side learns of
+    // the end only from its own next call, so only the default mode shows it at once.
+    let extensions = ServerMode::from_env().has_extensions();
+    if extensions {
+        let bill = state_of(&mut expert, &id, "ended", 5).await.bill.unwrap();
+        assert_eq!(
+            (bill.minutes, bill.total.amount),
+            (Decimal::ONE, dec("10.00"))
+        );
+    }
 
     // Rejecting a pending request, and two racing accepts over REST: exactly one 200.
     let sent = other
@@ -780,7 +826,9 @@ async fn presence_and_sessions_on_001_for_both_sides() {
         )
         .await
         .unwrap();
-    state_of(&mut other, id2, "rejected", 5).await;
+    if extensions {
+        state_of(&mut other, id2, "rejected", 5).await;
+    }
 
     let sent = other
         .send(
