@@ -3,6 +3,7 @@ built app for a WebDriver session; helpers find elements by their data-testid
 (/work/desk/.coord/TESTIDS.md, ui/) and save screenshots of the X display."""
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -47,6 +48,10 @@ class TauriDriver:
             time.sleep(0.1)
 
     def stop(self):
+        # The app can outlive its session (hidden in the tray it ignores a close) and the
+        # WebKitWebDriver between: a leftover app would take the next launch's place (the
+        # app is single-instance) and that session would never start. Kill what is left.
+        left = _descendants(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -54,7 +59,31 @@ class TauriDriver:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.log.close()
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process below `root`, from /proc (`pid (comm) state ppid …`)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 class App:
