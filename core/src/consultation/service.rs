@@ -83,6 +83,19 @@ impl ConsultationService {
         });
         service.load();
         client.attach(service.clone());
+        // Already connected (the link came up before this attach): the first `connected`,
+        // which reports the quarantined rows, has gone by; report them now.
+        if client.state().is_connected() {
+            let reports = std::mem::take(
+                &mut *service
+                    .load_reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
+            for report in reports {
+                client.publish(report);
+            }
+        }
         tokio::spawn(tick_every_second(Arc::downgrade(&service)));
         service
     }

@@ -188,6 +188,17 @@ pub async fn run(client: Client, linger: Duration) -> std::io::Result<()> {
 
 /// [`run`] with all options.
 pub async fn run_with(client: Client, options: SessionOptions) -> std::io::Result<()> {
+    let events = client.subscribe();
+    run_subscribed(client, events, options).await
+}
+
+/// [`run_with`] on a subscription taken right after connecting: what the services publish
+/// before this call (the rows a cache quarantined) is printed too.
+pub async fn run_subscribed(
+    client: Client,
+    mut events: parlor_core::EventStream,
+    options: SessionOptions,
+) -> std::io::Result<()> {
     let (out_tx, mut out_rx) = mpsc::channel::<String>(OUTPUT_QUEUE);
     // One writer, so replies and events never interleave within a line.
     let writer = tokio::spawn(async move {
@@ -201,7 +212,6 @@ pub async fn run_with(client: Client, options: SessionOptions) -> std::io::Resul
             let _ = stdout.flush().await;
         }
     });
-    let mut events = client.subscribe();
     let ev_tx = out_tx.clone();
     // While stdout is not read, this waits, and the core's bounded queue of this subscriber
     // drops its oldest events (reported as `lagged`).

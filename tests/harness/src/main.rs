@@ -348,6 +348,8 @@ async fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // Before the services attach: nothing they publish at the start is lost.
+            let early_events = client.subscribe();
             // Calls first: its Agora service watches consultation events; no two services
             // claim the same command, so the order of the others does not matter.
             let calls_cache = store
@@ -383,7 +385,7 @@ async fn main() -> ExitCode {
                 ordered_sends: with_cache,
                 max_line_bytes: max_line_bytes.max(1),
             };
-            let result = connect::run_with(client, options).await;
+            let result = connect::run_subscribed(client, early_events, options).await;
             if voice_dir_is_temp {
                 let _ = std::fs::remove_dir_all(&voice_dir);
             }
