@@ -189,18 +189,18 @@ impl LoginToken {
     /// The account id the last login named (`account_id`, `user_id` or `id` in its answer,
     /// else the token's JWT `sub`), for protocols that repeat our own id.
     pub fn account_id(&self) -> Option<String> {
-        let st = self.state.lock().expect("login state");
+        let st = crate::sync::lock(&self.state);
         st.current.as_ref().and_then(|i| i.account.clone())
     }
 
     /// How many logins this source made (a refresh is a login).
     pub fn logins(&self) -> u64 {
-        self.state.lock().expect("login state").logins
+        crate::sync::lock(&self.state).logins
     }
 
     /// The cached token, when it is still good for more than the refresh margin.
     fn cached(&self) -> Option<String> {
-        let mut st = self.state.lock().expect("login state");
+        let mut st = crate::sync::lock(&self.state);
         let now = now_secs();
         let fresh = st.current.as_ref().is_some_and(|i| match i.expires_at {
             None => true,
@@ -218,7 +218,7 @@ impl LoginToken {
     }
 
     fn keep(&self, token: String, expires_at: Option<u64>, account: Option<String>) {
-        let mut st = self.state.lock().expect("login state");
+        let mut st = crate::sync::lock(&self.state);
         let after_refusal = std::mem::take(&mut st.refused_before);
         st.logins += 1;
         st.current = Some(Issued {
@@ -423,7 +423,7 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
 impl TokenSource for LoginToken {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
-            if let Some(why) = self.state.lock().expect("login state").gave_up.clone() {
+            if let Some(why) = crate::sync::lock(&self.state).gave_up.clone() {
                 return Err(TokenError(why));
             }
             if let Some(t) = self.cached() {
@@ -431,7 +431,7 @@ impl TokenSource for LoginToken {
             }
             let (token, expires_at, account) = self.login().await?;
             self.keep(token.clone(), expires_at, account);
-            let mut st = self.state.lock().expect("login state");
+            let mut st = crate::sync::lock(&self.state);
             if let Some(i) = st.current.as_mut() {
                 i.handed_out = 1;
             }
@@ -440,7 +440,7 @@ impl TokenSource for LoginToken {
     }
 
     fn refused(&self, token: &str) {
-        let mut st = self.state.lock().expect("login state");
+        let mut st = crate::sync::lock(&self.state);
         let Some(issued) = st.current.as_ref().filter(|i| i.token == token) else {
             return; // an older token: the current one is already newer
         };

@@ -40,17 +40,14 @@ impl std::fmt::Debug for MemorySecretStore {
 
 impl SecretStore for MemorySecretStore {
     fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
-        Ok(self.0.lock().expect("secrets lock").get(key).cloned())
+        Ok(crate::sync::lock(&self.0).get(key).cloned())
     }
     fn set(&self, key: &str, secret: &str) -> Result<(), SecretError> {
-        self.0
-            .lock()
-            .expect("secrets lock")
-            .insert(key.into(), secret.into());
+        crate::sync::lock(&self.0).insert(key.into(), secret.into());
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {
-        self.0.lock().expect("secrets lock").remove(key);
+        crate::sync::lock(&self.0).remove(key);
         Ok(())
     }
 }
