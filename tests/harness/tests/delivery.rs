@@ -11,6 +11,8 @@
 //! - 001 confirms nothing but the emit: at most once, and what the client cannot know is
 //!   marked `unconfirmed`, never resent behind the user's back.
 
+mod support;
+
 use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig};
 use parlor_core::store::Store;
 use parlor_core::transport::BackoffPolicy;
@@ -24,10 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("parlor-delivery-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch_dir("delivery", tag)
 }
 
 fn send(conversation_id: &str, text: &str) -> Command {

@@ -3,6 +3,8 @@
 //! down delivered once and in order when it returns; a killed `parlor connect` process
 //! delivering its queued messages after a restart; malformed payloads.
 
+mod support;
+
 use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig, PageSource};
 use parlor_core::model::{ConsultationKind, RequestOutcome};
 use parlor_core::store::Store;
@@ -19,10 +21,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("parlor-msg-it-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch_dir("msg-it", tag)
 }
 
 fn fast() -> MessengerConfig {

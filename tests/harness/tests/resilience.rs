@@ -4,6 +4,8 @@
 //! event names cannot drop the link, refused tokens are renewed from their source, stdin cannot
 //! end or bloat a session, and an unread flood stays within a memory bound.
 
+mod support;
+
 use futures_util::FutureExt;
 use parlor_core::command::Command;
 use parlor_core::transport::{Inbound, Method, RestClient, RestRequest, Socket, SocketConfig};
@@ -24,10 +26,7 @@ use tokio::sync::mpsc;
 const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("parlor-resilience-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch_dir("resilience", tag)
 }
 
 /// The next event that `pred` accepts, within `secs`.

@@ -7,6 +7,8 @@
 //! The device files are chosen per test through `ALSA_CAPTURE_IN` / `ALSA_PLAYBACK_OUT`, read
 //! when a device is opened, so the tests that touch devices take one lock in turn.
 
+mod support;
+
 use parlor_core::token::StaticToken;
 use parlor_core::transport::rest::{Method, RestClient, RestRequest};
 use parlor_core::voice::{
@@ -40,10 +42,7 @@ pcm.nullsink { type null }
 "#;
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("parlor-voice-it-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::scratch_dir("voice-it", tag)
 }
 
 /// Sets ALSA up once (before any ALSA call of this process) and serialises device use.

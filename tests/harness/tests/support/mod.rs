@@ -13,16 +13,27 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 /// The binary under test.
 pub const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
 
-/// A name no other test run uses.
+/// A name no other test, in this run or another, uses (tests of one binary run in parallel:
+/// a name made of the process id alone was shared by two tests, which then deleted each
+/// other's cache).
 pub fn unique() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     format!(
-        "{}-{}",
+        "{}-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
-            .unwrap_or(0)
+            .unwrap_or(0),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     )
+}
+
+/// A new empty directory of this test's own under the temp dir.
+pub fn scratch_dir(suite: &str, tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("parlor-{suite}-{tag}-{}", unique()));
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    dir
 }
 
 /// One `parlor connect` process.
