@@ -5,6 +5,9 @@
 # fuzzing, and the desktop app end to end in its real window (Xvfb, tauri-driver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What the tree looked like before: the run must leave it so (nothing written outside ignored
+# folders: corpora, screenshots and reports go to temporary or ignored places).
+tree_before=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
 tests/setup.sh
 # A target dir outside the clone keeps repeated runs fast; it still builds from nothing.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
@@ -26,11 +29,31 @@ echo "== the same delivery, reconnect, messaging and meter suites against server
 # The default run above used the reference servers with their extensions; conform.rs already
 # runs every dialect's scripted flow against drift seeds 7 and 11 in it. `--workspace` keeps
 # the feature set of the run above, so nothing is compiled again.
+# The three modes run side by side (each test waits on servers far more than it computes),
+# each with its own servers; their output is printed mode by mode.
+suites=(--test delivery --test faults --test messaging --test consultations)
+mapfile -t bins < <(cargo test --quiet --workspace --no-run --message-format=json "${suites[@]}" \
+    | jq -r 'select(.profile.test == true and .executable != null) | .executable')
+[ "${#bins[@]}" -eq 4 ] || { echo "mode loop: expected 4 test binaries, found ${#bins[@]}" >&2; exit 1; }
+mode_logs=$(mktemp -d)
+pids=()
 for mode in seed-only drift:7 drift:11; do
-  echo "-- PARLOR_SERVER_MODE=$mode"
-  PARLOR_SERVER_MODE="$mode" cargo test --quiet --workspace \
-      --test delivery --test faults --test messaging --test consultations -- --test-threads=4
+  # Run as cargo runs them (from the crate's folder), with the servers named explicitly: a
+  # target dir shared by several checkouts may hold a library built from another one.
+  (cd tests/harness && for bin in "${bins[@]}"; do
+     PARLOR_SERVERS_DIR="$PWD/../servers" PARLOR_SERVER_MODE="$mode" "$bin" --test-threads=4 || exit 1
+   done) >"$mode_logs/$mode.log" 2>&1 &
+  pids+=($!)
 done
+failed=0
+for i in 0 1 2; do
+  mode=$(echo seed-only drift:7 drift:11 | cut -d' ' -f$((i + 1)))
+  wait "${pids[$i]}" || failed=1
+  echo "-- PARLOR_SERVER_MODE=$mode"
+  cat "$mode_logs/$mode.log"
+done
+rm -rf "$mode_logs"
+[ "$failed" -eq 0 ] || { echo "mode loop: a suite failed (above)" >&2; exit 1; }
 echo "== mobile bindings (uniffi): Python suite and Kotlin program through the real library"
 mobile-bindings/tests/run.sh
 echo "== reference servers self-test (node --test)"
@@ -47,3 +70,10 @@ echo "== desktop app end to end, as installed: a .deb, dpkg -i, the e2e suite ag
 PARLOR_BUILD_PROFILE=debug tests/e2e/installed.sh
 echo "== desktop app's updater end to end (debug builds of 0.1.0 and 0.99.0, a signed and a tampered update)"
 PARLOR_E2E_KEEP_SHOTS=1 PARLOR_E2E_NO_MEASURE=1 tests/e2e/run.sh -k test_a_signed_update
+echo "== the tree is as the run found it"
+tree_after=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
+if [ "$tree_after" != "$tree_before" ]; then
+  echo "the test run changed the tree (each file below should go to a temporary or ignored place):" >&2
+  diff <(echo "$tree_before") <(echo "$tree_after") >&2 || true
+  exit 1
+fi
