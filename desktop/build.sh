@@ -32,6 +32,9 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 # PARLOR_BUILD_PROFILE=debug packages a dev-profile build instead (CI: it reuses the test
 # build's compiled dependencies; a cold release build costs 13 minutes there). Ship release.
 profile="${PARLOR_BUILD_PROFILE:-release}"
+# The debug build selects the whole workspace (`-- --workspace`, passed on to cargo) so that
+# shared dependencies keep the test build's feature set: 30 s instead of 154 s measured, as
+# a build of the desktop crate alone compiles most of them again with narrower features.
 case "$profile" in
   release) flags=() ;;
   debug) flags=(--debug) ;;
@@ -39,7 +42,9 @@ case "$profile" in
 esac
 if [ "$bundle" = deb ]; then
   # Build, strip the symbols (a third of the binary), then bundle the stripped binary.
-  heavy "$tauri" build "${flags[@]}" --no-bundle
+  runner_args=()
+  [ "$profile" = debug ] && runner_args=(-- --workspace)
+  heavy "$tauri" build "${flags[@]}" --no-bundle "${runner_args[@]}"
   strip "$target/$profile/parlor-desktop"
   heavy "$tauri" bundle "${flags[@]}" --bundles deb
 else

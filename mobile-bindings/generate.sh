@@ -2,7 +2,11 @@
 # Builds the parlor-ffi shared library and generates its Kotlin, Swift and Python bindings
 # into build/bindings/ (not committed):
 #
-#   mobile-bindings/generate.sh [--release]
+#   mobile-bindings/generate.sh [--release] [--workspace]
+#
+# --workspace builds with the whole workspace's feature set, so that it reuses what a
+# `cargo test --workspace` already compiled (tests/test.sh); without it, only the two crates
+# are built, whose narrower feature set compiles most dependencies again (126 s measured).
 #
 #   build/bindings/libparlor_ffi.so      the library the bindings load (Linux host build)
 #   build/bindings/python/parlor_ffi.py  + a copy of the .so beside it (import parlor_ffi)
@@ -16,11 +20,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=debug
 cargo_flags=()
-if [ "${1:-}" = "--release" ]; then profile=release; cargo_flags=(--release); fi
+scope=(-p parlor-ffi -p uniffi-bindgen)
+for arg in "$@"; do
+  case "$arg" in
+    --release) profile=release; cargo_flags+=(--release) ;;
+    --workspace) scope=(--workspace) ;;
+    *) echo "generate.sh: unknown option $arg (use --release, --workspace)" >&2; exit 2 ;;
+  esac
+done
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 out=build/bindings
 
-cargo build -p parlor-ffi -p uniffi-bindgen "${cargo_flags[@]}" --quiet
+cargo build "${scope[@]}" "${cargo_flags[@]}" --quiet
 lib="$CARGO_TARGET_DIR/$profile/libparlor_ffi.so"
 bindgen="$CARGO_TARGET_DIR/$profile/uniffi-bindgen"
 

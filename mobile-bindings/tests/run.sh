@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
 
-echo "-- generate the bindings (mobile-bindings/generate.sh)"
-mobile-bindings/generate.sh
+echo "-- generate the bindings (mobile-bindings/generate.sh --workspace: reuses the test build)"
+mobile-bindings/generate.sh --workspace
 
 echo "-- Python bindings (pytest)"
 venv="$tools/venv"

@@ -22,11 +22,12 @@ export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")" PARLOR_E2E_UPDATE_KEY="$
 if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
   echo "-- build: ui (vite), the harness, the desktop app with the UI embedded (and its 0.99.0 for the updater test)"
   (cd ui && npm run --silent build >/dev/null)
-  cargo build --quiet -p parlor-harness --bin parlor
+  # Every binary of the workspace, as the packaged build makes them (desktop/build.sh), so
+  # that shared dependencies keep one feature set and compile once.
   # The "newer version" first (same output path), set aside for the updater test.
-  cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol,e2e-next-version
+  cargo build --quiet --workspace --bins --features tauri/custom-protocol,parlor-desktop/e2e-next-version
   cp "$CARGO_TARGET_DIR/debug/parlor-desktop" "$tools/parlor-desktop-0.99.0"
-  cargo build --quiet -p parlor-desktop --bin parlor-desktop --features tauri/custom-protocol
+  cargo build --quiet --workspace --bins --features tauri/custom-protocol
 fi
 export PARLOR_E2E_NEXT_APP="$tools/parlor-desktop-0.99.0"
 
