@@ -201,6 +201,10 @@ function serve(httpServer, io, port, onShutdown, mode) {
     } finally {
       io.close();
       httpServer.close(() => process.exit(0));
+      // Keep-alive connections too: a client reconnecting over one would otherwise meet this
+      // dying server and be connected to it for an instant (the meter then ran while the test
+      // said the server was down).
+      httpServer.closeAllConnections();
       setTimeout(() => process.exit(0), 1000).unref();
     }
   };
