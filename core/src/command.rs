@@ -271,7 +271,7 @@ pub enum Command {
     /// During a call: switch the microphone, speaker or camera.
     SwitchMediaDevice {
         /// Which kind of device.
-        kind: crate::calls::DeviceKind,
+        kind: crate::model::DeviceKind,
         /// The platform's device id.
         device_id: String,
     },

@@ -1,11 +1,10 @@
 //! Domain events: what the core tells its subscribers, whatever the dialect said on the wire.
 
-use crate::messaging::{ChatMessage, PageSource};
 use crate::model::{
-    AgoraJoin, CallMedia, ConsultationKind, ConsultationSummary, ConversationInfo, Expert,
-    LiveKitGrant, Message, Money, Party, Presence, RequestOutcome,
+    AgoraJoin, CallMedia, ChatMessage, ConnectionState, ConsultationKind, ConsultationSummary,
+    ConversationInfo, Expert, LiveKitGrant, Message, Money, PageSource, Party, Presence,
+    RequestOutcome,
 };
-use crate::transport::ConnectionState;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -440,28 +439,28 @@ pub enum DomainEvent {
     /// A consultation changed state (or was first seen); the whole record.
     ConsultationUpdated {
         /// The consultation now.
-        consultation: crate::consultation::ConsultationView,
+        consultation: crate::model::ConsultationView,
     },
     /// The live meter of a running consultation (every second, and on each server tick).
     MeterUpdate {
         /// Which consultation.
         consultation_id: String,
         /// What to show.
-        reading: crate::consultation::MeterReading,
+        reading: crate::model::MeterReading,
     },
     /// The wallet will run out within a minute.
     LowBalanceWarning {
         /// Which consultation.
         consultation_id: String,
         /// The meter at the warning, with `runs_out_in_ms`.
-        reading: crate::consultation::MeterReading,
+        reading: crate::model::MeterReading,
     },
     /// The meter stopped because the consultation cannot go on.
     MeterStopped {
         /// Which consultation.
         consultation_id: String,
         /// Why.
-        reason: crate::consultation::EndReason,
+        reason: crate::model::EndReason,
         /// What the wallet would need, when the server says.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         required_balance: Option<Money>,
@@ -469,7 +468,7 @@ pub enum DomainEvent {
     /// Every consultation known (answer to `list_consultations`).
     ConsultationList {
         /// Current first, then history.
-        consultations: Vec<crate::consultation::ConsultationView>,
+        consultations: Vec<crate::model::ConsultationView>,
     },
     /// Expert side: whether this expert is taken by a consultation now.
     ExpertBusy {
@@ -505,19 +504,19 @@ pub enum DomainEvent {
     /// The call moved on (every phase change of the call state machine, either side).
     CallStateChanged {
         /// The call as it is now.
-        call: crate::calls::CallSnapshot,
+        call: crate::model::CallSnapshot,
     },
     /// The media room of a call reported something.
     CallMedia {
         /// The call.
         call_id: String,
         /// What happened.
-        media: crate::calls::MediaEvent,
+        media: crate::model::MediaEvent,
     },
     /// Past calls from the cache, newest first.
     CallHistory {
         /// The calls.
-        calls: Vec<crate::calls::CallRecord>,
+        calls: Vec<crate::model::CallRecord>,
     },
     // ----- messaging (issue 4) -----
     /// A message in the local cache appeared or changed (our send going pending → sending →

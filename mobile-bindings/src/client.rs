@@ -13,7 +13,7 @@ use parlor_core::calls::{self, CallService};
 use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::Store;
 use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
-use parlor_core::DialectId;
+use parlor_core::Capability;
 use parlor_core::{
     Client, Command, ConsultationService, DomainEvent, ExpertDirectory, PresenceKeeper,
 };
@@ -79,22 +79,23 @@ impl ParlorClient {
         // Signalling only: the app's native LiveKit / Agora SDK joins the media with the
         // credentials carried by `call_accepted` / `agora_join_ready`.
         let calls = calls::attach(&client, None, Some(store));
-        // Voice notes where the server takes them (002's REST upload); their outbox and the
+        // Voice notes where the server takes them (its dialect says so); their outbox and the
         // downloaded notes live beside this account's database.
-        let voice = if client.dialect() == DialectId::TarotChat && client.rest().is_some() {
-            Some(
-                VoiceNotes::attach(
-                    &client,
-                    VoiceNotesConfig {
-                        dir: path.with_extension("voice"),
-                        outbox: VoiceOutboxConfig::default(),
-                    },
+        let voice =
+            if client.capabilities().contains(&Capability::VoiceNotes) && client.rest().is_some() {
+                Some(
+                    VoiceNotes::attach(
+                        &client,
+                        VoiceNotesConfig {
+                            dir: path.with_extension("voice"),
+                            outbox: VoiceOutboxConfig::default(),
+                        },
+                    )
+                    .map_err(|e| ParlorError::from(parlor_core::voice::to_error(e)))?,
                 )
-                .map_err(|e| ParlorError::from(parlor_core::voice::to_error(e)))?,
-            )
-        } else {
-            None
-        };
+            } else {
+                None
+            };
         Ok(Arc::new(ParlorClient {
             client,
             consultations,

@@ -1,51 +1,13 @@
 //! Call history in the cache: every call this account took part in, with its outcome,
 //! duration and coins, upserted as the call moves on.
 
-use super::state::{CallPhase, CallRole, CallSnapshot};
-use crate::model::{CallMedia, Money};
+use crate::model::{CallMedia, CallPhase, CallRecord, CallRole, CallSnapshot, Money};
 use crate::ranges;
 use crate::store::quarantine::{self, Quarantined};
 use crate::store::{Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::str::FromStr;
-
-/// One call of the history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct CallRecord {
-    /// The server's call id.
-    pub call_id: String,
-    /// Which side this account was on.
-    pub role: CallRole,
-    /// Audio or video.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<CallMedia>,
-    /// The other party's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer_id: Option<String>,
-    /// The other party's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer_name: Option<String>,
-    /// Where the call got to (`ended`, `missed`, …; `ringing`/`accepted` while it lasts).
-    pub outcome: String,
-    /// Why a failed call failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Seconds talked, when the server said.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_secs: Option<u64>,
-    /// Coins charged, when the server said.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coins: Option<Money>,
-    /// Who ended it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_by: Option<String>,
-    /// When this client first saw the call (unix milliseconds).
-    pub started_at: i64,
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()

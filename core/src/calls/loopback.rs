@@ -3,10 +3,8 @@
 //! its tracks are subscribed) so the call state machine can be tested end to end, and it
 //! records every call made on it. It does not replace the real engines.
 
-use super::media::{
-    DeviceKind, MediaEngine, MediaError, MediaEvent, MediaEvents, MediaJoin, TrackKind,
-};
-use crate::model::CallMedia;
+use super::media::{MediaEngine, MediaError, MediaEvents, MediaJoin};
+use crate::model::{CallMedia, DeviceKind, MediaEvent, TrackKind};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::sync::{Arc, Mutex};

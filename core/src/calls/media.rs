@@ -2,10 +2,8 @@
 //! devices, and the events the room reports. The call service drives it from the signalling;
 //! the engines are LiveKit (feature `livekit`) and the loopback engine of the tests.
 
-use crate::model::{CallMedia, LiveKitGrant};
+use crate::model::{CallMedia, DeviceKind, LiveKitGrant, MediaEvent};
 use futures_util::future::BoxFuture;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 /// What an engine needs to join the media room of an accepted call.
@@ -17,65 +15,6 @@ pub struct MediaJoin {
     pub media: CallMedia,
     /// Room credentials from `call:accepted`.
     pub grant: LiveKitGrant,
-}
-
-/// A kind of media device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    /// Microphone.
-    AudioInput,
-    /// Speaker or headset.
-    AudioOutput,
-    /// Camera.
-    VideoInput,
-}
-
-/// A kind of track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum TrackKind {
-    /// Sound.
-    Audio,
-    /// Picture.
-    Video,
-}
-
-/// What the media room reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MediaEvent {
-    /// In the room; our tracks are published.
-    Connected,
-    /// Someone entered the room.
-    ParticipantJoined {
-        /// Their identity in the room.
-        identity: String,
-    },
-    /// Someone left the room.
-    ParticipantLeft {
-        /// Their identity in the room.
-        identity: String,
-    },
-    /// A remote track is playing.
-    TrackSubscribed {
-        /// Whose.
-        identity: String,
-        /// Audio or video.
-        track: TrackKind,
-    },
-    /// The connection to the room dropped; the engine is trying again.
-    Reconnecting,
-    /// Back in the room.
-    Reconnected,
-    /// Out of the room for good.
-    Disconnected {
-        /// Why (`left` when we left).
-        reason: String,
-    },
 }
 
 /// A media failure.

@@ -15,12 +15,14 @@ pub mod livekit;
 
 #[cfg(feature = "livekit")]
 pub use self::livekit::LiveKitEngine;
+pub use crate::model::{
+    CallPhase, CallRecord, CallRole, CallSnapshot, DeviceKind, MediaEvent, TrackKind,
+};
 pub use agora::AgoraService;
-pub use history::CallRecord;
 pub use loopback::{LoopbackEngine, LoopbackOp};
-pub use media::{DeviceKind, MediaEngine, MediaError, MediaEvent, MediaJoin, TrackKind};
+pub use media::{MediaEngine, MediaError, MediaJoin};
 pub use service::{CallConfig, CallService};
-pub use state::{CallMachine, CallPhase, CallRefusal, CallRole, CallSnapshot, SERVER_CALL_ERROR};
+pub use state::{CallMachine, CallRefusal, SERVER_CALL_ERROR};
 
 use crate::client::Client;
 use crate::dialect::Capability;

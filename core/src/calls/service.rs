@@ -5,15 +5,13 @@
 //! and writes the call history.
 
 use super::history;
-use super::media::{MediaEngine, MediaEvent, MediaJoin};
-use super::state::{
-    may_answer_initiate, CallMachine, CallPhase, CallRefusal, CallSnapshot, SERVER_CALL_ERROR,
-};
+use super::media::{MediaEngine, MediaJoin};
+use super::state::{may_answer_initiate, CallMachine, CallRefusal, SERVER_CALL_ERROR};
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
 use crate::error::Error;
 use crate::event::DomainEvent;
-use crate::model::{Expert, Presence};
+use crate::model::{CallPhase, CallSnapshot, Expert, MediaEvent, Presence};
 use crate::store::Store;
 use crate::transport::ConnectionState;
 use futures_util::future::BoxFuture;

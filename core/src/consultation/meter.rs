@@ -7,34 +7,9 @@
 //! service screens values first ([`crate::ranges`]), and should one slip through anyway the
 //! meter saturates or falls back to the server's own figure — it never panics.
 
-use crate::model::Money;
+use crate::model::{MeterReading, Money};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// What the meter shows at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct MeterReading {
-    /// Active (billed) time so far, in milliseconds.
-    pub elapsed_ms: u64,
-    /// Whole minutes the server has billed.
-    #[schemars(with = "String")]
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    #[serde(with = "rust_decimal::serde::str")]
-    pub billed_minutes: Decimal,
-    /// Cost to show now (never below what the server billed).
-    pub cost: Money,
-    /// The user's wallet as last reported, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub balance: Option<Money>,
-    /// Time until the wallet runs out, when rate and balance are known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub runs_out_in_ms: Option<u64>,
-    /// False while paused or disconnected.
-    pub running: bool,
-}
 
 /// One consultation's meter.
 #[derive(Debug, Clone)]

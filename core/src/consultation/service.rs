@@ -7,13 +7,13 @@
 //! confirmed by waiting for the event that proves them, or the `chat-error` that refutes them.
 
 use super::records;
-use super::state::{ConsultationState, EndReason, EndedBy};
 use super::{Bill, ConsultationView, Meter, Side};
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
-use crate::dialect::{Capability, DialectId};
+use crate::dialect::{Capability, EventProof, Refusal};
 use crate::error::Error;
 use crate::event::DomainEvent;
+use crate::model::{ConsultationState, EndReason, EndedBy};
 use crate::model::{Money, RequestOutcome};
 use crate::ranges;
 use crate::store::Store;
@@ -24,11 +24,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-/// How long a 000 command waits for the event that confirms it.
+/// How long a command waits for the event that its dialect says confirms it.
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
-/// After an accepted answer, how long to listen for the `chat-error` that says another
-/// device answered first (000 has no request ids to tell the two apart).
-const RACE_SETTLE: Duration = Duration::from_millis(250);
 
 struct Record {
     view: ConsultationView,
@@ -48,7 +45,6 @@ struct Tracker {
 /// Follows consultations for one client. Attach with [`ConsultationService::attach`].
 pub struct ConsultationService {
     client: WeakClient,
-    dialect: DialectId,
     server_ticks: bool,
     minute_ms: u64,
     store: Option<Store>,
@@ -70,7 +66,6 @@ impl ConsultationService {
     ) -> Arc<ConsultationService> {
         let service = Arc::new(ConsultationService {
             client: client.downgrade(),
-            dialect: client.dialect(),
             server_ticks: client.capabilities().contains(&Capability::LiveBilling),
             minute_ms: minute_ms.max(1),
             store,
@@ -706,14 +701,12 @@ impl Service for ConsultationService {
         }
         let client = self.client.clone();
         let cmd = cmd.clone();
-        let confirm = self.dialect == DialectId::BillingChat;
         Some(
             async move {
                 let client = client.upgrade().ok_or(Error::Closed)?;
-                if confirm {
-                    confirmed(&client, cmd).await
-                } else {
-                    client.send_to_server(cmd).await
+                match client.rules().event_proof(&cmd) {
+                    Some(proof) => confirmed(&client, cmd, proof).await,
+                    None => client.send_to_server(cmd).await,
                 }
             }
             .boxed(),
@@ -721,147 +714,17 @@ impl Service for ConsultationService {
     }
 }
 
-/// What settles a 000 command: `Some(Ok)` for the proof, `Some(Err)` for the refutation.
-type Verdict = Option<Result<(), Error>>;
-
-/// Judges each event seen after a 000 command was sent.
-type Judge = Box<dyn Fn(&DomainEvent) -> Verdict + Send>;
-
-fn chat_error(e: &DomainEvent) -> Verdict {
-    match e {
-        DomainEvent::ServerError {
-            code,
-            message,
-            source,
-        } if source == "chat-error" => Some(Err(Error::Rejected {
-            code: code.clone(),
-            status: None,
-            message: message.clone(),
-        })),
-        _ => None,
-    }
-}
-
-fn wallet_error(e: &DomainEvent) -> Verdict {
-    match e {
-        DomainEvent::WalletError { message, .. } => Some(Err(Error::Rejected {
-            code: Some("INSUFFICIENT_BALANCE".into()),
-            status: None,
-            message: message.clone(),
-        })),
-        _ => None,
-    }
-}
-
-/// Sends a 000 command and waits for the event that proves it (or the error that refutes it).
-async fn confirmed(client: &Client, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
-    let same = |want: &str, got: &Option<String>| got.as_deref().is_none_or(|g| g == want);
-    let (verdict, settle): (Judge, Duration) = match &cmd {
-        Command::RequestConsultation { .. } => (
-            Box::new(|e| match e {
-                DomainEvent::ConsultationRequestSent { .. } => Some(Ok(())),
-                DomainEvent::ConsultationRequestFailed { code, message } => {
-                    Some(Err(Error::Rejected {
-                        code: code.clone(),
-                        status: None,
-                        message: message.clone(),
-                    }))
-                }
-                other => wallet_error(other),
-            }),
-            Duration::ZERO,
-        ),
-        Command::AnswerConsultation {
-            consultation_id, ..
-        } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationAnswered {
-                        consultation_id,
-                        outcome: RequestOutcome::Accepted | RequestOutcome::Rejected,
-                        ..
-                    } if *consultation_id == id => Some(Ok(())),
-                    other => chat_error(other),
-                }),
-                RACE_SETTLE,
-            )
-        }
-        Command::CancelConsultationRequest { consultation_id } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationAnswered {
-                        consultation_id,
-                        outcome: RequestOutcome::Cancelled,
-                        ..
-                    } if *consultation_id == id => Some(Ok(())),
-                    // The cancel is an `end-chat`, whose only documented answer is
-                    // `chat-ended` (a `chat-status cancelled` is our server's extension).
-                    DomainEvent::ConsultationEnded {
-                        consultation_id, ..
-                    } if same(&id, consultation_id) => Some(Ok(())),
-                    other => chat_error(other),
-                }),
-                Duration::ZERO,
-            )
-        }
-        Command::StartConsultation { consultation_id } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationStarted {
-                        consultation_id, ..
-                    } if same(&id, consultation_id) => Some(Ok(())),
-                    other => chat_error(other).or_else(|| wallet_error(other)),
-                }),
-                Duration::ZERO,
-            )
-        }
-        Command::PauseConsultation { consultation_id } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationPaused {
-                        consultation_id, ..
-                    } if same(&id, consultation_id) => Some(Ok(())),
-                    other => chat_error(other),
-                }),
-                Duration::ZERO,
-            )
-        }
-        Command::ResumeConsultation { consultation_id } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationResumed {
-                        consultation_id, ..
-                    } if same(&id, consultation_id) => Some(Ok(())),
-                    other => chat_error(other),
-                }),
-                Duration::ZERO,
-            )
-        }
-        Command::EndConsultation {
-            consultation_id, ..
-        } => {
-            let id = consultation_id.clone();
-            (
-                Box::new(move |e| match e {
-                    DomainEvent::ConsultationEnded {
-                        consultation_id, ..
-                    } if same(&id, consultation_id) => Some(Ok(())),
-                    DomainEvent::ConsultationAnswered {
-                        consultation_id,
-                        outcome: RequestOutcome::Cancelled,
-                        ..
-                    } if *consultation_id == id => Some(Ok(())),
-                    other => chat_error(other),
-                }),
-                Duration::ZERO,
-            )
-        }
-        _ => return client.send_to_server(cmd).await,
+/// Sends `cmd` and waits, boundedly, for the event that its dialect says proves it (or the
+/// one that refutes it, in the server's words).
+async fn confirmed(
+    client: &Client,
+    cmd: Command,
+    proof: EventProof,
+) -> Result<Vec<DomainEvent>, Error> {
+    let rejected = |r: Refusal| Error::Rejected {
+        code: r.code,
+        status: None,
+        message: r.message,
     };
     let mut events = client.subscribe();
     client.send_to_server(cmd).await?;
@@ -877,17 +740,17 @@ async fn confirmed(client: &Client, cmd: Command) -> Result<Vec<DomainEvent>, Er
                 )))
             }
         };
-        match verdict(&event) {
+        match (proof.judge)(&event) {
             None => continue,
-            Some(Err(e)) => return Err(e),
+            Some(Err(r)) => return Err(rejected(r)),
             Some(Ok(())) => {
-                // Another device's answer won if a chat-error follows right behind.
-                let settle_until = tokio::time::Instant::now() + settle;
+                // A refusal right behind the proof may still win (another device answered).
+                let settle_until = tokio::time::Instant::now() + proof.settle;
                 while let Ok(Some(next)) =
                     tokio::time::timeout_at(settle_until, events.recv()).await
                 {
-                    if let Some(Err(e)) = chat_error(&next) {
-                        return Err(e);
+                    if let Some(r) = (proof.late_refusal)(&next) {
+                        return Err(rejected(r));
                     }
                 }
                 return Ok(vec![event]);
@@ -899,6 +762,7 @@ async fn confirmed(client: &Client, cmd: Command) -> Result<Vec<DomainEvent>, Er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::DialectId;
     use crate::model::{ConsultationKind, Party};
     use crate::token::StaticToken;
     use crate::ServerProfile;

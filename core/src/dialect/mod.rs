@@ -6,6 +6,7 @@ pub(crate) mod answer;
 mod wire;
 
 pub mod billing_chat;
+mod confirm;
 pub mod documented;
 pub mod presence_sessions;
 pub mod support_chat;
@@ -21,6 +22,7 @@ use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
+pub use confirm::{BackfillRequest, EventProof, Refusal, Verdict};
 pub use wire::ProtocolError;
 
 /// An ack's argument list as one JSON value (the single argument, or the array).
@@ -395,6 +397,21 @@ pub trait Dialect: Send + Sync {
     /// grace period for a server that never sends it, so that `wait_connected` never answers ok
     /// before a refusal. `None` (the default): the handshake itself accepts or refuses.
     fn login_confirmation(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The event that proves `cmd`, or refutes it, for a command this server answers by an
+    /// event rather than by its ack (000 answers `start-chat` with `chat-started`). The service
+    /// that sends it waits for that event, boundedly. `None` (the default): the send itself
+    /// (its ack, or the emit) settles the command.
+    fn event_proof(&self, _cmd: &Command) -> Option<EventProof> {
+        None
+    }
+
+    /// What to ask the server to fill the cache for a page of a conversation (the newest
+    /// page, or older than the cache's oldest message). `None` (the default): this server
+    /// keeps no history a client can ask for.
+    fn backfill(&self, _page: &BackfillRequest<'_>) -> Option<Command> {
         None
     }
 

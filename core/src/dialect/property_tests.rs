@@ -578,7 +578,8 @@ fn known_names() -> &'static BTreeSet<String> {
         let sources = [
             include_str!("wire.rs"),
             include_str!("answer.rs"),
-            include_str!("billing_chat.rs"),
+            include_str!("billing_chat/mod.rs"),
+            include_str!("billing_chat/confirm.rs"),
             include_str!("presence_sessions.rs"),
             include_str!("tarot_chat.rs"),
             include_str!("support_chat.rs"),

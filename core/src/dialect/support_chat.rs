@@ -37,8 +37,8 @@
 use super::answer::{accepted, error_parts};
 use super::wire::{first, first_ack_arg, id_of, object, party, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, Capability, Confirmation, Dialect, DialectError, DialectId,
-    MessageDelivery, Outbound, Reconcile,
+    decode_raw_reply, encode_raw, BackfillRequest, Capability, Confirmation, Dialect, DialectError,
+    DialectId, MessageDelivery, Outbound, Reconcile,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -170,6 +170,14 @@ impl Dialect for SupportChat {
         Some(MessageDelivery {
             confirmed_by: Confirmation::Answer,
             reconcile: Reconcile::RejoinAnswer,
+        })
+    }
+
+    /// The gateway keeps no history to page through, but its join answers with the recent
+    /// messages: joining again fills the newest page.
+    fn backfill(&self, page: &BackfillRequest<'_>) -> Option<Command> {
+        page.newest.then(|| Command::JoinConversation {
+            conversation_id: page.conversation_id.to_owned(),
         })
     }
 

@@ -46,8 +46,9 @@
 use super::answer::{accepted, error_parts};
 use super::wire::{first, object, party, u64_of, Obj, ProtocolError};
 use super::{
-    decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Confirmation, Dialect,
-    DialectError, DialectId, MessageDelivery, Outbound, Reconcile, SendRefusal,
+    decode_raw_reply, encode_raw, path_segment, rest_call, BackfillRequest, Capability,
+    Confirmation, Dialect, DialectError, DialectId, MessageDelivery, Outbound, Reconcile,
+    SendRefusal,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -377,6 +378,21 @@ impl Dialect for TarotChat {
                 limit: Some(CATCH_UP_PAGE),
             },
         ]
+    }
+
+    /// The REST history: the newest page to catch up, or the page before the cache's oldest
+    /// message once the cache has none older.
+    fn backfill(&self, page: &BackfillRequest<'_>) -> Option<Command> {
+        let before = match (page.newest, page.older_than) {
+            (true, _) => None,
+            (false, Some(oldest)) => Some(oldest.to_owned()),
+            (false, None) => return None,
+        };
+        Some(Command::FetchHistory {
+            conversation_id: page.conversation_id.to_owned(),
+            before,
+            limit: Some(page.limit),
+        })
     }
 
     /// The server stores the client's id as the message id and takes only uuids.

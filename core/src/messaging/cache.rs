@@ -3,7 +3,7 @@
 //! replayed history page never makes a second row.
 
 use super::time::{now_ms, parse_iso_ms};
-use super::types::{ChatMessage, DeliveryState};
+use crate::model::{ChatMessage, DeliveryState};
 use crate::model::{ConversationInfo, Message, MessageKind, Party};
 use crate::store::{quarantine, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};

@@ -30,9 +30,8 @@ mod outbox;
 pub mod queue;
 mod service;
 pub mod time;
-mod types;
 mod typing;
 
+pub use crate::model::{ChatMessage, DeliveryState, PageSource};
 pub use cache::Cache;
 pub use service::{Messenger, MessengerConfig};
-pub use types::{ChatMessage, DeliveryState, PageSource};

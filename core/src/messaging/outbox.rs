@@ -22,11 +22,11 @@
 
 use super::queue::Queued;
 use super::service::{InFlight, Inner};
-use super::types::{ChatMessage, DeliveryState};
 use crate::command::Command;
 use crate::dialect::{Confirmation, MessageDelivery, Reconcile};
 use crate::error::Error;
 use crate::event::DomainEvent;
+use crate::model::{ChatMessage, DeliveryState};
 use crate::transport::ConnectionState;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;

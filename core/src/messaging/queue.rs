@@ -8,7 +8,7 @@
 
 use super::cache::{get_local, local_by_server_id, own_by_client_id, Cache};
 use super::time::now_ms;
-use super::types::{ChatMessage, DeliveryState};
+use crate::model::{ChatMessage, DeliveryState};
 use crate::store::StoreError;
 use rusqlite::{params, OptionalExtension};
 

@@ -3,13 +3,13 @@
 
 use super::cache::{Cache, Outgoing, VoiceOutgoing};
 use super::outbox;
-use super::types::{ChatMessage, DeliveryState, PageSource};
 use super::typing::Typing;
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
-use crate::dialect::{DialectId, Reconcile, SendRefusal};
+use crate::dialect::{BackfillRequest, Reconcile, SendRefusal};
 use crate::error::Error;
 use crate::event::DomainEvent;
+use crate::model::{ChatMessage, DeliveryState, PageSource};
 use crate::model::{Message, MessageKind, Party};
 use crate::store::{Store, StoreError};
 use futures_util::future::BoxFuture;
@@ -64,7 +64,6 @@ pub(super) struct Inner {
     pub(super) cache: Cache,
     pub(super) client: WeakClient,
     pub(super) config: MessengerConfig,
-    pub(super) dialect: DialectId,
     me: Mutex<Party>,
     /// Wakes the outbox: something was queued, or the connection came back.
     pub(super) wake: Notify,
@@ -201,7 +200,6 @@ impl Messenger {
             client: client.downgrade(),
             typing: Typing::new(config.typing_throttle, config.typing_idle),
             config,
-            dialect: client.dialect(),
             me: Mutex::new(me),
             wake: Notify::new(),
             progress: Notify::new(),
@@ -708,29 +706,24 @@ async fn load_messages(
         }
     );
     inner.publish(first.clone());
-    let backfill = match inner.dialect {
-        // Newest page to catch up, or older pages once the cache has none.
-        DialectId::TarotChat if before.is_none() => Some(Command::FetchHistory {
-            conversation_id: conversation_id.clone(),
-            before: None,
-            limit: Some(limit),
-        }),
-        DialectId::TarotChat if cache_exhausted => inner
+    let Some(client) = inner.client.upgrade() else {
+        return Ok(vec![first]);
+    };
+    // Older pages are asked for only once the cache has none.
+    let oldest = match (before, cache_exhausted) {
+        (Some(_), true) => inner
             .cache
             .oldest_server_id(&conversation_id)
-            .map_err(store_error)?
-            .map(|oldest| Command::FetchHistory {
-                conversation_id: conversation_id.clone(),
-                before: Some(oldest),
-                limit: Some(limit),
-            }),
-        // The gateway's join answers with the recent messages.
-        DialectId::SupportChat if before.is_none() => Some(Command::JoinConversation {
-            conversation_id: conversation_id.clone(),
-        }),
+            .map_err(store_error)?,
         _ => None,
     };
-    if let (Some(cmd), Some(client)) = (backfill, inner.client.upgrade()) {
+    let backfill = client.rules().backfill(&BackfillRequest {
+        conversation_id: &conversation_id,
+        newest: before.is_none(),
+        older_than: oldest.as_deref(),
+        limit,
+    });
+    if let Some(cmd) = backfill {
         if client.state().is_connected() {
             let inner = inner.clone();
             tokio::spawn(async move {
@@ -753,6 +746,7 @@ async fn load_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::DialectId;
     use crate::profile::ServerProfile;
     use crate::token::StaticToken;
 

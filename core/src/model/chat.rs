@@ -1,6 +1,6 @@
-//! The messaging view of the cache: a message as the user sees it, with its delivery state.
+//! A chat message as the user sees it (the messaging cache's view), with its delivery state.
 
-use crate::model::{MessageKind, Party};
+use super::{MessageKind, Party};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1,6 +1,10 @@
-//! The consultation state machine: requested → accepted | rejected | expired | cancelled →
-//! active ⇄ paused → ended (with who ended it and why). Illegal moves are typed errors.
+//! A consultation as callers see it ([`ConsultationView`], its [`MeterReading`] and [`Bill`]),
+//! and its state machine: requested → accepted | rejected | expired | cancelled → active ⇄
+//! paused → ended (with who ended it and why). Illegal moves are typed errors. Pure values: the
+//! service that follows consultations lives in [`crate::consultation`].
 
+use super::{ConsultationKind, Money, Party};
+use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +156,99 @@ pub struct IllegalTransition {
     pub from: &'static str,
     /// Requested state.
     pub to: &'static str,
+}
+
+/// Which side of a consultation this client is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The paying user.
+    User,
+    /// The expert.
+    Expert,
+}
+
+/// The bill of an ended consultation, as the server stated it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Bill {
+    /// Billed minutes.
+    #[schemars(with = "String")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub minutes: Decimal,
+    /// Price per minute, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_minute: Option<Money>,
+    /// Total charged.
+    pub total: Money,
+    /// Who ended it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<EndedBy>,
+    /// Why.
+    pub reason: EndReason,
+}
+
+/// A consultation as callers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ConsultationView {
+    /// Room or session id.
+    pub id: String,
+    /// Our side.
+    pub side: Side,
+    /// The other party, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Party>,
+    /// The expert's id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expert_id: Option<String>,
+    /// Chat, audio or video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ConsultationKind>,
+    /// Where it stands.
+    pub state: ConsultationState,
+    /// Price per minute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_minute: Option<Money>,
+    /// The meter now.
+    pub meter: MeterReading,
+    /// The bill, once ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bill: Option<Bill>,
+    /// When it was requested (server time, or local when the server gives none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<String>,
+    /// When billing started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+}
+
+/// What the meter shows at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MeterReading {
+    /// Active (billed) time so far, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Whole minutes the server has billed.
+    #[schemars(with = "String")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub billed_minutes: Decimal,
+    /// Cost to show now (never below what the server billed).
+    pub cost: Money,
+    /// The user's wallet as last reported, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Money>,
+    /// Time until the wallet runs out, when rate and balance are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_out_in_ms: Option<u64>,
+    /// False while paused or disconnected.
+    pub running: bool,
 }
 
 #[cfg(test)]

@@ -1,4 +1,19 @@
-//! Domain types shared by every dialect: plain data, serde, no I/O.
+//! Domain types shared by every dialect and service: plain data, serde, no I/O. The values
+//! the services publish (a chat message with its delivery state, a consultation with its
+//! meter, a call) live here too, so that commands and events never import a service.
+
+mod call;
+mod chat;
+mod connection;
+mod consultation;
+
+pub use call::{CallPhase, CallRecord, CallRole, CallSnapshot, DeviceKind, MediaEvent, TrackKind};
+pub use chat::{ChatMessage, DeliveryState, PageSource};
+pub use connection::ConnectionState;
+pub use consultation::{
+    Bill, ConsultationState, ConsultationView, EndReason, EndedBy, IllegalTransition, MeterReading,
+    Side,
+};
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;

@@ -5,14 +5,13 @@ mod callbacks;
 pub mod login;
 pub mod rest;
 pub mod socket;
-pub mod state;
 mod supervisor;
 
+pub use crate::model::ConnectionState;
 pub use backoff::BackoffPolicy;
 pub use login::{LoginVerdict, LoginWatch};
 pub use rest::{HttpErrorKind, Method, RestClient, RestError, RestRequest};
 pub use socket::{Inbound, InboundReceiver, Socket, SocketConfig, MAX_QUEUED_EVENTS};
-pub use state::ConnectionState;
 
 use std::time::Duration;
 

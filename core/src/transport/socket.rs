@@ -20,9 +20,9 @@
 
 use super::backoff::BackoffPolicy;
 use super::login::LoginWatch;
-use super::state::ConnectionState;
 use super::supervisor::{set_state, supervise};
 use super::TransportError;
+use crate::model::ConnectionState;
 use crate::sync::lock;
 use crate::token::SharedTokenSource;
 use futures_util::FutureExt;

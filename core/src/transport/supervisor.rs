@@ -14,7 +14,7 @@
 
 use super::callbacks::{raw_builder, Phase};
 use super::socket::{Control, Live, Shared};
-use super::state::ConnectionState;
+use crate::model::ConnectionState;
 use crate::sync::lock;
 use crate::token::SharedTokenSource;
 use rust_socketio::asynchronous::Client as RawClient;

@@ -5,7 +5,7 @@ use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::{cache_path, Store};
 use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig};
 use parlor_core::{
-    Client, ConsultationService, DialectId, ExpertDirectory, FileToken, PresenceKeeper,
+    Capability, Client, ConsultationService, DialectId, ExpertDirectory, FileToken, PresenceKeeper,
     ServerProfile, TokenSpec,
 };
 use parlor_harness::{
@@ -366,7 +366,9 @@ async fn main() -> ExitCode {
                 };
                 Messenger::attach(&client, store, config);
             }
-            let _voice = if client.dialect() == DialectId::TarotChat && client.rest().is_some() {
+            let _voice = if client.capabilities().contains(&Capability::VoiceNotes)
+                && client.rest().is_some()
+            {
                 match VoiceNotes::attach(
                     &client,
                     VoiceNotesConfig {

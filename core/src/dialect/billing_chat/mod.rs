@@ -36,9 +36,11 @@
 //!
 //! The dialect sends no requests that expect an answer (every command is a plain emit).
 
+mod confirm;
+
 use super::answer::{error_parts, refusal};
 use super::wire::{object, party, Obj, ProtocolError};
-use super::{encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
+use super::{encode_raw, Capability, Dialect, DialectError, DialectId, EventProof, Outbound};
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{ConsultationKind, ConsultationSummary, Money, RequestOutcome};
@@ -82,6 +84,12 @@ impl Dialect for BillingChat {
 
     fn capabilities(&self) -> &'static [Capability] {
         CAPABILITIES
+    }
+
+    /// The document gives no acks: each consultation command is proven by the event the
+    /// server broadcasts for it, and refuted by `chat-error` or `wallet-error`.
+    fn event_proof(&self, cmd: &Command) -> Option<EventProof> {
+        confirm::event_proof(cmd)
     }
 
     fn encode(&self, cmd: &Command) -> Result<Vec<Outbound>, DialectError> {
