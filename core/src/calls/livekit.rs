@@ -8,10 +8,8 @@
 //! The `livekit` crate downloads a prebuilt libwebrtc when it builds; where that is not
 //! possible, `DOCS_RS=1 cargo check -p parlor-core --features livekit` type-checks this file.
 
-use super::media::{
-    DeviceKind, MediaEngine, MediaError, MediaEvent, MediaEvents, MediaJoin, TrackKind,
-};
-use crate::model::CallMedia;
+use super::media::{MediaEngine, MediaError, MediaEvents, MediaJoin};
+use crate::model::{CallMedia, DeviceKind, MediaEvent, TrackKind};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use livekit::options::TrackPublishOptions;

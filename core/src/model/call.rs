@@ -183,7 +183,6 @@ pub enum MediaEvent {
     },
 }
 
-
 /// One call of the history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
