@@ -236,6 +236,33 @@ async fn a_missing_ack_times_out_and_the_connection_is_replaced() {
     assert_eq!(whoami(&socket).await["connections"], json!(2));
 }
 
+/// Defect (patched in core/vendor/rust_socketio): an ack the server never sends stayed in
+/// rust_socketio's list of outstanding acks, and a later request drawing the same random id
+/// (0..999) matched both entries: removing the second panicked and ended the receive loop.
+/// It happens whenever a server answers a request by an event instead of its ack (the
+/// request is dropped here; its ack never comes). 250 abandoned requests, each followed by an
+/// answered one, on the same connection.
+#[tokio::test]
+async fn requests_answered_by_an_event_never_collide_with_later_acks() {
+    let server = RefServer::start(PROBE, &[]).await.unwrap();
+    let (socket, _inbound) = connected(&server, "valid").await;
+    for n in 0..250 {
+        // Abandoned once sent, as when the answer came by an event: its ack never comes.
+        let _ = tokio::time::timeout(
+            Duration::from_millis(20),
+            socket.request("no-ack", vec![json!({})], None),
+        )
+        .await;
+        let answer = socket
+            .request("echo", vec![json!(n)], Some(Duration::from_secs(5)))
+            .await
+            .unwrap_or_else(|e| panic!("request {n}: {e}"));
+        assert_eq!(answer, vec![json!(n)], "request {n}");
+    }
+    assert_eq!(socket.state(), ConnectionState::Connected);
+    assert_eq!(whoami(&socket).await["connections"], json!(1));
+}
+
 /// Defect: the client cannot answer acks the server requests. The event still arrives, the
 /// server's own timeout fires, and our connection is unharmed.
 #[tokio::test]
