@@ -313,6 +313,18 @@ impl Client {
         self.inner.dialect.capabilities()
     }
 
+    /// The command that tells the server that this account's expert is `online` (or not),
+    /// the way its dialect says; `None` where the server has no presence.
+    pub fn presence_command(&self, online: bool) -> Option<Command> {
+        self.capabilities()
+            .contains(&Capability::Presence)
+            .then(|| {
+                self.inner
+                    .dialect
+                    .presence_command(online, self.profile().account_id.as_deref())
+            })
+    }
+
     /// Attaches a service: from now on it observes every event and may claim commands.
     pub fn attach(&self, service: Arc<dyn Service>) {
         write(&self.inner.services).push(service);
@@ -506,6 +518,35 @@ mod tests {
     use super::*;
     use crate::token::StaticToken;
     use futures_util::FutureExt;
+
+    #[tokio::test]
+    async fn only_servers_with_presence_are_told_and_each_the_way_it_trusts() {
+        let offline = |dialect, account: Option<&str>| {
+            let mut p = ServerProfile::new(dialect, "http://127.0.0.1:9");
+            p.account_id = account.map(str::to_owned);
+            Client::connect(p, Arc::new(StaticToken::new("t"))).unwrap()
+        };
+        assert_eq!(
+            offline(DialectId::BillingChat, None).presence_command(true),
+            None
+        );
+        // 001 keeps presence over REST (the socket event only mirrors it).
+        assert_eq!(
+            offline(DialectId::PresenceSessions, Some("a-1")).presence_command(false),
+            Some(Command::SetPresenceRest {
+                expert_id: "a-1".into(),
+                online: false
+            })
+        );
+        assert_eq!(
+            offline(DialectId::PresenceSessions, None).presence_command(true),
+            Some(Command::SetPresence { online: true })
+        );
+        assert_eq!(
+            offline(DialectId::Telecaller, None).presence_command(true),
+            Some(Command::SetPresence { online: true })
+        );
+    }
 
     /// Claims typing commands and derives a server error from every typing event.
     struct Echo;

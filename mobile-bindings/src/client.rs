@@ -9,13 +9,10 @@ use crate::records::{
     HistoryPage, Profile,
 };
 use crate::runtime::{run, TaskHandle, RUNTIME};
-use parlor_core::calls::{self, CallService};
-use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::Store;
-use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
-use parlor_core::Capability;
+use parlor_core::calls::CallService;
+use parlor_core::messaging::Messenger;
 use parlor_core::{
-    Client, Command, ConsultationService, DomainEvent, ExpertDirectory, PresenceKeeper,
+    Client, Command, ConsultationService, DomainEvent, ExpertDirectory, Session, SessionError,
 };
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -31,8 +28,8 @@ pub struct ParlorClient {
     directory: Arc<ExpertDirectory>,
     messenger: Arc<Messenger>,
     calls: Option<CallService>,
-    /// Kept alive with the client; present where the server takes voice notes (002).
-    _voice: Option<VoiceNotes>,
+    /// Kept alive with the client (voice notes live here, where the server takes them).
+    _session: Session,
 }
 
 fn money(rate: Option<String>) -> Result<Option<rust_decimal::Decimal>, ParlorError> {
@@ -54,55 +51,35 @@ impl ParlorClient {
         data_dir: String,
     ) -> Result<Arc<ParlorClient>, ParlorError> {
         let profile: parlor_core::ServerProfile = profile.try_into()?;
-        let account = profile
-            .account_id
-            .clone()
-            .unwrap_or_else(|| "default".into());
         let dir = PathBuf::from(data_dir);
         std::fs::create_dir_all(&dir).map_err(ParlorError::invalid)?;
-        let store = Store::open_for(&dir, &profile, &account)?;
-        let path = store.path().to_owned();
-        let minute = profile.billing_minute_ms;
         let _rt = RUNTIME.enter();
-        let client = Client::connect(
-            profile,
-            Arc::new(StoredToken {
-                store: secrets,
-                key: token_key,
-            }),
-        )?;
-        let consultations = ConsultationService::attach(&client, Some(store.clone()), minute);
-        let directory = ExpertDirectory::attach(&client);
-        // The expert's online presence is told to the server again after every reconnection.
-        PresenceKeeper::attach(&client);
-        let messenger = Messenger::attach(&client, store.clone(), MessengerConfig::default());
         // Signalling only: the app's native LiveKit / Agora SDK joins the media with the
-        // credentials carried by `call_accepted` / `agora_join_ready`.
-        let calls = calls::attach(&client, None, Some(store));
-        // Voice notes where the server takes them (its dialect says so); their outbox and the
-        // downloaded notes live beside this account's database.
-        let voice =
-            if client.capabilities().contains(&Capability::VoiceNotes) && client.rest().is_some() {
-                Some(
-                    VoiceNotes::attach(
-                        &client,
-                        VoiceNotesConfig {
-                            dir: path.with_extension("voice"),
-                            outbox: VoiceOutboxConfig::default(),
-                        },
-                    )
-                    .map_err(|e| ParlorError::from(parlor_core::voice::to_error(e)))?,
-                )
-            } else {
-                None
-            };
+        // credentials carried by `call_accepted` / `agora_join_ready`. Voice notes where the
+        // server takes them, beside this account's database.
+        let tokens = Arc::new(StoredToken {
+            store: secrets,
+            key: token_key,
+        });
+        let session = Session::builder(profile, tokens)
+            .data_dir(dir)
+            .build()
+            .map_err(|e| match e {
+                SessionError::Client(e) => ParlorError::from(e),
+                SessionError::Store(e) => ParlorError::from(e),
+                SessionError::Voice(e) => ParlorError::from(parlor_core::voice::to_error(e)),
+            })?;
+        let messenger = session
+            .messenger
+            .clone()
+            .ok_or_else(|| ParlorError::invalid("the session has no message cache"))?;
         Ok(Arc::new(ParlorClient {
-            client,
-            consultations,
-            directory,
+            client: session.client.clone(),
+            consultations: session.consultations.clone(),
+            directory: session.directory.clone(),
             messenger,
-            calls,
-            _voice: voice,
+            calls: session.calls.clone(),
+            _session: session,
         }))
     }
 

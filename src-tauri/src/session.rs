@@ -1,18 +1,12 @@
-//! The signed-in session: one core client with the services the harness attaches
-//! (consultations, expert directory, presence keeper, messenger with a cache in the app's data
-//! directory, calls with the media engine, voice notes), and the task forwarding its events.
+//! The signed-in session: the core's [`parlor_core::Session`] (the client and every service its
+//! server supports, with the cache in the app's data directory and calls on the media engine),
+//! and the task forwarding its events to the page.
 
 use crate::error::{AppError, AppResult};
 use crate::events::spawn_forwarder;
-use parlor_core::calls::{self, CallService, MediaEngine};
-use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::Store;
+use parlor_core::calls::MediaEngine;
 use parlor_core::token::SharedTokenSource;
-use parlor_core::voice::{VoiceNotes, VoiceNotesConfig, VoiceOutboxConfig};
-use parlor_core::{
-    Capability, Client, ConsultationService, DialectId, ExpertDirectory, PresenceKeeper,
-    ServerProfile,
-};
+use parlor_core::{Capability, Client, DialectId, ServerProfile, SessionError};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -46,8 +40,7 @@ pub struct Session {
     pub info: SessionInfo,
     forwarder: tauri::async_runtime::JoinHandle<()>,
     // Kept for their lifetime: the voice service owns its recorder and player.
-    _voice: Option<VoiceNotes>,
-    _calls: Option<CallService>,
+    _services: parlor_core::Session,
 }
 
 impl Session {
@@ -61,18 +54,6 @@ impl Session {
         tokens: SharedTokenSource,
         profile_id: Option<String>,
     ) -> AppResult<Session> {
-        let account = profile
-            .account_id
-            .clone()
-            .unwrap_or_else(|| "default".into());
-        let store = Store::open_for(data_dir, &profile, &account).map_err(|e| {
-            AppError::new(
-                "io",
-                format!("The local message cache could not be opened: {e}."),
-            )
-        })?;
-        let db = store.path().to_owned();
-        let minute = profile.billing_minute_ms;
         let connect_timeout = Duration::from_millis(profile.connect_timeout_ms);
         let info_name = if profile.name.is_empty() {
             profile.socket_url.clone()
@@ -80,33 +61,25 @@ impl Session {
             profile.name.clone()
         };
         let account_id = profile.account_id.clone();
-        let client = Client::connect(profile, tokens)?;
-        // Calls first (its Agora service watches consultation events), as the harness does.
+        let mut builder = parlor_core::Session::builder(profile, tokens).data_dir(data_dir.into());
         let engine = media_engine();
         let call_media = engine.is_some();
-        let calls = calls::attach(&client, engine, Some(store.clone()));
-        ConsultationService::attach(&client, Some(store.clone()), minute);
-        ExpertDirectory::attach(&client);
-        // Tells the server again after every reconnection that the expert is online, even
-        // while the window is hidden (the core does it, so the page need not).
-        PresenceKeeper::attach(&client);
-        Messenger::attach(&client, store, MessengerConfig::default());
-        let voice = if client.capabilities().contains(&Capability::VoiceNotes)
-            && client.rest().is_some()
-        {
-            Some(
-                VoiceNotes::attach(
-                    &client,
-                    VoiceNotesConfig {
-                        dir: db.with_extension("voice"),
-                        outbox: VoiceOutboxConfig::default(),
-                    },
-                )
-                .map_err(|e| AppError::new("io", format!("Voice notes are unavailable: {e}.")))?,
-            )
-        } else {
-            None
-        };
+        if let Some(engine) = engine {
+            builder = builder.media_engine(engine);
+        }
+        // The core's presence keeper tells the server again after every reconnection that the
+        // expert is online, even while the window is hidden (the page need not).
+        let core = builder.build().map_err(|e| match e {
+            SessionError::Client(e) => AppError::from(e),
+            SessionError::Store(e) => AppError::new(
+                "io",
+                format!("The local message cache could not be opened: {e}."),
+            ),
+            SessionError::Voice(e) => {
+                AppError::new("io", format!("Voice notes are unavailable: {e}."))
+            }
+        })?;
+        let client = core.client.clone();
         let info = SessionInfo {
             profile_id,
             profile_name: info_name,
@@ -127,8 +100,7 @@ impl Session {
                 client,
                 info,
                 forwarder,
-                _voice: voice,
-                _calls: calls,
+                _services: core,
             }),
         }
     }

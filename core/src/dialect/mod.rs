@@ -15,7 +15,7 @@ pub mod telecaller;
 
 use crate::command::Command;
 use crate::event::DomainEvent;
-use crate::transport::RestRequest;
+use crate::model::RestRequest;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -246,7 +246,7 @@ impl Outbound {
 
 /// A REST request with a JSON body.
 pub(crate) fn rest_call(
-    method: crate::transport::Method,
+    method: crate::model::Method,
     path: String,
     body: Option<Value>,
 ) -> RestRequest {
@@ -413,6 +413,13 @@ pub trait Dialect: Send + Sync {
     /// keeps no history a client can ask for.
     fn backfill(&self, _page: &BackfillRequest<'_>) -> Option<Command> {
         None
+    }
+
+    /// The command that tells this server that the expert (`account_id`, when known) is
+    /// `online` or not: where a server keeps presence over REST as well as on the socket, the
+    /// one it trusts. The default: the socket's [`Command::SetPresence`].
+    fn presence_command(&self, online: bool, _account_id: Option<&str>) -> Command {
+        Command::SetPresence { online }
     }
 
     /// `Unsupported` for `cmd`.

@@ -58,10 +58,10 @@ use super::{
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
+use crate::model::Method;
 use crate::model::{
     AgoraJoin, ConsultationKind, Expert, Message, MessageKind, Party, Presence, RequestOutcome,
 };
-use crate::transport::Method;
 use serde_json::{json, Value};
 use tracing::debug;
 
@@ -94,6 +94,18 @@ impl Dialect for PresenceSessions {
 
     fn capabilities(&self) -> &'static [Capability] {
         CAPABILITIES
+    }
+
+    /// The REST call is the record of presence (the socket event only mirrors it), so it is
+    /// the one sent when the expert's id is known.
+    fn presence_command(&self, online: bool, account_id: Option<&str>) -> Command {
+        match account_id {
+            Some(expert_id) => Command::SetPresenceRest {
+                expert_id: expert_id.to_owned(),
+                online,
+            },
+            None => Command::SetPresence { online },
+        }
     }
 
     fn encode(&self, cmd: &Command) -> Result<Vec<Outbound>, DialectError> {
@@ -574,7 +586,7 @@ mod tests {
         PresenceSessions
     }
 
-    fn rest_of(o: &Outbound) -> (&crate::transport::RestRequest, &'static str) {
+    fn rest_of(o: &Outbound) -> (&crate::model::RestRequest, &'static str) {
         match o {
             Outbound::Rest { request, reply } => (request, reply.0),
             other => panic!("expected REST, got {other:?}"),

@@ -53,7 +53,7 @@ use super::{
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{ConversationInfo, Message, MessageKind, Party};
-use crate::transport::{Method, RestRequest};
+use crate::model::{Method, RestRequest};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tracing::debug;

@@ -6,6 +6,7 @@ mod call;
 mod chat;
 mod connection;
 mod consultation;
+mod rest;
 
 pub use call::{CallPhase, CallRecord, CallRole, CallSnapshot, DeviceKind, MediaEvent, TrackKind};
 pub use chat::{ChatMessage, DeliveryState, PageSource};
@@ -14,6 +15,7 @@ pub use consultation::{
     Bill, ConsultationState, ConsultationView, EndReason, EndedBy, IllegalTransition, MeterReading,
     Side,
 };
+pub use rest::{Method, RestRequest};
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;

@@ -8,9 +8,10 @@ pub mod socket;
 mod supervisor;
 
 pub use crate::model::ConnectionState;
+pub use crate::model::{Method, RestRequest};
 pub use backoff::BackoffPolicy;
 pub use login::{LoginVerdict, LoginWatch};
-pub use rest::{HttpErrorKind, Method, RestClient, RestError, RestRequest};
+pub use rest::{HttpErrorKind, RestClient, RestError};
 pub use socket::{Inbound, InboundReceiver, Socket, SocketConfig, MAX_QUEUED_EVENTS};
 
 use std::time::Duration;

@@ -1,36 +1,9 @@
 //! REST calls with bearer auth and typed errors (reqwest).
 
+use crate::model::{Method, RestRequest};
 use crate::token::{SharedTokenSource, TokenError};
 use serde_json::Value;
 use std::time::Duration;
-
-/// HTTP method of a REST call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// PATCH
-    Patch,
-    /// DELETE
-    Delete,
-}
-
-/// One REST call, as a dialect describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RestRequest {
-    /// Method.
-    pub method: Method,
-    /// Path below the REST base URL, starting with `/`.
-    pub path: String,
-    /// Query parameters.
-    pub query: Vec<(String, String)>,
-    /// JSON body.
-    pub body: Option<Value>,
-}
 
 /// What an HTTP error status means to a caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -3,7 +3,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::model::{Expert, Presence};
-use parlor_core::{Capability, Client, Command, DialectId, DomainEvent};
+use parlor_core::{Client, Command, DomainEvent};
 use serde::Serialize;
 use tauri::State;
 
@@ -46,20 +46,9 @@ pub async fn apply(state: &AppState, presence: Presence) -> AppResult<PresenceCh
 }
 
 /// The command that tells `client`'s server the expert is `online` (or not), where the
-/// server has presence at all.
+/// server has presence at all (its dialect chooses the command).
 pub fn server_command(client: &Client, online: bool) -> Option<Command> {
-    if !client.capabilities().contains(&Capability::Presence) {
-        return None;
-    }
-    Some(
-        match (client.dialect(), client.profile().account_id.clone()) {
-            // 001 keeps presence over REST (the socket event only mirrors it).
-            (DialectId::PresenceSessions, Some(expert_id)) => {
-                Command::SetPresenceRest { expert_id, online }
-            }
-            _ => Command::SetPresence { online },
-        },
-    )
+    client.presence_command(online)
 }
 
 /// The presence the expert chose last.
@@ -79,33 +68,4 @@ pub async fn watch_experts(state: State<'_, AppState>) -> AppResult<Vec<Expert>>
             _ => None,
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn only_servers_with_presence_are_told() {
-        let offline = |dialect, account: Option<&str>| {
-            let mut p = parlor_core::ServerProfile::new(dialect, "http://127.0.0.1:9");
-            p.account_id = account.map(str::to_owned);
-            Client::connect(p, std::sync::Arc::new(parlor_core::StaticToken::new("t"))).unwrap()
-        };
-        assert_eq!(
-            server_command(&offline(DialectId::BillingChat, None), true),
-            None
-        );
-        assert_eq!(
-            server_command(&offline(DialectId::PresenceSessions, Some("a-1")), false),
-            Some(Command::SetPresenceRest {
-                expert_id: "a-1".into(),
-                online: false
-            })
-        );
-        assert_eq!(
-            server_command(&offline(DialectId::Telecaller, None), true),
-            Some(Command::SetPresence { online: true })
-        );
-    }
 }

@@ -1,19 +1,17 @@
 //! `parlor`: the headless driver of Parlor's core. See `parlor --help`.
 
 use clap::{Parser, Subcommand};
-use parlor_core::messaging::{Messenger, MessengerConfig};
-use parlor_core::store::{cache_path, Store};
-use parlor_core::voice::{outbox::VoiceOutboxConfig, VoiceNotes, VoiceNotesConfig};
-use parlor_core::{
-    Capability, Client, ConsultationService, DialectId, ExpertDirectory, FileToken, PresenceKeeper,
-    ServerProfile, TokenSpec,
-};
+use parlor_core::calls::LoopbackEngine;
+use parlor_core::messaging::MessengerConfig;
+use parlor_core::store::cache_path;
+use parlor_core::{DialectId, FileToken, ServerProfile, Session, TokenSpec};
 use parlor_harness::{
     bench, bench_cache, bench_resilience, bench_summary, bench_voice, connect, demo, demo_user,
     load, schema, servers,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 // `parlor load` runs thousands of clients in one process: each presence broadcast is parsed
@@ -326,62 +324,43 @@ async fn main() -> ExitCode {
                 .with_extension("voice"),
                 None => std::env::temp_dir().join(format!("parlor-voice-{}", std::process::id())),
             };
-            let store = match data_dir {
-                Some(dir) => {
-                    let account = profile
-                        .account_id
-                        .clone()
-                        .unwrap_or_else(|| "default".into());
-                    // The one owner of the dir (a second process gets a clear error), keyed by
-                    // the server's identity so a new port finds the same outbox.
-                    match Store::open_for(&dir, &profile, &account) {
-                        Ok(s) => Some(s),
-                        Err(e) => return fail(e),
-                    }
-                }
-                None => None,
-            };
             let tokens = profile.token.source();
-            let minute = profile.billing_minute_ms;
-            let with_cache = store.is_some();
-            let client = match Client::connect(profile, tokens) {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            // Before the services attach: nothing they publish at the start is lost.
-            let early_events = client.subscribe();
-            // Calls first: its Agora service watches consultation events; no two services
-            // claim the same command, so the order of the others does not matter.
-            let calls_cache = store
-                .clone()
-                .or_else(|| parlor_harness::calls::cache_for(client.profile()));
-            let _calls = parlor_harness::calls::attach(&client, calls_cache);
-            ConsultationService::attach(&client, store.clone(), minute);
-            ExpertDirectory::attach(&client);
-            PresenceKeeper::attach(&client);
-            if let Some(store) = store {
-                let config = MessengerConfig {
+            let with_cache = data_dir.is_some();
+            // The harness moves no real media: calls run on the loopback engine. Without a
+            // cache of its own, the call history goes where PARLOR_DATA_DIR says (if it does).
+            let mut builder = Session::builder(profile.clone(), tokens)
+                .media_engine(Arc::new(LoopbackEngine::new()))
+                .messenger_config(MessengerConfig {
                     confirm_timeout: Duration::from_secs(confirm_timeout_secs.max(1)),
                     ..MessengerConfig::default()
-                };
-                Messenger::attach(&client, store, config);
-            }
-            let _voice = if client.capabilities().contains(&Capability::VoiceNotes)
-                && client.rest().is_some()
-            {
-                match VoiceNotes::attach(
-                    &client,
-                    VoiceNotesConfig {
-                        dir: voice_dir.clone(),
-                        outbox: VoiceOutboxConfig::default(),
-                    },
-                ) {
-                    Ok(v) => Some(v),
-                    Err(e) => return fail(e),
+                })
+                .voice_dir(voice_dir.clone())
+                .subscribe_early();
+            match data_dir {
+                Some(dir) => builder = builder.data_dir(dir),
+                None => {
+                    if let Some(history) = parlor_harness::calls::cache_for(&profile) {
+                        builder = builder.calls_store(history);
+                    }
                 }
-            } else {
-                None
+            }
+            let session = match builder.build() {
+                Ok(s) => s,
+                Err(e) => return fail(e),
             };
+            let client = session.client.clone();
+            let early_events = match session.early_events {
+                Some(events) => events,
+                None => client.subscribe(),
+            };
+            let _services = (
+                session.calls,
+                session.consultations,
+                session.directory,
+                session.presence,
+                session.messenger,
+                session.voice,
+            );
             let options = connect::SessionOptions {
                 linger: Duration::from_millis(linger_ms),
                 ordered_sends: with_cache,

@@ -1,10 +1,7 @@
 //! Scripting the core: an `Actor` is one signed-in party (a `Client` plus its event stream)
 //! whose script waits for the events it expects, with a deadline, and narrates what happens.
 
-use parlor_core::{
-    Client, Command, ConsultationService, DialectId, DomainEvent, ExpertDirectory, PresenceKeeper,
-    ServerProfile, StaticToken,
-};
+use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,12 +76,13 @@ impl Actor {
         profile: ServerProfile,
         token: String,
     ) -> Result<Actor, StepError> {
-        let minute = profile.billing_minute_ms;
-        let client = Client::connect(profile, Arc::new(StaticToken::new(token)))
-            .map_err(|e| StepError::Setup(format!("{name}: {e}")))?;
-        ConsultationService::attach(&client, None, minute);
-        ExpertDirectory::attach(&client);
-        PresenceKeeper::attach(&client);
+        // No cache, and no call service: scripts drive calls themselves (with the loopback
+        // engine where they want one).
+        let client = Session::builder(profile, Arc::new(StaticToken::new(token)))
+            .without_calls()
+            .build()
+            .map_err(|e| StepError::Setup(format!("{name}: {e}")))?
+            .client;
         let events = client.subscribe();
         client
             .wait_connected(Duration::from_secs(10))

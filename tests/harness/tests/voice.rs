@@ -10,7 +10,7 @@
 mod support;
 
 use parlor_core::token::StaticToken;
-use parlor_core::transport::rest::{Method, RestClient, RestRequest};
+use parlor_core::transport::{Method, RestClient, RestRequest};
 use parlor_core::voice::{
     decode_ogg_opus, encode_ogg_opus, upload_voice_note, CancelHandle, OutboxNote, PlaybackEvent,
     Recorder, RecorderConfig, RecorderEvent, UploadOptions, VoiceError, VoiceFile, VoiceOutbox,
