@@ -13,6 +13,7 @@ mod fanout;
 pub use fanout::DEFAULT_SUBSCRIBER_CAPACITY;
 
 use crate::command::Command;
+use crate::dialect::renamed::Renamed;
 use crate::dialect::{
     check_raw, dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound,
 };
@@ -184,7 +185,6 @@ impl Client {
     /// Starts connecting to `profile`'s server (in the background: the client works offline
     /// and reconnects by itself). Must be called inside a tokio runtime.
     pub fn connect(profile: ServerProfile, tokens: SharedTokenSource) -> Result<Client, Error> {
-        profile.validate()?;
         let dialect: Arc<dyn Dialect> = Arc::from(dialect_for(
             profile.dialect,
             &DialectContext {
@@ -192,6 +192,24 @@ impl Client {
                 account_id: profile.account_id.clone(),
             },
         ));
+        Self::connect_with(profile, tokens, dialect)
+    }
+
+    /// Like [`connect`](Self::connect), speaking `dialect`: an app team's own implementation
+    /// of [`Dialect`] for a server that is not one of the five (see `core/examples/`). The
+    /// profile still names the built-in dialect it is closest to (`profile.dialect`: the
+    /// cache's path and what the apps show), and its `[events]` renames apply to it too.
+    pub fn connect_with(
+        profile: ServerProfile,
+        tokens: SharedTokenSource,
+        dialect: Arc<dyn Dialect>,
+    ) -> Result<Client, Error> {
+        profile.validate()?;
+        let dialect: Arc<dyn Dialect> = if profile.events.is_empty() {
+            dialect
+        } else {
+            Arc::new(Renamed::new(dialect, &profile.events))
+        };
         let extra_root = profile.trusted_certificate_pem()?;
         let rest = match &profile.rest_url {
             Some(url) => Some(RestClient::new(

@@ -15,6 +15,7 @@ use crate::dialect::{DialectId, UnknownDialect};
 use crate::token::{EnvToken, FileToken, SharedTokenSource};
 use crate::transport::{BackoffPolicy, SocketConfig};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,6 +104,11 @@ pub struct ServerProfile {
     /// How chat messages may be sent to this server: size limit, resend safety.
     #[serde(default)]
     pub delivery: DeliveryLimits,
+    /// Events this server names differently from its document: the document's name → this
+    /// server's (`[events]` with `newMessage = "message:new"`). Applied to everything sent and
+    /// received, so that a server close to one of the five needs a profile, not code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, String>,
 }
 
 /// What a server takes and how it treats a resend (`[delivery]` in a profile).
@@ -189,6 +195,7 @@ impl ServerProfile {
             trusted_certificate: None,
             allow_plaintext: false,
             delivery: DeliveryLimits::default(),
+            events: BTreeMap::new(),
         }
     }
 
@@ -228,6 +235,19 @@ impl ServerProfile {
         }
         if self.ack_timeout_ms == 0 || self.connect_timeout_ms == 0 || self.billing_minute_ms == 0 {
             return Err(ProfileError::Invalid("timeouts must be above zero".into()));
+        }
+        let mut server_names = std::collections::BTreeSet::new();
+        for (document, server) in &self.events {
+            if document.trim().is_empty() || server.trim().is_empty() {
+                return Err(ProfileError::Invalid(
+                    "events: a renamed event needs both names".into(),
+                ));
+            }
+            if !server_names.insert(server) {
+                return Err(ProfileError::Invalid(format!(
+                    "events: two events are renamed to {server:?}"
+                )));
+            }
         }
         if !(0.0..=1.0).contains(&self.reconnect.jitter) {
             return Err(ProfileError::Invalid(

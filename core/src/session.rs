@@ -19,6 +19,7 @@
 use crate::calls::{self, CallService, MediaEngine};
 use crate::client::{Client, EventStream};
 use crate::consultation::ConsultationService;
+use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::messaging::{Messenger, MessengerConfig};
 use crate::presence::ExpertDirectory;
@@ -59,6 +60,7 @@ pub struct SessionBuilder {
     messenger: MessengerConfig,
     voice_dir: Option<PathBuf>,
     early_events: bool,
+    dialect: Option<Arc<dyn Dialect>>,
 }
 
 /// One client and the services attached to it.
@@ -98,6 +100,7 @@ impl Session {
             messenger: MessengerConfig::default(),
             voice_dir: None,
             early_events: false,
+            dialect: None,
         }
     }
 }
@@ -149,6 +152,13 @@ impl SessionBuilder {
         self
     }
 
+    /// Speaks `dialect` instead of the built-in one the profile names: an app team's own
+    /// implementation for its server ([`Client::connect_with`]).
+    pub fn dialect(mut self, dialect: Arc<dyn Dialect>) -> Self {
+        self.dialect = Some(dialect);
+        self
+    }
+
     /// Subscribes before any service attaches (see [`Session::early_events`]).
     pub fn subscribe_early(mut self) -> Self {
         self.early_events = true;
@@ -167,7 +177,10 @@ impl SessionBuilder {
             (None, None) => None,
         };
         let minute = self.profile.billing_minute_ms;
-        let client = Client::connect(self.profile, self.tokens)?;
+        let client = match self.dialect {
+            Some(dialect) => Client::connect_with(self.profile, self.tokens, dialect)?,
+            None => Client::connect(self.profile, self.tokens)?,
+        };
         let early_events = self.early_events.then(|| client.subscribe());
         // Calls first: its Agora service watches consultation events; no two services claim
         // the same command, so the order of the others does not matter.

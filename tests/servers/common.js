@@ -187,7 +187,42 @@ function publicAccount(a) {
  * socket.io server and the HTTP server before exiting 0. `onShutdown` runs first (save state).
  * With a `mode` (modes.js) a non-default mode is announced on stderr right after READY.
  */
+/**
+ * A variant of a server that names some events differently from its document:
+ * `PARLOR_RENAME_EVENTS='{"newMessage":"message:new"}'` (document's name → this server's).
+ * What it emits goes out under the new names and what it receives under them is handled as the
+ * document's, so one reference server stands for a team that renamed events (the client needs
+ * only a profile `[events]` table). Nothing changes without the variable.
+ */
+function renameEvents(io, env = process.env) {
+  if (!env.PARLOR_RENAME_EVENTS) return;
+  const toServer = JSON.parse(env.PARLOR_RENAME_EVENTS);
+  const fromServer = Object.fromEntries(Object.entries(toServer).map(([d, s]) => [s, d]));
+  const { Socket } = require('socket.io');
+  // The package exports no BroadcastOperator: its prototype is that of any `to()`.
+  const broadcast = Object.getPrototypeOf(io.to('parlor-rename-probe'));
+  for (const proto of [Socket.prototype, broadcast]) {
+    const emit = proto.emit;
+    proto.emit = function renamedEmit(event, ...args) {
+      return emit.call(this, Object.hasOwn(toServer, event) ? toServer[event] : event, ...args);
+    };
+  }
+  io.on('connection', (socket) => {
+    socket.use((packet, next) => {
+      // The document's name is not this server's: dropped, as a server that never heard it.
+      if (Object.hasOwn(toServer, packet[0]) && !Object.hasOwn(fromServer, packet[0])) {
+        log('dropped', packet[0], '(renamed on this server)');
+        return;
+      }
+      if (Object.hasOwn(fromServer, packet[0])) packet[0] = fromServer[packet[0]];
+      next();
+    });
+  });
+  process.stderr.write(`events renamed: ${JSON.stringify(toServer)}\n`);
+}
+
 function serve(httpServer, io, port, onShutdown, mode) {
+  renameEvents(io);
   httpServer.listen(port, '127.0.0.1', () => {
     process.stdout.write(`READY ${httpServer.address().port}\n`);
     if (mode) mode.announce();

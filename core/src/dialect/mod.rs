@@ -9,6 +9,7 @@ pub mod billing_chat;
 mod confirm;
 pub mod documented;
 pub mod presence_sessions;
+pub mod renamed;
 pub mod support_chat;
 pub mod tarot_chat;
 pub mod telecaller;

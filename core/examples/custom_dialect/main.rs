@@ -1,0 +1,47 @@
+//! A session on a server that is none of the five, through an app team's own dialect
+//! ([`echo_chat::EchoChat`]): `cargo run -p parlor-core --example custom_dialect -- URL TOKEN`
+//! against a server that speaks it (Parlor's transport probe does: `parlor servers` prints
+//! none of it, so start `node tests/servers/transport_probe.js` and use the token `valid`).
+//! Nothing in the core changes for it: the dialect is given to the session builder.
+
+mod echo_chat;
+
+use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(url), Some(token)) = (args.next(), args.next()) else {
+        eprintln!("usage: custom_dialect URL TOKEN");
+        std::process::exit(2);
+    };
+    let profile = ServerProfile::new(DialectId::SupportChat, url);
+    let session = Session::builder(profile, Arc::new(StaticToken::new(token)))
+        .dialect(Arc::new(echo_chat::EchoChat))
+        .build()?;
+    let client = session.client.clone();
+    let mut events = client.subscribe();
+    client.wait_connected(Duration::from_secs(10)).await?;
+    client
+        .send(Command::SendMessage {
+            conversation_id: "lobby".into(),
+            client_id: "hello-1".into(),
+            text: Some("hello".into()),
+            reply_to: None,
+            file_id: None,
+        })
+        .await?;
+    while let Some(event) = events.recv().await {
+        if let DomainEvent::MessageReceived { message } = event {
+            println!(
+                "{}: {}",
+                message.sender.id,
+                message.text.unwrap_or_default()
+            );
+            break;
+        }
+    }
+    Ok(())
+}

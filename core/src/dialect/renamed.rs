@@ -1,0 +1,257 @@
+//! A dialect whose server names some events differently from its document: the profile's
+//! `[events]` table (the document's name → this server's) is applied to everything sent and
+//! received, and the dialect underneath sees only the document's names. A server that is close
+//! to one of the five thus needs a profile file, not code.
+
+use super::{
+    BackfillRequest, Capability, Dialect, DialectError, DialectId, EventProof, MessageDelivery,
+    Outbound, ProtocolError, SendRefusal,
+};
+use crate::command::Command;
+use crate::event::DomainEvent;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// `inner` with the events of `to_server` renamed on the wire.
+pub struct Renamed {
+    inner: Arc<dyn Dialect>,
+    to_server: HashMap<String, String>,
+    from_server: HashMap<String, String>,
+    /// The names the trait hands out as `&'static str`, made once per name: the set is
+    /// bounded by the profile's table and the dialect's own names.
+    leaked: Mutex<HashMap<String, &'static str>>,
+    answers: Mutex<HashMap<String, &'static [&'static str]>>,
+}
+
+impl Renamed {
+    /// `inner` speaking to a server that renames the events of `events` (document's name →
+    /// server's name). The table is checked by the profile ([`crate::ServerProfile::validate`]).
+    pub fn new(inner: Arc<dyn Dialect>, events: &BTreeMap<String, String>) -> Renamed {
+        Renamed {
+            inner,
+            to_server: events.iter().map(|(d, s)| (d.clone(), s.clone())).collect(),
+            from_server: events.iter().map(|(d, s)| (s.clone(), d.clone())).collect(),
+            leaked: Mutex::new(HashMap::new()),
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn server_name<'a>(&'a self, document: &'a str) -> &'a str {
+        self.to_server
+            .get(document)
+            .map_or(document, String::as_str)
+    }
+
+    fn document_name<'a>(&'a self, server: &'a str) -> &'a str {
+        self.from_server.get(server).map_or(server, String::as_str)
+    }
+
+    fn leak(&self, name: &str) -> &'static str {
+        let mut leaked = crate::sync::lock(&self.leaked);
+        if let Some(s) = leaked.get(name) {
+            return s;
+        }
+        let s: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        leaked.insert(name.to_owned(), s);
+        s
+    }
+
+    /// `out` with its event named as `name` maps it.
+    fn renamed(out: Outbound, name: impl Fn(&str) -> String) -> Outbound {
+        match out {
+            Outbound::Emit { event, arg } => Outbound::Emit {
+                event: name(&event),
+                arg,
+            },
+            Outbound::EmitOwnView {
+                event,
+                arg,
+                own_view,
+            } => Outbound::EmitOwnView {
+                event: name(&event),
+                arg,
+                own_view,
+            },
+            Outbound::Request { event, arg, reply } => Outbound::Request {
+                event: name(&event),
+                arg,
+                reply,
+            },
+            rest @ Outbound::Rest { .. } => rest,
+        }
+    }
+
+    /// An answer naming the event it answers as (`{event, data}`, also inside an array): that
+    /// name back in the document's words.
+    fn answer_in_document_words(&self, answer: &Value) -> Value {
+        let mut answer = answer.clone();
+        let envelope = match &mut answer {
+            Value::Array(items) => items.first_mut(),
+            other => Some(other),
+        };
+        if let Some(Value::Object(m)) = envelope {
+            if let Some(Value::String(event)) = m.get_mut("event") {
+                if let Some(document) = self.from_server.get(event.as_str()) {
+                    *event = document.clone();
+                }
+            }
+        }
+        answer
+    }
+}
+
+impl Dialect for Renamed {
+    fn id(&self) -> DialectId {
+        self.inner.id()
+    }
+
+    fn capabilities(&self) -> &'static [Capability] {
+        self.inner.capabilities()
+    }
+
+    fn encode(&self, cmd: &Command) -> Result<Vec<Outbound>, DialectError> {
+        Ok(self
+            .inner
+            .encode(cmd)?
+            .into_iter()
+            .map(|out| Self::renamed(out, |e| self.server_name(e).to_owned()))
+            .collect())
+    }
+
+    fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
+        self.inner.decode(self.document_name(event), args)
+    }
+
+    fn decode_reply(
+        &self,
+        sent: &Outbound,
+        answer: &Value,
+    ) -> Result<Vec<DomainEvent>, DialectError> {
+        let sent = Self::renamed(sent.clone(), |e| self.document_name(e).to_owned());
+        self.inner
+            .decode_reply(&sent, &self.answer_in_document_words(answer))
+    }
+
+    fn auth_rejection(&self, event: &str, args: &[Value]) -> Option<String> {
+        self.inner.auth_rejection(self.document_name(event), args)
+    }
+
+    fn message_delivery(&self) -> Option<MessageDelivery> {
+        self.inner.message_delivery()
+    }
+
+    fn rejoin(&self, conversation_id: &str) -> Vec<Command> {
+        self.inner.rejoin(conversation_id)
+    }
+
+    fn answer_events(&self, request_event: &str) -> &'static [&'static str] {
+        let mut answers = crate::sync::lock(&self.answers);
+        if let Some(list) = answers.get(request_event) {
+            return list;
+        }
+        let names: Vec<&'static str> = self
+            .inner
+            .answer_events(self.document_name(request_event))
+            .iter()
+            .map(|e| self.leak(self.server_name(e)))
+            .collect();
+        let list: &'static [&'static str] = Box::leak(names.into_boxed_slice());
+        answers.insert(request_event.to_owned(), list);
+        list
+    }
+
+    fn check_client_id(&self, client_id: &str) -> Result<(), DialectError> {
+        self.inner.check_client_id(client_id)
+    }
+
+    fn send_refusal(&self, code: Option<&str>) -> Option<SendRefusal> {
+        self.inner.send_refusal(code)
+    }
+
+    fn login_confirmation(&self) -> Option<&'static str> {
+        self.inner
+            .login_confirmation()
+            .map(|e| self.leak(self.server_name(e)))
+    }
+
+    fn event_proof(&self, cmd: &Command) -> Option<EventProof> {
+        self.inner.event_proof(cmd)
+    }
+
+    fn backfill(&self, page: &BackfillRequest<'_>) -> Option<Command> {
+        self.inner.backfill(page)
+    }
+
+    fn presence_command(&self, online: bool, account_id: Option<&str>) -> Command {
+        self.inner.presence_command(online, account_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{dialect_for, DialectContext};
+    use serde_json::json;
+
+    fn renamed() -> Renamed {
+        let inner: Arc<dyn Dialect> = Arc::from(dialect_for(
+            DialectId::SupportChat,
+            &DialectContext {
+                namespace: "/".into(),
+                account_id: None,
+            },
+        ));
+        let events = BTreeMap::from([
+            ("sendMessage".to_owned(), "message:send".to_owned()),
+            ("newMessage".to_owned(), "message:new".to_owned()),
+            ("messageSent".to_owned(), "message:sent".to_owned()),
+        ]);
+        Renamed::new(inner, &events)
+    }
+
+    #[test]
+    fn sent_and_received_events_carry_the_servers_names() {
+        let d = renamed();
+        let out = d
+            .encode(&Command::SendMessage {
+                conversation_id: "c1".into(),
+                client_id: "m1".into(),
+                text: Some("hi".into()),
+                reply_to: None,
+                file_id: None,
+            })
+            .unwrap();
+        assert!(
+            matches!(&out[0], Outbound::Request { event, .. } if event == "message:send"),
+            "{out:?}"
+        );
+        // The server's answer by event comes under its own name.
+        assert!(d.answer_events("message:send").contains(&"message:sent"));
+        let message = json!({"id": "s1", "chatId": "c1", "content": "hi",
+            "sender": {"id": "u2", "name": "Ravi"}, "createdAt": "2026-01-01T00:00:00Z"});
+        let received = d
+            .decode("message:new", std::slice::from_ref(&message))
+            .unwrap();
+        assert!(matches!(
+            &received[0],
+            DomainEvent::MessageReceived { message } if message.id == "s1"
+        ));
+        // An ack naming the answer by the server's name reads as the document's.
+        let answer = json!({"event": "message:sent", "data": message});
+        let confirmed = d.decode_reply(&out[0], &answer).unwrap();
+        assert!(
+            confirmed.iter().any(
+                |e| matches!(e, DomainEvent::MessageSent { server_id, .. } if server_id == "s1")
+            ),
+            "{confirmed:?}"
+        );
+        // A name the table does not rename passes through.
+        assert!(d
+            .decode(
+                "userTyping",
+                &[json!({"chatId": "c1", "userId": "u2", "isTyping": true})]
+            )
+            .is_ok());
+    }
+}
