@@ -36,8 +36,9 @@ mapfile -t bins < <(cargo test --quiet --workspace --no-run --message-format=jso
     | jq -r 'select(.profile.test == true and .executable != null) | .executable')
 [ "${#bins[@]}" -eq 4 ] || { echo "mode loop: expected 4 test binaries, found ${#bins[@]}" >&2; exit 1; }
 mode_logs=$(mktemp -d)
+modes=(seed-only drift:7 drift:11)
 pids=()
-for mode in seed-only drift:7 drift:11; do
+for mode in "${modes[@]}"; do
   # Run as cargo runs them (from the crate's folder), with the servers named explicitly: a
   # target dir shared by several checkouts may hold a library built from another one.
   (cd tests/harness && for bin in "${bins[@]}"; do
@@ -46,8 +47,8 @@ for mode in seed-only drift:7 drift:11; do
   pids+=($!)
 done
 failed=0
-for i in 0 1 2; do
-  mode=$(echo seed-only drift:7 drift:11 | cut -d' ' -f$((i + 1)))
+for i in "${!modes[@]}"; do
+  mode=${modes[$i]}
   wait "${pids[$i]}" || failed=1
   echo "-- PARLOR_SERVER_MODE=$mode"
   cat "$mode_logs/$mode.log"

@@ -47,14 +47,31 @@ fn send(text: &str) -> Command {
     }
 }
 
-#[tokio::test]
-async fn a_server_that_renames_events_needs_only_a_profile_file() {
-    let server = RefServer::start(
+/// The 003 reference server speaking the renamed events.
+async fn renaming_server() -> RefServer {
+    RefServer::start(
         server_file(DialectId::SupportChat),
         &[("PARLOR_RENAME_EVENTS", RENAMES)],
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// `actor` joins the seeded chat.
+async fn join(actor: &mut Actor) -> Result<Vec<DomainEvent>, parlor_harness::script::StepError> {
+    actor
+        .send(
+            "join",
+            Command::JoinConversation {
+                conversation_id: "chat-1".into(),
+            },
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_server_that_renames_events_needs_only_a_profile_file() {
+    let server = renaming_server().await;
     let mut actors = Vec::new();
     for (name, account) in [("user", "1"), ("agent", "10")] {
         let profile = ServerProfile::from_toml(&profile_file(&server.url(), account)).unwrap();
@@ -62,15 +79,7 @@ async fn a_server_that_renames_events_needs_only_a_profile_file() {
         actors.push(Actor::connect_profile(name, profile, token).await.unwrap());
     }
     for actor in &mut actors {
-        let joined = actor
-            .send(
-                "join",
-                Command::JoinConversation {
-                    conversation_id: "chat-1".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let joined = join(actor).await.unwrap();
         assert!(
             joined
                 .iter()
@@ -99,12 +108,7 @@ async fn a_server_that_renames_events_needs_only_a_profile_file() {
 /// not its names (so the test above proves the renaming, not a lenient server).
 #[tokio::test]
 async fn without_the_table_the_renamed_server_is_not_understood() {
-    let server = RefServer::start(
-        server_file(DialectId::SupportChat),
-        &[("PARLOR_RENAME_EVENTS", RENAMES)],
-    )
-    .await
-    .unwrap();
+    let server = renaming_server().await;
     let mut profile = ServerProfile::from_toml(&profile_file(&server.url(), "1")).unwrap();
     profile.events.clear();
     profile.ack_timeout_ms = 1_500;
@@ -112,14 +116,7 @@ async fn without_the_table_the_renamed_server_is_not_understood() {
     let mut user = Actor::connect_profile("user", profile, token)
         .await
         .unwrap();
-    let joined = user
-        .send(
-            "join",
-            Command::JoinConversation {
-                conversation_id: "chat-1".into(),
-            },
-        )
-        .await;
+    let joined = join(&mut user).await;
     assert!(joined.is_err(), "{joined:?}");
 }
 
@@ -212,14 +209,7 @@ async fn a_session_speaks_a_dialect_given_by_the_app() {
     )
     .await
     .unwrap();
-    user.send(
-        "join",
-        Command::JoinConversation {
-            conversation_id: "chat-1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    join(&mut user).await.unwrap();
     user.send("send", send("to a custom dialect"))
         .await
         .unwrap();
