@@ -13,13 +13,14 @@ mod fanout;
 pub use fanout::DEFAULT_SUBSCRIBER_CAPACITY;
 
 use crate::command::Command;
-use crate::dialect::renamed::Renamed;
+use crate::dialect::field_paths::FieldMoves;
+use crate::dialect::overrides::Overridden;
 use crate::dialect::{
     check_raw, dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound,
 };
 use crate::error::Error;
 use crate::event::DomainEvent;
-use crate::profile::ServerProfile;
+use crate::profile::{ProfileError, ServerProfile};
 use crate::sync::{lock, read, write};
 use crate::token::SharedTokenSource;
 use crate::transport::{ConnectionState, LoginVerdict, LoginWatch, RestClient, RestError, Socket};
@@ -198,17 +199,20 @@ impl Client {
     /// Like [`connect`](Self::connect), speaking `dialect`: an app team's own implementation
     /// of [`Dialect`] for a server that is not one of the five (see `core/examples/`). The
     /// profile still names the built-in dialect it is closest to (`profile.dialect`: the
-    /// cache's path and what the apps show), and its `[events]` renames apply to it too.
+    /// cache's path and what the apps show), and its `[events]` renames and `[fields]` moves
+    /// apply to it too.
     pub fn connect_with(
         profile: ServerProfile,
         tokens: SharedTokenSource,
         dialect: Arc<dyn Dialect>,
     ) -> Result<Client, Error> {
         profile.validate()?;
-        let dialect: Arc<dyn Dialect> = if profile.events.is_empty() {
+        let dialect: Arc<dyn Dialect> = if profile.events.is_empty() && profile.fields.is_empty() {
             dialect
         } else {
-            Arc::new(Renamed::new(dialect, &profile.events))
+            let fields = FieldMoves::new(&profile.fields)
+                .map_err(|e| ProfileError::Invalid(e.to_string()))?;
+            Arc::new(Overridden::new(dialect, &profile.events, fields))
         };
         let extra_root = profile.trusted_certificate_pem()?;
         let rest = match &profile.rest_url {

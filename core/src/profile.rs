@@ -109,6 +109,12 @@ pub struct ServerProfile {
     /// received, so that a server close to one of the five needs a profile, not code.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, String>,
+    /// Fields this server keeps elsewhere than its document, per event (the document's name):
+    /// the document's dotted path → this server's (`[fields.newMessage]` with `content =
+    /// "body.text"`). Applied to the payloads of that event both ways and to answers that name
+    /// it; a field the payload lacks stays absent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// What a server takes and how it treats a resend (`[delivery]` in a profile).
@@ -196,6 +202,7 @@ impl ServerProfile {
             allow_plaintext: false,
             delivery: DeliveryLimits::default(),
             events: BTreeMap::new(),
+            fields: BTreeMap::new(),
         }
     }
 
@@ -249,6 +256,8 @@ impl ServerProfile {
                 )));
             }
         }
+        crate::dialect::field_paths::FieldMoves::new(&self.fields)
+            .map_err(|e| ProfileError::Invalid(e.to_string()))?;
         if !(0.0..=1.0).contains(&self.reconnect.jitter) {
             return Err(ProfileError::Invalid(
                 "reconnect.jitter must be within 0..=1".into(),

@@ -183,27 +183,31 @@ function publicAccount(a) {
 }
 
 /**
- * Listens on 127.0.0.1, prints `READY <port>` once, and on SIGTERM/SIGINT closes the
- * socket.io server and the HTTP server before exiting 0. `onShutdown` runs first (save state).
- * With a `mode` (modes.js) a non-default mode is announced on stderr right after READY.
+ * A variant of a server that names some events, or places some fields, differently from its
+ * document:
+ * - `PARLOR_RENAME_EVENTS='{"newMessage":"message:new"}'` (document's name → this server's);
+ * - `PARLOR_MOVE_FIELDS='{"newMessage":{"content":"body.text"}}'` (per document event name: the
+ *   document's dotted path → this server's).
+ * What it emits goes out under the new names with the fields moved, and what it receives under
+ * them is handled as the document's, so one reference server stands for a team that renamed
+ * events and moved fields (the client needs only a profile's `[events]` and `[fields]` tables).
+ * Answers given by ack are left as they are. Nothing changes without the variables.
  */
-/**
- * A variant of a server that names some events differently from its document:
- * `PARLOR_RENAME_EVENTS='{"newMessage":"message:new"}'` (document's name → this server's).
- * What it emits goes out under the new names and what it receives under them is handled as the
- * document's, so one reference server stands for a team that renamed events (the client needs
- * only a profile `[events]` table). Nothing changes without the variable.
- */
-function renameEvents(io, env = process.env) {
-  if (!env.PARLOR_RENAME_EVENTS) return;
-  const toServer = JSON.parse(env.PARLOR_RENAME_EVENTS);
+function adaptWire(io, env = process.env) {
+  if (!env.PARLOR_RENAME_EVENTS && !env.PARLOR_MOVE_FIELDS) return;
+  const toServer = JSON.parse(env.PARLOR_RENAME_EVENTS || '{}');
+  const moves = JSON.parse(env.PARLOR_MOVE_FIELDS || '{}');
   const fromServer = Object.fromEntries(Object.entries(toServer).map(([d, s]) => [s, d]));
   const { Socket } = require('socket.io');
   // The package exports no BroadcastOperator: its prototype is that of any `to()`.
   const broadcast = Object.getPrototypeOf(io.to('parlor-rename-probe'));
   for (const proto of [Socket.prototype, broadcast]) {
     const emit = proto.emit;
-    proto.emit = function renamedEmit(event, ...args) {
+    proto.emit = function adaptedEmit(event, ...args) {
+      if (Object.hasOwn(moves, event) && args.length > 0) {
+        // A copy: the payload may be the server's own stored record.
+        args[0] = moveFields(structuredClone(args[0]), moves[event], 'toServer');
+      }
       return emit.call(this, Object.hasOwn(toServer, event) ? toServer[event] : event, ...args);
     };
   }
@@ -215,14 +219,55 @@ function renameEvents(io, env = process.env) {
         return;
       }
       if (Object.hasOwn(fromServer, packet[0])) packet[0] = fromServer[packet[0]];
+      if (Object.hasOwn(moves, packet[0]) && packet.length > 1) {
+        packet[1] = moveFields(packet[1], moves[packet[0]], 'toDocument');
+      }
       next();
     });
   });
-  process.stderr.write(`events renamed: ${JSON.stringify(toServer)}\n`);
+  process.stderr.write(`wire adapted: events ${JSON.stringify(toServer)}, fields ${JSON.stringify(moves)}\n`);
 }
 
+/** `payload` with the fields of `table` (document path → server path) moved `way`. */
+function moveFields(payload, table, way) {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  for (const [documentPath, serverPath] of Object.entries(table)) {
+    const [from, to] = way === 'toServer' ? [documentPath, serverPath] : [serverPath, documentPath];
+    // This server never reads the document's place: what a client put there is not heard.
+    if (way === 'toDocument') takeField(payload, documentPath);
+    const moved = takeField(payload, from);
+    if (moved === undefined) continue;
+    const toKeys = to.split('.');
+    const toLast = toKeys.pop();
+    let target = payload;
+    for (const k of toKeys) {
+      if (target[k] === null || typeof target[k] !== 'object') target[k] = {};
+      target = target[k];
+    }
+    target[toLast] = moved.value;
+  }
+  return payload;
+}
+
+/** Removes the field at dotted `path` of `payload`: `{ value }`, or undefined when absent. */
+function takeField(payload, path) {
+  const keys = path.split('.');
+  const last = keys.pop();
+  let parent = payload;
+  for (const k of keys) parent = parent && typeof parent === 'object' ? parent[k] : undefined;
+  if (!parent || typeof parent !== 'object' || !Object.hasOwn(parent, last)) return undefined;
+  const value = parent[last];
+  delete parent[last];
+  return { value };
+}
+
+/**
+ * Listens on 127.0.0.1, prints `READY <port>` once, and on SIGTERM/SIGINT closes the
+ * socket.io server and the HTTP server before exiting 0. `onShutdown` runs first (save state).
+ * With a `mode` (modes.js) a non-default mode is announced on stderr right after READY.
+ */
 function serve(httpServer, io, port, onShutdown, mode) {
-  renameEvents(io);
+  adaptWire(io);
   httpServer.listen(port, '127.0.0.1', () => {
     process.stdout.write(`READY ${httpServer.address().port}\n`);
     if (mode) mode.announce();

@@ -1,6 +1,7 @@
 //! Servers that differ from the five a little, supported without touching Parlor's code:
-//! - one that renames events (the reference 003 server with `PARLOR_RENAME_EVENTS`) by a
-//!   profile file alone: a TOML profile with the matching `[events]` table;
+//! - one that renames events and moves fields (the reference 003 server with
+//!   `PARLOR_RENAME_EVENTS` and `PARLOR_MOVE_FIELDS`) by a profile file alone: a TOML profile
+//!   with the matching `[events]` and `[fields.<event>]` tables;
 //! - one reached through an app team's own dialect (`Session::builder(..).dialect(..)`): the
 //!   example `core/examples/custom_dialect/` (a protocol none of the five speak), and a
 //!   team's wrapper around a built-in dialect.
@@ -18,8 +19,12 @@ use std::time::Duration;
 /// What the variant server calls the 003 events a chat needs.
 const RENAMES: &str = r#"{"joinChat":"chat:join","joinedChat":"chat:joined","sendMessage":"message:send","messageSent":"message:sent","newMessage":"message:new"}"#;
 
-/// The profile file a team would write for that server: the document's dialect, and the
-/// events it renames.
+/// Where the variant server keeps fields of those events (per document event: the
+/// document's path → the server's).
+const MOVES: &str = r#"{"sendMessage":{"message.text":"message.body"},"newMessage":{"text":"body.text","chatId":"room.id"},"messageSent":{"text":"body.text","chatId":"room.id"}}"#;
+
+/// The profile file a team would write for that server: the document's dialect, the events
+/// it renames and the fields it moves.
 fn profile_file(url: &str, account: &str) -> String {
     format!(
         r#"
@@ -33,6 +38,17 @@ joinedChat = "chat:joined"
 sendMessage = "message:send"
 messageSent = "message:sent"
 newMessage = "message:new"
+
+[fields.sendMessage]
+"message.text" = "message.body"
+
+[fields.newMessage]
+text = "body.text"
+chatId = "room.id"
+
+[fields.messageSent]
+text = "body.text"
+chatId = "room.id"
 "#
     )
 }
@@ -47,11 +63,14 @@ fn send(text: &str) -> Command {
     }
 }
 
-/// The 003 reference server speaking the renamed events.
+/// The 003 reference server speaking the renamed events with the moved fields.
 async fn renaming_server() -> RefServer {
     RefServer::start(
         server_file(DialectId::SupportChat),
-        &[("PARLOR_RENAME_EVENTS", RENAMES)],
+        &[
+            ("PARLOR_RENAME_EVENTS", RENAMES),
+            ("PARLOR_MOVE_FIELDS", MOVES),
+        ],
     )
     .await
     .unwrap()
@@ -70,7 +89,7 @@ async fn join(actor: &mut Actor) -> Result<Vec<DomainEvent>, parlor_harness::scr
 }
 
 #[tokio::test]
-async fn a_server_that_renames_events_needs_only_a_profile_file() {
+async fn a_server_that_renames_events_and_moves_fields_needs_only_a_profile_file() {
     let server = renaming_server().await;
     let mut actors = Vec::new();
     for (name, account) in [("user", "1"), ("agent", "10")] {
@@ -102,6 +121,34 @@ async fn a_server_that_renames_events_needs_only_a_profile_file() {
         .await
         .unwrap();
     assert_eq!(text, "renamed hello");
+}
+
+/// With the events renamed but without the `[fields]` tables, the same server does not hear
+/// the text where the document puts it, and its messages' text is not found where the
+/// document puts it (so the test above proves the moves both ways).
+#[tokio::test]
+async fn without_the_field_tables_the_moved_text_is_not_heard() {
+    let server = renaming_server().await;
+    let mut plain = ServerProfile::from_toml(&profile_file(&server.url(), "1")).unwrap();
+    plain.fields.clear();
+    let token = server.mint("1").await.unwrap();
+    let mut user = Actor::connect_profile("user", plain, token).await.unwrap();
+    join(&mut user).await.unwrap();
+    let refused = user.send("send", send("unheard")).await;
+    assert!(refused.is_err(), "{refused:?}");
+
+    let full = ServerProfile::from_toml(&profile_file(&server.url(), "10")).unwrap();
+    let token = server.mint("10").await.unwrap();
+    let mut agent = Actor::connect_profile("agent", full, token).await.unwrap();
+    join(&mut agent).await.unwrap();
+    agent.send("send", send("moved hello")).await.unwrap();
+    let read = user
+        .expect("the moved text", 3, |e| match e {
+            DomainEvent::MessageReceived { message } => message.text.clone(),
+            _ => None,
+        })
+        .await;
+    assert!(read.is_err(), "{read:?}");
 }
 
 /// Without the table the same server hears nothing Parlor says: the document's names are

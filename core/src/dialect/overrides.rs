@@ -1,8 +1,10 @@
-//! A dialect whose server names some events differently from its document: the profile's
-//! `[events]` table (the document's name → this server's) is applied to everything sent and
-//! received, and the dialect underneath sees only the document's names. A server that is close
-//! to one of the five thus needs a profile file, not code.
+//! A dialect whose server names some events, or places some fields, differently from its
+//! document: the profile's `[events]` table (the document's name → this server's) and its
+//! `[fields.<event>]` tables (the document's path → this server's) are applied to everything
+//! sent and received, and the dialect underneath sees only the document's names and places. A
+//! server that is close to one of the five thus needs a profile file, not code.
 
+use super::field_paths::FieldMoves;
 use super::{
     BackfillRequest, Capability, Dialect, DialectError, DialectId, EventProof, MessageDelivery,
     Outbound, ProtocolError, SendRefusal,
@@ -13,9 +15,10 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-/// `inner` with the events of `to_server` renamed on the wire.
-pub struct Renamed {
+/// `inner` with the events of `to_server` renamed and the fields of `fields` moved on the wire.
+pub struct Overridden {
     inner: Arc<dyn Dialect>,
+    fields: FieldMoves,
     to_server: HashMap<String, String>,
     from_server: HashMap<String, String>,
     /// The names the trait hands out as `&'static str`, made once per name: the set is
@@ -24,12 +27,18 @@ pub struct Renamed {
     answers: Mutex<HashMap<String, &'static [&'static str]>>,
 }
 
-impl Renamed {
+impl Overridden {
     /// `inner` speaking to a server that renames the events of `events` (document's name →
-    /// server's name). The table is checked by the profile ([`crate::ServerProfile::validate`]).
-    pub fn new(inner: Arc<dyn Dialect>, events: &BTreeMap<String, String>) -> Renamed {
-        Renamed {
+    /// server's name) and moves the fields of `fields`. The tables are checked by the profile
+    /// ([`crate::ServerProfile::validate`]).
+    pub fn new(
+        inner: Arc<dyn Dialect>,
+        events: &BTreeMap<String, String>,
+        fields: FieldMoves,
+    ) -> Overridden {
+        Overridden {
             inner,
+            fields,
             to_server: events.iter().map(|(d, s)| (d.clone(), s.clone())).collect(),
             from_server: events.iter().map(|(d, s)| (s.clone(), d.clone())).collect(),
             leaked: Mutex::new(HashMap::new()),
@@ -57,33 +66,51 @@ impl Renamed {
         s
     }
 
-    /// `out` with its event named as `name` maps it.
-    fn renamed(out: Outbound, name: impl Fn(&str) -> String) -> Outbound {
+    /// `out` with its event named as `name` maps it and its argument as `arg` rewrites it
+    /// (given the event's name before the renaming).
+    fn renamed(
+        out: Outbound,
+        name: impl Fn(&str) -> String,
+        arg: impl Fn(&str, &mut Value),
+    ) -> Outbound {
         match out {
-            Outbound::Emit { event, arg } => Outbound::Emit {
-                event: name(&event),
-                arg,
-            },
+            Outbound::Emit { event, arg: mut a } => {
+                arg(&event, &mut a);
+                Outbound::Emit {
+                    event: name(&event),
+                    arg: a,
+                }
+            }
             Outbound::EmitOwnView {
                 event,
-                arg,
+                arg: mut a,
                 own_view,
-            } => Outbound::EmitOwnView {
-                event: name(&event),
-                arg,
-                own_view,
-            },
-            Outbound::Request { event, arg, reply } => Outbound::Request {
-                event: name(&event),
-                arg,
+            } => {
+                arg(&event, &mut a);
+                Outbound::EmitOwnView {
+                    event: name(&event),
+                    arg: a,
+                    own_view,
+                }
+            }
+            Outbound::Request {
+                event,
+                arg: mut a,
                 reply,
-            },
+            } => {
+                arg(&event, &mut a);
+                Outbound::Request {
+                    event: name(&event),
+                    arg: a,
+                    reply,
+                }
+            }
             rest @ Outbound::Rest { .. } => rest,
         }
     }
 
     /// An answer naming the event it answers as (`{event, data}`, also inside an array): that
-    /// name back in the document's words.
+    /// name back in the document's words, and its data's fields in the document's places.
     fn answer_in_document_words(&self, answer: &Value) -> Value {
         let mut answer = answer.clone();
         let envelope = match &mut answer {
@@ -96,12 +123,17 @@ impl Renamed {
                     *event = document.clone();
                 }
             }
+            if let (Some(Value::String(event)), Some(data)) =
+                (m.get("event").cloned(), m.get_mut("data"))
+            {
+                self.fields.to_document(&event, data);
+            }
         }
         answer
     }
 }
 
-impl Dialect for Renamed {
+impl Dialect for Overridden {
     fn id(&self) -> DialectId {
         self.inner.id()
     }
@@ -115,12 +147,29 @@ impl Dialect for Renamed {
             .inner
             .encode(cmd)?
             .into_iter()
-            .map(|out| Self::renamed(out, |e| self.server_name(e).to_owned()))
+            .map(|out| {
+                Self::renamed(
+                    out,
+                    |e| self.server_name(e).to_owned(),
+                    |e, arg| self.fields.to_server(e, arg),
+                )
+            })
             .collect())
     }
 
     fn decode(&self, event: &str, args: &[Value]) -> Result<Vec<DomainEvent>, ProtocolError> {
-        self.inner.decode(self.document_name(event), args)
+        let event = self.document_name(event);
+        match args.split_first() {
+            Some((first, rest)) if self.fields.moves(event) => {
+                let mut moved = Vec::with_capacity(args.len());
+                let mut payload = first.clone();
+                self.fields.to_document(event, &mut payload);
+                moved.push(payload);
+                moved.extend_from_slice(rest);
+                self.inner.decode(event, &moved)
+            }
+            _ => self.inner.decode(event, args),
+        }
     }
 
     fn decode_reply(
@@ -128,7 +177,13 @@ impl Dialect for Renamed {
         sent: &Outbound,
         answer: &Value,
     ) -> Result<Vec<DomainEvent>, DialectError> {
-        let sent = Self::renamed(sent.clone(), |e| self.document_name(e).to_owned());
+        // The dialect reads the reply against what it wrote itself: the document's names
+        // and places.
+        let sent = Self::renamed(
+            sent.clone(),
+            |e| self.document_name(e).to_owned(),
+            |e, arg| self.fields.to_document(self.document_name(e), arg),
+        );
         self.inner
             .decode_reply(&sent, &self.answer_in_document_words(answer))
     }
@@ -194,7 +249,7 @@ mod tests {
     use crate::dialect::{dialect_for, DialectContext};
     use serde_json::json;
 
-    fn renamed() -> Renamed {
+    fn renamed() -> Overridden {
         let inner: Arc<dyn Dialect> = Arc::from(dialect_for(
             DialectId::SupportChat,
             &DialectContext {
@@ -207,7 +262,7 @@ mod tests {
             ("newMessage".to_owned(), "message:new".to_owned()),
             ("messageSent".to_owned(), "message:sent".to_owned()),
         ]);
-        Renamed::new(inner, &events)
+        Overridden::new(inner, &events, FieldMoves::default())
     }
 
     #[test]
