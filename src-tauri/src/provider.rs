@@ -58,8 +58,9 @@ pub struct Provider {
     /// Currency of amounts the server sends without a unit.
     #[serde(default)]
     pub currency: Option<String>,
-    /// The server's protocol.
-    pub dialect: String,
+    /// The server's protocol (any spelling `DialectId` parses: `"support-chat"`, `"003"`).
+    #[serde(deserialize_with = "dialect_from_str")]
+    pub dialect: DialectId,
     /// Socket.IO URL.
     pub socket_url: String,
     /// Namespace.
@@ -135,16 +136,7 @@ impl Provider {
 
     /// The core profile for this provider's server.
     pub fn server_profile(&self) -> AppResult<ServerProfile> {
-        let dialect: DialectId =
-            self.dialect
-                .parse()
-                .map_err(|e: parlor_core::dialect::UnknownDialect| {
-                    AppError::new(
-                        "invalid_input",
-                        format!("The provider file's dialect: {e}."),
-                    )
-                })?;
-        let mut p = ServerProfile::new(dialect, self.socket_url.clone());
+        let mut p = ServerProfile::new(self.dialect, self.socket_url.clone());
         p.name = self.name.clone();
         p.rest_url = self.rest_url.clone();
         if let Some(ns) = &self.namespace {
@@ -170,9 +162,16 @@ impl Provider {
             has_login: self.login.is_some(),
             username_label: self.login.as_ref().and_then(|l| l.username_label.clone()),
             socket_url: self.socket_url.clone(),
-            dialect: self.dialect.parse().unwrap_or(DialectId::BillingChat),
+            dialect: self.dialect,
         }
     }
+}
+
+/// A dialect as the provider file spells it, refused in words that name the key.
+fn dialect_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DialectId, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.parse()
+        .map_err(|e| serde::de::Error::custom(format!("dialect: {e}")))
 }
 
 /// `--provider <file>` / `--provider=<file>`, else `PARLOR_PROVIDER`.
