@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                        WebDriverException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -150,6 +151,17 @@ class App:
             self.find(testid, within)), timeout, f"{testid} to be clickable")
         el.click()
         return el
+
+    def click_to_quit(self, testid: str, timeout: float = 10):
+        """Clicks a control that quits the app. The app may be gone before the driver answers
+        the click (it then answers with an error): that is the click's effect, not a failure;
+        the caller checks that the process has ended."""
+        el = self.until(lambda: (lambda e: e if e.is_enabled() and e.is_displayed() else None)(
+            self.find(testid)), timeout, f"{testid} to be clickable")
+        try:
+            el.click()
+        except WebDriverException:
+            pass
 
     def type(self, testid: str, text: str):
         el = self.find(testid)

@@ -178,6 +178,6 @@ def test_the_tray_changes_presence_and_quitting_goes_offline_first(
     app.shot("04-quit-asks")
     pids = app_pids(app.bins, app.driver)
     assert pids
-    app.click("confirm-ok")
+    app.click_to_quit("confirm-ok")
     user.wait(seen_online(False), 15, "the expert offline for the user before the app quits")
     app.until(lambda: not app_pids(app.bins, app.driver), 15, "the app to quit")
