@@ -1,0 +1,77 @@
+//! History pages: from the cache first, then from the server when the dialect can backfill.
+
+use super::*;
+
+pub(super) fn page_event(
+    inner: &Inner,
+    conversation_id: &str,
+    before: Option<i64>,
+    limit: u32,
+    source: PageSource,
+) -> Result<DomainEvent, Error> {
+    let (messages, has_more) = inner
+        .cache
+        .page(conversation_id, before, limit)
+        .map_err(store_error)?;
+    Ok(DomainEvent::MessagesPage {
+        conversation_id: conversation_id.to_owned(),
+        before,
+        messages,
+        has_more,
+        source,
+    })
+}
+
+/// The page from the cache now; then, when online and the dialect can, a backfill and the
+/// page again (published, `source: server`).
+pub(super) async fn load_messages(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<DomainEvent>, Error> {
+    let first = page_event(&inner, &conversation_id, before, limit, PageSource::Cache)?;
+    let cache_exhausted = matches!(
+        &first,
+        DomainEvent::MessagesPage {
+            has_more: false,
+            ..
+        }
+    );
+    inner.publish(first.clone());
+    let Some(client) = inner.client.upgrade() else {
+        return Ok(vec![first]);
+    };
+    // Older pages are asked for only once the cache has none.
+    let oldest = match (before, cache_exhausted) {
+        (Some(_), true) => inner
+            .cache
+            .oldest_server_id(&conversation_id)
+            .map_err(store_error)?,
+        _ => None,
+    };
+    let backfill = client.rules().backfill(&BackfillRequest {
+        conversation_id: &conversation_id,
+        newest: before.is_none(),
+        older_than: oldest.as_deref(),
+        limit,
+    });
+    if let Some(cmd) = backfill {
+        if client.state().is_connected() {
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                match client.send_to_server(cmd).await {
+                    Ok(_) => {
+                        if let Ok(ev) =
+                            page_event(&inner, &conversation_id, before, limit, PageSource::Server)
+                        {
+                            inner.publish(ev);
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "history backfill failed"),
+                }
+            });
+        }
+    }
+    Ok(vec![first])
+}

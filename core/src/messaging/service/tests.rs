@@ -1,0 +1,199 @@
+use super::*;
+use crate::dialect::DialectId;
+use crate::profile::ServerProfile;
+use crate::token::StaticToken;
+
+fn offline(d: DialectId, tag: &str) -> (Client, Arc<Messenger>) {
+    // Nothing listens on port 9: the client stays offline, which is the point.
+    let client = Client::connect(
+        ServerProfile::new(d, "http://127.0.0.1:9"),
+        Arc::new(StaticToken::new("t")),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("parlor-svc-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir.join("c.sqlite3")).unwrap();
+    let m = Messenger::attach(&client, store, MessengerConfig::default());
+    (client, m)
+}
+
+fn msg(conv: &str, cid: &str, text: &str) -> Command {
+    Command::SendMessage {
+        conversation_id: conv.into(),
+        client_id: cid.into(),
+        text: Some(text.into()),
+        reply_to: None,
+        file_id: None,
+    }
+}
+
+#[tokio::test]
+async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
+    let (client, m) = offline(DialectId::SupportChat, "offline");
+    for (cid, text) in [("a", "first words"), ("", "second words")] {
+        let r = client.send(msg("c", cid, text)).await.unwrap();
+        assert!(
+            matches!(&r[0], DomainEvent::ChatMessageChanged { message } if message.state == crate::messaging::DeliveryState::Pending && message.client_id.as_deref().is_some_and(|c| !c.is_empty()))
+        );
+    }
+    for bad in [msg("c", "x", "  "), msg("", "x", "text")] {
+        assert_eq!(client.send(bad).await.unwrap_err().code(), "invalid_input");
+    }
+    let page = client
+        .send(Command::LoadMessages {
+            conversation_id: "c".into(),
+            before: None,
+            limit: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&page[0], DomainEvent::MessagesPage { messages, source: PageSource::Cache, has_more: false, .. } if messages.len() == 2)
+    );
+    let found = client
+        .send(Command::SearchMessages {
+            query: "second".into(),
+            conversation_id: Some("c".into()),
+            limit: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&found[0], DomainEvent::SearchResults { messages, .. } if messages.len() == 1)
+    );
+    assert_eq!(m.cache().queued_count().unwrap(), 2);
+    // Typing offline: the first start tries (and fails: offline), repeats are throttled.
+    let typing = Command::SetTyping {
+        conversation_id: "c".into(),
+        typing: true,
+    };
+    assert_eq!(
+        client.send(typing.clone()).await.unwrap_err().code(),
+        "not_connected"
+    );
+    assert_eq!(client.send(typing).await, Ok(vec![]));
+}
+
+fn voice(state: &str, cid: &str) -> DomainEvent {
+    DomainEvent::VoiceNoteChanged {
+        client_id: cid.into(),
+        conversation_id: "s".into(),
+        state: state.into(),
+        sent: (state == "sending").then_some(10),
+        total: (state == "sending").then_some(100),
+        duration_ms: 3_500,
+        waveform: (0..64).collect(),
+        message_id: (state == "sent").then(|| cid.to_owned()),
+        file_url: (state == "sent").then(|| format!("/uploads/{cid}.ogg")),
+        error: (state == "retrying").then(|| "server away".to_owned()),
+    }
+}
+
+fn changed_states(events: &[DomainEvent]) -> Vec<(String, Option<String>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            DomainEvent::ChatMessageChanged { message } => {
+                Some((message.state.as_str().to_owned(), message.file_url.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_voice_note_is_a_message_with_its_waveform_delivered_by_the_voice_outbox() {
+    let (client, m) = offline(DialectId::TarotChat, "voice");
+    let mut events = client.subscribe();
+    let cid = "0b0e8a43-5d70-4a43-9d5b-6c1c8d2f7e11";
+    // Queued twice (a restarted voice outbox reports its notes again): one row.
+    for state in [
+        "queued", "queued", "sending", "sending", "retrying", "sending", "sent",
+    ] {
+        client.publish(voice(state, cid));
+    }
+    // A cancelled note that the server never had disappears.
+    client.publish(voice("queued", "c2"));
+    client.publish(voice("cancelled", "c2"));
+    let mut seen = Vec::new();
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+        seen.push(e);
+    }
+    let states = changed_states(&seen);
+    let url = Some(format!("/uploads/{cid}.ogg"));
+    assert_eq!(
+        states,
+        vec![
+            ("pending".into(), None),
+            ("pending".into(), None),
+            ("sending".into(), None),
+            ("pending".into(), None),
+            ("sending".into(), None),
+            ("sent".into(), url.clone()),
+            ("pending".into(), None),
+        ],
+        "progress reports repeat no change"
+    );
+    assert!(seen.iter().any(|e| matches!(e,
+        DomainEvent::ChatMessageDiscarded { client_id, .. } if client_id == "c2")));
+    let (page, _) = m.cache().page("s", None, 50).unwrap();
+    assert_eq!(page.len(), 1);
+    let note = &page[0];
+    assert_eq!(note.kind, MessageKind::Voice);
+    assert!(note.own);
+    assert_eq!(note.state, DeliveryState::Sent);
+    assert_eq!(note.server_id.as_deref(), Some(cid));
+    assert_eq!(note.file_url, url);
+    assert_eq!(note.duration_ms, Some(3_500));
+    assert_eq!(note.waveform, (0..64).collect::<Vec<u8>>());
+    // Never the message outbox's to send.
+    assert_eq!(m.cache().queued_count().unwrap(), 0);
+
+    // A note received from someone else has no waveform until it is first played.
+    let theirs = Message {
+        id: "m-theirs".into(),
+        conversation_id: "s".into(),
+        client_id: None,
+        sender: Party {
+            id: "samia".into(),
+            ..Party::default()
+        },
+        kind: MessageKind::Voice,
+        text: None,
+        file_url: Some("/uploads/theirs.ogg".into()),
+        file_name: None,
+        reply_to: None,
+        sent_at: None,
+        read: None,
+        reactions: Default::default(),
+        duration_secs: Some(2.5),
+    };
+    client.publish(DomainEvent::MessageReceived { message: theirs });
+    let played = |waveform: Vec<u8>| DomainEvent::VoicePlayback {
+        url: "/uploads/theirs.ogg".into(),
+        state: "started".into(),
+        position_ms: None,
+        duration_ms: Some(2_500),
+        waveform,
+    };
+    client.publish(played(vec![9; 64]));
+    client.publish(played(vec![7; 64]));
+    let (page, _) = m.cache().page("s", None, 50).unwrap();
+    let received = page.iter().find(|n| !n.own).unwrap();
+    assert_eq!(received.duration_ms, Some(2_500));
+    assert_eq!(received.waveform, vec![9; 64], "kept from the first play");
+}
+
+#[tokio::test]
+async fn tarot_chat_message_ids_must_be_uuids() {
+    let (client, _m) = offline(DialectId::TarotChat, "uuid");
+    assert_eq!(
+        client
+            .send(msg("s", "not-a-uuid", "hi"))
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert!(client.send(msg("s", "", "hi")).await.is_ok());
+}
