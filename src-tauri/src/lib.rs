@@ -115,6 +115,9 @@ pub fn bindings_builder() -> Builder<tauri::Wry> {
             tray::QuitRequested,
             tray::PresenceSet
         ])
+        // The sign-in form's dialects come from the core: the page names none itself.
+        .typ::<parlor_core::dialect::DialectSetup>()
+        .constant("DIALECTS", parlor_core::dialect::dialect_setups())
         // Millisecond counters and sizes stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One type per Rust type (optional fields read `?: T | null`), not split

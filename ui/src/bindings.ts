@@ -164,6 +164,9 @@ export const events = {
 	showWaiting: makeEvent<ShowWaiting, ShowWaiting>("show-waiting"),
 };
 
+/* Constants */
+export const DIALECTS = [{"expert_namespace":"/","hint":"Astrologer chat billed per minute","id":"billing-chat","label":"Billing chat","rest_at_socket_url":false,"seed":"000"},{"expert_namespace":"/","hint":"Online presence, sessions, chat","id":"presence-sessions","label":"Presence & sessions","rest_at_socket_url":true,"seed":"001"},{"expert_namespace":"/","hint":"Reader chat with voice notes","id":"tarot-chat","label":"Tarot chat","rest_at_socket_url":true,"seed":"002"},{"expert_namespace":"/","hint":"Chat gateway with receipts","id":"support-chat","label":"Support chat","rest_at_socket_url":false,"seed":"003"},{"expert_namespace":"/telecaller","hint":"Voice and video calls","id":"telecaller","label":"Telecaller calls","rest_at_socket_url":false,"seed":"004"}] as const;
+
 /* Types */
 /**  What the platform's Agora SDK needs to join a channel (001). */
 export type AgoraJoin = {
@@ -543,6 +546,25 @@ export type DialectId =
 "support-chat" | 
 /**  004: telecaller calls with LiveKit. */
 "telecaller";
+
+/**  A built-in dialect as a sign-in form offers it. */
+export type DialectSetup = {
+	/**  The dialect. */
+	id: DialectId,
+	/**  Its seed document's number (`000` … `004`). */
+	seed: string,
+	/**  Its name for people (`Billing chat`). */
+	label: string,
+	/**  One line on what its servers do. */
+	hint: string,
+	/**
+	 *  Whether its servers answer REST at the socket's address: a profile without a REST
+	 *  URL then takes the socket URL.
+	 */
+	rest_at_socket_url: boolean,
+	/**  The namespace experts connect to. */
+	expert_namespace: string,
+};
 
 /**  Every event the core publishes. Serialized with an `event` tag, as `parlor connect` prints it. */
 export type DomainEvent = 

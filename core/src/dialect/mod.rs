@@ -11,13 +11,16 @@ pub mod documented;
 pub mod field_paths;
 pub mod overrides;
 pub mod presence_sessions;
+mod setup;
 pub mod support_chat;
 pub mod tarot_chat;
 pub mod telecaller;
 
+pub use setup::{dialect_setups, DialectSetup};
+
 use crate::command::Command;
 use crate::event::DomainEvent;
-use crate::model::RestRequest;
+use crate::model::{RestRequest, UploadedNote, VoiceUploadSpec};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,13 +75,7 @@ impl DialectId {
 
     /// The seed document number (`000` … `004`).
     pub fn seed(self) -> &'static str {
-        match self {
-            DialectId::BillingChat => "000",
-            DialectId::PresenceSessions => "001",
-            DialectId::TarotChat => "002",
-            DialectId::SupportChat => "003",
-            DialectId::Telecaller => "004",
-        }
+        self.setup().seed
     }
 }
 
@@ -422,6 +419,18 @@ pub trait Dialect: Send + Sync {
     /// one it trusts. The default: the socket's [`Command::SetPresence`].
     fn presence_command(&self, online: bool, _account_id: Option<&str>) -> Command {
         Command::SetPresence { online }
+    }
+
+    /// How this server takes voice notes: the upload the voice outbox sends through the
+    /// REST client. `None` (the default): it takes none.
+    fn voice_upload(&self) -> Option<&'static VoiceUploadSpec> {
+        None
+    }
+
+    /// What the server's answer to a voice-note upload says of the stored note. The
+    /// default: nothing (the note is sent; its message comes by the socket).
+    fn decode_upload_answer(&self, _answer: &Value) -> UploadedNote {
+        UploadedNote::default()
     }
 
     /// `Unsupported` for `cmd`.

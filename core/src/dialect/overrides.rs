@@ -241,6 +241,14 @@ impl Dialect for Overridden {
     fn presence_command(&self, online: bool, account_id: Option<&str>) -> Command {
         self.inner.presence_command(online, account_id)
     }
+
+    fn voice_upload(&self) -> Option<&'static crate::model::VoiceUploadSpec> {
+        self.inner.voice_upload()
+    }
+
+    fn decode_upload_answer(&self, answer: &Value) -> crate::model::UploadedNote {
+        self.inner.decode_upload_answer(answer)
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,16 @@ use crate::model::{
 use serde_json::{json, Value};
 use tracing::debug;
 
+/// How a sign-in form offers this dialect ([`super::DialectSetup`]).
+pub const SETUP: super::DialectSetup = super::DialectSetup {
+    id: super::DialectId::PresenceSessions,
+    seed: "001",
+    label: "Presence & sessions",
+    hint: "Online presence, sessions, chat",
+    rest_at_socket_url: true,
+    expert_namespace: "/",
+};
+
 /// The seed 001 dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PresenceSessions;

@@ -581,7 +581,8 @@ fn known_names() -> &'static BTreeSet<String> {
             include_str!("billing_chat/mod.rs"),
             include_str!("billing_chat/confirm.rs"),
             include_str!("presence_sessions.rs"),
-            include_str!("tarot_chat.rs"),
+            include_str!("tarot_chat/mod.rs"),
+            include_str!("tarot_chat/voice.rs"),
             include_str!("support_chat.rs"),
             include_str!("telecaller.rs"),
         ];

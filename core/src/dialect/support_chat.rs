@@ -47,6 +47,16 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tracing::debug;
 
+/// How a sign-in form offers this dialect ([`super::DialectSetup`]).
+pub const SETUP: super::DialectSetup = super::DialectSetup {
+    id: super::DialectId::SupportChat,
+    seed: "003",
+    label: "Support chat",
+    hint: "Chat gateway with receipts",
+    rest_at_socket_url: false,
+    expert_namespace: "/",
+};
+
 /// The seed 003 dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SupportChat;

@@ -40,6 +40,16 @@ use crate::event::DomainEvent;
 use crate::model::{CallMedia, Expert, LiveKitGrant, Money, Party, Presence};
 use serde_json::{json, Value};
 
+/// How a sign-in form offers this dialect ([`super::DialectSetup`]).
+pub const SETUP: super::DialectSetup = super::DialectSetup {
+    id: super::DialectId::Telecaller,
+    seed: "004",
+    label: "Telecaller calls",
+    hint: "Voice and video calls",
+    rest_at_socket_url: false,
+    expert_namespace: "/telecaller",
+};
+
 /// Which side of the call this connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallSide {

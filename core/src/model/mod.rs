@@ -7,6 +7,7 @@ mod chat;
 mod connection;
 mod consultation;
 mod rest;
+mod upload;
 
 pub use call::{CallPhase, CallRecord, CallRole, CallSnapshot, DeviceKind, MediaEvent, TrackKind};
 pub use chat::{ChatMessage, DeliveryState, PageSource};
@@ -16,6 +17,7 @@ pub use consultation::{
     Side,
 };
 pub use rest::{Method, RestRequest};
+pub use upload::{UploadRefusal, UploadedNote, VoiceUploadSpec};
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;

@@ -122,14 +122,9 @@ impl RestClient {
         &self.base
     }
 
-    /// The shared HTTP client (voice-note uploads and downloads use it too).
+    /// The shared HTTP client (voice-note downloads use it too).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
-    }
-
-    /// A bearer token for a call.
-    pub(crate) async fn token(&self) -> Result<String, RestError> {
-        Ok(self.tokens.token().await?)
     }
 
     /// Performs `req` and returns the JSON body of a 2xx answer. A 401 hands the token back to
@@ -147,6 +142,28 @@ impl RestClient {
             Ok(renewed) if renewed != token => self.send_with(req, &renewed).await,
             _ => first,
         }
+    }
+
+    /// Posts a multipart `form` (a file upload a dialect described) to `path` below the base
+    /// URL and returns the JSON body of a 2xx answer. Not repeated on a 401: the form's
+    /// stream is spent; the caller's retry takes a fresh token.
+    pub(crate) async fn post_form(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        timeout: Duration,
+    ) -> Result<Value, RestError> {
+        let token = self.tokens.token().await?;
+        let response = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .timeout(timeout)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| RestError::Network(e.to_string()))?;
+        read_answer(response).await
     }
 
     async fn send_with(&self, req: &RestRequest, token: &str) -> Result<Value, RestError> {

@@ -19,7 +19,7 @@ pub use playback::{PlaybackEvent, VoicePlayer};
 pub use service::{to_error, VoiceNotes, VoiceNotesConfig};
 pub use upload::{
     check_file, download, upload_voice_note, CancelHandle, ProgressFn, RateWindow, UploadOptions,
-    UploadProgress, VoiceFile, MAX_UPLOAD_BYTES, NOTES_PER_MINUTE,
+    UploadProgress, VoiceFile,
 };
 
 /// Everything that can go wrong with a voice note, one variant per cause a UI shows differently.

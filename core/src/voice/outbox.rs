@@ -9,6 +9,7 @@
 
 use super::upload::{upload_voice_note, CancelHandle, RateWindow, UploadOptions, VoiceFile};
 use super::VoiceError;
+use crate::model::VoiceUploadSpec;
 use crate::transport::rest::RestClient;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -107,6 +108,8 @@ impl Default for VoiceOutboxConfig {
 pub struct VoiceOutbox {
     dir: PathBuf,
     rest: RestClient,
+    /// How the server takes notes (its dialect's).
+    spec: &'static VoiceUploadSpec,
     limiter: RateWindow,
     config: VoiceOutboxConfig,
     wake: Arc<Notify>,
@@ -149,6 +152,7 @@ impl VoiceOutbox {
     pub fn start(
         dir: impl Into<PathBuf>,
         rest: RestClient,
+        spec: &'static VoiceUploadSpec,
         config: VoiceOutboxConfig,
     ) -> Result<(Arc<VoiceOutbox>, mpsc::UnboundedReceiver<VoiceOutboxEvent>), VoiceError> {
         let dir = dir.into();
@@ -159,7 +163,8 @@ impl VoiceOutbox {
         let outbox = Arc::new(VoiceOutbox {
             dir,
             rest,
-            limiter: RateWindow::default(),
+            spec,
+            limiter: RateWindow::per_minute(spec),
             config,
             wake: Arc::new(Notify::new()),
             events: tx,
@@ -191,7 +196,7 @@ impl VoiceOutbox {
         duration_ms: u64,
         waveform: Vec<u8>,
     ) -> Result<OutboxNote, VoiceError> {
-        super::upload::check_file(&file)?;
+        super::upload::check_file(self.spec, &file)?;
         let client_id = uuid::Uuid::new_v4().to_string();
         let note = OutboxNote {
             client_id: client_id.clone(),
@@ -319,7 +324,15 @@ impl VoiceOutbox {
             })),
             chunk_delay: self.config.chunk_delay,
         };
-        let r = upload_voice_note(&self.rest, &note.session_id, &file, options, &cancel).await;
+        let r = upload_voice_note(
+            &self.rest,
+            self.spec,
+            &note.session_id,
+            &file,
+            options,
+            &cancel,
+        )
+        .await;
         self.in_flight
             .lock()
             .unwrap_or_else(|p| p.into_inner())

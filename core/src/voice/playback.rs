@@ -86,7 +86,13 @@ enum Cmd {
 pub struct VoicePlayer {
     cmds: std_mpsc::Sender<Cmd>,
     cache_dir: PathBuf,
+    /// The most a download may bring ([`VoicePlayer::with_max_download`]).
+    max_download: u64,
 }
+
+/// The download limit of a player not told its server's: larger than any note a documented
+/// server takes, small enough that a hostile URL cannot fill the memory.
+const DEFAULT_MAX_DOWNLOAD: u64 = 16 * 1024 * 1024;
 
 impl std::fmt::Debug for VoicePlayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,6 +138,7 @@ impl VoicePlayer {
             VoicePlayer {
                 cmds: ctx,
                 cache_dir,
+                max_download: DEFAULT_MAX_DOWNLOAD,
             },
             rx,
         ))
@@ -143,11 +150,17 @@ impl VoicePlayer {
         if let Ok(bytes) = tokio::fs::read(&path).await {
             return Ok(bytes);
         }
-        let bytes = download(rest, url).await?;
+        let bytes = download(rest, url, self.max_download).await?;
         let tmp = path.with_extension("part");
         tokio::fs::write(&tmp, &bytes).await?;
         tokio::fs::rename(&tmp, &path).await?;
         Ok(bytes)
+    }
+
+    /// This player downloading no more than `bytes` a note (the largest its server takes).
+    pub fn with_max_download(mut self, bytes: u64) -> Self {
+        self.max_download = bytes;
+        self
     }
 
     /// Whether `url` is already in the cache.

@@ -12,6 +12,7 @@ use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
 use crate::error::Error;
 use crate::event::DomainEvent;
+use crate::model::VoiceUploadSpec;
 use crate::transport::rest::RestClient;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -32,6 +33,8 @@ pub struct VoiceNotesConfig {
 struct Inner {
     client: WeakClient,
     rest: RestClient,
+    /// How the server takes notes (its dialect's).
+    spec: &'static VoiceUploadSpec,
     outbox: Arc<VoiceOutbox>,
     player: VoicePlayer,
     recorder: Mutex<Option<Recorder>>,
@@ -189,15 +192,13 @@ impl Inner {
                     ..
                 } = &mut e
                 {
-                    let m = n.message.as_ref();
-                    *message_id = m
-                        .and_then(|m| m.get("id"))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned);
-                    *file_url = m
-                        .and_then(|m| m.get("file_url"))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned);
+                    // The server's answer, read by its dialect.
+                    let note = match (n.message.as_ref(), self.client.upgrade()) {
+                        (Some(answer), Some(client)) => client.rules().decode_upload_answer(answer),
+                        _ => Default::default(),
+                    };
+                    *message_id = note.message_id;
+                    *file_url = note.file_url;
                 }
                 e
             }
@@ -225,9 +226,13 @@ impl VoiceNotes {
             .rest()
             .cloned()
             .ok_or_else(|| VoiceError::Network("this server profile has no REST URL".into()))?;
+        let spec = client.rules().voice_upload().ok_or_else(|| {
+            VoiceError::UnsupportedType("this server takes no voice notes".into())
+        })?;
         let (outbox, mut orx) =
-            VoiceOutbox::start(config.dir.join("outbox"), rest.clone(), config.outbox)?;
+            VoiceOutbox::start(config.dir.join("outbox"), rest.clone(), spec, config.outbox)?;
         let (player, mut prx) = VoicePlayer::new(config.dir.join("cache"))?;
+        let player = player.with_max_download(spec.max_bytes);
         let notes = outbox
             .pending()
             .into_iter()
@@ -236,6 +241,7 @@ impl VoiceNotes {
         let inner = Arc::new(Inner {
             client: client.downgrade(),
             rest,
+            spec,
             outbox,
             player,
             recorder: Mutex::new(None),
@@ -457,7 +463,7 @@ impl Service for VoiceNotes {
                             .map_err(to_error)?;
                         return send_samples(inner, conversation_id, samples).await;
                     }
-                    let mime = mime_of(&name).unwrap_or("application/octet-stream");
+                    let mime = mime_of(inner.spec, &name).unwrap_or("application/octet-stream");
                     let file = VoiceFile {
                         file_name: name,
                         mime: mime.into(),

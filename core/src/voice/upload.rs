@@ -1,9 +1,12 @@
-//! Multipart upload of a voice note (seed 002 `POST /api/chat/voice-notes`) with progress,
-//! cancellation, client-side checks of type, size and the per-minute limit, and one typed
-//! error per server error code.
+//! Multipart upload of a voice note, as the server's dialect describes it
+//! ([`VoiceUploadSpec`]: the path, the form's fields, the types, size and rate the server
+//! takes, its error codes), with progress, cancellation, the client-side checks of type, size
+//! and the per-minute limit, and one typed error per refusal. Sent through the profile's
+//! [`RestClient`].
 
 use super::VoiceError;
-use crate::transport::rest::{read_answer, RestClient, RestError};
+use crate::model::{UploadRefusal, VoiceUploadSpec};
+use crate::transport::rest::{RestClient, RestError};
 use futures_util::stream;
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -12,16 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// The server's size limit (10 MB).
-pub const MAX_UPLOAD_BYTES: u64 = 10 * 1024 * 1024;
-/// The server's rate limit: voice notes per minute per user (every attempt counts).
-pub const NOTES_PER_MINUTE: usize = 10;
 const CHUNK: usize = 16 * 1024;
 
 /// A file to upload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VoiceFile {
-    /// File name; its extension must be mp3, wav, ogg or webm.
+    /// File name; its extension must be one the server takes ([`VoiceUploadSpec::types`]).
     pub file_name: String,
     /// MIME type of the part (always sent: the server answers 415 without one).
     pub mime: String,
@@ -39,14 +38,14 @@ impl VoiceFile {
         }
     }
 
-    /// A file from disk, its MIME type taken from its extension.
-    pub fn from_path(path: &std::path::Path) -> Result<Self, VoiceError> {
+    /// A file from disk, its MIME type taken from its extension as `spec`'s server names it.
+    pub fn from_path(spec: &VoiceUploadSpec, path: &std::path::Path) -> Result<Self, VoiceError> {
         let bytes = std::fs::read(path)?;
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "voice".into());
-        let mime = mime_of(&file_name).unwrap_or("application/octet-stream");
+        let mime = mime_of(spec, &file_name).unwrap_or("application/octet-stream");
         Ok(VoiceFile {
             file_name,
             mime: mime.into(),
@@ -55,35 +54,27 @@ impl VoiceFile {
     }
 }
 
-/// The MIME types the server accepts for each extension (first: the one we send).
-fn allowed(ext: &str) -> Option<&'static [&'static str]> {
-    Some(match ext {
-        "mp3" => &["audio/mpeg", "audio/mp3", "audio/mpeg3", "audio/x-mpeg-3"],
-        "wav" => &["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"],
-        "ogg" => &["audio/ogg", "application/ogg"],
-        "webm" => &["audio/webm", "video/webm"],
-        _ => return None,
-    })
-}
-
 fn extension(name: &str) -> String {
     name.rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default()
 }
 
-/// The MIME type to send for a file name, when its extension is allowed.
-pub fn mime_of(file_name: &str) -> Option<&'static str> {
-    allowed(&extension(file_name)).map(|m| m[0])
+/// The MIME type to send for a file name, when its extension is one `spec` takes.
+pub fn mime_of(spec: &VoiceUploadSpec, file_name: &str) -> Option<&'static str> {
+    spec.mime_types(&extension(file_name))
+        .and_then(|m| m.first().copied())
 }
 
-/// The client-side checks of type and size, before anything is sent.
-pub fn check_file(file: &VoiceFile) -> Result<(), VoiceError> {
+/// The client-side checks of type and size against what `spec`'s server takes, before
+/// anything is sent.
+pub fn check_file(spec: &VoiceUploadSpec, file: &VoiceFile) -> Result<(), VoiceError> {
     let ext = extension(&file.file_name);
-    let Some(mimes) = allowed(&ext) else {
+    let Some(mimes) = spec.mime_types(&ext) else {
         return Err(VoiceError::UnsupportedType(format!(
-            "{}: voice notes must be mp3, wav, ogg or webm",
-            file.file_name
+            "{}: voice notes must be {}",
+            file.file_name,
+            spec.extensions()
         )));
     };
     let mime = file.mime.to_ascii_lowercase();
@@ -94,10 +85,10 @@ pub fn check_file(file: &VoiceFile) -> Result<(), VoiceError> {
         )));
     }
     let size = file.bytes.len() as u64;
-    if size > MAX_UPLOAD_BYTES {
+    if size > spec.max_bytes {
         return Err(VoiceError::TooLarge {
             size,
-            max: MAX_UPLOAD_BYTES,
+            max: spec.max_bytes,
         });
     }
     Ok(())
@@ -111,13 +102,12 @@ pub struct RateWindow {
     window: Duration,
 }
 
-impl Default for RateWindow {
-    fn default() -> Self {
-        Self::new(NOTES_PER_MINUTE, Duration::from_secs(60))
-    }
-}
-
 impl RateWindow {
+    /// The per-minute limit of `spec`'s server.
+    pub fn per_minute(spec: &VoiceUploadSpec) -> Self {
+        Self::new(spec.per_minute, Duration::from_secs(60))
+    }
+
     /// `limit` attempts per `window`.
     pub fn new(limit: usize, window: Duration) -> Self {
         RateWindow {
@@ -193,24 +183,27 @@ pub struct UploadProgress {
     pub total: u64,
 }
 
-/// Maps a 002 error answer to its typed error.
-pub fn voice_error(e: RestError) -> VoiceError {
+/// Maps an error answer to its typed error: by the server's code as `spec` reads it, else
+/// by the HTTP status.
+pub fn voice_error(spec: &VoiceUploadSpec, e: RestError) -> VoiceError {
     match e {
         RestError::Http {
             status,
             code,
             message,
             ..
-        } => match code.as_deref() {
-            Some("AUTHENTICATION_REQUIRED") => VoiceError::AuthenticationRequired(message),
-            Some("CHAT_ACCESS_DENIED") => VoiceError::ChatAccessDenied(message),
-            Some("SESSION_NOT_FOUND") => VoiceError::SessionNotFound(message),
-            Some("VALIDATION_ERROR") => VoiceError::Validation(message),
-            Some("FILE_TOO_LARGE") => VoiceError::FileTooLarge(message),
-            Some("UNSUPPORTED_FILE_TYPE") => VoiceError::UnsupportedFileType(message),
-            Some("RATE_LIMIT_EXCEEDED") => VoiceError::RateLimitExceeded(message),
-            Some("SESSION_INACTIVE") => VoiceError::SessionInactive(message),
-            _ => match status {
+        } => match code.as_deref().and_then(|c| spec.refusal(c)) {
+            Some(UploadRefusal::AuthenticationRequired) => {
+                VoiceError::AuthenticationRequired(message)
+            }
+            Some(UploadRefusal::AccessDenied) => VoiceError::ChatAccessDenied(message),
+            Some(UploadRefusal::ConversationNotFound) => VoiceError::SessionNotFound(message),
+            Some(UploadRefusal::Validation) => VoiceError::Validation(message),
+            Some(UploadRefusal::FileTooLarge) => VoiceError::FileTooLarge(message),
+            Some(UploadRefusal::UnsupportedFileType) => VoiceError::UnsupportedFileType(message),
+            Some(UploadRefusal::RateLimited) => VoiceError::RateLimitExceeded(message),
+            Some(UploadRefusal::ConversationInactive) => VoiceError::SessionInactive(message),
+            None => match status {
                 401 => VoiceError::AuthenticationRequired(message),
                 413 => VoiceError::FileTooLarge(message),
                 415 => VoiceError::UnsupportedFileType(message),
@@ -258,23 +251,24 @@ impl std::fmt::Debug for UploadOptions {
     }
 }
 
-/// Uploads `file` to `session_id` (002), checking it first; the answer is the stored message
-/// (`data`). `cancel` aborts the request at any point.
+/// Uploads `file` to `conversation_id` as `spec` describes, checking it first; the answer is
+/// the server's body as it came (its dialect reads it: `Dialect::decode_upload_answer`).
+/// `cancel` aborts the request at any point.
 pub async fn upload_voice_note(
     rest: &RestClient,
-    session_id: &str,
+    spec: &VoiceUploadSpec,
+    conversation_id: &str,
     file: &VoiceFile,
     options: UploadOptions,
     cancel: &CancelHandle,
 ) -> Result<Value, VoiceError> {
-    check_file(file)?;
+    check_file(spec, file)?;
     if cancel.is_cancelled() {
         return Err(VoiceError::Cancelled);
     }
     if let Some(l) = &options.limiter {
         l.try_hit()?;
     }
-    let token = rest.token().await.map_err(voice_error)?;
     let total = file.bytes.len() as u64;
     let chunks: VecDeque<Vec<u8>> = file.bytes.chunks(CHUNK).map(<[u8]>::to_vec).collect();
     let progress = options.progress.clone();
@@ -301,34 +295,27 @@ pub async fn upload_voice_note(
             .file_name(file.file_name.clone())
             .mime_str(&file.mime)
             .map_err(|e| VoiceError::UnsupportedType(e.to_string()))?;
-    let mut form = reqwest::multipart::Form::new().text("session_id", session_id.to_owned());
-    if let Some(id) = &options.client_id {
-        form = form.text("id", id.clone());
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in spec.form_fields(
+        conversation_id,
+        options.client_id.as_deref(),
+        options.duration_secs,
+    ) {
+        form = form.text(name, value);
     }
-    if let Some(d) = options.duration_secs {
-        form = form.text("duration", format!("{d:.3}"));
+    let form = form.part(spec.file_field, part);
+    let request = rest.post_form(spec.path, form, Duration::from_secs(120));
+    tokio::select! {
+        r = request => r.map_err(|e| voice_error(spec, e)),
+        _ = cancel.cancelled() => Err(VoiceError::Cancelled),
     }
-    let form = form.part("voice_note", part);
-    let request = rest
-        .http()
-        .post(format!("{}/api/chat/voice-notes", rest.base()))
-        .bearer_auth(token)
-        .timeout(Duration::from_secs(120))
-        .multipart(form)
-        .send();
-    let answer = tokio::select! {
-        r = request => r.map_err(|e| VoiceError::Network(e.to_string()))?,
-        _ = cancel.cancelled() => return Err(VoiceError::Cancelled),
-    };
-    let body = read_answer(answer).await.map_err(voice_error)?;
-    Ok(body.get("data").cloned().unwrap_or(body))
 }
 
 /// Downloads a voice note (served without auth, like a CDN URL). The URL comes from the
 /// server, so it is held to the same rules as the profile's own: plain `http` only to this
-/// machine or to the REST host the profile already talks to, and no more bytes than the
-/// largest note the document allows (a hostile URL cannot fill the memory).
-pub async fn download(rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceError> {
+/// machine or to the REST host the profile already talks to, and no more than `max_bytes`
+/// (the largest note the server takes: a hostile URL cannot fill the memory).
+pub async fn download(rest: &RestClient, url: &str, max_bytes: u64) -> Result<Vec<u8>, VoiceError> {
     check_download_url(rest.base(), url)?;
     let mut r = rest
         .http()
@@ -351,10 +338,10 @@ pub async fn download(rest: &RestClient, url: &str) -> Result<Vec<u8>, VoiceErro
     {
         bytes.extend_from_slice(&chunk);
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        if size > MAX_UPLOAD_BYTES {
+        if size > max_bytes {
             return Err(VoiceError::TooLarge {
                 size,
-                max: MAX_UPLOAD_BYTES,
+                max: max_bytes,
             });
         }
     }
@@ -391,6 +378,13 @@ fn check_download_url(rest_base: &str, raw: &str) -> Result<(), VoiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::tarot_chat::TarotChat;
+    use crate::dialect::Dialect;
+
+    /// The 002 server's rules, as its dialect states them.
+    fn spec() -> &'static VoiceUploadSpec {
+        TarotChat.voice_upload().expect("002 takes voice notes")
+    }
 
     #[test]
     fn download_urls_from_the_server_follow_the_profiles_rules() {
@@ -408,14 +402,14 @@ mod tests {
 
     #[test]
     fn type_and_size_are_checked_before_sending() {
-        assert!(check_file(&VoiceFile::ogg("a.ogg", vec![0; 10])).is_ok());
+        assert!(check_file(spec(), &VoiceFile::ogg("a.ogg", vec![0; 10])).is_ok());
         let f = VoiceFile {
             file_name: "a.txt".into(),
             mime: "text/plain".into(),
             bytes: vec![1],
         };
         assert!(matches!(
-            check_file(&f),
+            check_file(spec(), &f),
             Err(VoiceError::UnsupportedType(_))
         ));
         let f = VoiceFile {
@@ -424,17 +418,20 @@ mod tests {
             bytes: vec![1],
         };
         assert!(matches!(
-            check_file(&f),
+            check_file(spec(), &f),
             Err(VoiceError::UnsupportedType(_))
         ));
-        let f = VoiceFile::ogg("big.ogg", vec![0; MAX_UPLOAD_BYTES as usize + 1]);
-        assert!(matches!(check_file(&f), Err(VoiceError::TooLarge { .. })));
-        assert_eq!(mime_of("x.WAV"), Some("audio/wav"));
+        let f = VoiceFile::ogg("big.ogg", vec![0; spec().max_bytes as usize + 1]);
+        assert!(matches!(
+            check_file(spec(), &f),
+            Err(VoiceError::TooLarge { .. })
+        ));
+        assert_eq!(mime_of(spec(), "x.WAV"), Some("audio/wav"));
     }
 
     #[test]
     fn the_rate_window_refuses_the_eleventh_note_of_a_minute() {
-        let w = RateWindow::default();
+        let w = RateWindow::per_minute(spec());
         for _ in 0..10 {
             w.try_hit().unwrap();
         }
@@ -446,12 +443,15 @@ mod tests {
     #[test]
     fn every_002_code_has_its_error() {
         let e = |status: u16, code: &str| {
-            voice_error(RestError::Http {
-                status,
-                kind: crate::transport::rest::HttpErrorKind::of(status),
-                code: Some(code.into()),
-                message: "m".into(),
-            })
+            voice_error(
+                spec(),
+                RestError::Http {
+                    status,
+                    kind: crate::transport::rest::HttpErrorKind::of(status),
+                    code: Some(code.into()),
+                    message: "m".into(),
+                },
+            )
         };
         assert_eq!(
             e(401, "AUTHENTICATION_REQUIRED"),

@@ -9,6 +9,9 @@
 
 mod support;
 
+use parlor_core::dialect::tarot_chat::TarotChat;
+use parlor_core::dialect::Dialect;
+use parlor_core::model::VoiceUploadSpec;
 use parlor_core::token::StaticToken;
 use parlor_core::transport::{Method, RestClient, RestRequest};
 use parlor_core::voice::{
@@ -23,6 +26,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The 002 server's voice-note rules, as its dialect states them.
+fn spec() -> &'static VoiceUploadSpec {
+    TarotChat.voice_upload().expect("002 takes voice notes")
+}
+
+/// The message id of an upload's answer, read by the 002 dialect.
+fn answered_id(answer: &Value) -> Option<String> {
+    TarotChat.decode_upload_answer(answer).message_id
+}
 
 const SARAH: &str = "11111111-1111-4111-8111-111111111111";
 const SAMIA: &str = "22222222-2222-4222-8222-222222222222";
@@ -264,7 +277,8 @@ async fn a_recorded_note_travels_from_microphone_to_speaker() {
         .await
         .unwrap();
     let sarah = rest(&server, SARAH).await;
-    let (outbox, mut orx) = VoiceOutbox::start(dir.join("outbox"), sarah, fast_outbox()).unwrap();
+    let (outbox, mut orx) =
+        VoiceOutbox::start(dir.join("outbox"), sarah, spec(), fast_outbox()).unwrap();
     let id = outbox
         .send(
             ACTIVE,
@@ -300,7 +314,7 @@ async fn a_recorded_note_travels_from_microphone_to_speaker() {
     else {
         panic!("sent without a message")
     };
-    assert_eq!(message["id"], id.as_str());
+    assert_eq!(answered_id(&message).as_deref(), Some(id.as_str()));
     assert_eq!(
         waveform, note.waveform,
         "the waveform stays with the message"
@@ -609,7 +623,7 @@ async fn cancel_discards_recording_upload_and_queued_note() {
         first_rx.recv().await;
         c2.cancel();
     });
-    let r = upload_voice_note(&sarah, ACTIVE, &file, options, &cancel).await;
+    let r = upload_voice_note(&sarah, spec(), ACTIVE, &file, options, &cancel).await;
     assert_eq!(r.unwrap_err(), VoiceError::Cancelled);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(voice_messages(&sarah, ACTIVE).await.is_empty());
@@ -618,6 +632,7 @@ async fn cancel_discards_recording_upload_and_queued_note() {
     let (outbox, mut orx) = VoiceOutbox::start(
         dir.join("outbox"),
         sarah.clone(),
+        spec(),
         VoiceOutboxConfig {
             chunk_delay: Duration::from_millis(50),
             ..fast_outbox()
@@ -660,7 +675,9 @@ async fn oversize_and_wrong_type_are_refused_with_typed_errors() {
     let up = |f: VoiceFile, session: &'static str| {
         let sarah = sarah.clone();
         let none = none.clone();
-        async move { upload_voice_note(&sarah, session, &f, UploadOptions::default(), &none).await }
+        async move {
+            upload_voice_note(&sarah, spec(), session, &f, UploadOptions::default(), &none).await
+        }
     };
     let txt = VoiceFile {
         file_name: "note.txt".into(),
@@ -697,29 +714,37 @@ async fn oversize_and_wrong_type_are_refused_with_typed_errors() {
     ));
     let omar = rest(&server, "44444444-4444-4444-8444-444444444444").await;
     assert!(matches!(
-        upload_voice_note(&omar, ACTIVE, &ok(), UploadOptions::default(), &none).await,
+        upload_voice_note(
+            &omar,
+            spec(),
+            ACTIVE,
+            &ok(),
+            UploadOptions::default(),
+            &none
+        )
+        .await,
         Err(VoiceError::ChatAccessDenied(_))
     ));
     let bad = RestClient::new(server.url(), Arc::new(StaticToken::new("nope")), None).unwrap();
     assert!(matches!(
-        upload_voice_note(&bad, ACTIVE, &ok(), UploadOptions::default(), &none).await,
+        upload_voice_note(&bad, spec(), ACTIVE, &ok(), UploadOptions::default(), &none).await,
         Err(VoiceError::AuthenticationRequired(_))
     ));
     // 10 per minute: the client refuses the 11th before sending (the server would 429 it).
-    let limiter = parlor_core::voice::RateWindow::default();
+    let limiter = parlor_core::voice::RateWindow::per_minute(spec());
     let mut last = Ok(Value::Null);
     for _ in 0..11 {
         let o = UploadOptions {
             limiter: Some(limiter.clone()),
             ..UploadOptions::default()
         };
-        last = upload_voice_note(&omar, ACTIVE, &ok(), o, &none).await;
+        last = upload_voice_note(&omar, spec(), ACTIVE, &ok(), o, &none).await;
     }
     assert!(matches!(last, Err(VoiceError::TooMany { .. })), "{last:?}");
 
     // The outbox refuses a wrong type at once, and fails a note the server refuses for good.
     let (outbox, mut orx) =
-        VoiceOutbox::start(dir.join("outbox"), sarah.clone(), fast_outbox()).unwrap();
+        VoiceOutbox::start(dir.join("outbox"), sarah.clone(), spec(), fast_outbox()).unwrap();
     let wav_as_txt = VoiceFile {
         file_name: "x.exe".into(),
         mime: "application/octet-stream".into(),
@@ -761,6 +786,7 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     let (outbox, mut orx) = VoiceOutbox::start(
         dir.join("outbox"),
         sarah.clone(),
+        spec(),
         VoiceOutboxConfig {
             chunk_delay: Duration::from_millis(30),
             ..fast_outbox()
@@ -810,14 +836,19 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["id"], id.as_str());
     // The stored file is the whole note.
-    let bytes = parlor_core::voice::download(&sarah, notes[0]["file_url"].as_str().unwrap())
-        .await
-        .unwrap();
+    let bytes = parlor_core::voice::download(
+        &sarah,
+        notes[0]["file_url"].as_str().unwrap(),
+        spec().max_bytes,
+    )
+    .await
+    .unwrap();
     assert_eq!(bytes, note.bytes);
 
     // A retry of an upload the server already has (its answer lost) is not stored twice.
     let again = upload_voice_note(
         &sarah,
+        spec(),
         ACTIVE,
         &VoiceFile::ogg("tone.ogg", note.bytes.clone()),
         UploadOptions {
@@ -828,7 +859,7 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     )
     .await
     .unwrap();
-    assert_eq!(again["id"], id.as_str());
+    assert_eq!(answered_id(&again).as_deref(), Some(id.as_str()));
     assert_eq!(voice_messages(&sarah, ACTIVE).await.len(), 1);
     server.stop().await;
 }

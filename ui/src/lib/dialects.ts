@@ -1,23 +1,22 @@
-/** The five dialects as the sign-in form offers them. */
+/**
+ * The dialects the sign-in form offers, as the core states them (`DIALECTS`, generated into
+ * `../bindings.ts` from `parlor_core::dialect::dialect_setups`): the page names none itself.
+ */
 
-import type { DialectId } from "./types";
+import { DIALECTS as FROM_CORE } from "../bindings";
+import type { DialectId, DialectSetup } from "./types";
 
-export interface DialectOption {
-  id: DialectId;
-  seed: string;
-  label: string;
-  hint: string;
+export const DIALECTS: readonly DialectSetup[] = FROM_CORE;
+
+/** What the core says of dialect `id` (undefined for an id this build does not know). */
+export function dialectSetup(id: string): DialectSetup | undefined {
+  return DIALECTS.find((d) => d.id === id);
 }
-
-export const DIALECTS: readonly DialectOption[] = [
-  { id: "billing-chat", seed: "000", label: "Billing chat", hint: "Astrologer chat billed per minute" },
-  { id: "presence-sessions", seed: "001", label: "Presence & sessions", hint: "Online presence, sessions, chat" },
-  { id: "tarot-chat", seed: "002", label: "Tarot chat", hint: "Reader chat with voice notes" },
-  { id: "support-chat", seed: "003", label: "Support chat", hint: "Chat gateway with receipts" },
-  { id: "telecaller", seed: "004", label: "Telecaller calls", hint: "Voice and video calls" },
-];
 
 /** The label of a dialect id (the id itself when unknown). */
 export function dialectLabel(id: string): string {
-  return DIALECTS.find((d) => d.id === id)?.label ?? id;
+  return dialectSetup(id)?.label ?? id;
 }
+
+/** The dialect a new profile starts with: the first the core lists. */
+export const FIRST_DIALECT: DialectId = DIALECTS[0].id;

@@ -1,5 +1,6 @@
 /** The sign-in form's checks and defaults, kept out of the component so they are tested. */
 
+import { dialectSetup, FIRST_DIALECT } from "./dialects";
 import { t } from "./i18n/index.svelte";
 import type { DialectId, ProfileInput, SavedProfile } from "./types";
 
@@ -22,7 +23,7 @@ export const emptyForm: ProfileForm = {
   id: null,
   name: "",
   url: "http://127.0.0.1:5000",
-  dialect: "billing-chat",
+  dialect: FIRST_DIALECT,
   account: "",
   token: "",
   restUrl: "",
@@ -30,12 +31,14 @@ export const emptyForm: ProfileForm = {
   minuteMs: "",
 };
 
-/** Dialects whose servers also answer over REST at the same address. */
-const HAS_REST: readonly DialectId[] = ["presence-sessions", "tarot-chat"];
+/** Whether the dialect's servers also answer over REST at the socket's address (the core says). */
+function restAtSocketUrl(d: DialectId): boolean {
+  return dialectSetup(d)?.rest_at_socket_url ?? false;
+}
 
-/** Where experts connect on a dialect with several namespaces (004 telecallers). */
+/** Where experts connect on the dialect's servers (the core says; 004 has several namespaces). */
 export function defaultNamespace(d: DialectId): string {
-  return d === "telecaller" ? "/telecaller" : "/";
+  return dialectSetup(d)?.expert_namespace ?? "/";
 }
 
 /** Problems with the form, by field (empty when it can be saved). */
@@ -62,7 +65,7 @@ export function toInput(f: ProfileForm): ProfileInput {
     name: f.name.trim(),
     dialect: f.dialect,
     socket_url: url,
-    rest_url: rest || (HAS_REST.includes(f.dialect) ? url : null),
+    rest_url: rest || (restAtSocketUrl(f.dialect) ? url : null),
     namespace: f.namespace.trim() || defaultNamespace(f.dialect),
     account_id: f.account.trim() || null,
     billing_minute_ms: f.minuteMs.trim() ? Number(f.minuteMs.trim()) : null,

@@ -15,6 +15,7 @@ export type {
   MessageKind,
   DeliveryState,
   DialectId,
+  DialectSetup,
   Side,
   EndedBy,
   EndReason,

@@ -46,6 +46,16 @@ use crate::event::DomainEvent;
 use crate::model::{ConsultationKind, ConsultationSummary, Money, RequestOutcome};
 use serde_json::{json, Value};
 
+/// How a sign-in form offers this dialect ([`crate::dialect::DialectSetup`]).
+pub const SETUP: crate::dialect::DialectSetup = crate::dialect::DialectSetup {
+    id: crate::dialect::DialectId::BillingChat,
+    seed: "000",
+    label: "Billing chat",
+    hint: "Astrologer chat billed per minute",
+    rest_at_socket_url: false,
+    expert_namespace: "/",
+};
+
 /// The seed 000 dialect. `account_id` is this user's id, which `chat-request` repeats.
 #[derive(Debug, Clone, Default)]
 pub struct BillingChat {

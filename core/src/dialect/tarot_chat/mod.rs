@@ -43,6 +43,8 @@
 //! - `GET /api/chat/sessions/:id`, `POST /api/chat/sessions`: need the session `id`.
 //! - `PUT /api/chat/messages/:id/read`: any non-error body.
 
+mod voice;
+
 use super::answer::{accepted, error_parts};
 use super::wire::{first, object, party, u64_of, Obj, ProtocolError};
 use super::{
@@ -57,6 +59,16 @@ use crate::model::{Method, RestRequest};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use tracing::debug;
+
+/// How a sign-in form offers this dialect ([`super::DialectSetup`]).
+pub const SETUP: super::DialectSetup = super::DialectSetup {
+    id: super::DialectId::TarotChat,
+    seed: "002",
+    label: "Tarot chat",
+    hint: "Reader chat with voice notes",
+    rest_at_socket_url: true,
+    expert_namespace: "/",
+};
 
 /// Messages fetched per conversation to catch up after a reconnect.
 const CATCH_UP_PAGE: u32 = 100;
@@ -382,6 +394,14 @@ impl Dialect for TarotChat {
 
     /// The REST history: the newest page to catch up, or the page before the cache's oldest
     /// message once the cache has none older.
+    fn voice_upload(&self) -> Option<&'static crate::model::VoiceUploadSpec> {
+        Some(&voice::VOICE_UPLOAD)
+    }
+
+    fn decode_upload_answer(&self, answer: &Value) -> crate::model::UploadedNote {
+        voice::uploaded_note(answer)
+    }
+
     fn backfill(&self, page: &BackfillRequest<'_>) -> Option<Command> {
         let before = match (page.newest, page.older_than) {
             (true, _) => None,
