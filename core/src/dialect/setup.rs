@@ -54,11 +54,18 @@ mod tests {
         for (setup, id) in all.iter().zip(DialectId::ALL) {
             assert_eq!(setup.id, id);
             assert!(setup.seed.len() == 3 && setup.seed.bytes().all(|b| b.is_ascii_digit()));
-            assert!(seeds.insert(setup.seed), "two dialects claim seed {}", setup.seed);
+            assert!(
+                seeds.insert(setup.seed),
+                "two dialects claim seed {}",
+                setup.seed
+            );
             assert!(!setup.label.is_empty() && !setup.hint.is_empty());
             assert!(setup.expert_namespace.starts_with('/'));
         }
         // The 004 server's experts are telecallers, on their own namespace.
-        assert_eq!(DialectId::Telecaller.setup().expert_namespace, "/telecaller");
+        assert_eq!(
+            DialectId::Telecaller.setup().expert_namespace,
+            "/telecaller"
+        );
     }
 }
