@@ -29,9 +29,11 @@ pub mod cache;
 mod outbox;
 pub mod queue;
 mod service;
+mod shared;
 pub mod time;
 mod typing;
 
 pub use crate::model::{ChatMessage, DeliveryState, PageSource};
 pub use cache::Cache;
-pub use service::{Messenger, MessengerConfig};
+pub use service::Messenger;
+pub use shared::MessengerConfig;

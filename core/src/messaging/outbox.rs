@@ -21,7 +21,7 @@
 //! a killed one stopped.
 
 use super::queue::Queued;
-use super::service::{InFlight, Inner};
+use super::shared::{InFlight, Inner};
 use crate::command::Command;
 use crate::dialect::{Confirmation, MessageDelivery, Reconcile};
 use crate::error::Error;

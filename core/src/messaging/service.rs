@@ -3,8 +3,9 @@
 
 use super::cache::{Cache, Outgoing, VoiceOutgoing};
 use super::outbox;
+use super::shared::{Inner, MessengerConfig};
 use super::typing::Typing;
-use crate::client::{Client, Service, WeakClient};
+use crate::client::{Client, Service};
 use crate::command::Command;
 use crate::dialect::{BackfillRequest, Reconcile, SendRefusal};
 use crate::error::Error;
@@ -16,7 +17,6 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::Notify;
 
 mod history;
@@ -25,158 +25,6 @@ mod receive;
 mod tests;
 
 use history::load_messages;
-
-/// Timings of the outbox and of typing notifications.
-#[derive(Debug, Clone)]
-pub struct MessengerConfig {
-    /// How long a sent message may wait for the server's ack or echo before it is resent.
-    pub confirm_timeout: Duration,
-    /// Tries (not counting those made while offline) before a message is `failed`.
-    pub max_attempts: u32,
-    /// First wait before a retry after a transient error; doubles up to `retry_max`.
-    pub retry_base: Duration,
-    /// Longest wait between retries.
-    pub retry_max: Duration,
-    /// At most one "started typing" per this interval while the user keeps typing.
-    pub typing_throttle: Duration,
-    /// "Stopped typing" is sent this long after the last keystroke.
-    pub typing_idle: Duration,
-    /// Wait after the server says we send too fast (002 `RATE_LIMIT_EXCEEDED`); such tries
-    /// are not counted against `max_attempts`.
-    pub rate_limit_pause: Duration,
-    /// How many times in a row a message may be slowed down before it fails.
-    pub max_slow_downs: u32,
-    /// How long a queued message may wait for a connection before it fails (offline time is
-    /// not counted as attempts, so this is the only bound while offline).
-    pub offline_expiry: Duration,
-}
-
-impl Default for MessengerConfig {
-    fn default() -> Self {
-        MessengerConfig {
-            confirm_timeout: Duration::from_secs(10),
-            max_attempts: 5,
-            retry_base: Duration::from_millis(500),
-            retry_max: Duration::from_secs(30),
-            typing_throttle: Duration::from_secs(3),
-            typing_idle: Duration::from_secs(5),
-            rate_limit_pause: Duration::from_secs(10),
-            max_slow_downs: 30,
-            offline_expiry: Duration::from_secs(24 * 3600),
-        }
-    }
-}
-
-pub(super) struct Inner {
-    pub(super) cache: Cache,
-    pub(super) client: WeakClient,
-    pub(super) config: MessengerConfig,
-    me: Mutex<Party>,
-    /// Wakes the outbox: something was queued, or the connection came back.
-    pub(super) wake: Notify,
-    /// Wakes the outbox while it waits for a confirmation: a queued message changed.
-    pub(super) progress: Notify,
-    /// Rooms must be rejoined (set on every connect).
-    pub(super) rejoin: AtomicBool,
-    /// The server said we send too fast (an error event no message can be matched to).
-    pub(super) rate_limited: AtomicBool,
-    /// The one message on its way to the server, to which an answer that names no message
-    /// belongs.
-    pub(super) in_flight: Mutex<Option<InFlight>>,
-    typing: Typing,
-}
-
-/// The message the outbox has handed to the server and not yet settled.
-#[derive(Debug, Clone)]
-pub(super) struct InFlight {
-    pub(super) conversation_id: String,
-    pub(super) client_id: String,
-}
-
-impl Inner {
-    pub(super) fn me(&self) -> Party {
-        self.me.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    fn me_id(&self) -> Option<String> {
-        let me = self.me();
-        (!me.id.is_empty()).then_some(me.id)
-    }
-
-    /// Whether the server is known to drop resends by client id (the profile says so).
-    pub(super) fn server_deduplicates(&self) -> bool {
-        self.client
-            .upgrade()
-            .is_some_and(|c| c.profile().delivery.server_deduplicates)
-    }
-
-    /// The message in flight, if it belongs to `conversation_id` (or the answer names none).
-    fn in_flight_for(&self, conversation_id: Option<&str>) -> Option<InFlight> {
-        let f = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()?;
-        conversation_id
-            .is_none_or(|c| c == f.conversation_id)
-            .then_some(f)
-    }
-
-    /// Confirms the message in flight with `server_id` (an answer that names no message), unless
-    /// that id is already known here: then it answers an earlier message, not this one.
-    fn confirm_in_flight(
-        &self,
-        conversation_id: Option<&str>,
-        server_id: &str,
-        message: Option<&Message>,
-    ) -> Result<Option<ChatMessage>, StoreError> {
-        let Some(f) = self.in_flight_for(conversation_id) else {
-            return Ok(None);
-        };
-        if server_id.is_empty() || self.cache.knows_server_id(&f.conversation_id, server_id)? {
-            return Ok(None);
-        }
-        self.cache
-            .confirm_sent(Some(&f.conversation_id), &f.client_id, server_id, message)
-    }
-
-    /// A page of the conversation's newest messages came in (a rejoin's recent messages, the
-    /// newest history page): settles what was in doubt there.
-    fn settle(&self, conversation_id: &str, page: &[Message]) -> Vec<ChatMessage> {
-        // Without knowing who we are, our own copies could not have been recognised on the page.
-        if self.me_id().is_none() {
-            return vec![];
-        }
-        let ids: Vec<String> = page.iter().map(|m| m.id.clone()).collect();
-        let settled = self
-            .cache
-            .settle_doubts(conversation_id, &ids, self.config.max_attempts)
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot settle doubts");
-                vec![]
-            });
-        if !settled.is_empty() {
-            self.progress.notify_one();
-        }
-        settled
-    }
-
-    pub(super) fn typing_state(&self) -> &Typing {
-        &self.typing
-    }
-
-    pub(super) fn publish(&self, event: DomainEvent) {
-        if let Some(client) = self.client.upgrade() {
-            client.publish(event);
-        }
-    }
-
-    pub(super) fn publish_changed(&self, m: Option<ChatMessage>) {
-        if let Some(message) = m {
-            self.publish(DomainEvent::ChatMessageChanged { message });
-        }
-    }
-}
 
 /// The messaging service. See the [module documentation](super).
 pub struct Messenger {
@@ -205,7 +53,7 @@ impl Messenger {
         let inner = Arc::new(Inner {
             cache: Cache::new(store),
             client: client.downgrade(),
-            typing: Typing::new(config.typing_throttle, config.typing_idle),
+            typing: Arc::new(Typing::new(config.typing_throttle, config.typing_idle)),
             config,
             me: Mutex::new(me),
             wake: Notify::new(),
@@ -363,7 +211,10 @@ impl Service for Messenger {
             Command::SetTyping {
                 conversation_id,
                 typing,
-            } => Some(super::typing::set(inner, conversation_id, typing).boxed()),
+            } => Some(
+                super::typing::set(inner.typing.clone(), inner.client.clone(), conversation_id, typing)
+                    .boxed(),
+            ),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! Typing notifications, throttled: the UI may report every keystroke; the server hears one
 //! "started" per throttle interval and one "stopped" after the user goes idle (or says so).
 
-use super::service::Inner;
+use crate::client::WeakClient;
 use crate::command::Command;
 use crate::error::Error;
 use crate::event::DomainEvent;
@@ -96,11 +96,11 @@ impl Typing {
 }
 
 async fn tell(
-    inner: &Inner,
+    client: &WeakClient,
     conversation_id: &str,
     typing: bool,
 ) -> Result<Vec<DomainEvent>, Error> {
-    let client = inner.client.upgrade().ok_or(Error::Closed)?;
+    let client = client.upgrade().ok_or(Error::Closed)?;
     client
         .send_to_server(Command::SetTyping {
             conversation_id: conversation_id.to_owned(),
@@ -109,33 +109,31 @@ async fn tell(
         .await
 }
 
-/// `set_typing` through the throttle.
+/// `set_typing` through the throttle `state`, told to the server through `client`.
 pub(super) async fn set(
-    inner: Arc<Inner>,
+    state: Arc<Typing>,
+    client: WeakClient,
     conversation_id: String,
     typing: bool,
 ) -> Result<Vec<DomainEvent>, Error> {
-    match inner
-        .typing_state()
-        .decide(&conversation_id, typing, Instant::now())
-    {
+    match state.decide(&conversation_id, typing, Instant::now()) {
         Action::Nothing => Ok(vec![]),
-        Action::Stop => tell(&inner, &conversation_id, false).await,
+        Action::Stop => tell(&client, &conversation_id, false).await,
         Action::Start { spawn_idle_timer } => {
             if spawn_idle_timer {
-                let inner = inner.clone();
+                let (state, client) = (state.clone(), client.clone());
                 let conv = conversation_id.clone();
                 tokio::spawn(async move {
-                    while let Some(at) = inner.typing_state().idle_at(&conv) {
+                    while let Some(at) = state.idle_at(&conv) {
                         tokio::time::sleep_until(at).await;
-                        if inner.typing_state().expire(&conv, Instant::now()) {
-                            let _ = tell(&inner, &conv, false).await;
+                        if state.expire(&conv, Instant::now()) {
+                            let _ = tell(&client, &conv, false).await;
                             return;
                         }
                     }
                 });
             }
-            tell(&inner, &conversation_id, true).await
+            tell(&client, &conversation_id, true).await
         }
     }
 }

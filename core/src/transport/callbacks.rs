@@ -2,7 +2,7 @@
 //! loop, so they only push into channels that never wait.
 
 use super::login::LoginVerdict;
-use super::socket::{Control, Shared};
+use super::shared::{Control, Shared};
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{ClientBuilder, ReconnectSettings};
 use rust_socketio::{Event, Payload, TransportType};

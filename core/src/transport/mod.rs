@@ -2,17 +2,22 @@
 
 pub mod backoff;
 mod callbacks;
+mod config;
+mod inbound;
 pub mod login;
 pub mod rest;
+mod shared;
 pub mod socket;
 mod supervisor;
 
 pub use crate::model::ConnectionState;
 pub use crate::model::{Method, RestRequest};
 pub use backoff::BackoffPolicy;
+pub use config::SocketConfig;
+pub use inbound::{Inbound, InboundReceiver, MAX_QUEUED_EVENTS};
 pub use login::{LoginVerdict, LoginWatch};
 pub use rest::{HttpErrorKind, RestClient, RestError};
-pub use socket::{Inbound, InboundReceiver, Socket, SocketConfig, MAX_QUEUED_EVENTS};
+pub use socket::Socket;
 
 use std::time::Duration;
 

@@ -18,8 +18,9 @@
 //!   events beyond [`MAX_QUEUED_EVENTS`] not yet taken by the client are dropped, counted and
 //!   reported ([`Inbound::Overflow`]), so a stalled reader cannot grow memory without bound.
 
-use super::backoff::BackoffPolicy;
-use super::login::LoginWatch;
+use super::config::SocketConfig;
+use super::inbound::{channel, InboundReceiver};
+use super::shared::{Control, Live, Shared};
 use super::supervisor::{set_state, supervise};
 use super::TransportError;
 use crate::model::ConnectionState;
@@ -29,177 +30,10 @@ use futures_util::FutureExt;
 use rust_socketio::asynchronous::Client as RawClient;
 use rust_socketio::Payload;
 use serde_json::Value;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
-
-/// How to reach one socket.io namespace.
-#[derive(Debug, Clone)]
-pub struct SocketConfig {
-    /// Server URL (`http://host:port` or `https://…`; the socket.io path is added).
-    pub url: String,
-    /// Namespace, `/` by default.
-    pub namespace: String,
-    /// Reconnection policy.
-    pub backoff: BackoffPolicy,
-    /// How long one connection attempt may take before it counts as failed.
-    pub connect_timeout: Duration,
-    /// Default time a server has to answer an ack.
-    pub ack_timeout: Duration,
-    /// Requests allowed to wait behind the one ack in flight before `Busy` is returned.
-    pub max_queued_requests: usize,
-    /// TLS settings (extra trusted roots); `None` uses the system's, always verifying.
-    pub tls: Option<native_tls::TlsConnector>,
-    /// How the server answers a login after connecting (from the dialect); `None`: only the
-    /// handshake can refuse.
-    pub login: Option<LoginWatch>,
-    /// After the server refused our token: when to ask the token source again for a new one
-    /// (a token already refused is never sent again). `max_attempts` bounds the asks in a row
-    /// that bring no working token; then the socket gives up (`Disconnected`).
-    pub renewal: BackoffPolicy,
-}
-
-impl SocketConfig {
-    /// A config with socket.io-client's defaults for `url` and `namespace`.
-    pub fn new(url: impl Into<String>, namespace: impl Into<String>) -> Self {
-        SocketConfig {
-            url: url.into(),
-            namespace: namespace.into(),
-            backoff: BackoffPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            ack_timeout: Duration::from_secs(10),
-            max_queued_requests: 1024,
-            tls: None,
-            login: None,
-            renewal: BackoffPolicy {
-                min_ms: 1000,
-                max_ms: 30_000,
-                jitter: 0.5,
-                max_attempts: None,
-            },
-        }
-    }
-}
-
-/// Something the server sent, or a state change, in arrival order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Inbound {
-    /// A server event with its arguments.
-    Event {
-        /// Event name.
-        name: String,
-        /// Arguments (usually one).
-        args: Vec<Value>,
-    },
-    /// The connection state changed.
-    State(ConnectionState),
-    /// This many server events were dropped because the reader fell [`MAX_QUEUED_EVENTS`]
-    /// behind (reported once the reader caught up, in place of the events).
-    Overflow {
-        /// Events dropped.
-        missed: u64,
-    },
-}
-
-/// Server events allowed to wait for the reader of the inbound channel; beyond this they are
-/// dropped and counted (the receive loop never waits).
-pub const MAX_QUEUED_EVENTS: usize = 16_384;
-
-/// The receiving end of a socket: events and state changes in arrival order.
-pub struct InboundReceiver {
-    rx: mpsc::UnboundedReceiver<Inbound>,
-    queue: Arc<InboundQueue>,
-}
-
-impl InboundReceiver {
-    /// The next item, or `None` once the supervisor is gone.
-    pub async fn recv(&mut self) -> Option<Inbound> {
-        let item = match self.rx.try_recv() {
-            Ok(item) => item,
-            Err(mpsc::error::TryRecvError::Empty) => {
-                // Dropped events that no later event has reported yet.
-                let missed = self.queue.missed.swap(0, Ordering::SeqCst);
-                if missed > 0 {
-                    return Some(Inbound::Overflow { missed });
-                }
-                self.rx.recv().await?
-            }
-            Err(mpsc::error::TryRecvError::Disconnected) => return None,
-        };
-        if let Inbound::Event { .. } = item {
-            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
-        }
-        Some(item)
-    }
-}
-
-/// The sending side's count of waiting events and of dropped ones.
-#[derive(Default)]
-pub(super) struct InboundQueue {
-    queued: AtomicUsize,
-    missed: AtomicU64,
-}
-
-/// Pushes into the inbound channel without ever waiting.
-#[derive(Clone)]
-pub(super) struct InboundSender {
-    tx: mpsc::UnboundedSender<Inbound>,
-    queue: Arc<InboundQueue>,
-}
-
-impl InboundSender {
-    /// A server event: dropped and counted when the reader is too far behind; the first event
-    /// accepted after a gap is preceded by the count, so the gap is reported where it was.
-    pub(super) fn event(&self, name: String, args: Vec<Value>) {
-        if self.queue.queued.fetch_add(1, Ordering::SeqCst) >= MAX_QUEUED_EVENTS {
-            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
-            self.queue.missed.fetch_add(1, Ordering::SeqCst);
-            return;
-        }
-        let missed = self.queue.missed.swap(0, Ordering::SeqCst);
-        if missed > 0 {
-            let _ = self.tx.send(Inbound::Overflow { missed });
-        }
-        if self.tx.send(Inbound::Event { name, args }).is_err() {
-            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-
-    /// A state change: never dropped (there are few).
-    pub(super) fn state(&self, state: ConnectionState) {
-        let _ = self.tx.send(Inbound::State(state));
-    }
-}
-
-/// Messages to the supervisor task.
-#[derive(Debug)]
-pub(super) enum Control {
-    /// The connection of `generation` is gone.
-    Dropped { generation: u64, reason: String },
-    /// The server refused the credentials of `generation` (handshake or a login event).
-    AuthRejected { generation: u64, message: String },
-    /// Replace the connection of `generation` (after an ack timeout).
-    Recycle { generation: u64, reason: String },
-    /// Stop for good.
-    Shutdown,
-}
-
-#[derive(Clone)]
-pub(super) struct Live {
-    pub(super) client: RawClient,
-    pub(super) generation: u64,
-}
-
-pub(super) struct Shared {
-    pub(super) config: SocketConfig,
-    pub(super) live: Mutex<Option<Live>>,
-    pub(super) state_tx: watch::Sender<ConnectionState>,
-    pub(super) control_tx: mpsc::UnboundedSender<Control>,
-    pub(super) inbound: InboundSender,
-    ack_slot: Semaphore,
-    waiting: AtomicUsize,
-}
 
 /// A supervised socket.io connection. Cheap to clone; the supervisor stops on `shutdown()`
 /// or when the last handle is dropped.
@@ -222,18 +56,14 @@ impl Socket {
     /// Must be called inside a tokio runtime.
     pub fn start(config: SocketConfig, tokens: SharedTokenSource) -> (Socket, InboundReceiver) {
         let (control_tx, control_rx) = mpsc::unbounded_channel();
-        let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
-        let queue = Arc::new(InboundQueue::default());
+        let (inbound_tx, inbound) = channel();
         let (state_tx, _) = watch::channel(ConnectionState::Connecting { attempt: 1 });
         let shared = Arc::new(Shared {
             config,
             live: Mutex::new(None),
             state_tx,
             control_tx: control_tx.clone(),
-            inbound: InboundSender {
-                tx: inbound_tx,
-                queue: queue.clone(),
-            },
+            inbound: inbound_tx,
             ack_slot: Semaphore::new(1),
             waiting: AtomicUsize::new(0),
         });
@@ -241,10 +71,6 @@ impl Socket {
         let socket = Socket {
             shared,
             _guard: Arc::new(ShutdownOnDrop(control_tx)),
-        };
-        let inbound = InboundReceiver {
-            rx: inbound_rx,
-            queue,
         };
         (socket, inbound)
     }

@@ -13,7 +13,7 @@
 //! working token (`Disconnected`); by default it keeps asking until the client is closed.
 
 use super::callbacks::{raw_builder, Phase};
-use super::socket::{Control, Live, Shared};
+use super::shared::{Control, Live, Shared};
 use crate::model::ConnectionState;
 use crate::sync::lock;
 use crate::token::SharedTokenSource;

@@ -2,6 +2,7 @@ use super::*;
 use crate::dialect::DialectId;
 use crate::profile::ServerProfile;
 use crate::token::StaticToken;
+use std::time::Duration;
 
 fn offline(d: DialectId, tag: &str) -> (Client, Arc<Messenger>) {
     // Nothing listens on port 9: the client stays offline, which is the point.

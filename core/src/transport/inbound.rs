@@ -1,0 +1,112 @@
+//! The channel from the socket's callbacks to its reader: server events and state changes in
+//! arrival order, pushed without ever waiting (the callbacks run on rust_socketio's receive
+//! loop) and bounded by [`MAX_QUEUED_EVENTS`], beyond which events are dropped and counted.
+
+use crate::model::ConnectionState;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Something the server sent, or a state change, in arrival order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// A server event with its arguments.
+    Event {
+        /// Event name.
+        name: String,
+        /// Arguments (usually one).
+        args: Vec<Value>,
+    },
+    /// The connection state changed.
+    State(ConnectionState),
+    /// This many server events were dropped because the reader fell [`MAX_QUEUED_EVENTS`]
+    /// behind (reported once the reader caught up, in place of the events).
+    Overflow {
+        /// Events dropped.
+        missed: u64,
+    },
+}
+
+/// Server events allowed to wait for the reader of the inbound channel; beyond this they are
+/// dropped and counted (the receive loop never waits).
+pub const MAX_QUEUED_EVENTS: usize = 16_384;
+
+/// The receiving end of a socket: events and state changes in arrival order.
+pub struct InboundReceiver {
+    rx: mpsc::UnboundedReceiver<Inbound>,
+    queue: Arc<InboundQueue>,
+}
+
+impl InboundReceiver {
+    /// The next item, or `None` once the supervisor is gone.
+    pub async fn recv(&mut self) -> Option<Inbound> {
+        let item = match self.rx.try_recv() {
+            Ok(item) => item,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                // Dropped events that no later event has reported yet.
+                let missed = self.queue.missed.swap(0, Ordering::SeqCst);
+                if missed > 0 {
+                    return Some(Inbound::Overflow { missed });
+                }
+                self.rx.recv().await?
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+        };
+        if let Inbound::Event { .. } = item {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        }
+        Some(item)
+    }
+}
+
+/// The sending side's count of waiting events and of dropped ones.
+#[derive(Default)]
+pub(super) struct InboundQueue {
+    queued: AtomicUsize,
+    missed: AtomicU64,
+}
+
+/// Pushes into the inbound channel without ever waiting.
+#[derive(Clone)]
+pub(super) struct InboundSender {
+    tx: mpsc::UnboundedSender<Inbound>,
+    queue: Arc<InboundQueue>,
+}
+
+impl InboundSender {
+    /// A server event: dropped and counted when the reader is too far behind; the first event
+    /// accepted after a gap is preceded by the count, so the gap is reported where it was.
+    pub(super) fn event(&self, name: String, args: Vec<Value>) {
+        if self.queue.queued.fetch_add(1, Ordering::SeqCst) >= MAX_QUEUED_EVENTS {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+            self.queue.missed.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        let missed = self.queue.missed.swap(0, Ordering::SeqCst);
+        if missed > 0 {
+            let _ = self.tx.send(Inbound::Overflow { missed });
+        }
+        if self.tx.send(Inbound::Event { name, args }).is_err() {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A state change: never dropped (there are few).
+    pub(super) fn state(&self, state: ConnectionState) {
+        let _ = self.tx.send(Inbound::State(state));
+    }
+}
+
+/// A new inbound channel: the callbacks' end and the reader's.
+pub(super) fn channel() -> (InboundSender, InboundReceiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Arc::new(InboundQueue::default());
+    (
+        InboundSender {
+            tx,
+            queue: queue.clone(),
+        },
+        InboundReceiver { rx, queue },
+    )
+}
