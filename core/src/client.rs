@@ -37,6 +37,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+#[cfg(test)]
+mod tests;
+
 /// A stream of domain events, bounded: a reader that falls [`DEFAULT_SUBSCRIBER_CAPACITY`]
 /// events behind loses the oldest and gets [`DomainEvent::Lagged`] in their place; it never
 /// stalls the socket.
@@ -532,114 +535,5 @@ fn args_of(arg: &Value) -> Vec<Value> {
     match arg {
         Value::Null => vec![],
         other => vec![other.clone()],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::token::StaticToken;
-    use futures_util::FutureExt;
-
-    #[tokio::test]
-    async fn only_servers_with_presence_are_told_and_each_the_way_it_trusts() {
-        let offline = |dialect, account: Option<&str>| {
-            let mut p = ServerProfile::new(dialect, "http://127.0.0.1:9");
-            p.account_id = account.map(str::to_owned);
-            Client::connect(p, Arc::new(StaticToken::new("t"))).unwrap()
-        };
-        assert_eq!(
-            offline(DialectId::BillingChat, None).presence_command(true),
-            None
-        );
-        // 001 keeps presence over REST (the socket event only mirrors it).
-        assert_eq!(
-            offline(DialectId::PresenceSessions, Some("a-1")).presence_command(false),
-            Some(Command::SetPresenceRest {
-                expert_id: "a-1".into(),
-                online: false
-            })
-        );
-        assert_eq!(
-            offline(DialectId::PresenceSessions, None).presence_command(true),
-            Some(Command::SetPresence { online: true })
-        );
-        assert_eq!(
-            offline(DialectId::Telecaller, None).presence_command(true),
-            Some(Command::SetPresence { online: true })
-        );
-    }
-
-    /// Claims typing commands and derives a server error from every typing event.
-    struct Echo;
-
-    impl Service for Echo {
-        fn observe(&self, event: &DomainEvent) -> Vec<DomainEvent> {
-            match event {
-                DomainEvent::TypingChanged { .. } => vec![DomainEvent::ServerError {
-                    code: None,
-                    message: "derived".into(),
-                    source: "echo".into(),
-                }],
-                _ => vec![],
-            }
-        }
-        fn handle(
-            &self,
-            cmd: &Command,
-        ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
-            matches!(cmd, Command::SetTyping { .. }).then(|| async { Ok(vec![]) }.boxed())
-        }
-    }
-
-    #[tokio::test]
-    async fn services_claim_commands_and_derive_events_in_order() {
-        // Nothing listens on port 9: the client stays offline, which services do not need.
-        let client = Client::connect(
-            ServerProfile::new(DialectId::TarotChat, "http://127.0.0.1:9"),
-            Arc::new(StaticToken::new("t")),
-        )
-        .unwrap();
-        client.attach(Arc::new(Echo));
-        let mut events = client.subscribe();
-        let _ = events.recv().await; // the current state
-        assert_eq!(
-            client
-                .send(Command::SetTyping {
-                    conversation_id: "c".into(),
-                    typing: true
-                })
-                .await,
-            Ok(vec![])
-        );
-        // Unclaimed commands reach the dialect (and fail offline).
-        assert_eq!(
-            client
-                .send(Command::JoinConversation {
-                    conversation_id: "c".into()
-                })
-                .await
-                .unwrap_err()
-                .code(),
-            "not_connected"
-        );
-        client.publish(DomainEvent::TypingChanged {
-            conversation_id: None,
-            user: Default::default(),
-            typing: true,
-        });
-        let mut seen = Vec::new();
-        while let Ok(Some(e)) =
-            tokio::time::timeout(Duration::from_millis(200), events.recv()).await
-        {
-            if !matches!(e, DomainEvent::Connection { .. }) {
-                seen.push(e.name());
-            }
-        }
-        assert_eq!(seen, vec!["typing_changed", "server_error"]);
-        // Services hold the client weakly: dropping the client drops it.
-        let weak = client.downgrade();
-        drop(client);
-        assert!(weak.upgrade().is_none());
     }
 }
