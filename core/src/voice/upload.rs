@@ -128,10 +128,14 @@ impl RateWindow {
             q.pop_front();
         }
         if q.len() >= self.limit {
-            let oldest = *q.front().expect("non-empty");
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
+            // A limit of 0 (a dialect's spec may say so) has no oldest try: a whole window.
+            let wait = q.front().map_or(self.window, |oldest| {
+                self.window.saturating_sub(now.duration_since(*oldest))
+            });
             return Err(VoiceError::TooMany {
-                retry_after_ms: wait.as_millis() as u64 + 1,
+                retry_after_ms: u64::try_from(wait.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .saturating_add(1),
             });
         }
         q.push_back(now);
@@ -427,6 +431,14 @@ mod tests {
             Err(VoiceError::TooLarge { .. })
         ));
         assert_eq!(mime_of(spec(), "x.WAV"), Some("audio/wav"));
+    }
+
+    #[test]
+    fn a_rate_window_of_zero_refuses_every_note_without_panicking() {
+        let w = RateWindow::new(0, Duration::from_secs(60));
+        assert!(
+            matches!(w.try_hit(), Err(VoiceError::TooMany { retry_after_ms }) if retry_after_ms > 59_000)
+        );
     }
 
     #[test]
