@@ -69,44 +69,19 @@ impl Overridden {
     /// `out` with its event named as `name` maps it and its argument as `arg` rewrites it
     /// (given the event's name before the renaming).
     fn renamed(
-        out: Outbound,
+        mut out: Outbound,
         name: impl Fn(&str) -> String,
         arg: impl Fn(&str, &mut Value),
     ) -> Outbound {
-        match out {
-            Outbound::Emit { event, arg: mut a } => {
-                arg(&event, &mut a);
-                Outbound::Emit {
-                    event: name(&event),
-                    arg: a,
-                }
-            }
-            Outbound::EmitOwnView {
-                event,
-                arg: mut a,
-                own_view,
-            } => {
-                arg(&event, &mut a);
-                Outbound::EmitOwnView {
-                    event: name(&event),
-                    arg: a,
-                    own_view,
-                }
-            }
-            Outbound::Request {
-                event,
-                arg: mut a,
-                reply,
-            } => {
-                arg(&event, &mut a);
-                Outbound::Request {
-                    event: name(&event),
-                    arg: a,
-                    reply,
-                }
-            }
-            rest @ Outbound::Rest { .. } => rest,
+        // A REST call names no event and carries no socket payload: it passes unchanged.
+        if let Outbound::Emit { event, arg: a }
+        | Outbound::EmitOwnView { event, arg: a, .. }
+        | Outbound::Request { event, arg: a, .. } = &mut out
+        {
+            arg(event, a);
+            *event = name(event);
         }
+        out
     }
 
     /// An answer naming the event it answers as (`{event, data}`, also inside an array): that
