@@ -23,6 +23,12 @@ echo "== cargo clippy (with the LiveKit engine: feature livekit, DOCS_RS=1)"
 # internet; with DOCS_RS set its build script skips that, so clippy type-checks and lints the
 # LiveKit engine too (it cannot link). One pass checks the shared dependencies once.
 DOCS_RS=1 cargo clippy --workspace --all-targets --features parlor-core/livekit --quiet -- -D warnings
+echo "== the sans-I/O layer (core/protocol) depends on no I/O crate"
+# The compiler already refuses a `use tokio` there (no such dependency); this keeps anyone from
+# adding one to its Cargo.toml.
+io_crates=$(cargo tree -p parlor-protocol -e normal --prefix none | awk '{print $1}' \
+  | grep -xE 'tokio|reqwest|rusqlite|rust_socketio|rust_engineio|cpal|rodio|opus|hyper|mio' || true)
+if [ -n "$io_crates" ]; then echo "parlor-protocol depends on I/O crates: $io_crates" >&2; exit 1; fi
 echo "== cargo test"
 cargo test --workspace -- --test-threads=4
 echo "== the same delivery, reconnect, messaging and meter suites against servers that do only what the documents print (seed-only) and that vary what they leave open (drift seeds 7 and 11)"

@@ -21,16 +21,16 @@
 //! # Ok(()) }
 //! ```
 
+// The sans-I/O layer lives in its own crate (core/protocol); its modules keep their paths here.
+pub(crate) use parlor_protocol::sync;
+pub use parlor_protocol::{command, dialect, event, model};
+
 pub mod calls;
 pub mod client;
-pub mod command;
 pub mod consultation;
-pub mod dialect;
 pub mod error;
-pub mod event;
 pub mod login_token;
 pub mod messaging;
-pub mod model;
 pub mod presence;
 pub mod presence_keeper;
 pub mod profile;
@@ -38,7 +38,6 @@ pub mod ranges;
 pub mod secrets;
 pub mod session;
 pub mod store;
-pub(crate) mod sync;
 pub mod token;
 pub mod transport;
 pub mod voice;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS each (default 6: the CI run, under a minute in all).
 # A longer run: tests/fuzz/run.sh 600. Findings land in tests/fuzz/artifacts/<target>/
-# (ignored by git); each one becomes a regression test (core/src/dialect/robustness_tests.rs
+# (ignored by git); each one becomes a regression test (core/protocol/src/dialect/robustness_tests.rs
 # or beside the code).
 # Inputs: the small committed seed corpus in seeds/<target>/ (document examples), read only.
 # What a run discovers goes to a temporary folder, deleted afterwards, so the tree stays

@@ -30,7 +30,7 @@ pub struct Overridden {
 impl Overridden {
     /// `inner` speaking to a server that renames the events of `events` (document's name →
     /// server's name) and moves the fields of `fields`. The tables are checked by the profile
-    /// ([`crate::ServerProfile::validate`]).
+    /// (`parlor_core::ServerProfile::validate`).
     pub fn new(
         inner: Arc<dyn Dialect>,
         events: &BTreeMap<String, String>,

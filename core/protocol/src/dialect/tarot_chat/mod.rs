@@ -90,7 +90,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::VoiceNotes,
 ];
 
-pub(crate) fn message_kind(s: &str) -> Option<MessageKind> {
+pub fn message_kind(s: &str) -> Option<MessageKind> {
     match s {
         "text" => Some(MessageKind::Text),
         "voice" => Some(MessageKind::Voice),
@@ -682,7 +682,7 @@ fn socket_message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
 /// profiles:{first_name,last_name,avatar_url}, message_reactions:[{user_id, reaction}]}`.
 /// `conversation` stands in for a missing `session_id`; without `sender_id` the sender is
 /// unknown (an error where `need_sender`).
-pub(crate) fn rest_message(
+pub fn rest_message(
     o: &Obj<'_>,
     conversation: Option<String>,
     need_sender: bool,

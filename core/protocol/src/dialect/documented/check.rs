@@ -174,7 +174,7 @@ fn is_number(s: &str) -> bool {
 }
 
 /// The JSON type of `v`, as the report names it.
-pub(crate) fn json_type(v: &Value) -> &'static str {
+pub fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -82,7 +82,7 @@ pub fn object<'a>(event: &'a str, args: &'a [Value]) -> Result<Obj<'a>, Protocol
     Obj::nested(event, first(event, args)?, args)
 }
 
-pub(crate) fn kind_of(v: &Value) -> &'static str {
+pub fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -1,6 +1,6 @@
 //! A call as callers see it: its phase and role ([`CallSnapshot`]), the media devices and
 //! room events ([`MediaEvent`]), and a call of the history ([`CallRecord`]). Pure values: the
-//! state machine and the service live in [`crate::calls`].
+//! state machine and the service live in `parlor_core::calls`.
 
 use super::{CallMedia, LiveKitGrant, Money, Party};
 use schemars::JsonSchema;

@@ -2,7 +2,7 @@
 //! Each encodes a [`Command`] into socket emits and REST calls (or refuses it as unsupported)
 //! and decodes server events into [`DomainEvent`]s (or a [`ProtocolError`], never a panic).
 
-pub(crate) mod answer;
+pub mod answer;
 mod wire;
 
 pub mod billing_chat;
@@ -189,27 +189,27 @@ pub enum Outbound {
 }
 
 impl Outbound {
-    pub(crate) fn emit(event: &str, arg: Value) -> Self {
+    pub fn emit(event: &str, arg: Value) -> Self {
         Outbound::Emit {
             event: event.into(),
             arg,
         }
     }
-    pub(crate) fn emit_own_view(event: &str, arg: Value, own_view: Vec<DomainEvent>) -> Self {
+    pub fn emit_own_view(event: &str, arg: Value, own_view: Vec<DomainEvent>) -> Self {
         Outbound::EmitOwnView {
             event: event.into(),
             arg,
             own_view,
         }
     }
-    pub(crate) fn request(event: &str, arg: Value, reply: &'static str) -> Self {
+    pub fn request(event: &str, arg: Value, reply: &'static str) -> Self {
         Outbound::Request {
             event: event.into(),
             arg,
             reply: ReplyKind(reply),
         }
     }
-    pub(crate) fn rest(request: RestRequest, reply: &'static str) -> Self {
+    pub fn rest(request: RestRequest, reply: &'static str) -> Self {
         Outbound::Rest {
             request,
             reply: ReplyKind(reply),
@@ -244,11 +244,7 @@ impl Outbound {
 }
 
 /// A REST request with a JSON body.
-pub(crate) fn rest_call(
-    method: crate::model::Method,
-    path: String,
-    body: Option<Value>,
-) -> RestRequest {
+pub fn rest_call(method: crate::model::Method, path: String, body: Option<Value>) -> RestRequest {
     RestRequest {
         method,
         path,
@@ -457,7 +453,7 @@ pub fn dialect_for(id: DialectId, ctx: &DialectContext) -> Box<dyn Dialect> {
 
 /// `id` when it is safe inside a URL path (it could otherwise change the path: `../admin`);
 /// `what` names it in the error.
-pub(crate) fn path_segment<'a>(id: &'a str, what: &str) -> Result<&'a str, DialectError> {
+pub fn path_segment<'a>(id: &'a str, what: &str) -> Result<&'a str, DialectError> {
     if id.is_empty()
         || !id
             .chars()
@@ -494,7 +490,7 @@ pub fn check_raw(cmd: &Command) -> Result<(), DialectError> {
 
 /// Encodes the escape-hatch `Raw` command, the same for every dialect (reserved names are
 /// refused before, by [`check_raw`]).
-pub(crate) fn encode_raw(cmd: &Command) -> Option<Outbound> {
+pub fn encode_raw(cmd: &Command) -> Option<Outbound> {
     match cmd {
         Command::Raw {
             event,
@@ -511,7 +507,7 @@ pub(crate) fn encode_raw(cmd: &Command) -> Option<Outbound> {
 }
 
 /// Decodes the answer of a raw request, the same for every dialect.
-pub(crate) fn decode_raw_reply(sent: &Outbound, answer: &Value) -> Option<Vec<DomainEvent>> {
+pub fn decode_raw_reply(sent: &Outbound, answer: &Value) -> Option<Vec<DomainEvent>> {
     match sent {
         Outbound::Request { event, reply, .. } if reply.0 == "raw" => {
             let args = match answer {

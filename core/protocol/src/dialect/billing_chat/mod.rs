@@ -73,7 +73,7 @@ const CAPABILITIES: &[Capability] = &[
 ];
 
 /// `text|audio|video` (and 001's `chat`) → kind.
-pub(crate) fn kind_of(s: &str) -> Option<ConsultationKind> {
+pub fn kind_of(s: &str) -> Option<ConsultationKind> {
     match s.to_ascii_lowercase().as_str() {
         "text" | "chat" => Some(ConsultationKind::Text),
         "audio" | "voice" | "call" => Some(ConsultationKind::Audio),

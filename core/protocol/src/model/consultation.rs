@@ -1,7 +1,7 @@
 //! A consultation as callers see it ([`ConsultationView`], its [`MeterReading`] and [`Bill`]),
 //! and its state machine: requested → accepted | rejected | expired | cancelled → active ⇄
 //! paused → ended (with who ended it and why). Illegal moves are typed errors. Pure values: the
-//! service that follows consultations lives in [`crate::consultation`].
+//! service that follows consultations lives in `parlor_core::consultation`.
 
 use super::{ConsultationKind, Money, Party};
 use rust_decimal::Decimal;
