@@ -7,6 +7,7 @@ use crate::transport::{HttpErrorKind, RestError, TransportError};
 
 /// An error at the core's API edge.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// Not connected: nothing was sent; retry when connected.
     #[error("not connected: {0}")]

@@ -23,6 +23,7 @@ mod tests;
 /// How a provider hands out tokens (the `[login]` table of a provider file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum LoginSpec {
     /// `POST url` with `{"<username_field>": …, "<password_field>": …}`.
     Url {

@@ -23,6 +23,7 @@ use std::time::Duration;
 /// Where a profile's token comes from. Tokens are never stored in the profile itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum TokenSpec {
     /// An environment variable, read before every connection.
     Env {
@@ -166,6 +167,7 @@ fn dialect_to_str<S: serde::Serializer>(d: &DialectId, s: S) -> Result<S::Ok, S:
 
 /// Why a profile is unusable.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// The file could not be read.
     #[error("cannot read profile {path}: {reason}")]

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 /// Why a secret could not be read, written or deleted.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SecretError {
     /// No keyring is reachable (no Secret Service running, a locked keyring, an unsupported
     /// platform).

@@ -36,6 +36,7 @@ use std::sync::Arc;
 
 /// Why a session could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The profile or the connection setup was refused.
     #[error(transparent)]

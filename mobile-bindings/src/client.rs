@@ -68,6 +68,9 @@ impl ParlorClient {
                 SessionError::Client(e) => ParlorError::from(e),
                 SessionError::Store(e) => ParlorError::from(e),
                 SessionError::Voice(e) => ParlorError::from(parlor_core::voice::to_error(e)),
+                other => ParlorError::Internal {
+                    detail: other.to_string(),
+                },
             })?;
         let messenger = session
             .messenger

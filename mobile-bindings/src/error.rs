@@ -66,6 +66,8 @@ impl From<parlor_core::Error> for ParlorError {
                 code: code.clone(),
                 detail,
             },
+            // A kind of error added to the core after these bindings: kept, with its words.
+            _ => ParlorError::Internal { detail },
         }
     }
 }

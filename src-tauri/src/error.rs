@@ -56,6 +56,8 @@ impl From<parlor_core::Error> for AppError {
             E::Busy(_) => "Too much is in progress right now. Try again in a moment.".to_owned(),
             E::Closed => "The connection was closed. Sign in again.".to_owned(),
             E::IllegalState(m) => capitalise(m),
+            // A kind of error added to the core after this shell was written: its own words.
+            other => capitalise(&other.to_string()),
         };
         AppError::new(e.code(), message)
     }

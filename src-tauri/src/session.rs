@@ -78,6 +78,7 @@ impl Session {
             SessionError::Voice(e) => {
                 AppError::new("io", format!("Voice notes are unavailable: {e}."))
             }
+            other => AppError::new("io", format!("The session could not start: {other}.")),
         })?;
         let client = core.client.clone();
         let info = SessionInfo {

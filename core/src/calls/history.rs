@@ -17,17 +17,11 @@ fn now_ms() -> i64 {
 }
 
 fn role_text(r: CallRole) -> &'static str {
-    match r {
-        CallRole::Caller => "caller",
-        CallRole::Callee => "callee",
-    }
+    r.as_str()
 }
 
 fn media_text(m: CallMedia) -> &'static str {
-    match m {
-        CallMedia::Audio => "audio",
-        CallMedia::Video => "video",
-    }
+    m.as_str()
 }
 
 /// Records the snapshot of a call that has an id (calls that failed before the server gave

@@ -19,6 +19,7 @@ pub struct MediaJoin {
 
 /// A media failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaError {
     /// The room could not be joined.
     #[error("could not join the media room: {0}")]

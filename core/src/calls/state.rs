@@ -16,6 +16,7 @@ mod tests;
 /// A call command refused before anything was sent. Each maps to [`Error::Rejected`] with a
 /// stable `code`; where the server has words for the same refusal, these are its words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallRefusal {
     /// A call is already initiating, ringing or accepted.
     #[error("You already have an active call.")]

@@ -94,10 +94,7 @@ pub fn load(store: &Store, id: &str) -> Result<Option<ConsultationView>, StoreEr
 }
 
 fn side_name(s: Side) -> &'static str {
-    match s {
-        Side::User => "user",
-        Side::Expert => "expert",
-    }
+    s.as_str()
 }
 
 /// A row as a view; `base` is the index of the `id` column.

@@ -18,6 +18,7 @@ pub use owner::cache_path;
 
 /// Errors of the cache.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// SQLite refused.
     #[error("cache database error: {0}")]

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 /// Errors of the socket layer.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[non_exhaustive]
 pub enum TransportError {
     /// Not connected right now; nothing was sent.
     #[error("not connected: {0}")]

@@ -54,6 +54,7 @@ impl HttpErrorKind {
 
 /// Errors of a REST call.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[non_exhaustive]
 pub enum RestError {
     /// The server answered with an error status.
     #[error("HTTP {status}: {message}")]

@@ -33,6 +33,7 @@ impl Default for RecorderConfig {
 
 /// What a recorder reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RecorderEvent {
     /// RMS of the last 50 ms, 0.0–1.0 of full scale, at `at_ms` into the recording.
     Level {

@@ -24,6 +24,7 @@ pub use upload::{
 
 /// Everything that can go wrong with a voice note, one variant per cause a UI shows differently.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum VoiceError {
     /// No input (or output) device exists.
     #[error("no audio device: {0}")]

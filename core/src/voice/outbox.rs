@@ -46,6 +46,7 @@ pub struct OutboxNote {
 
 /// What the outbox reports.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum VoiceOutboxEvent {
     /// Stored and shown (optimistic).
     Queued(OutboxNote),

@@ -33,6 +33,7 @@ fn decode_note(bytes: &[u8]) -> Result<Vec<i16>, VoiceError> {
 
 /// What the player reports.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PlaybackEvent {
     /// A note started.
     Started {

@@ -42,6 +42,7 @@ impl Default for RingConfig {
 
 /// What the ringer reports.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RingEvent {
     /// One chime was played to its end (`count` since the ring started).
     Chimed {

@@ -17,10 +17,21 @@ pub enum CallRole {
     Callee,
 }
 
+impl CallRole {
+    /// The name serde gives it (snake case), as stored in the cache.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallRole::Caller => "caller",
+            CallRole::Callee => "callee",
+        }
+    }
+}
+
 /// Where a call is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "phase", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CallPhase {
     /// No call yet.
     Idle,
@@ -152,6 +163,7 @@ pub enum TrackKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MediaEvent {
     /// In the room; our tracks are published.
     Connected,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DeliveryState {
     /// In the outbox, not tried yet (or waiting for the connection).
     Pending,
@@ -132,6 +133,7 @@ pub struct ChatMessage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PageSource {
     /// The local cache, at once (works offline).
     Cache,

@@ -40,6 +40,7 @@ impl EndedBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EndReason {
     /// One side ended it.
     Ended,
@@ -67,6 +68,7 @@ impl EndReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ConsultationState {
     /// Asked for, not yet answered.
     Requested,
@@ -89,6 +91,19 @@ pub enum ConsultationState {
         /// Why.
         reason: EndReason,
     },
+}
+
+impl From<super::RequestOutcome> for ConsultationState {
+    /// The state an answered request leaves the consultation in.
+    fn from(outcome: super::RequestOutcome) -> Self {
+        use super::RequestOutcome;
+        match outcome {
+            RequestOutcome::Accepted => ConsultationState::Accepted,
+            RequestOutcome::Rejected => ConsultationState::Rejected,
+            RequestOutcome::Expired => ConsultationState::Expired,
+            RequestOutcome::Cancelled => ConsultationState::Cancelled,
+        }
+    }
 }
 
 impl ConsultationState {
@@ -167,6 +182,16 @@ pub enum Side {
     User,
     /// The expert.
     Expert,
+}
+
+impl Side {
+    /// The name serde gives it (snake case), as stored in the cache.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::User => "user",
+            Side::Expert => "expert",
+        }
+    }
 }
 
 /// The bill of an ended consultation, as the server stated it.

@@ -90,12 +90,7 @@ impl ConsultationService {
                 outcome,
                 ..
             } => {
-                let to = match outcome {
-                    RequestOutcome::Accepted => ConsultationState::Accepted,
-                    RequestOutcome::Rejected => ConsultationState::Rejected,
-                    RequestOutcome::Expired => ConsultationState::Expired,
-                    RequestOutcome::Cancelled => ConsultationState::Cancelled,
-                };
+                let to = ConsultationState::from(*outcome);
                 let r = self.record(&mut t, consultation_id, Side::User);
                 if move_to(r, to, &mut extra) {
                     changed.push(consultation_id.clone());

@@ -1,6 +1,6 @@
 use super::*;
 use crate::dialect::DialectId;
-use crate::model::{ConsultationKind, Party};
+use crate::model::{ConsultationKind, Party, RequestOutcome};
 use crate::token::StaticToken;
 use crate::ServerProfile;
 use rust_decimal::Decimal;

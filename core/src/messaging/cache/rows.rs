@@ -19,13 +19,7 @@ pub(super) const COLUMNS: &str =
     m.error_code";
 
 pub(super) fn kind_str(k: MessageKind) -> &'static str {
-    match k {
-        MessageKind::Text => "text",
-        MessageKind::Voice => "voice",
-        MessageKind::Image => "image",
-        MessageKind::File => "file",
-        MessageKind::System => "system",
-    }
+    k.as_str()
 }
 
 pub(super) fn kind_of(s: &str) -> MessageKind {
