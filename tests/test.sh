@@ -29,6 +29,11 @@ echo "== the sans-I/O layer (core/protocol) depends on no I/O crate"
 io_crates=$(cargo tree -p parlor-protocol -e normal --prefix none | awk '{print $1}' \
   | grep -xE 'tokio|reqwest|rusqlite|rust_socketio|rust_engineio|cpal|rodio|opus|hyper|mio' || true)
 if [ -n "$io_crates" ]; then echo "parlor-protocol depends on I/O crates: $io_crates" >&2; exit 1; fi
+echo "== a chat-only core: parlor-core without its default features (voice) has no ALSA or Opus and builds"
+audio_crates=$(cargo tree -p parlor-core --no-default-features -e normal --prefix none | awk '{print $1}' \
+  | grep -xE 'cpal|rodio|opus|ogg|alsa|alsa-sys|audiopus_sys' || true)
+if [ -n "$audio_crates" ]; then echo "parlor-core without voice still depends on: $audio_crates" >&2; exit 1; fi
+cargo check -p parlor-core --no-default-features --lib --quiet
 echo "== cargo test"
 cargo test --workspace -- --test-threads=4
 echo "== the same delivery, reconnect, messaging and meter suites against servers that do only what the documents print (seed-only) and that vary what they leave open (drift seeds 7 and 11)"

@@ -40,6 +40,7 @@ pub mod session;
 pub mod store;
 pub mod token;
 pub mod transport;
+#[cfg(feature = "voice")]
 pub mod voice;
 
 pub use client::{Client, EventStream, Service, WeakClient};

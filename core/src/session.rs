@@ -27,9 +27,13 @@ use crate::presence_keeper::PresenceKeeper;
 use crate::profile::ServerProfile;
 use crate::store::{Store, StoreError};
 use crate::token::SharedTokenSource;
-use crate::voice::outbox::VoiceOutboxConfig;
-use crate::voice::service::{VoiceNotes, VoiceNotesConfig};
-use crate::voice::VoiceError;
+#[cfg(feature = "voice")]
+use crate::voice::{
+    outbox::VoiceOutboxConfig,
+    service::{VoiceNotes, VoiceNotesConfig},
+    VoiceError,
+};
+#[cfg(feature = "voice")]
 use crate::Capability;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +49,7 @@ pub enum SessionError {
     #[error("the local message cache could not be opened: {0}")]
     Store(#[from] StoreError),
     /// Voice notes could not start (their folders could not be made, …).
+    #[cfg(feature = "voice")]
     #[error("voice notes are unavailable: {0}")]
     Voice(#[from] VoiceError),
 }
@@ -59,6 +64,7 @@ pub struct SessionBuilder {
     media: Option<Arc<dyn MediaEngine>>,
     calls: bool,
     messenger: MessengerConfig,
+    #[cfg(feature = "voice")]
     voice_dir: Option<PathBuf>,
     early_events: bool,
     dialect: Option<Arc<dyn Dialect>>,
@@ -78,7 +84,8 @@ pub struct Session {
     pub messenger: Option<Arc<Messenger>>,
     /// Calls, where the server has them (and calls were not switched off).
     pub calls: Option<CallService>,
-    /// Voice notes, where the server takes them and they have a folder.
+    /// Voice notes, where the server takes them and they have a folder (feature `voice`).
+    #[cfg(feature = "voice")]
     pub voice: Option<VoiceNotes>,
     /// Every event from before the services attached, when asked for
     /// ([`SessionBuilder::subscribe_early`]): nothing they publish at the start is lost.
@@ -99,6 +106,7 @@ impl Session {
             media: None,
             calls: true,
             messenger: MessengerConfig::default(),
+            #[cfg(feature = "voice")]
             voice_dir: None,
             early_events: false,
             dialect: None,
@@ -148,6 +156,7 @@ impl SessionBuilder {
 
     /// Where voice notes wait to be sent and downloads are kept; by default beside the cache's
     /// database (no voice notes without either).
+    #[cfg(feature = "voice")]
     pub fn voice_dir(mut self, dir: PathBuf) -> Self {
         self.voice_dir = Some(dir);
         self
@@ -194,22 +203,25 @@ impl SessionBuilder {
         let consultations = ConsultationService::attach(&client, store.clone(), minute);
         let directory = ExpertDirectory::attach(&client);
         let presence = PresenceKeeper::attach(&client);
-        let voice_dir = self
-            .voice_dir
-            .or_else(|| store.as_ref().map(|s| s.path().with_extension("voice")));
-        let messenger = store.map(|store| Messenger::attach(&client, store, self.messenger));
-        let takes_voice =
-            client.capabilities().contains(&Capability::VoiceNotes) && client.rest().is_some();
-        let voice = match voice_dir {
-            Some(dir) if takes_voice => Some(VoiceNotes::attach(
-                &client,
-                VoiceNotesConfig {
-                    dir,
-                    outbox: VoiceOutboxConfig::default(),
-                },
-            )?),
-            _ => None,
+        #[cfg(feature = "voice")]
+        let voice = {
+            let voice_dir = self
+                .voice_dir
+                .or_else(|| store.as_ref().map(|s| s.path().with_extension("voice")));
+            let takes_voice =
+                client.capabilities().contains(&Capability::VoiceNotes) && client.rest().is_some();
+            match voice_dir {
+                Some(dir) if takes_voice => Some(VoiceNotes::attach(
+                    &client,
+                    VoiceNotesConfig {
+                        dir,
+                        outbox: VoiceOutboxConfig::default(),
+                    },
+                )?),
+                _ => None,
+            }
         };
+        let messenger = store.map(|store| Messenger::attach(&client, store, self.messenger));
         Ok(Session {
             client,
             consultations,
@@ -217,6 +229,7 @@ impl SessionBuilder {
             presence,
             messenger,
             calls,
+            #[cfg(feature = "voice")]
             voice,
             early_events,
         })

@@ -123,8 +123,9 @@ impl RestClient {
         &self.base
     }
 
-    /// The shared HTTP client (voice-note downloads use it too).
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    /// The shared HTTP client with the profile's TLS settings (voice-note downloads use it;
+    /// an app's own downloads may too).
+    pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
@@ -148,7 +149,7 @@ impl RestClient {
     /// Posts a multipart `form` (a file upload a dialect described) to `path` below the base
     /// URL and returns the JSON body of a 2xx answer. Not repeated on a 401: the form's
     /// stream is spent; the caller's retry takes a fresh token.
-    pub(crate) async fn post_form(
+    pub async fn post_form(
         &self,
         path: &str,
         form: reqwest::multipart::Form,
