@@ -1,3 +1,5 @@
+//! Build script: tauri's build step and the provider file built into the binary.
+
 fn main() {
     // A provider file built into the binary (app teams: PARLOR_PROVIDER_FILE=provider.toml);
     // without one, an empty file: the app asks for the server or reads one at first run.

@@ -7,35 +7,60 @@ pub enum ParlorError {
     /// No connection, a timeout or a network failure: nothing (or not all) was done;
     /// `retryable` says whether trying the same thing later may work.
     #[error("offline: {detail}")]
-    Offline { detail: String, retryable: bool },
+    Offline {
+        /// What failed, for logs.
+        detail: String,
+        /// Whether the same call may work later.
+        retryable: bool,
+    },
     /// The server refused the credentials, or the secret store has no token.
     #[error("authentication failed: {detail}")]
-    Auth { detail: String },
+    Auth {
+        /// What failed, for logs.
+        detail: String,
+    },
     /// The server (or the local state machine) refused the operation. `code` is the core's
     /// coarse kind (`rejected`, `illegal_state`, `busy`); `server_code` the server's own code
     /// (`SESSION_INACTIVE`, …) when it gave one; `detail` the server's words.
     #[error("rejected ({code}): {detail}")]
     Rejected {
+        /// The core's coarse kind.
         code: String,
+        /// The server's own code, when it gave one.
         server_code: Option<String>,
+        /// The server's words.
         detail: String,
     },
     /// The input is not acceptable (bad profile, bad JSON, unknown dialect …).
     #[error("invalid input: {detail}")]
-    InvalidInput { detail: String },
+    InvalidInput {
+        /// What was refused, for logs.
+        detail: String,
+    },
     /// This server's dialect cannot do that.
     #[error("unsupported: {detail}")]
-    Unsupported { detail: String },
+    Unsupported {
+        /// What the server cannot do.
+        detail: String,
+    },
     /// This device failed, not the server: `code` is `no_input_device`, `permission_denied`
     /// (ask the user for microphone access), `device_error`, `codec_error` or `io_error`.
     #[error("device ({code}): {detail}")]
-    Device { code: String, detail: String },
+    Device {
+        /// The kind of failure (above).
+        code: String,
+        /// What failed, for logs.
+        detail: String,
+    },
     /// The work was cancelled, or the client is closed.
     #[error("cancelled")]
     Cancelled,
     /// A bug or a broken local cache: report it.
     #[error("internal error: {detail}")]
-    Internal { detail: String },
+    Internal {
+        /// What failed, for the report.
+        detail: String,
+    },
 }
 
 impl From<parlor_core::Error> for ParlorError {

@@ -21,14 +21,18 @@ pub trait SecretStore: Send + Sync {
 /// Receives every domain event of a client, in order, on a background thread.
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
+    /// One event; called in order, never concurrently for one subscription.
     fn on_event(&self, event: Event);
 }
 
 /// Observes the online experts: the whole list first, then changes.
 #[uniffi::export(with_foreign)]
 pub trait ExpertListListener: Send + Sync {
+    /// The whole list, once, before any change.
     fn on_snapshot(&self, experts: Vec<ExpertItem>);
+    /// An expert appeared or changed (keyed by `id`: replace or insert).
     fn on_update(&self, expert: ExpertItem);
+    /// An expert left the list.
     fn on_remove(&self, expert_id: String);
 }
 
@@ -36,7 +40,9 @@ pub trait ExpertListListener: Send + Sync {
 /// message that appears or changes (keyed by `local_id`: replace or insert).
 #[uniffi::export(with_foreign)]
 pub trait MessageListListener: Send + Sync {
+    /// The latest page, oldest first, once, before any change.
     fn on_snapshot(&self, messages: Vec<ChatItem>);
+    /// A message appeared or changed (keyed by `local_id`).
     fn on_change(&self, message: ChatItem);
 }
 

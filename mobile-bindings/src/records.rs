@@ -87,8 +87,11 @@ pub fn profile_from_toml(toml: String) -> Result<Profile, crate::ParlorError> {
 /// Chat, audio or video consultation.
 #[derive(Debug, Clone, Copy, uniffi::Enum)]
 pub enum ConsultationKind {
+    /// Chat.
     Text,
+    /// A voice call.
     Audio,
+    /// A video call.
     Video,
 }
 
@@ -105,7 +108,9 @@ impl From<ConsultationKind> for parlor_core::model::ConsultationKind {
 /// Voice or video call.
 #[derive(Debug, Clone, Copy, uniffi::Enum)]
 pub enum CallMedia {
+    /// Voice only.
     Audio,
+    /// Voice and video.
     Video,
 }
 
@@ -121,8 +126,11 @@ impl From<CallMedia> for parlor_core::model::CallMedia {
 /// What the app's LiveKit SDK needs to join a call's media room (004).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct LiveKitCredentials {
+    /// The LiveKit server's address.
     pub url: String,
+    /// The access token for this participant.
     pub token: String,
+    /// The room's name.
     pub room: String,
 }
 
@@ -139,10 +147,15 @@ impl From<&LiveKitGrant> for LiveKitCredentials {
 /// What the app's Agora SDK needs to join a channel (001).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct AgoraJoinInfo {
+    /// The Agora project's app id.
     pub app_id: String,
+    /// The channel to join.
     pub channel: String,
+    /// The RTC token for this channel and uid.
     pub token: String,
+    /// This participant's uid.
     pub uid: String,
+    /// When the token expires, as the server wrote it.
     pub expires_at: Option<String>,
 }
 
@@ -212,33 +225,46 @@ pub(crate) fn events(list: &[DomainEvent]) -> Vec<Event> {
 /// The live meter of a consultation; money as decimal strings.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Meter {
+    /// Time billed so far.
     pub elapsed_ms: u64,
+    /// Minutes started so far (each started minute is billed whole).
     pub billed_minutes: String,
+    /// What those minutes cost.
     pub cost: String,
+    /// The currency or coin of `cost`, when the server says it.
     pub unit: Option<String>,
     /// The wallet as last reported.
     pub balance: Option<String>,
+    /// When the wallet runs out at this rate, if known.
     pub runs_out_in_ms: Option<u64>,
+    /// Whether the meter is running (not paused or ended).
     pub running: bool,
 }
 
 /// A consultation as the consultation service sees it.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Consultation {
+    /// The consultation's id (the server's).
     pub id: String,
     /// `user` or `expert`.
     pub side: String,
+    /// The other party's id.
     pub counterpart_id: Option<String>,
+    /// The other party's name, when the server gave it.
     pub counterpart_name: Option<String>,
+    /// The expert's id.
     pub expert_id: Option<String>,
     /// `text`, `audio`, `video`.
     pub kind: Option<String>,
     /// `requested`, `accepted`, `active`, `paused`, `ended` … (the core's state names).
     pub state: String,
+    /// The price of a minute.
     pub rate_per_minute: Option<String>,
+    /// The live meter.
     pub meter: Meter,
     /// The bill once ended: minutes and total.
     pub bill_minutes: Option<String>,
+    /// The bill's total.
     pub bill_total: Option<String>,
 }
 
@@ -272,11 +298,15 @@ impl From<&ConsultationView> for Consultation {
 /// An expert in the online list.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ExpertItem {
+    /// The expert's id.
     pub id: String,
+    /// The expert's name, when the server gave it.
     pub name: Option<String>,
     /// `online`, `busy`, `offline` …
     pub presence: String,
+    /// The price of a minute.
     pub rate_per_minute: Option<String>,
+    /// The language the expert speaks, when the server says it.
     pub language: Option<String>,
 }
 
@@ -297,13 +327,21 @@ impl From<&Expert> for ExpertItem {
 pub struct ChatItem {
     /// Stable local id; the pagination cursor.
     pub local_id: i64,
+    /// The conversation it belongs to.
     pub conversation_id: String,
+    /// The id this client gave its own message.
     pub client_id: Option<String>,
+    /// The server's id, once it has one.
     pub server_id: Option<String>,
+    /// Who wrote it.
     pub sender_id: String,
+    /// The writer's name, when the server gave it.
     pub sender_name: Option<String>,
+    /// Whether this account wrote it.
     pub own: bool,
+    /// The text.
     pub text: Option<String>,
+    /// An attachment's (or voice note's) address.
     pub file_url: Option<String>,
     /// `text`, `voice`, `image`, `file` or `system`.
     pub kind: String,
@@ -313,7 +351,9 @@ pub struct ChatItem {
     pub waveform: Vec<u8>,
     /// `pending`, `sending`, `sent`, `delivered`, `read`, `failed`.
     pub state: String,
+    /// Why it failed, when it did.
     pub error: Option<String>,
+    /// Its place in the conversation (milliseconds; the server's time when known).
     pub sort_ts: i64,
 }
 

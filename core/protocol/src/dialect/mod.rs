@@ -189,12 +189,15 @@ pub enum Outbound {
 }
 
 impl Outbound {
+    /// An emit of `event` with one argument, nothing awaited.
     pub fn emit(event: &str, arg: Value) -> Self {
         Outbound::Emit {
             event: event.into(),
             arg,
         }
     }
+    /// An emit the server does not echo to the sender: `own_view` is what the sender
+    /// publishes for itself.
     pub fn emit_own_view(event: &str, arg: Value, own_view: Vec<DomainEvent>) -> Self {
         Outbound::EmitOwnView {
             event: event.into(),
@@ -202,6 +205,7 @@ impl Outbound {
             own_view,
         }
     }
+    /// An emit whose ack is the answer, read as `reply` by `Dialect::decode_reply`.
     pub fn request(event: &str, arg: Value, reply: &'static str) -> Self {
         Outbound::Request {
             event: event.into(),
@@ -209,6 +213,7 @@ impl Outbound {
             reply: ReplyKind(reply),
         }
     }
+    /// A REST call whose body is the answer, read as `reply`.
     pub fn rest(request: RestRequest, reply: &'static str) -> Self {
         Outbound::Rest {
             request,

@@ -90,6 +90,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::VoiceNotes,
 ];
 
+/// 002's message type name as a kind (`text`, `voice`, `image`, `file`, `system`).
 pub fn message_kind(s: &str) -> Option<MessageKind> {
     match s {
         "text" => Some(MessageKind::Text),
