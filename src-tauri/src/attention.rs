@@ -249,7 +249,7 @@ impl Attention {
                 let _ = window.request_user_attention(None);
             }
         }
-        crate::tray::refresh(app);
+        crate::tray::show_waiting(app, n);
     }
 }
 
@@ -274,7 +274,7 @@ fn notify<R: Runtime>(app: &AppHandle<R>, event: &DomainEvent, item: &NewItem) {
         return;
     }
     let lang = settings.language.as_deref().unwrap_or("en");
-    let Some((title, body)) = crate::events::notification_text(event, lang) else {
+    let Some((title, body)) = crate::notice::notification_text(event, lang) else {
         return;
     };
     show_notification(app.clone(), title, body, item.clone());
@@ -313,7 +313,7 @@ fn show_notification<R: Runtime>(app: AppHandle<R>, title: String, body: String,
 
 /// Shows, raises and focuses the window and tells the page which request to show.
 pub fn bring_to<R: Runtime>(app: &AppHandle<R>, item: &NewItem) {
-    crate::tray::show_window(app);
+    crate::window::show(app);
     let _ = ShowWaiting {
         id: item.id.clone(),
         kind: item.kind.to_owned(),

@@ -3,8 +3,9 @@
 //! passed to the `subscribe_*` commands. Every event also goes to [`crate::attention`] (ring,
 //! notifications, the window's attention).
 
+use crate::attention::Attention;
 use parlor_core::consultation::MeterReading;
-use parlor_core::{Client, DomainEvent};
+use parlor_core::{DomainEvent, EventStream};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use tauri::ipc::Channel;
@@ -175,16 +176,14 @@ impl Streams {
     }
 }
 
-/// Forwards `client`'s events to the page until the client is gone (sign-out ends it).
+/// Forwards a session's `events` to the page until the client is gone (sign-out ends it).
 pub fn spawn_forwarder<R: Runtime>(
     app: AppHandle<R>,
-    client: &Client,
+    mut events: EventStream,
 ) -> tauri::async_runtime::JoinHandle<()> {
-    let mut events = client.subscribe();
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {
-            app.state::<crate::attention::Attention>()
-                .on_event(&app, &event);
+            app.state::<Attention>().on_event(&app, &event);
             let streams = app.state::<Streams>();
             if streams.route(&event) {
                 continue;
@@ -196,83 +195,9 @@ pub fn spawn_forwarder<R: Runtime>(
     })
 }
 
-/// The title and text of the notification `event` deserves, if any, in `lang` (`en`, `hi`).
-pub fn notification_text(event: &DomainEvent, lang: &str) -> Option<(String, String)> {
-    use parlor_core::model::{CallMedia, ConsultationKind};
-    let hi = lang == "hi";
-    match event {
-        DomainEvent::ConsultationRequested { user, kind, .. } => {
-            let who = user.name.clone().unwrap_or_else(|| user.id.clone());
-            let (title, body) = if hi {
-                let what = match kind {
-                    ConsultationKind::Text => "चैट",
-                    ConsultationKind::Audio => "ऑडियो कॉल",
-                    ConsultationKind::Video => "वीडियो कॉल",
-                };
-                (
-                    "नया परामर्श अनुरोध".to_owned(),
-                    format!("{who} {what} चाहते हैं।"),
-                )
-            } else {
-                let what = match kind {
-                    ConsultationKind::Text => "chat",
-                    ConsultationKind::Audio => "audio call",
-                    ConsultationKind::Video => "video call",
-                };
-                (
-                    "New consultation request".to_owned(),
-                    format!("{who} asks for a {what}."),
-                )
-            };
-            Some((title, body))
-        }
-        DomainEvent::CallIncoming { caller, media, .. } => {
-            let who = caller.name.clone().unwrap_or_else(|| caller.id.clone());
-            Some(match (hi, media) {
-                (true, CallMedia::Audio) => {
-                    ("ऑडियो कॉल".into(), format!("{who} आपको कॉल कर रहे हैं।"))
-                }
-                (true, CallMedia::Video) => {
-                    ("वीडियो कॉल".into(), format!("{who} आपको कॉल कर रहे हैं।"))
-                }
-                (false, CallMedia::Audio) => {
-                    ("Audio call".into(), format!("{who} is calling you."))
-                }
-                (false, CallMedia::Video) => {
-                    ("Video call".into(), format!("{who} is calling you."))
-                }
-            })
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parlor_core::model::{ConsultationKind, Party};
-
-    #[test]
-    fn requests_and_calls_get_a_notification_in_words() {
-        let request = DomainEvent::ConsultationRequested {
-            consultation_id: "c1".into(),
-            user: Party {
-                id: "u1".into(),
-                name: Some("Ravi".into()),
-                ..Party::default()
-            },
-            kind: ConsultationKind::Text,
-            rate_per_minute: None,
-            expires_at: None,
-        };
-        let (title, body) = notification_text(&request, "en").unwrap();
-        assert_eq!(title, "New consultation request");
-        assert_eq!(body, "Ravi asks for a chat.");
-        let (title, body) = notification_text(&request, "hi").unwrap();
-        assert_eq!(title, "नया परामर्श अनुरोध");
-        assert_eq!(body, "Ravi चैट चाहते हैं।");
-        assert!(notification_text(&DomainEvent::ExpertBusy { busy: true }, "en").is_none());
-    }
 
     #[test]
     fn high_rate_events_go_to_streams_only_and_news_to_the_page() {

@@ -13,12 +13,15 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod logging;
+pub mod notice;
+pub mod presence;
 pub mod profiles;
 pub mod provider;
 pub mod session;
 pub mod settings;
 pub mod state;
 pub mod tray;
+pub mod window;
 
 use crate::attention::Attention;
 use crate::demo::Demo;
@@ -226,7 +229,8 @@ fn sign_in_demo(app: tauri::AppHandle) {
         let Some(demo) = &state.demo else { return };
         let profile = demo.profile.clone();
         let tokens = profile.token.source();
-        let outcome = match Session::open(&app, &state.data_dir, profile, tokens, None).await {
+        let forward = |events| events::spawn_forwarder(app.clone(), events);
+        let outcome = match Session::open(forward, &state.data_dir, profile, tokens, None).await {
             Ok(mut session) => {
                 // The demo's reference servers bill in rupees (tests/servers/README.md).
                 session.info.currency = Some("INR".into());

@@ -3,15 +3,13 @@
 //! and the task forwarding its events to the page.
 
 use crate::error::{AppError, AppResult};
-use crate::events::spawn_forwarder;
 use parlor_core::calls::MediaEngine;
 use parlor_core::token::SharedTokenSource;
-use parlor_core::{Capability, Client, DialectId, ServerProfile, SessionError};
+use parlor_core::{Capability, Client, DialectId, EventStream, ServerProfile, SessionError};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::{AppHandle, Runtime};
 
 /// Who is signed in where, for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -47,8 +45,10 @@ impl Session {
     /// Connects to `profile` with `tokens` and attaches the services; waits up to the
     /// profile's connect timeout. A refused token is an error; an unreachable server is not
     /// (the session works from the cache and reconnects by itself, the page shows a banner).
-    pub async fn open<R: Runtime>(
-        app: &AppHandle<R>,
+    /// `forward` starts the task that takes the session's events (to the page); it is given
+    /// them before the connection is up, so nothing of the start is missed.
+    pub async fn open(
+        forward: impl FnOnce(EventStream) -> tauri::async_runtime::JoinHandle<()>,
         data_dir: &Path,
         profile: ServerProfile,
         tokens: SharedTokenSource,
@@ -90,7 +90,7 @@ impl Session {
             call_media,
             currency: None,
         };
-        let forwarder = spawn_forwarder(app.clone(), &client);
+        let forwarder = forward(client.subscribe());
         match client.wait_connected(connect_timeout).await {
             Err(e @ parlor_core::Error::AuthFailed(_)) => {
                 client.disconnect().await;

@@ -6,6 +6,7 @@
 use crate::state::AppState;
 use parlor_core::model::Presence;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -13,6 +14,17 @@ use tauri::{AppHandle, Manager, Runtime, WindowEvent};
 use tauri_specta::Event;
 
 const TRAY_ID: &str = "main";
+
+/// How many requests and calls wait, as last shown ([`show_waiting`]): the tray remembers
+/// what it shows, so nothing below it needs the attention module.
+#[derive(Default)]
+struct ShownWaiting(AtomicUsize);
+
+fn shown_waiting<R: Runtime>(app: &AppHandle<R>) -> usize {
+    app.try_state::<ShownWaiting>()
+        .map(|w| w.0.load(Ordering::Relaxed))
+        .unwrap_or(0)
+}
 
 /// The page is asked to confirm quitting (the expert is available).
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
@@ -106,7 +118,7 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let w = words(&lang);
     let presence = state.presence();
     let signed_in = state.signed_in();
-    let waiting = app.state::<crate::attention::Attention>().count();
+    let waiting = shown_waiting(app);
     let status = MenuItem::with_id(
         app,
         "status",
@@ -193,7 +205,16 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<bool> {
         builder = builder.icon(i);
     }
     builder.build(app)?;
+    app.manage(ShownWaiting::default());
     Ok(true)
+}
+
+/// Shows that `waiting` requests and calls wait (the attention module tells it).
+pub fn show_waiting<R: Runtime>(app: &AppHandle<R>, waiting: usize) {
+    if let Some(w) = app.try_state::<ShownWaiting>() {
+        w.0.store(waiting, Ordering::Relaxed);
+    }
+    refresh(app);
 }
 
 /// Makes the icon and the menu agree with the presence, the session and what waits.
@@ -216,7 +237,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     }
     let lang = state.settings.get().language.unwrap_or_else(|| "en".into());
     let w = words(&lang);
-    let waiting = app.state::<crate::attention::Attention>().count();
+    let waiting = shown_waiting(app);
     let _ = tray.set_tooltip(Some(format!(
         "Parlor: {}",
         status_line(&w, state.signed_in(), presence, waiting)
@@ -229,7 +250,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "presence-busy" => Some(Presence::Busy),
         "presence-offline" => Some(Presence::Offline),
         "open" => {
-            show_window(app);
+            crate::window::show(app);
             None
         }
         "quit" => {
@@ -242,7 +263,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             let state = app.state::<AppState>();
-            match crate::commands::presence::apply(&state, p).await {
+            match crate::presence::apply(&state, p).await {
                 Ok(change) => {
                     let _ = PresenceSet {
                         presence: change.presence,
@@ -257,21 +278,12 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
-/// Shows, unminimizes and focuses the main window.
-pub fn show_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-    }
-}
-
 /// Quit from the tray: asks in the window while the expert is available, else quits.
 pub fn request_quit<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let presence = state.presence();
     if state.signed_in() && presence != Presence::Offline {
-        show_window(app);
+        crate::window::show(app);
         let _ = QuitRequested { presence }.emit(app);
     } else {
         let app = app.clone();
@@ -283,7 +295,7 @@ pub fn request_quit<R: Runtime>(app: &AppHandle<R>) {
 pub async fn quit<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     if state.signed_in() && state.presence() != Presence::Offline {
-        let offline = crate::commands::presence::apply(&state, Presence::Offline);
+        let offline = crate::presence::apply(&state, Presence::Offline);
         match tokio::time::timeout(std::time::Duration::from_secs(5), offline).await {
             Ok(Ok(_)) => tracing::info!("went offline before quitting"),
             Ok(Err(e)) => tracing::warn!(code = %e.code, "could not go offline before quitting"),

@@ -58,16 +58,16 @@ export const commands = {
 	 */
 	listConsultations: () => typedError<ConsultationView[], AppError>(__TAURI_INVOKE("list_consultations")),
 	/**
-	 *  Joins a conversation's room, where the server wants it before it delivers messages
-	 *  (001 `join-session`, 002 `join_chat`, 003 `joinChat`). Call before `load_messages`; on
-	 *  servers without rooms (000) it does nothing.
+	 *  Joins a conversation's room, where the server wants it before it delivers messages (the
+	 *  dialect knows its join event). Call before `load_messages`; on servers without rooms it
+	 *  does nothing.
 	 */
 	joinConversation: (conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("join_conversation", { conversationId })),
 	/**  Leaves a conversation's room. */
 	leaveConversation: (conversationId: string) => typedError<null, AppError>(__TAURI_INVOKE("leave_conversation", { conversationId })),
 	/**
-	 *  This account's conversations (002 `GET /api/chat/sessions`), optionally filtered by
-	 *  status. Where the server cannot list them (003 joins chats by id) the list is empty:
+	 *  This account's conversations, where the server lists them, optionally filtered by
+	 *  status. Where the server cannot list them (it joins chats by id) the list is empty:
 	 *  the core's cache keeps conversations but offers no way to list them.
 	 */
 	listConversations: (status: string | null) => typedError<ConversationInfo[], AppError>(__TAURI_INVOKE("list_conversations", { status })),
@@ -165,7 +165,7 @@ export const events = {
 };
 
 /* Constants */
-export const DIALECTS = [{"expert_namespace":"/","hint":"Astrologer chat billed per minute","id":"billing-chat","label":"Billing chat","rest_at_socket_url":false,"seed":"000"},{"expert_namespace":"/","hint":"Online presence, sessions, chat","id":"presence-sessions","label":"Presence & sessions","rest_at_socket_url":true,"seed":"001"},{"expert_namespace":"/","hint":"Reader chat with voice notes","id":"tarot-chat","label":"Tarot chat","rest_at_socket_url":true,"seed":"002"},{"expert_namespace":"/","hint":"Chat gateway with receipts","id":"support-chat","label":"Support chat","rest_at_socket_url":false,"seed":"003"},{"expert_namespace":"/telecaller","hint":"Voice and video calls","id":"telecaller","label":"Telecaller calls","rest_at_socket_url":false,"seed":"004"}] as const;
+export const DIALECTS = [{"capabilities":["consultations","live_billing","admin_monitor"],"expert_namespace":"/","hint":"Astrologer chat billed per minute","id":"billing-chat","label":"Billing chat","rest_at_socket_url":false,"seed":"000"},{"capabilities":["consultations","presence","messaging","agora"],"expert_namespace":"/","hint":"Online presence, sessions, chat","id":"presence-sessions","label":"Presence & sessions","rest_at_socket_url":true,"seed":"001"},{"capabilities":["messaging","history","typing","read_receipts","reactions","replies","voice_notes"],"expert_namespace":"/","hint":"Reader chat with voice notes","id":"tarot-chat","label":"Tarot chat","rest_at_socket_url":true,"seed":"002"},{"capabilities":["messaging","history","typing","read_receipts","replies","active_users","conversation_status"],"expert_namespace":"/","hint":"Chat gateway with receipts","id":"support-chat","label":"Support chat","rest_at_socket_url":false,"seed":"003"},{"capabilities":["calls","presence"],"expert_namespace":"/telecaller","hint":"Voice and video calls","id":"telecaller","label":"Telecaller calls","rest_at_socket_url":false,"seed":"004"}] as const;
 
 /* Types */
 /**  What the platform's Agora SDK needs to join a channel (001). */
@@ -564,6 +564,11 @@ export type DialectSetup = {
 	rest_at_socket_url: boolean,
 	/**  The namespace experts connect to. */
 	expert_namespace: string,
+	/**
+	 *  What its servers can do (the same list as the dialect's `capabilities()`), so an app
+	 *  can show what a profile offers before it connects.
+	 */
+	capabilities: Capability[],
 };
 
 /**  Every event the core publishes. Serialized with an `event` tag, as `parlor connect` prints it. */
@@ -1250,7 +1255,7 @@ export type Presence =
 export type PresenceChange = {
 	/**  The presence chosen. */
 	presence: Presence,
-	/**  False where the server has no presence (000: requests arrive while connected). */
+	/**  False where the server has no presence (requests arrive whenever the app is connected). */
 	on_server: boolean,
 };
 

@@ -2,6 +2,7 @@
 
 use crate::demo::DemoInfo;
 use crate::error::{AppError, AppResult};
+use crate::events::spawn_forwarder;
 use crate::profiles::{ProfileInput, SavedProfile};
 use crate::session::{Session, SessionInfo};
 use crate::state::AppState;
@@ -59,7 +60,7 @@ pub async fn sign_in(
         state.set_signed_in(false);
     }
     let session = Session::open(
-        &app,
+        |events| spawn_forwarder(app.clone(), events),
         &state.data_dir,
         profile,
         Arc::new(StaticToken::new(token)),

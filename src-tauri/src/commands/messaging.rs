@@ -191,9 +191,9 @@ pub async fn search_messages(
         .await
 }
 
-/// Joins a conversation's room, where the server wants it before it delivers messages
-/// (001 `join-session`, 002 `join_chat`, 003 `joinChat`). Call before `load_messages`; on
-/// servers without rooms (000) it does nothing.
+/// Joins a conversation's room, where the server wants it before it delivers messages (the
+/// dialect knows its join event). Call before `load_messages`; on servers without rooms it
+/// does nothing.
 #[tauri::command]
 #[specta::specta]
 pub async fn join_conversation(
@@ -222,8 +222,8 @@ pub async fn leave_conversation(
         .map(drop)
 }
 
-/// This account's conversations (002 `GET /api/chat/sessions`), optionally filtered by
-/// status. Where the server cannot list them (003 joins chats by id) the list is empty:
+/// This account's conversations, where the server lists them, optionally filtered by
+/// status. Where the server cannot list them (it joins chats by id) the list is empty:
 /// the core's cache keeps conversations but offers no way to list them.
 #[tauri::command]
 #[specta::specta]

@@ -4,6 +4,7 @@
 //! credentials go to the OS keyring (one entry, `provider`), never to a file.
 
 use crate::error::{AppError, AppResult};
+use crate::events::spawn_forwarder;
 use crate::provider::ProviderInfo;
 use crate::session::{Session, SessionInfo};
 use crate::state::AppState;
@@ -121,8 +122,9 @@ pub async fn provider_sign_in(
         old.close().await;
         state.set_signed_in(false);
     }
+    let forward = |events| spawn_forwarder(app.clone(), events);
     let mut session =
-        Session::open(&app, &state.data_dir, profile, tokens, Some(KEY.into())).await?;
+        Session::open(forward, &state.data_dir, profile, tokens, Some(KEY.into())).await?;
     session.info.currency = provider.currency.clone();
     // Kept only once they worked.
     secrets.set(

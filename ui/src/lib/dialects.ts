@@ -4,12 +4,15 @@
  */
 
 import { DIALECTS as FROM_CORE } from "../bindings";
-import type { DialectId, DialectSetup } from "./types";
+import type { Capability, DialectId, DialectSetup } from "./types";
 
-export const DIALECTS: readonly DialectSetup[] = FROM_CORE;
+/** A dialect as the core states it; the generated constant's lists are read-only. */
+export type DialectInfo = Omit<DialectSetup, "capabilities"> & { capabilities: readonly Capability[] };
+
+export const DIALECTS: readonly DialectInfo[] = FROM_CORE;
 
 /** What the core says of dialect `id` (undefined for an id this build does not know). */
-export function dialectSetup(id: string): DialectSetup | undefined {
+export function dialectSetup(id: string): DialectInfo | undefined {
   return DIALECTS.find((d) => d.id === id);
 }
 

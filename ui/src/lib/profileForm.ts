@@ -36,7 +36,7 @@ function restAtSocketUrl(d: DialectId): boolean {
   return dialectSetup(d)?.rest_at_socket_url ?? false;
 }
 
-/** Where experts connect on the dialect's servers (the core says; 004 has several namespaces). */
+/** Where experts connect on the dialect's servers (the core says; a dialect may have several namespaces). */
 export function defaultNamespace(d: DialectId): string {
   return dialectSetup(d)?.expert_namespace ?? "/";
 }

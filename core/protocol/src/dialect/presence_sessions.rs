@@ -76,6 +76,7 @@ pub const SETUP: super::DialectSetup = super::DialectSetup {
     hint: "Online presence, sessions, chat",
     rest_at_socket_url: true,
     expert_namespace: "/",
+    capabilities: CAPABILITIES,
 };
 
 /// The seed 001 dialect.

@@ -2,7 +2,9 @@
 //! defaults of an expert's profile on its servers. Each dialect module states its own
 //! (`SETUP`); the apps read the list from here and never name a dialect themselves.
 
-use super::{billing_chat, presence_sessions, support_chat, tarot_chat, telecaller, DialectId};
+use super::{
+    billing_chat, presence_sessions, support_chat, tarot_chat, telecaller, Capability, DialectId,
+};
 use serde::Serialize;
 
 /// A built-in dialect as a sign-in form offers it.
@@ -22,6 +24,9 @@ pub struct DialectSetup {
     pub rest_at_socket_url: bool,
     /// The namespace experts connect to.
     pub expert_namespace: &'static str,
+    /// What its servers can do (the same list as the dialect's `capabilities()`), so an app
+    /// can show what a profile offers before it connects.
+    pub capabilities: &'static [Capability],
 }
 
 impl DialectId {
@@ -53,6 +58,8 @@ mod tests {
         let mut seeds = std::collections::BTreeSet::new();
         for (setup, id) in all.iter().zip(DialectId::ALL) {
             assert_eq!(setup.id, id);
+            let dialect = super::super::dialect_for(id, &Default::default());
+            assert_eq!(setup.capabilities, dialect.capabilities(), "{id:?}");
             assert!(setup.seed.len() == 3 && setup.seed.bytes().all(|b| b.is_ascii_digit()));
             assert!(
                 seeds.insert(setup.seed),

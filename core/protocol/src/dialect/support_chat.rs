@@ -58,6 +58,7 @@ pub const SETUP: super::DialectSetup = super::DialectSetup {
     hint: "Chat gateway with receipts",
     rest_at_socket_url: false,
     expert_namespace: "/",
+    capabilities: CAPABILITIES,
 };
 
 /// The seed 003 dialect.

@@ -51,6 +51,7 @@ pub const SETUP: super::DialectSetup = super::DialectSetup {
     hint: "Voice and video calls",
     rest_at_socket_url: false,
     expert_namespace: "/telecaller",
+    capabilities: CAPABILITIES,
 };
 
 /// Which side of the call this connection is.

@@ -74,9 +74,9 @@ export interface Backend {
   listConsultations(): Promise<ConsultationView[]>;
 
   // messaging
-  /** The conversations the server lists (002 chat sessions); empty where it cannot list (003). */
+  /** The conversations the server lists; empty where it cannot list them (chats joined by id). */
   listConversations(status: string | null): Promise<ConversationInfo[]>;
-  /** Joins a conversation's room so its messages arrive (001 `join-session`). */
+  /** Joins a conversation's room so its messages arrive (where the server has rooms). */
   joinConversation(conversationId: string): Promise<void>;
   /** A page of cached messages, oldest first (a later `messages_page` event may follow). */
   loadMessages(

@@ -1,11 +1,12 @@
 /**
  * A self-contained simulation of the shell for running the page in a plain browser (design
- * work, screenshots of the UI alone). It follows the 000 billing-chat story: going online brings
+ * work, screenshots of the UI alone). It follows the billing-chat story: going online brings
  * a request from a seeded user; accepting opens a chat that is billed per minute; the user
  * answers messages. The page says "Preview" whenever this backend is in use.
  */
 
 import { add } from "../decimal";
+import { dialectSetup } from "../dialects";
 import type {
   CallRecord,
   CallSnapshot,
@@ -213,7 +214,7 @@ export class PreviewBackend implements Backend {
     this.current = presence;
     this.emit({ event: "own_presence", online: presence === "online" });
     if (presence === "online") {
-      this.later(2500, () => (this.session?.dialect === "telecaller" ? this.incomingCall() : this.incomingRequest()));
+      this.later(2500, () => (this.callsInsteadOfRequests() ? this.incomingCall() : this.incomingRequest()));
     }
     return { presence, on_server: true };
   }
@@ -373,7 +374,7 @@ export class PreviewBackend implements Backend {
   }
 
   async listConversations(): Promise<ConversationInfo[]> {
-    // The simulated 000 server has no chat list: its chats are its consultations.
+    // The simulated server has no chat list: its chats are its consultations.
     return [];
   }
 
@@ -454,7 +455,13 @@ export class PreviewBackend implements Backend {
   async seekVoiceNote(): Promise<void> {}
   async stopVoiceNote(): Promise<void> {}
 
-  // ----- calls: on a telecaller profile, Ravi calls once the expert is online -----
+  /** Whether the profile's dialect has calls but no consultations (the core's setup says). */
+  private callsInsteadOfRequests(): boolean {
+    const caps = dialectSetup(this.session?.dialect ?? "")?.capabilities ?? [];
+    return caps.includes("calls") && !caps.includes("consultations");
+  }
+
+  // ----- calls: where the dialect has calls but no requests, Ravi calls once the expert is online -----
   private incomingCall(): void {
     if (this.current !== "online" || this.call?.phase === "ringing" || this.call?.phase === "accepted") return;
     this.setCall({ phase: "ringing", call_id: `call-${this.roomSeq++}`, role: "callee", media: "audio", peer: RAVI });

@@ -1,6 +1,6 @@
 /**
- * Chats outside consultations: the conversations a server lists (002 chat sessions) or the
- * expert opened by id (003 support chats), their status and last activity, and which one is open.
+ * Chats outside consultations: the conversations a server lists or the expert opened by id
+ * (where a server cannot list them), their status and last activity, and which one is open.
  */
 
 import type { ConversationInfo, UiEvent } from "../types";
@@ -103,8 +103,8 @@ export function isChatOpen(status: string | null): boolean {
 }
 
 /**
- * The chat's title: the other participants (by name where a message told it, 002 lists only
- * ids), or its id when none are known.
+ * The chat's title: the other participants (by name where a message told it, since some servers
+ * list only ids), or its id when none are known.
  */
 export function chatTitle(
   c: ChatItem,

@@ -57,6 +57,7 @@ pub const SETUP: crate::dialect::DialectSetup = crate::dialect::DialectSetup {
     hint: "Astrologer chat billed per minute",
     rest_at_socket_url: false,
     expert_namespace: "/",
+    capabilities: CAPABILITIES,
 };
 
 /// The seed 000 dialect. `account_id` is this user's id, which `chat-request` repeats.

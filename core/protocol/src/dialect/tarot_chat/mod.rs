@@ -71,6 +71,7 @@ pub const SETUP: super::DialectSetup = super::DialectSetup {
     hint: "Reader chat with voice notes",
     rest_at_socket_url: true,
     expert_namespace: "/",
+    capabilities: CAPABILITIES,
 };
 
 /// Messages fetched per conversation to catch up after a reconnect.
