@@ -16,7 +16,8 @@ use crate::command::Command;
 use crate::dialect::field_paths::FieldMoves;
 use crate::dialect::overrides::Overridden;
 use crate::dialect::{
-    check_raw, dialect_for, raw_of_args, Capability, Dialect, DialectContext, DialectId, Outbound,
+    check_raw, raw_of_args, Capability, Dialect, DialectContext, DialectId, DialectRegistry,
+    Outbound,
 };
 use crate::error::Error;
 use crate::event::DomainEvent;
@@ -188,22 +189,38 @@ pub struct Client {
 impl Client {
     /// Starts connecting to `profile`'s server (in the background: the client works offline
     /// and reconnects by itself). Must be called inside a tokio runtime.
+    /// Speaks the built-in dialect the profile names; see [`connect_in`](Self::connect_in)
+    /// for an app's own.
     pub fn connect(profile: ServerProfile, tokens: SharedTokenSource) -> Result<Client, Error> {
-        let dialect: Arc<dyn Dialect> = Arc::from(dialect_for(
-            profile.dialect,
-            &DialectContext {
-                namespace: profile.namespace.clone(),
-                account_id: profile.account_id.clone(),
-            },
-        ));
+        Self::connect_in(&DialectRegistry::builtin(), profile, tokens)
+    }
+
+    /// Like [`connect`](Self::connect), speaking the dialect `registry` has under the
+    /// profile's name: a built-in one, or an app team's own registered beside them.
+    pub fn connect_in(
+        registry: &DialectRegistry,
+        profile: ServerProfile,
+        tokens: SharedTokenSource,
+    ) -> Result<Client, Error> {
+        let ctx = DialectContext {
+            namespace: profile.namespace.clone(),
+            account_id: profile.account_id.clone(),
+        };
+        let dialect = registry.create(&profile.dialect, &ctx).map_err(|_| {
+            let known: Vec<&str> = registry.names().map(|n| n.as_str()).collect();
+            Error::InvalidInput(format!(
+                "no dialect is registered as {:?} (registered: {})",
+                profile.dialect.as_str(),
+                known.join(", ")
+            ))
+        })?;
         Self::connect_with(profile, tokens, dialect)
     }
 
     /// Like [`connect`](Self::connect), speaking `dialect`: an app team's own implementation
     /// of [`Dialect`] for a server that is not one of the five (see `core/examples/`). The
-    /// profile still names the built-in dialect it is closest to (`profile.dialect`: the
-    /// cache's path and what the apps show), and its `[events]` renames and `[fields]` moves
-    /// apply to it too.
+    /// profile's `dialect` names it (the cache's path), and its `[events]` renames and
+    /// `[fields]` moves apply to it too.
     pub fn connect_with(
         profile: ServerProfile,
         tokens: SharedTokenSource,

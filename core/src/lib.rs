@@ -31,6 +31,7 @@ pub mod consultation;
 pub mod error;
 pub mod login_token;
 pub mod messaging;
+pub mod observe;
 pub mod presence;
 pub mod presence_keeper;
 pub mod profile;

@@ -7,6 +7,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{Expert, Presence};
+use crate::observe::{ListChange, ObservedList};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use std::collections::BTreeMap;
@@ -29,6 +30,28 @@ impl ExpertDirectory {
     /// The experts online now, by id.
     pub fn snapshot(&self) -> Vec<Expert> {
         self.experts().values().cloned().collect()
+    }
+
+    /// The online experts of `client` (the client this directory is attached to) as a list:
+    /// the snapshot, then each expert who comes, changes or leaves (keyed by id).
+    pub fn observe(self: &Arc<Self>, client: &Client) -> ObservedList<Expert> {
+        let events = client.subscribe();
+        let (for_lag, for_lists) = (self.clone(), self.clone());
+        ObservedList::new(
+            events,
+            self.snapshot(),
+            move || Some(for_lag.snapshot()),
+            move |event| match event {
+                DomainEvent::ExpertUpdated { expert } => Some(ListChange::Set(expert)),
+                DomainEvent::ExpertRemoved { expert_id } => Some(ListChange::Remove(expert_id)),
+                // A whole list from the server: the directory has taken it in already (services
+                // see each event before subscribers do) and keeps only who is online.
+                DomainEvent::ExpertsSnapshot { .. } => {
+                    Some(ListChange::Reset(for_lists.snapshot()))
+                }
+                _ => None,
+            },
+        )
     }
 
     /// The map, even after a panic elsewhere poisoned its lock (every change replaces whole
@@ -180,5 +203,69 @@ mod tests {
         );
         assert!(d.snapshot().is_empty());
         assert!(d.change_one("t", Presence::Offline, None).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_observed_list_is_a_snapshot_then_changes_then_a_reset_after_a_lag() {
+        use crate::token::StaticToken;
+        // Nothing listens on port 9: events are published locally, as the decoder would.
+        let client = Client::connect(
+            crate::ServerProfile::new(crate::DialectId::PresenceSessions, "http://127.0.0.1:9"),
+            Arc::new(StaticToken::new("t")),
+        )
+        .unwrap();
+        let dir = ExpertDirectory::attach(&client);
+        client.publish(DomainEvent::ExpertsOnline {
+            experts: vec![expert("a", Presence::Online)],
+        });
+        let mut list = dir.observe(&client);
+        assert_eq!(list.take_snapshot(), vec![expert("a", Presence::Online)]);
+        client.publish(DomainEvent::ExpertsOnline {
+            experts: vec![expert("b", Presence::Online)],
+        });
+        assert_eq!(
+            list.next_change().await,
+            Some(ListChange::Remove("a".into()))
+        );
+        assert_eq!(
+            list.next_change().await,
+            Some(ListChange::Set(expert("b", Presence::Online)))
+        );
+        // A reader that falls behind the queue gets the whole list again, as it is now.
+        for i in 0..3000 {
+            let presence = if i % 2 == 0 {
+                Presence::Busy
+            } else {
+                Presence::Online
+            };
+            client.publish(DomainEvent::ExpertPresence {
+                expert_id: "b".into(),
+                presence,
+                expert: None,
+            });
+        }
+        client.publish(DomainEvent::ExpertPresence {
+            expert_id: "c".into(),
+            presence: Presence::Online,
+            expert: Some(expert("c", Presence::Online)),
+        });
+        let reset = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while let Some(change) = list.next_change().await {
+                if let ListChange::Reset(all) = change {
+                    return Some(all);
+                }
+            }
+            None
+        })
+        .await
+        .expect("a reset within 5 s");
+        assert_eq!(
+            reset,
+            Some(vec![
+                expert("b", Presence::Online),
+                expert("c", Presence::Online)
+            ])
+        );
+        client.disconnect().await;
     }
 }

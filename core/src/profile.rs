@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! name = "demo 000"
-//! dialect = "billing-chat"          # or 000 … 004, see DialectId
+//! dialect = "billing-chat"          # or 000 … 004, or a name an app registered its dialect under
 //! socket_url = "http://127.0.0.1:5000"
 //! namespace = "/"                   # 004: "/user" or "/telecaller"
 //! rest_url = "http://127.0.0.1:5000" # where the dialect has REST
@@ -11,7 +11,7 @@
 //! env = "PARLOR_TOKEN"              # or: file = "/path/to/token"
 //! ```
 
-use crate::dialect::{DialectId, UnknownDialect};
+use crate::dialect::DialectName;
 use crate::token::{EnvToken, FileToken, SharedTokenSource};
 use crate::transport::{BackoffPolicy, SocketConfig};
 use serde::{Deserialize, Serialize};
@@ -62,12 +62,9 @@ pub struct ServerProfile {
     /// A name people recognise.
     #[serde(default)]
     pub name: String,
-    /// The protocol.
-    #[serde(
-        deserialize_with = "dialect_from_str",
-        serialize_with = "dialect_to_str"
-    )]
-    pub dialect: DialectId,
+    /// The protocol: a built-in dialect's name or seed, or the name an app registered its
+    /// own dialect under ([`DialectRegistry`](crate::dialect::DialectRegistry)).
+    pub dialect: DialectName,
     /// Socket.IO server URL.
     pub socket_url: String,
     /// Namespace.
@@ -155,16 +152,6 @@ fn default_billing_minute_ms() -> u64 {
     60_000
 }
 
-fn dialect_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DialectId, D::Error> {
-    let s = String::deserialize(d)?;
-    s.parse()
-        .map_err(|e: UnknownDialect| serde::de::Error::custom(e.to_string()))
-}
-
-fn dialect_to_str<S: serde::Serializer>(d: &DialectId, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(d.as_str())
-}
-
 /// Why a profile is unusable.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 #[non_exhaustive]
@@ -187,10 +174,10 @@ pub enum ProfileError {
 
 impl ServerProfile {
     /// A profile with defaults for `dialect` at `socket_url`.
-    pub fn new(dialect: DialectId, socket_url: impl Into<String>) -> Self {
+    pub fn new(dialect: impl Into<DialectName>, socket_url: impl Into<String>) -> Self {
         ServerProfile {
             name: String::new(),
-            dialect,
+            dialect: dialect.into(),
             socket_url: socket_url.into(),
             namespace: root_namespace(),
             rest_url: None,
@@ -333,6 +320,7 @@ impl ServerProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::DialectId;
 
     #[test]
     fn parses_a_full_profile() {
@@ -367,7 +355,8 @@ mod tests {
     #[test]
     fn bad_profiles_are_typed_errors() {
         for bad in [
-            "dialect = \"matrix\"\nsocket_url = \"http://127.0.0.1\"",
+            "dialect = \"no such/dialect\"\nsocket_url = \"http://127.0.0.1\"",
+            "dialect = \"007\"\nsocket_url = \"http://127.0.0.1\"",
             "dialect = \"000\"\nsocket_url = \"not a url\"",
             "dialect = \"000\"\nsocket_url = \"ftp://x\"",
             "dialect = \"000\"\nsocket_url = \"http://127.0.0.1\"\nnamespace = \"user\"",
@@ -380,6 +369,13 @@ mod tests {
                 "{bad}"
             );
         }
+        // A name that is no built-in dialect's is an app's own: read here, refused at connect
+        // unless the session registered it.
+        let own =
+            ServerProfile::from_toml("dialect = \"matrix\"\nsocket_url = \"http://127.0.0.1\"")
+                .unwrap();
+        assert_eq!(own.dialect.as_str(), "matrix");
+        assert_eq!(own.dialect.builtin(), None);
         assert!(matches!(
             ServerProfile::from_file(Path::new("/nonexistent/p.toml")),
             Err(ProfileError::Read { .. })

@@ -19,7 +19,7 @@
 use crate::calls::{self, CallService, MediaEngine};
 use crate::client::{Client, EventStream};
 use crate::consultation::ConsultationService;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, DialectContext, DialectName, DialectRegistry};
 use crate::error::Error;
 use crate::messaging::{Messenger, MessengerConfig};
 use crate::presence::ExpertDirectory;
@@ -68,6 +68,7 @@ pub struct SessionBuilder {
     voice_dir: Option<PathBuf>,
     early_events: bool,
     dialect: Option<Arc<dyn Dialect>>,
+    registry: DialectRegistry,
 }
 
 /// One client and the services attached to it.
@@ -110,6 +111,7 @@ impl Session {
             voice_dir: None,
             early_events: false,
             dialect: None,
+            registry: DialectRegistry::builtin(),
         }
     }
 }
@@ -162,10 +164,21 @@ impl SessionBuilder {
         self
     }
 
-    /// Speaks `dialect` instead of the built-in one the profile names: an app team's own
-    /// implementation for its server ([`Client::connect_with`]).
+    /// Speaks `dialect`, whatever the profile names: an app team's own implementation for
+    /// its server ([`Client::connect_with`]).
     pub fn dialect(mut self, dialect: Arc<dyn Dialect>) -> Self {
         self.dialect = Some(dialect);
+        self
+    }
+
+    /// Registers `factory` as the dialect `name` for this session, beside the built-in ones
+    /// (or in place of one): a profile whose `dialect` is `name` speaks it.
+    pub fn register_dialect(
+        mut self,
+        name: DialectName,
+        factory: impl Fn(&DialectContext) -> Arc<dyn Dialect> + Send + Sync + 'static,
+    ) -> Self {
+        self.registry.register(name, factory);
         self
     }
 
@@ -189,7 +202,7 @@ impl SessionBuilder {
         let minute = self.profile.billing_minute_ms;
         let client = match self.dialect {
             Some(dialect) => Client::connect_with(self.profile, self.tokens, dialect)?,
-            None => Client::connect(self.profile, self.tokens)?,
+            None => Client::connect_in(&self.registry, self.profile, self.tokens)?,
         };
         let early_events = self.early_events.then(|| client.subscribe());
         // Calls first: its Agora service watches consultation events; no two services claim

@@ -11,6 +11,7 @@ use crate::records::{
 use crate::runtime::{run, TaskHandle, RUNTIME};
 use parlor_core::calls::CallService;
 use parlor_core::messaging::Messenger;
+use parlor_core::observe::ListChange;
 use parlor_core::{
     Client, Command, ConsultationService, DomainEvent, ExpertDirectory, Session, SessionError,
 };
@@ -260,18 +261,17 @@ impl ParlorClient {
 
     /// Observes the online experts: the list now, then each change, until `cancel()`.
     pub fn observe_experts(&self, listener: Arc<dyn ExpertListListener>) -> Arc<TaskHandle> {
-        // Subscribe before the snapshot so that no change falls between them.
-        let mut stream = self.client.subscribe();
-        let snapshot = self.experts();
+        // The core keeps the list (snapshot, then changes; a fresh snapshot after a lag).
+        let mut list = self.directory.observe(&self.client);
         TaskHandle::spawn(async move {
-            listener.on_snapshot(snapshot);
-            while let Some(e) = stream.recv().await {
-                match e {
-                    DomainEvent::ExpertUpdated { expert } => listener.on_update((&expert).into()),
-                    DomainEvent::ExpertRemoved { expert_id } => listener.on_remove(expert_id),
-                    DomainEvent::ExpertsSnapshot { experts } => {
-                        listener.on_snapshot(experts.iter().map(ExpertItem::from).collect())
+            listener.on_snapshot(list.take_snapshot().iter().map(ExpertItem::from).collect());
+            while let Some(change) = list.next_change().await {
+                match change {
+                    ListChange::Reset(all) => {
+                        listener.on_snapshot(all.iter().map(ExpertItem::from).collect())
                     }
+                    ListChange::Set(expert) => listener.on_update((&expert).into()),
+                    ListChange::Remove(id) => listener.on_remove(id),
                     _ => {}
                 }
             }
@@ -346,15 +346,21 @@ impl ParlorClient {
         limit: u32,
         listener: Arc<dyn MessageListListener>,
     ) -> Result<Arc<TaskHandle>, ParlorError> {
-        let mut stream = self.client.subscribe();
-        let snapshot = self.history(conversation_id.clone(), None, limit)?.messages;
+        // The core keeps the list (the page, then changes; the page again after a discard or
+        // a lag).
+        let mut list = self
+            .messenger
+            .observe_conversation(&conversation_id, limit)?;
         Ok(TaskHandle::spawn(async move {
-            listener.on_snapshot(snapshot);
-            while let Some(e) = stream.recv().await {
-                if let DomainEvent::ChatMessageChanged { message } = e {
-                    if message.conversation_id == conversation_id {
-                        listener.on_change((&message).into());
+            listener.on_snapshot(list.take_snapshot().iter().map(ChatItem::from).collect());
+            while let Some(change) = list.next_change().await {
+                match change {
+                    ListChange::Reset(all) => {
+                        listener.on_snapshot(all.iter().map(ChatItem::from).collect())
                     }
+                    ListChange::Set(message) => listener.on_change((&message).into()),
+                    // Messages leave a page only by a discard, which comes as a reset.
+                    _ => {}
                 }
             }
         }))

@@ -3,7 +3,7 @@
 use parlor_core::consultation::ConsultationView;
 use parlor_core::messaging::ChatMessage;
 use parlor_core::model::{AgoraJoin, Expert, LiveKitGrant, Money};
-use parlor_core::{DomainEvent, ServerProfile};
+use parlor_core::{DialectId, DomainEvent, ServerProfile};
 use serde::Serialize;
 
 /// The snake_case name serde gives an enum value (`"text"`, `"online"` …).
@@ -43,7 +43,10 @@ pub struct Profile {
 impl TryFrom<Profile> for ServerProfile {
     type Error = crate::ParlorError;
     fn try_from(p: Profile) -> Result<ServerProfile, Self::Error> {
-        let dialect = p.dialect.parse().map_err(crate::ParlorError::invalid)?;
+        let dialect = p
+            .dialect
+            .parse::<DialectId>()
+            .map_err(crate::ParlorError::invalid)?;
         let mut s = ServerProfile::new(dialect, p.socket_url);
         s.name = p.name;
         s.namespace = p.namespace;
@@ -72,7 +75,9 @@ impl From<&ServerProfile> for Profile {
 /// A profile with the core's defaults for `dialect` at `socket_url`.
 #[uniffi::export]
 pub fn profile_new(dialect: String, socket_url: String) -> Result<Profile, crate::ParlorError> {
-    let d = dialect.parse().map_err(crate::ParlorError::invalid)?;
+    let d = dialect
+        .parse::<DialectId>()
+        .map_err(crate::ParlorError::invalid)?;
     Ok(Profile::from(&ServerProfile::new(d, socket_url)))
 }
 

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 pub struct EchoChat;
 
 impl Dialect for EchoChat {
-    /// The built-in dialect it is closest to: the cache's path and the apps' labels use it.
+    /// The built-in dialect whose labels the apps show for it (the profile's `dialect` names
+    /// this one itself: `echo-chat`).
     fn id(&self) -> DialectId {
         DialectId::SupportChat
     }

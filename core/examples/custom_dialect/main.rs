@@ -2,11 +2,14 @@
 //! ([`echo_chat::EchoChat`]): `cargo run -p parlor-core --example custom_dialect -- URL TOKEN`
 //! against a server that speaks it (Parlor's transport probe does: `parlor servers` prints
 //! none of it, so start `node tests/servers/transport_probe.js` and use the token `valid`).
-//! Nothing in the core changes for it: the dialect is given to the session builder.
+//! Nothing in the core changes for it: the dialect is registered with the session builder
+//! under its own name, which the profile names (as a profile file would: `dialect =
+//! "echo-chat"`), the way the five built-in dialects are registered.
 
 mod echo_chat;
 
-use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
+use parlor_core::dialect::DialectName;
+use parlor_core::{Command, DomainEvent, ServerProfile, Session, StaticToken};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,9 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: custom_dialect URL TOKEN");
         std::process::exit(2);
     };
-    let profile = ServerProfile::new(DialectId::SupportChat, url);
+    let name = DialectName::parse("echo-chat")?;
+    let profile = ServerProfile::new(name.clone(), url);
     let session = Session::builder(profile, Arc::new(StaticToken::new(token)))
-        .dialect(Arc::new(echo_chat::EchoChat))
+        .register_dialect(name, |_| Arc::new(echo_chat::EchoChat))
         .build()?;
     let client = session.client.clone();
     let mut events = client.subscribe();

@@ -98,3 +98,23 @@ async fn services_claim_commands_and_derive_events_in_order() {
     drop(client);
     assert!(weak.upgrade().is_none());
 }
+
+#[tokio::test]
+async fn a_profile_names_a_registered_dialect_and_an_unregistered_name_is_refused() {
+    use crate::dialect::{dialect_for, DialectName, DialectRegistry};
+    let name = DialectName::parse("acme-chat").unwrap();
+    let profile = ServerProfile::new(name.clone(), "http://127.0.0.1:9");
+    let refused = Client::connect(profile.clone(), Arc::new(StaticToken::new("t")))
+        .err()
+        .expect("no dialect is registered as acme-chat");
+    assert_eq!(refused.code(), "invalid_input");
+    assert!(refused.to_string().contains("acme-chat"), "{refused}");
+    let mut registry = DialectRegistry::builtin();
+    registry.register(name, |ctx| {
+        Arc::from(dialect_for(DialectId::SupportChat, ctx))
+    });
+    let client = Client::connect_in(&registry, profile, Arc::new(StaticToken::new("t"))).unwrap();
+    assert_eq!(client.profile().dialect.as_str(), "acme-chat");
+    assert!(client.capabilities().contains(&Capability::Messaging));
+    client.disconnect().await;
+}

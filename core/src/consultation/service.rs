@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::Money;
 use crate::model::{ConsultationState, EndReason, EndedBy};
+use crate::observe::{ListChange, ObservedList};
 use crate::ranges;
 use crate::store::Store;
 use crate::transport::ConnectionState;
@@ -115,6 +116,28 @@ impl ConsultationService {
             .collect();
         out.sort_by_key(|v| v.state.is_terminal());
         out
+    }
+
+    /// Every consultation as a list: the snapshot ([`list`](Self::list)), then each one that
+    /// appears or changes (keyed by id). `Error::Closed` once the client is gone.
+    pub fn observe(self: &Arc<Self>) -> Result<ObservedList<ConsultationView>, Error> {
+        let client = self.client.upgrade().ok_or(Error::Closed)?;
+        let events = client.subscribe();
+        let for_lag = self.clone();
+        Ok(ObservedList::new(
+            events,
+            self.list(),
+            move || Some(for_lag.list()),
+            |event| match event {
+                DomainEvent::ConsultationUpdated { consultation } => {
+                    Some(ListChange::Set(consultation))
+                }
+                DomainEvent::ConsultationList { consultations } => {
+                    Some(ListChange::Reset(consultations))
+                }
+                _ => None,
+            },
+        ))
     }
 
     /// One consultation.

@@ -28,6 +28,8 @@
 pub mod cache;
 mod outbox;
 pub mod queue;
+mod send_handle;
+mod sending;
 mod service;
 mod shared;
 pub mod time;
@@ -35,5 +37,7 @@ mod typing;
 
 pub use crate::model::{ChatMessage, DeliveryState, PageSource};
 pub use cache::Cache;
+pub use send_handle::SendHandle;
+pub use sending::MessageDraft;
 pub use service::Messenger;
 pub use shared::MessengerConfig;

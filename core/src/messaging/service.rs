@@ -1,9 +1,11 @@
 //! The Messenger service: applies what the server says to the cache (receive path), claims the
 //! messaging commands (send through the outbox, pages, search, retry, discard, typing).
 
-use super::cache::{Cache, Outgoing, VoiceOutgoing};
+use super::cache::{Cache, VoiceOutgoing};
 use super::outbox;
-use super::shared::{Inner, MessengerConfig};
+use super::send_handle::SendHandle;
+use super::sending::{self, MessageDraft};
+use super::shared::{store_error, Inner, MessengerConfig};
 use super::typing::Typing;
 use crate::client::{Client, Service};
 use crate::command::Command;
@@ -12,6 +14,7 @@ use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{ChatMessage, DeliveryState, PageSource};
 use crate::model::{Message, MessageKind, Party};
+use crate::observe::{ListChange, ObservedList};
 use crate::store::{Store, StoreError};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -29,10 +32,6 @@ use history::load_messages;
 /// The messaging service. See the [module documentation](super).
 pub struct Messenger {
     inner: Arc<Inner>,
-}
-
-fn store_error(e: StoreError) -> Error {
-    Error::InvalidInput(format!("local cache: {e}"))
 }
 
 fn changed(messages: Vec<ChatMessage>) -> Vec<DomainEvent> {
@@ -74,6 +73,68 @@ impl Messenger {
     pub fn cache(&self) -> &Cache {
         &self.inner.cache
     }
+
+    /// Queues `draft` for `conversation_id` in the outbox (offline too) and returns its
+    /// handle: its ids, its state from the cache, a wait until the server settles it, abort
+    /// and retry. The same checks and path as `Command::SendMessage`, whose
+    /// `ChatMessageChanged` is published as well. A new client id is chosen.
+    pub fn send(&self, conversation_id: &str, draft: MessageDraft) -> Result<SendHandle, Error> {
+        let message = sending::enqueue(
+            &self.inner,
+            conversation_id.to_owned(),
+            String::new(),
+            draft,
+        )?;
+        Ok(SendHandle::new(self.inner.clone(), &message))
+    }
+
+    /// A conversation's latest `limit` messages from the cache as a list: that page, then each
+    /// message that appears or changes (keyed by `local_id`); after a discard, the page again.
+    /// `Error::Closed` once the client is gone.
+    pub fn observe_conversation(
+        &self,
+        conversation_id: &str,
+        limit: u32,
+    ) -> Result<ObservedList<ChatMessage>, Error> {
+        let client = self.inner.client.upgrade().ok_or(Error::Closed)?;
+        let events = client.subscribe();
+        let conv = conversation_id.to_owned();
+        let page = {
+            let inner = self.inner.clone();
+            let conv = conv.clone();
+            move || match inner.cache.page(&conv, None, limit) {
+                Ok((messages, _)) => Some(messages),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read a conversation's page again");
+                    None
+                }
+            }
+        };
+        let snapshot = self
+            .inner
+            .cache
+            .page(&conv, None, limit)
+            .map_err(store_error)?
+            .0;
+        let page_after_discard = page.clone();
+        Ok(ObservedList::new(events, snapshot, page, move |event| {
+            match event {
+                DomainEvent::ChatMessageChanged { message } if message.conversation_id == conv => {
+                    Some(ListChange::Set(message))
+                }
+                // The row is gone, and with it its local id: the page again.
+                DomainEvent::ChatMessageDiscarded {
+                    conversation_id, ..
+                } if conversation_id == conv => page_after_discard().map(ListChange::Reset),
+                _ => None,
+            }
+        }))
+    }
+
+    /// Queues a text message; see [`send`](Self::send).
+    pub fn send_text(&self, conversation_id: &str, text: &str) -> Result<SendHandle, Error> {
+        self.send(conversation_id, MessageDraft::text(text))
+    }
 }
 
 impl Service for Messenger {
@@ -99,51 +160,13 @@ impl Service for Messenger {
                 file_id,
             } => Some(
                 async move {
-                    if text.as_deref().is_none_or(|t| t.trim().is_empty()) && file_id.is_none() {
-                        return Err(Error::InvalidInput("a message needs text or a file".into()));
-                    }
-                    if conversation_id.is_empty() {
-                        return Err(Error::InvalidInput("a message needs a conversation".into()));
-                    }
-                    let client_id = if client_id.is_empty() {
-                        uuid::Uuid::new_v4().to_string()
-                    } else {
-                        client_id
+                    let draft = MessageDraft {
+                        text,
+                        reply_to,
+                        file_id,
                     };
-                    // Refused now rather than by the server later, where the refusal might
-                    // match no message: ids the server cannot take, messages over its limit.
-                    if let Some(client) = inner.client.upgrade() {
-                        client.rules().check_client_id(&client_id)?;
-                        let size = client.encoded_bytes(&Command::SendMessage {
-                            conversation_id: conversation_id.clone(),
-                            client_id: client_id.clone(),
-                            text: text.clone(),
-                            reply_to: reply_to.clone(),
-                            file_id: file_id.clone(),
-                        })?;
-                        let max = client.profile().delivery.max_message_bytes;
-                        if size > max {
-                            return Err(Error::InvalidInput(format!(
-                                "the message is {size} bytes once encoded; this server takes at most {max}"
-                            )));
-                        }
-                    }
-                    let me = inner.me();
-                    let m = inner
-                        .cache
-                        .enqueue(&Outgoing {
-                            conversation_id: &conversation_id,
-                            client_id: &client_id,
-                            sender: &me,
-                            text: text.as_deref(),
-                            reply_to: reply_to.as_deref(),
-                            file_id: file_id.as_deref(),
-                        })
-                        .map_err(store_error)?;
-                    let ev = DomainEvent::ChatMessageChanged { message: m };
-                    inner.publish(ev.clone());
-                    inner.wake.notify_one();
-                    Ok(vec![ev])
+                    let message = sending::enqueue(&inner, conversation_id, client_id, draft)?;
+                    Ok(vec![DomainEvent::ChatMessageChanged { message }])
                 }
                 .boxed(),
             ),
@@ -152,17 +175,11 @@ impl Service for Messenger {
                 client_id,
             } => Some(
                 async move {
-                    let m = inner
-                        .cache
-                        .retry(&conversation_id, &client_id)
-                        .map_err(store_error)?
+                    let message = sending::retry(&inner, &conversation_id, &client_id)?
                         .ok_or_else(|| {
                             Error::InvalidInput(format!("no failed message {client_id:?} here"))
                         })?;
-                    let ev = DomainEvent::ChatMessageChanged { message: m };
-                    inner.publish(ev.clone());
-                    inner.wake.notify_one();
-                    Ok(vec![ev])
+                    Ok(vec![DomainEvent::ChatMessageChanged { message }])
                 }
                 .boxed(),
             ),
@@ -171,21 +188,15 @@ impl Service for Messenger {
                 client_id,
             } => Some(
                 async move {
-                    if !inner
-                        .cache
-                        .discard(&conversation_id, &client_id)
-                        .map_err(store_error)?
-                    {
+                    if !sending::discard(&inner, &conversation_id, &client_id)? {
                         return Err(Error::InvalidInput(format!(
                             "no unsent message {client_id:?} here"
                         )));
                     }
-                    let ev = DomainEvent::ChatMessageDiscarded {
+                    Ok(vec![DomainEvent::ChatMessageDiscarded {
                         conversation_id,
                         client_id,
-                    };
-                    inner.publish(ev.clone());
-                    Ok(vec![ev])
+                    }])
                 }
                 .boxed(),
             ),
@@ -212,8 +223,13 @@ impl Service for Messenger {
                 conversation_id,
                 typing,
             } => Some(
-                super::typing::set(inner.typing.clone(), inner.client.clone(), conversation_id, typing)
-                    .boxed(),
+                super::typing::set(
+                    inner.typing.clone(),
+                    inner.client.clone(),
+                    conversation_id,
+                    typing,
+                )
+                .boxed(),
             ),
             _ => None,
         }

@@ -5,6 +5,7 @@
 use super::cache::Cache;
 use super::typing::Typing;
 use crate::client::WeakClient;
+use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{ChatMessage, Message, Party};
 use crate::store::StoreError;
@@ -12,6 +13,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
+
+/// A cache failure as the API reports it.
+pub(super) fn store_error(e: StoreError) -> Error {
+    Error::InvalidInput(format!("local cache: {e}"))
+}
 
 /// Timings of the outbox and of typing notifications.
 #[derive(Debug, Clone)]

@@ -173,7 +173,7 @@ async fn main() -> ExitCode {
                 token_file,
                 billing_minute_ms,
             };
-            let (profile, token, expert) = match demo_user_profile(args).await {
+            let (profile, dialect, token, expert) = match demo_user_profile(args).await {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
@@ -185,7 +185,7 @@ async fn main() -> ExitCode {
             plan.meter_timeout = Duration::from_millis(profile.billing_minute_ms)
                 .saturating_mul(2)
                 .max(Duration::from_secs(30));
-            let t = demo::Transcript::new(profile.dialect, true);
+            let t = demo::Transcript::new(dialect, true);
             let name = profile.account_id.clone().unwrap_or_else(|| "user".into());
             let mut user =
                 match parlor_harness::script::Actor::connect_profile(&name, profile, token).await {
@@ -474,7 +474,9 @@ struct DemoUserArgs {
 }
 
 /// The user's profile, token and the expert's id for `parlor demo-user`.
-async fn demo_user_profile(a: DemoUserArgs) -> Result<(ServerProfile, String, String), String> {
+async fn demo_user_profile(
+    a: DemoUserArgs,
+) -> Result<(ServerProfile, DialectId, String, String), String> {
     let mut profile = match (&a.profile, &a.url) {
         (Some(path), _) => ServerProfile::from_file(path).map_err(|e| e.to_string())?,
         (None, Some(url)) => {
@@ -484,12 +486,14 @@ async fn demo_user_profile(a: DemoUserArgs) -> Result<(ServerProfile, String, St
         }
         (None, None) => return Err("--url or --profile is required".into()),
     };
-    let defaults = demo_user::default_accounts(profile.dialect).ok_or_else(|| {
+    let not_played = || {
         format!(
             "demo-user plays billing-chat (000) or presence-sessions (001), not {}",
             profile.dialect.as_str()
         )
-    })?;
+    };
+    let dialect = profile.dialect.builtin().ok_or_else(not_played)?;
+    let defaults = demo_user::default_accounts(dialect).ok_or_else(not_played)?;
     if profile.account_id.is_none() {
         profile.account_id = Some(a.account.unwrap_or_else(|| defaults.0.into()));
     }
@@ -506,12 +510,13 @@ async fn demo_user_profile(a: DemoUserArgs) -> Result<(ServerProfile, String, St
         _ if a.profile.is_some() => parlor_core::TokenSource::token(&*profile.token.source())
             .await
             .map_err(|e| e.to_string())?,
-        _ => servers::mint(servers::server_file(profile.dialect), &account)
+        _ => servers::mint(servers::server_file(dialect), &account)
             .await
             .map_err(|e| e.to_string())?,
     };
     Ok((
         profile,
+        dialect,
         token,
         a.expert.unwrap_or_else(|| defaults.1.into()),
     ))

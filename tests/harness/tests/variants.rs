@@ -2,14 +2,15 @@
 //! - one that renames events and moves fields (the reference 003 server with
 //!   `PARLOR_RENAME_EVENTS` and `PARLOR_MOVE_FIELDS`) by a profile file alone: a TOML profile
 //!   with the matching `[events]` and `[fields.<event>]` tables;
-//! - one reached through an app team's own dialect (`Session::builder(..).dialect(..)`): the
+//! - one reached through an app team's own dialect (`Session::builder(..).register_dialect(..)`
+//!   under the name its profile gives, or `.dialect(..)`): the
 //!   example `core/examples/custom_dialect/` (a protocol none of the five speak), and a
 //!   team's wrapper around a built-in dialect.
 
 #[path = "../../../core/examples/custom_dialect/echo_chat.rs"]
 mod echo_chat;
 
-use parlor_core::dialect::{dialect_for, Dialect, DialectContext};
+use parlor_core::dialect::{dialect_for, Dialect, DialectContext, DialectName};
 use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
 use parlor_harness::script::Actor;
 use parlor_harness::servers::{server_file, RefServer, PROBE};
@@ -279,9 +280,22 @@ async fn a_session_speaks_a_dialect_given_by_the_app() {
 #[tokio::test]
 async fn the_example_dialect_speaks_to_its_server() {
     let server = RefServer::start(PROBE, &[]).await.unwrap();
-    let profile = ServerProfile::new(DialectId::SupportChat, server.url());
+    // As a profile file names it; the dialect is registered under that name, like the five.
+    let profile = ServerProfile::from_toml(&format!(
+        "dialect = \"echo-chat\"\nsocket_url = \"{}\"\n",
+        server.url()
+    ))
+    .unwrap();
+    // Without the registration the name means nothing: refused in words, nothing connects.
+    let refused = Session::builder(profile.clone(), Arc::new(StaticToken::new("valid")))
+        .build()
+        .err()
+        .expect("an unregistered dialect is refused");
+    assert!(refused.to_string().contains("echo-chat"), "{refused}");
     let session = Session::builder(profile, Arc::new(StaticToken::new("valid")))
-        .dialect(Arc::new(echo_chat::EchoChat))
+        .register_dialect(DialectName::parse("echo-chat").unwrap(), |_| {
+            Arc::new(echo_chat::EchoChat)
+        })
         .build()
         .unwrap();
     let client = session.client.clone();

@@ -9,13 +9,19 @@ pub mod billing_chat;
 mod confirm;
 pub mod documented;
 pub mod field_paths;
+mod id;
 pub mod overrides;
 pub mod presence_sessions;
+mod raw;
+mod registry;
 mod setup;
 pub mod support_chat;
 pub mod tarot_chat;
 pub mod telecaller;
 
+pub use id::{DialectId, UnknownDialect};
+pub use raw::{check_raw, decode_raw_reply, encode_raw, raw_of_args, RESERVED_EVENTS};
+pub use registry::{DialectFactory, DialectName, DialectRegistry};
 pub use setup::{dialect_setups, DialectSetup};
 
 use crate::command::Command;
@@ -24,88 +30,9 @@ use crate::model::{RestRequest, UploadedNote, VoiceUploadSpec};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
-use std::str::FromStr;
 
 pub use confirm::{BackfillRequest, EventProof, Refusal, Verdict};
 pub use wire::ProtocolError;
-
-/// An ack's argument list as one JSON value (the single argument, or the array).
-pub fn raw_of_args(args: &[Value]) -> Value {
-    Value::Array(args.to_vec())
-}
-
-/// The protocols Parlor speaks, one per seed document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "kebab-case")]
-pub enum DialectId {
-    /// 000: astrologer–user chat with per-minute billing.
-    BillingChat,
-    /// 001: presence, REST sessions, Agora tokens, session chat.
-    PresenceSessions,
-    /// 002: SAMIA tarot chat, socket plus REST, voice notes.
-    TarotChat,
-    /// 003: support chat gateway with acks.
-    SupportChat,
-    /// 004: telecaller calls with LiveKit.
-    Telecaller,
-}
-
-impl DialectId {
-    /// All dialects, in seed order.
-    pub const ALL: [DialectId; 5] = [
-        DialectId::BillingChat,
-        DialectId::PresenceSessions,
-        DialectId::TarotChat,
-        DialectId::SupportChat,
-        DialectId::Telecaller,
-    ];
-
-    /// The canonical name (`billing-chat`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialectId::BillingChat => "billing-chat",
-            DialectId::PresenceSessions => "presence-sessions",
-            DialectId::TarotChat => "tarot-chat",
-            DialectId::SupportChat => "support-chat",
-            DialectId::Telecaller => "telecaller",
-        }
-    }
-
-    /// The seed document number (`000` … `004`).
-    pub fn seed(self) -> &'static str {
-        self.setup().seed
-    }
-}
-
-impl fmt::Display for DialectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A dialect name that is not one of ours.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-#[error("unknown dialect {0:?}: expected one of billing-chat (000), presence-sessions (001), tarot-chat (002), support-chat (003), telecaller (004)")]
-pub struct UnknownDialect(pub String);
-
-impl FromStr for DialectId {
-    type Err = UnknownDialect;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
-        DialectId::ALL
-            .into_iter()
-            .find(|d| {
-                d.as_str() == norm
-                    || d.seed() == norm
-                    || norm.trim_start_matches('0') == d.seed().trim_start_matches('0')
-                        && !norm.is_empty()
-                        && norm.chars().all(|c| c.is_ascii_digit())
-            })
-            .ok_or_else(|| UnknownDialect(s.to_owned()))
-    }
-}
 
 /// What a dialect can do. A command outside them fails with `Unsupported`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -469,63 +396,6 @@ pub fn path_segment<'a>(id: &'a str, what: &str) -> Result<&'a str, DialectError
         )));
     }
     Ok(id)
-}
-
-/// Event names that socket.io reserves for itself: a server drops a client that emits one.
-pub const RESERVED_EVENTS: &[&str] = &[
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
-
-/// Refuses a `Raw` command whose event socket.io reserves (the server would drop the link).
-pub fn check_raw(cmd: &Command) -> Result<(), DialectError> {
-    match cmd {
-        Command::Raw { event, .. } if RESERVED_EVENTS.contains(&event.as_str()) => {
-            Err(DialectError::InvalidCommand(format!(
-                "{event:?} is reserved by socket.io and cannot be emitted (the server would drop the connection)"
-            )))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Encodes the escape-hatch `Raw` command, the same for every dialect (reserved names are
-/// refused before, by [`check_raw`]).
-pub fn encode_raw(cmd: &Command) -> Option<Outbound> {
-    match cmd {
-        Command::Raw {
-            event,
-            payload,
-            ack: true,
-        } => Some(Outbound::request(event, payload.clone(), "raw")),
-        Command::Raw {
-            event,
-            payload,
-            ack: false,
-        } => Some(Outbound::emit(event, payload.clone())),
-        _ => None,
-    }
-}
-
-/// Decodes the answer of a raw request, the same for every dialect.
-pub fn decode_raw_reply(sent: &Outbound, answer: &Value) -> Option<Vec<DomainEvent>> {
-    match sent {
-        Outbound::Request { event, reply, .. } if reply.0 == "raw" => {
-            let args = match answer {
-                Value::Array(a) => a.clone(),
-                other => vec![other.clone()],
-            };
-            Some(vec![DomainEvent::RawReply {
-                wire_event: event.clone(),
-                args,
-            }])
-        }
-        _ => None,
-    }
 }
 
 /// Context a dialect may need: where it connects and who we are.

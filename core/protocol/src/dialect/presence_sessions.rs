@@ -50,8 +50,7 @@
 //!   its own configured Agora app id).
 
 use super::answer::{accepted, error_parts};
-use super::billing_chat::kind_of;
-use super::wire::{first_ack_arg, object, party, Obj, ProtocolError};
+use super::wire::{consultation_kind, first_ack_arg, object, party, Obj, ProtocolError};
 use super::{
     decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Confirmation, Dialect,
     DialectError, DialectId, MessageDelivery, Outbound, Reconcile,
@@ -59,14 +58,16 @@ use super::{
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::Method;
-use crate::model::{
-    AgoraJoin, ConsultationKind, Expert, Message, MessageKind, Party, Presence, RequestOutcome,
-};
+use crate::model::{AgoraJoin, ConsultationKind};
 use serde_json::{json, Value};
-use tracing::debug;
 
+mod read;
 #[cfg(test)]
 mod tests;
+
+use read::{
+    accepted_events, ended, message, online_list, CLIENT_ID, COINS, KIND, RATE, SESSION, USER,
+};
 
 /// How a sign-in form offers this dialect ([`super::DialectSetup`]).
 pub const SETUP: super::DialectSetup = super::DialectSetup {
@@ -89,9 +90,6 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Messaging,
     Capability::Agora,
 ];
-
-/// 001 bills in coins.
-const COINS: Option<&str> = Some("coins");
 
 fn session_type(k: ConsultationKind) -> &'static str {
     match k {
@@ -275,7 +273,7 @@ impl Dialect for PresenceSessions {
                     consultation_id: o.id(SESSION)?,
                     user: party(&o, &USER, &["userName", "user_name"], "user")
                         .ok_or_else(|| o.error("missing field userId"))?,
-                    kind: kind_of(&t)
+                    kind: consultation_kind(&t)
                         .ok_or_else(|| o.error(format!("unknown sessionType {t:?}")))?,
                     rate_per_minute: o.opt_money(RATE, COINS),
                     expires_at: o.opt_text(["expiresAt", "expires_at"]),
@@ -360,7 +358,7 @@ impl Dialect for PresenceSessions {
                 let s = object(event, args)?.within("session");
                 let kind = s.opt_str(KIND).or_else(|| sent.sent_str("sessionType"));
                 vec![DomainEvent::ConsultationRequestSent {
-                    kind: kind.as_deref().and_then(kind_of),
+                    kind: kind.as_deref().and_then(consultation_kind),
                     consultation_id: s.id(["_id", "id", "sessionId", "session_id"])?,
                     expert_id: s
                         .opt_id(["astrologerId", "astrologer_id"])
@@ -424,168 +422,4 @@ impl Dialect for PresenceSessions {
         };
         Ok(events)
     }
-}
-
-/// Where 001 payloads carry the session id (also `session: {_id}`).
-const SESSION: [&str; 4] = ["sessionId", "session_id", "_id", "id"];
-/// Where they carry the user.
-const USER: [&str; 2] = ["userId", "user_id"];
-/// Where they carry the kind of session.
-const KIND: [&str; 4] = ["sessionType", "session_type", "type", "chatType"];
-/// Where they carry the price per minute.
-const RATE: [&str; 2] = ["ratePerMinute", "rate_per_minute"];
-/// Where they carry the sender's own id for a message.
-const CLIENT_ID: [&str; 3] = ["clientId", "client_id", "clientMessageId"];
-
-fn accepted_events(o: &Obj<'_>, id: String) -> Vec<DomainEvent> {
-    vec![
-        DomainEvent::ConsultationAnswered {
-            consultation_id: id.clone(),
-            outcome: RequestOutcome::Accepted,
-            message: None,
-            channel: o.opt_str(["channelName", "channel_name", "channel"]),
-        },
-        DomainEvent::ConsultationStarted {
-            consultation_id: Some(id),
-            started_at: o.opt_text(["acceptedAt", "accepted_at", "startedAt"]),
-            rate_per_minute: o.opt_money(RATE, COINS),
-            balance: None,
-        },
-    ]
-}
-
-/// The online list: an array, or an object with the array under one of the usual names.
-fn online_list(event: &str, args: &[Value]) -> Result<Vec<Expert>, ProtocolError> {
-    let list = match super::wire::first(event, args)? {
-        Value::Array(items) => items.as_slice(),
-        Value::Object(_) => object(event, args)?.arr([
-            "astrologers",
-            "online",
-            "onlineAstrologers",
-            "experts",
-            "users",
-            "list",
-            "data",
-        ])?,
-        _ => {
-            return Err(ProtocolError::new(
-                event,
-                "expected a list of astrologers",
-                args,
-            ))
-        }
-    };
-    Ok(list
-        .iter()
-        .filter_map(|item| expert(event, item, args))
-        .collect())
-}
-
-/// One listed astrologer: an object with an id, or a bare id. Items without an id are
-/// skipped (logged).
-fn expert(event: &str, item: &Value, args: &[Value]) -> Option<Expert> {
-    let Ok(a) = Obj::nested(event, item, args) else {
-        let id = super::wire::id_of(item);
-        if id.is_none() {
-            debug!(event, item = %item, "skipped an online-list item without an id");
-        }
-        return id.map(|id| Expert {
-            party: Party {
-                id,
-                ..Party::default()
-            },
-            presence: Presence::Online,
-            rate_per_minute: None,
-            language: None,
-            about: None,
-        });
-    };
-    let Some(id) = a.opt_id(["id", "_id", "clerkId", "astrologerId", "userId"]) else {
-        a.ignored("[item]", "an online-list item without an id");
-        return None;
-    };
-    let said = a
-        .opt_str(["status", "presence"])
-        .map(|s| s.to_ascii_lowercase());
-    let presence = if a.opt_bool(["busy", "isBusy"]).unwrap_or(false)
-        || a.opt_id(["currentSessionId", "current_session_id"])
-            .is_some()
-        || matches!(said.as_deref(), Some("busy" | "on_call" | "in_session"))
-    {
-        Presence::Busy
-    } else if a
-        .opt_bool(["isOnline", "is_online", "online"])
-        .unwrap_or(true)
-        && said.as_deref() != Some("offline")
-    {
-        Presence::Online
-    } else {
-        Presence::Offline
-    };
-    Some(Expert {
-        party: Party {
-            id,
-            name: a.opt_str(["name", "fullName", "displayName", "username"]),
-            ..Party::default()
-        },
-        presence,
-        rate_per_minute: a.opt_money(RATE, COINS),
-        language: None,
-        about: None,
-    })
-}
-
-/// A session's end; an `endReason` of rejected, cancelled or expired answers the request
-/// instead.
-fn ended(o: &Obj<'_>, id: String, balance: Option<crate::model::Money>) -> DomainEvent {
-    let reason = o.opt_str(["endReason", "end_reason", "reason"]);
-    let outcome = match reason.as_deref() {
-        Some("rejected") => Some(RequestOutcome::Rejected),
-        Some("cancelled") => Some(RequestOutcome::Cancelled),
-        Some("expired") => Some(RequestOutcome::Expired),
-        _ => None,
-    };
-    if let Some(outcome) = outcome {
-        return DomainEvent::ConsultationAnswered {
-            consultation_id: id,
-            outcome,
-            message: None,
-            channel: None,
-        };
-    }
-    DomainEvent::ConsultationEnded {
-        consultation_id: Some(id),
-        minutes: o.opt_decimal("duration"),
-        total: o.opt_money(["coinsDeducted", "coins_deducted", "coins"], COINS),
-        ended_by: o.opt_str(["endedBy", "ended_by"]),
-        reason,
-        balance,
-    }
-}
-
-fn message(o: &Obj<'_>) -> Result<Message, ProtocolError> {
-    Ok(Message {
-        id: o.id(["_id", "id", "messageId", "message_id"])?,
-        conversation_id: o.id(["sessionId", "session_id", "roomId"])?,
-        client_id: o.opt_client_id(CLIENT_ID),
-        sender: party(
-            o,
-            &["senderId", "sender_id", "userId", "from"],
-            &["senderName", "sender_name"],
-            "sender",
-        )
-        .ok_or_else(|| o.error("missing field senderId"))?,
-        kind: MessageKind::Text,
-        text: Some(
-            o.opt_str(["text", "content", "body", "message"])
-                .unwrap_or_default(),
-        ),
-        file_url: None,
-        file_name: None,
-        reply_to: None,
-        sent_at: o.opt_text(["createdAt", "created_at", "timestamp", "sentAt"]),
-        read: None,
-        reactions: Default::default(),
-        duration_secs: None,
-    })
 }

@@ -16,7 +16,7 @@
 //! - Amounts are decimals from strings or JSON numbers (read from their text, never a float).
 //! - In lists, an item of the wrong shape is skipped (logged), the rest is kept.
 
-use crate::model::{Money, Party};
+use crate::model::{ConsultationKind, Money, Party};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::str::FromStr;
@@ -80,6 +80,17 @@ pub fn first<'a>(event: &str, args: &'a [Value]) -> Result<&'a Value, ProtocolEr
 /// The first argument as an object (with its `data` object as a second scope).
 pub fn object<'a>(event: &'a str, args: &'a [Value]) -> Result<Obj<'a>, ProtocolError> {
     Obj::nested(event, first(event, args)?, args)
+}
+
+/// A consultation's kind by the names servers use for it: `text` or `chat`; `audio`, `voice`
+/// or `call`; `video` (any case).
+pub fn consultation_kind(s: &str) -> Option<ConsultationKind> {
+    match s.to_ascii_lowercase().as_str() {
+        "text" | "chat" => Some(ConsultationKind::Text),
+        "audio" | "voice" | "call" => Some(ConsultationKind::Audio),
+        "video" => Some(ConsultationKind::Video),
+        _ => None,
+    }
 }
 
 pub fn kind_of(v: &Value) -> &'static str {

@@ -198,3 +198,49 @@ async fn tarot_chat_message_ids_must_be_uuids() {
     );
     assert!(client.send(msg("s", "", "hi")).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_send_handle_reads_its_state_times_out_offline_and_aborts() {
+    let (_client, m) = offline(DialectId::SupportChat, "handle");
+    let h = m.send_text("c", "hello").unwrap();
+    assert!(!h.client_id().is_empty());
+    assert_eq!(h.conversation_id(), "c");
+    assert_eq!(h.state().unwrap(), Some(DeliveryState::Pending));
+    assert_eq!(
+        h.message().unwrap().and_then(|m| m.text).as_deref(),
+        Some("hello")
+    );
+    let waited = h.settled(Duration::from_millis(200)).await.unwrap_err();
+    assert_eq!(waited.code(), "timeout", "{waited}");
+    assert!(!h.retry().unwrap(), "a pending message is not retried");
+    assert!(h.abort().unwrap());
+    assert_eq!(h.state().unwrap(), None);
+    assert!(!h.abort().unwrap(), "nothing is left to abort");
+    let gone = h.settled(Duration::from_secs(1)).await.unwrap_err();
+    assert_eq!(gone.code(), "illegal_state", "{gone}");
+    assert_eq!(m.send_text("c", "  ").unwrap_err().code(), "invalid_input");
+    assert_eq!(m.send_text("", "text").unwrap_err().code(), "invalid_input");
+}
+
+#[tokio::test]
+async fn an_observed_conversation_is_its_page_then_changes_then_the_page_after_a_discard() {
+    let (_client, m) = offline(DialectId::SupportChat, "observe");
+    let first = m.send_text("c", "one").unwrap();
+    m.send_text("other", "elsewhere").unwrap();
+    let mut list = m.observe_conversation("c", 50).unwrap();
+    let texts = |all: &[ChatMessage]| -> Vec<String> {
+        all.iter().filter_map(|m| m.text.clone()).collect()
+    };
+    assert_eq!(texts(&list.take_snapshot()), vec!["one"]);
+    m.send_text("other", "not for this list").unwrap();
+    let second = m.send_text("c", "two").unwrap();
+    match list.next_change().await {
+        Some(ListChange::Set(message)) => assert_eq!(message.local_id, second.local_id()),
+        other => panic!("expected the new message, got {other:?}"),
+    }
+    assert!(first.abort().unwrap());
+    match list.next_change().await {
+        Some(ListChange::Reset(all)) => assert_eq!(texts(&all), vec!["two"]),
+        other => panic!("expected the page again, got {other:?}"),
+    }
+}

@@ -70,6 +70,12 @@ impl Party {
         account: Account,
         timeout: Duration,
     ) -> Result<Party, String> {
+        let id = base.dialect.builtin().ok_or_else(|| {
+            format!(
+                "conform checks the built-in dialects against their seeds, not {}",
+                base.dialect
+            )
+        })?;
         let mut profile = base.clone();
         profile.namespace = account.namespace.clone();
         profile.account_id = Some(account.id.clone());
@@ -81,7 +87,7 @@ impl Party {
             .await
             .map_err(|e| format!("{name} ({}) could not connect: {e}", account.id))?;
         let dialect = dialect_for(
-            base.dialect,
+            id,
             &DialectContext {
                 namespace: account.namespace.clone(),
                 account_id: Some(account.id.clone()),
@@ -89,7 +95,7 @@ impl Party {
         );
         Ok(Party {
             name: name.into(),
-            doc: documented::document(base.dialect, &account.namespace),
+            doc: documented::document(id, &account.namespace),
             account,
             client,
             dialect,

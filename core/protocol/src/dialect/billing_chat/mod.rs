@@ -39,7 +39,7 @@
 mod confirm;
 
 use super::answer::{error_parts, refusal};
-use super::wire::{object, party, Obj, ProtocolError};
+use super::wire::{consultation_kind, object, party, Obj, ProtocolError};
 use super::{encode_raw, Capability, Dialect, DialectError, DialectId, EventProof, Outbound};
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -72,16 +72,6 @@ const CAPABILITIES: &[Capability] = &[
     Capability::LiveBilling,
     Capability::AdminMonitor,
 ];
-
-/// `text|audio|video` (and 001's `chat`) → kind.
-pub fn kind_of(s: &str) -> Option<ConsultationKind> {
-    match s.to_ascii_lowercase().as_str() {
-        "text" | "chat" => Some(ConsultationKind::Text),
-        "audio" | "voice" | "call" => Some(ConsultationKind::Audio),
-        "video" => Some(ConsultationKind::Video),
-        _ => None,
-    }
-}
 
 fn kind_name(k: ConsultationKind) -> &'static str {
     match k {
@@ -285,7 +275,7 @@ fn request_response(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
                 kind: o
                     .opt_str(["chatType", "chat_type", "type"])
                     .as_deref()
-                    .and_then(kind_of),
+                    .and_then(consultation_kind),
                 consultation_id,
                 expert_id: o.opt_id(["astrologerId", "astrologer_id"]),
                 rate_per_minute: o.opt_money(RATE, unit.as_deref()),
@@ -320,7 +310,7 @@ fn incoming_request(o: &Obj<'_>) -> Result<DomainEvent, ProtocolError> {
             "user",
         )
         .ok_or_else(|| o.error("missing field userId"))?,
-        kind: kind_of(&chat_type)
+        kind: consultation_kind(&chat_type)
             .ok_or_else(|| o.error(format!("unknown chatType {chat_type:?}")))?,
         rate_per_minute: o.opt_money(RATE, unit.as_deref()),
         expires_at: o.opt_text(["expiresAt", "expires_at"]),

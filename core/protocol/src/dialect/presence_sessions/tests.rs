@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::{Presence, RequestOutcome};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::MessageKind;
 
 fn d() -> TarotChat {
     TarotChat
