@@ -1,7 +1,7 @@
 import { mount } from "svelte";
 import "./app.css";
 import App from "./App.svelte";
-import { openBackend } from "./lib/backend/backend";
+import { openBackend } from "./lib/backend/open";
 import { describeError } from "./lib/errors";
 import { Store } from "./lib/store.svelte";
 import { t } from "./lib/i18n/index.svelte";

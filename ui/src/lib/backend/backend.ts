@@ -114,18 +114,3 @@ export interface Backend {
   /** Every core event and stream update, in order. Returns the function that stops listening. */
   onEvent(listener: (e: UiEvent) => void): Promise<() => void>;
 }
-
-/** True inside the Tauri window. */
-export function insideTauri(): boolean {
-  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
-}
-
-/** The backend for where the page runs (the preview is loaded only outside the app). */
-export async function openBackend(): Promise<Backend> {
-  if (insideTauri()) {
-    const { TauriBackend } = await import("./tauri");
-    return new TauriBackend();
-  }
-  const { PreviewBackend } = await import("./preview");
-  return new PreviewBackend();
-}
