@@ -7,14 +7,17 @@
 //! [`DomainEvent::ServerError`] naming the service and carrying the event, and the events after
 //! it still arrive. Memory stays bounded: see [`fanout`] for the slow-subscriber policy.
 
+mod connect;
 mod delivery;
 mod fanout;
+mod sending;
 
 pub use fanout::DEFAULT_SUBSCRIBER_CAPACITY;
 
 use crate::command::Command;
 use crate::dialect::field_paths::FieldMoves;
 use crate::dialect::overrides::Overridden;
+use crate::dialect::rest_paths::RestMoves;
 use crate::dialect::{
     check_raw, raw_of_args, Capability, Dialect, DialectContext, DialectId, DialectRegistry,
     Outbound,
@@ -187,96 +190,6 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts connecting to `profile`'s server (in the background: the client works offline
-    /// and reconnects by itself). Must be called inside a tokio runtime.
-    /// Speaks the built-in dialect the profile names; see [`connect_in`](Self::connect_in)
-    /// for an app's own.
-    pub fn connect(profile: ServerProfile, tokens: SharedTokenSource) -> Result<Client, Error> {
-        Self::connect_in(&DialectRegistry::builtin(), profile, tokens)
-    }
-
-    /// Like [`connect`](Self::connect), speaking the dialect `registry` has under the
-    /// profile's name: a built-in one, or an app team's own registered beside them.
-    pub fn connect_in(
-        registry: &DialectRegistry,
-        profile: ServerProfile,
-        tokens: SharedTokenSource,
-    ) -> Result<Client, Error> {
-        let ctx = DialectContext {
-            namespace: profile.namespace.clone(),
-            account_id: profile.account_id.clone(),
-        };
-        let dialect = registry.create(&profile.dialect, &ctx).map_err(|_| {
-            let known: Vec<&str> = registry.names().map(|n| n.as_str()).collect();
-            Error::InvalidInput(format!(
-                "no dialect is registered as {:?} (registered: {})",
-                profile.dialect.as_str(),
-                known.join(", ")
-            ))
-        })?;
-        Self::connect_with(profile, tokens, dialect)
-    }
-
-    /// Like [`connect`](Self::connect), speaking `dialect`: an app team's own implementation
-    /// of [`Dialect`] for a server that is not one of the five (see `core/examples/`). The
-    /// profile's `dialect` names it (the cache's path), and its `[events]` renames and
-    /// `[fields]` moves apply to it too.
-    pub fn connect_with(
-        profile: ServerProfile,
-        tokens: SharedTokenSource,
-        dialect: Arc<dyn Dialect>,
-    ) -> Result<Client, Error> {
-        profile.validate()?;
-        let dialect: Arc<dyn Dialect> = if profile.events.is_empty() && profile.fields.is_empty() {
-            dialect
-        } else {
-            let fields = FieldMoves::new(&profile.fields)
-                .map_err(|e| ProfileError::Invalid(e.to_string()))?;
-            Arc::new(Overridden::new(dialect, &profile.events, fields))
-        };
-        let extra_root = profile.trusted_certificate_pem()?;
-        let rest = match &profile.rest_url {
-            Some(url) => Some(RestClient::new(
-                url.clone(),
-                tokens.clone(),
-                extra_root.as_deref(),
-            )?),
-            None => None,
-        };
-        let mut config = profile.socket_config();
-        config.login = Some(login_watch(dialect.clone()));
-        config.tls = match &extra_root {
-            Some(pem) => {
-                let cert = native_tls::Certificate::from_pem(pem)?;
-                Some(
-                    native_tls::TlsConnector::builder()
-                        .add_root_certificate(cert)
-                        .build()?,
-                )
-            }
-            // rust_socketio would build a connector (loading every system root) per
-            // connection; one shared connector serves every wss:// client of the process.
-            None if profile.socket_url.starts_with("https")
-                || profile.socket_url.starts_with("wss") =>
-            {
-                Some(shared_tls()?)
-            }
-            None => None,
-        };
-        let (socket, inbound) = Socket::start(config, tokens);
-        let inner = Arc::new(Inner {
-            profile,
-            dialect,
-            socket,
-            rest,
-            subscribers: Mutex::new(Vec::new()),
-            services: RwLock::new(Vec::new()),
-            raw_subscribers: Mutex::new(Vec::new()),
-        });
-        tokio::spawn(pump(Arc::downgrade(&inner), inbound));
-        Ok(Client { inner })
-    }
-
     /// A new stream of events, keeping up to [`DEFAULT_SUBSCRIBER_CAPACITY`] unread ones. Its
     /// first event is the current connection state.
     pub fn subscribe(&self) -> EventStream {
@@ -383,134 +296,6 @@ impl Client {
         self.inner.publish(&event);
     }
 
-    /// Sends a command: an attached service may perform it (the outbox sends messages, the
-    /// meter answers for consultations); otherwise the dialect encodes it for the server.
-    /// Returns the events of the direct answer (ack or REST body), which are also published;
-    /// events the server sends later arrive on the streams only.
-    pub async fn send(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
-        let services: Vec<Arc<dyn Service>> = read(&self.inner.services).clone();
-        for s in services {
-            let claimed = match catch_unwind(AssertUnwindSafe(|| s.handle(&cmd))) {
-                Ok(claimed) => claimed,
-                Err(panic) => return Err(self.report_panic(s.name(), &cmd, &*panic)),
-            };
-            if let Some(work) = claimed {
-                return match AssertUnwindSafe(work).catch_unwind().await {
-                    Ok(result) => result,
-                    Err(panic) => Err(self.report_panic(s.name(), &cmd, &*panic)),
-                };
-            }
-        }
-        self.send_to_server(cmd).await
-    }
-
-    /// Publishes the internal error of a panic in `service` while it handled `cmd`, and
-    /// returns the error for the caller.
-    fn report_panic(&self, service: &str, cmd: &Command, panic: &(dyn Any + Send)) -> Error {
-        let event = internal_error(service, "handle", cmd, panic);
-        let message = match &event {
-            DomainEvent::ServerError { message, .. } => message.clone(),
-            _ => String::new(),
-        };
-        self.inner.publish(&event);
-        Error::Protocol(format!("internal error: {message}"))
-    }
-
-    /// Sends a command straight to the server through the dialect, bypassing services (the
-    /// services themselves use this to deliver).
-    pub async fn send_to_server(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
-        check_raw(&cmd)?;
-        let outbound = self.inner.dialect.encode(&cmd)?;
-        let mut answers = Vec::new();
-        for out in &outbound {
-            let (events, published) = match out {
-                Outbound::Request { event, .. } => self.request(out, event).await?,
-                _ => (self.perform(out).await?, false),
-            };
-            if !published {
-                for e in &events {
-                    self.inner.publish(e);
-                }
-            }
-            answers.extend(events);
-        }
-        Ok(answers)
-    }
-
-    /// A request: its answer is the ack, or, where the dialect says the server may answer by
-    /// an event instead (a NestJS gateway returning `{event, data}` emits it and never acks),
-    /// that event, whichever comes first. Returns the answer's events and whether they were
-    /// already published (an event answer went through the pump like any event).
-    async fn request(
-        &self,
-        out: &Outbound,
-        event: &str,
-    ) -> Result<(Vec<DomainEvent>, bool), Error> {
-        let answer_events = self.inner.dialect.answer_events(event);
-        if answer_events.is_empty() {
-            return Ok((self.perform(out).await?, false));
-        }
-        let mut raw = self.subscribe_raw();
-        let by_event = async {
-            while let Some(item) = raw.recv().await {
-                if let RawTraffic::Event { name, args } = item {
-                    if answer_events.contains(&name.as_str()) {
-                        return (name, args);
-                    }
-                }
-            }
-            std::future::pending().await
-        };
-        tokio::select! {
-            acked = self.perform(out) => Ok((acked?, false)),
-            // Dropping the request frees the ack slot; a late ack finds its receiver gone.
-            (name, args) = by_event => {
-                let envelope = serde_json::json!([{
-                    "event": name,
-                    "data": args.into_iter().next().unwrap_or(Value::Null),
-                }]);
-                Ok((self.inner.dialect.decode_reply(out, &envelope)?, true))
-            }
-        }
-    }
-
-    async fn perform(&self, out: &Outbound) -> Result<Vec<DomainEvent>, Error> {
-        match out {
-            Outbound::Emit { event, arg } => {
-                self.inner.socket.emit(event, args_of(arg)).await?;
-                Ok(vec![])
-            }
-            Outbound::EmitOwnView {
-                event,
-                arg,
-                own_view,
-            } => {
-                self.inner.socket.emit(event, args_of(arg)).await?;
-                Ok(own_view.clone())
-            }
-            Outbound::Request { event, arg, .. } => {
-                let answer = self.inner.socket.request(event, args_of(arg), None).await?;
-                self.inner.tap(|| RawTraffic::Answer {
-                    sent: out.clone(),
-                    answer: raw_of_args(&answer),
-                });
-                Ok(self
-                    .inner
-                    .dialect
-                    .decode_reply(out, &raw_of_args(&answer))?)
-            }
-            Outbound::Rest { request, .. } => {
-                let rest = self.inner.rest.as_ref().ok_or(RestError::NoBaseUrl)?;
-                let body = rest.send(request).await?;
-                self.inner.tap(|| RawTraffic::Answer {
-                    sent: out.clone(),
-                    answer: body.clone(),
-                });
-                Ok(self.inner.dialect.decode_reply(out, &body)?)
-            }
-        }
-    }
-
     /// The REST client of this profile, for uploads the dialect describes.
     pub fn rest(&self) -> Option<&RestClient> {
         self.inner.rest.as_ref()
@@ -519,38 +304,5 @@ impl Client {
     /// Closes the connection for good.
     pub async fn disconnect(&self) {
         self.inner.socket.shutdown().await;
-    }
-}
-
-/// The transport's reading of login events, from the dialect: a refusal event (002
-/// `auth_error`) ends the login at any time; where the dialect names a confirming event (002
-/// `authenticated`), `connected` waits for it.
-fn login_watch(dialect: Arc<dyn Dialect>) -> LoginWatch {
-    let confirmation = dialect.login_confirmation();
-    LoginWatch::new(confirmation.is_some(), move |event, args| {
-        if Some(event) == confirmation {
-            return Some(LoginVerdict::Accepted);
-        }
-        dialect
-            .auth_rejection(event, args)
-            .map(LoginVerdict::Refused)
-    })
-}
-
-/// The process-wide TLS connector with the system's roots (cheap to clone: shared context).
-fn shared_tls() -> Result<native_tls::TlsConnector, Error> {
-    static SHARED: std::sync::OnceLock<native_tls::TlsConnector> = std::sync::OnceLock::new();
-    if let Some(c) = SHARED.get() {
-        return Ok(c.clone());
-    }
-    let built = native_tls::TlsConnector::new()?;
-    Ok(SHARED.get_or_init(|| built).clone())
-}
-
-/// A socket argument list from one JSON argument (`null` means none).
-fn args_of(arg: &Value) -> Vec<Value> {
-    match arg {
-        Value::Null => vec![],
-        other => vec![other.clone()],
     }
 }

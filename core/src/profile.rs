@@ -113,6 +113,12 @@ pub struct ServerProfile {
     /// it; a field the payload lacks stays absent.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, BTreeMap<String, String>>,
+    /// REST paths this server serves elsewhere than its document: the document's path prefix
+    /// → this server's (`[rest_paths]` with `"/api/chat" = "/v2/chat"`), whole segments, the
+    /// longest prefix first. Applied to every REST call the dialect describes, the voice
+    /// upload included.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rest_paths: BTreeMap<String, String>,
 }
 
 /// What a server takes and how it treats a resend (`[delivery]` in a profile).
@@ -192,6 +198,7 @@ impl ServerProfile {
             delivery: DeliveryLimits::default(),
             events: BTreeMap::new(),
             fields: BTreeMap::new(),
+            rest_paths: BTreeMap::new(),
         }
     }
 
@@ -246,6 +253,8 @@ impl ServerProfile {
             }
         }
         crate::dialect::field_paths::FieldMoves::new(&self.fields)
+            .map_err(|e| ProfileError::Invalid(e.to_string()))?;
+        crate::dialect::rest_paths::RestMoves::new(&self.rest_paths)
             .map_err(|e| ProfileError::Invalid(e.to_string()))?;
         if !(0.0..=1.0).contains(&self.reconnect.jitter) {
             return Err(ProfileError::Invalid(

@@ -294,14 +294,43 @@ function serve(httpServer, io, port, onShutdown, mode) {
 }
 
 /**
+ * A variant of a server that serves some REST paths elsewhere than its document:
+ * `PARLOR_MOVE_REST='{"/api/chat":"/v2/chat"}'` (the document's path prefix → this server's,
+ * whole segments). A request under the server's prefix is handled as the document's path; one
+ * under the document's prefix is 404, so a client must know the move (a profile's
+ * `[rest_paths]` table). Nothing changes without the variable.
+ */
+function adaptRest(handler, env = process.env) {
+  if (!env.PARLOR_MOVE_REST) return handler;
+  const moves = Object.entries(JSON.parse(env.PARLOR_MOVE_REST));
+  const under = (url, prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
+  return (req, res) => {
+    for (const [documented, served] of moves) {
+      if (under(req.url, served)) {
+        req.url = documented + req.url.slice(served.length);
+        return handler(req, res);
+      }
+    }
+    if (moves.some(([documented]) => under(req.url, documented))) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, error: 'Not found', code: 'NOT_FOUND' }));
+      return undefined;
+    }
+    return handler(req, res);
+  };
+}
+
+/**
  * An HTTP server for an express app (or a bare handler); HTTPS when `args` names a TLS
  * certificate and key (`--tls-cert F --tls-key F`), so clients' certificate checks can be tested.
+ * `PARLOR_MOVE_REST` moves REST paths (`adaptRest`).
  */
 function httpServerFor(app, args = {}) {
+  const handler = adaptRest(app);
   if (args.tlsCert && args.tlsKey) {
-    return https.createServer({ cert: fs.readFileSync(args.tlsCert), key: fs.readFileSync(args.tlsKey) }, app);
+    return https.createServer({ cert: fs.readFileSync(args.tlsCert), key: fs.readFileSync(args.tlsKey) }, handler);
   }
-  return http.createServer(app);
+  return http.createServer(handler);
 }
 
 /** Milliseconds, ISO timestamp: one clock for every server. */

@@ -1,6 +1,7 @@
 //! Voice notes as a client service: claims the voice-note commands of [`Command`] and publishes
 //! [`DomainEvent`]s for the recorder's levels, each note's progress (through the persistent
-//! [`VoiceOutbox`]) and playback. Attach it next to the Messenger on a 002 (REST) client.
+//! [`VoiceOutbox`]) and playback. Attach it next to the Messenger on a client whose server takes
+//! voice notes (its dialect states a `voice_upload`).
 
 use super::capture::{input_devices, Recorder, RecorderConfig, RecorderEvent};
 use super::encode::{encode_ogg_opus, wav_to_mono_48k};
@@ -20,6 +21,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod notes;
+mod recording;
+
+use recording::{send_samples, start_recording};
 
 /// Where the service keeps its files, and its outbox timing.
 #[derive(Debug, Clone)]
@@ -89,132 +95,6 @@ pub fn to_error(e: VoiceError) -> Error {
             message,
         },
         VoiceError::Network(m) => Error::Network(m),
-    }
-}
-
-fn note_event(note: &OutboxNote, state: &str) -> DomainEvent {
-    DomainEvent::VoiceNoteChanged {
-        client_id: note.client_id.clone(),
-        conversation_id: note.session_id.clone(),
-        state: state.into(),
-        sent: None,
-        total: None,
-        duration_ms: note.duration_ms,
-        waveform: note.waveform.clone(),
-        message_id: None,
-        file_url: None,
-        error: None,
-    }
-}
-
-impl Inner {
-    /// Publishes the note just queued before its command returns, so the conversation's cache
-    /// holds it when the caller looks (as a text message's does). The outbox's own `Queued`
-    /// report arrives on another task: whichever comes first publishes, the other is skipped.
-    fn announce_queued(&self, n: OutboxNote) -> Vec<DomainEvent> {
-        let e = note_event(&n, "queued");
-        let first = {
-            let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
-            // Already sent, failed or cancelled (its report went out): nothing to announce.
-            if !self.outbox.is_pending(&n.client_id) {
-                return Vec::new();
-            }
-            let first = !notes.contains_key(&n.client_id);
-            notes.entry(n.client_id.clone()).or_insert(n);
-            first
-        };
-        if first {
-            self.publish(e.clone());
-        }
-        vec![e]
-    }
-
-    /// The recording in progress, taken out (stop and cancel end it).
-    fn take_recorder(&self) -> Result<Recorder, Error> {
-        self.recorder
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .ok_or_else(|| Error::IllegalState("not recording".into()))
-    }
-
-    fn publish(&self, event: DomainEvent) {
-        if let Some(c) = self.client.upgrade() {
-            c.publish(event);
-        }
-    }
-
-    fn outbox_event(&self, ev: VoiceOutboxEvent) -> Option<DomainEvent> {
-        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
-        Some(match ev {
-            VoiceOutboxEvent::Queued(n) => {
-                // The command that queued it has announced it already (see `announce_queued`);
-                // notes an earlier process left behind are announced here.
-                if notes.contains_key(&n.client_id) {
-                    return None;
-                }
-                let e = note_event(&n, "queued");
-                notes.insert(n.client_id.clone(), n);
-                e
-            }
-            VoiceOutboxEvent::Progress {
-                client_id,
-                sent,
-                total,
-            } => {
-                let n = notes.get(&client_id)?;
-                let mut e = note_event(n, "sending");
-                if let DomainEvent::VoiceNoteChanged {
-                    sent: s, total: t, ..
-                } = &mut e
-                {
-                    *s = Some(sent);
-                    *t = Some(total);
-                }
-                e
-            }
-            VoiceOutboxEvent::Retrying {
-                client_id, error, ..
-            } => {
-                let n = notes.get(&client_id)?;
-                let mut e = note_event(n, "retrying");
-                if let DomainEvent::VoiceNoteChanged { error: er, .. } = &mut e {
-                    *er = Some(error.to_string());
-                }
-                e
-            }
-            VoiceOutboxEvent::Sent(n) => {
-                notes.remove(&n.client_id);
-                let mut e = note_event(&n, "sent");
-                if let DomainEvent::VoiceNoteChanged {
-                    message_id,
-                    file_url,
-                    ..
-                } = &mut e
-                {
-                    // The server's answer, read by its dialect.
-                    let note = match (n.message.as_ref(), self.client.upgrade()) {
-                        (Some(answer), Some(client)) => client.rules().decode_upload_answer(answer),
-                        _ => Default::default(),
-                    };
-                    *message_id = note.message_id;
-                    *file_url = note.file_url;
-                }
-                e
-            }
-            VoiceOutboxEvent::Failed { client_id, error } => {
-                let n = notes.remove(&client_id)?;
-                let mut e = note_event(&n, "failed");
-                if let DomainEvent::VoiceNoteChanged { error: er, .. } = &mut e {
-                    *er = Some(error.to_string());
-                }
-                e
-            }
-            VoiceOutboxEvent::Cancelled { client_id } => {
-                let n = notes.remove(&client_id)?;
-                note_event(&n, "cancelled")
-            }
-        })
     }
 }
 
@@ -297,75 +177,6 @@ impl VoiceNotes {
     pub fn outbox(&self) -> &Arc<VoiceOutbox> {
         &self.inner.outbox
     }
-}
-
-/// Starts a recording and forwards its events.
-fn start_recording(
-    inner: &Arc<Inner>,
-    device: Option<String>,
-    max_secs: Option<f64>,
-) -> Result<Vec<DomainEvent>, Error> {
-    let mut slot = inner.recorder.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.is_some() {
-        return Err(Error::IllegalState("already recording".into()));
-    }
-    let config = RecorderConfig {
-        device,
-        max_duration: max_secs
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map(Duration::from_secs_f64)
-            .unwrap_or(Duration::from_secs(60)),
-    };
-    let (rec, mut rx) = Recorder::start(&config).map_err(to_error)?;
-    *slot = Some(rec);
-    let weak = Arc::downgrade(inner);
-    tokio::spawn(async move {
-        while let Some(ev) = rx.recv().await {
-            let Some(inner) = weak.upgrade() else { return };
-            let e = match ev {
-                RecorderEvent::Level { at_ms, rms } => DomainEvent::VoiceLevel { at_ms, rms },
-                RecorderEvent::MaxLengthReached { duration_ms } => DomainEvent::RecordingEnded {
-                    reason: "max_length".into(),
-                    duration_ms,
-                },
-                RecorderEvent::Failed(m) => {
-                    tracing::warn!(error = %m, "recording failed");
-                    DomainEvent::RecordingEnded {
-                        reason: "failed".into(),
-                        duration_ms: 0,
-                    }
-                }
-            };
-            inner.publish(e);
-        }
-    });
-    let started = DomainEvent::RecordingStarted {
-        max_ms: config.max_duration.as_millis() as u64,
-    };
-    inner.publish(started.clone());
-    Ok(vec![started])
-}
-
-/// Encodes mono 48 kHz samples and queues them.
-async fn send_samples(
-    inner: Arc<Inner>,
-    conversation_id: String,
-    samples: Vec<i16>,
-) -> Result<Vec<DomainEvent>, Error> {
-    let note = tokio::task::spawn_blocking(move || encode_ogg_opus(&samples))
-        .await
-        .map_err(|e| Error::Protocol(e.to_string()))?
-        .map_err(to_error)?;
-    let queued = inner
-        .outbox
-        .queue(
-            &conversation_id,
-            VoiceFile::ogg("voice-note.ogg", note.bytes),
-            note.duration_ms,
-            note.waveform.clone(),
-        )
-        .map_err(to_error)?;
-    Ok(inner.announce_queued(queued))
 }
 
 impl Service for VoiceNotes {

@@ -1,4 +1,6 @@
 //! Servers that differ from the five a little, supported without touching Parlor's code:
+//! - one that serves its REST calls under other paths (the reference 002 server with
+//!   `PARLOR_MOVE_REST`) by a profile file with a `[rest_paths]` table;
 //! - one that renames events and moves fields (the reference 003 server with
 //!   `PARLOR_RENAME_EVENTS` and `PARLOR_MOVE_FIELDS`) by a profile file alone: a TOML profile
 //!   with the matching `[events]` and `[fields.<event>]` tables;
@@ -273,6 +275,51 @@ async fn a_session_speaks_a_dialect_given_by_the_app() {
     .unwrap();
     assert_eq!(got.as_deref(), Some("to a custom dialect"));
     assert!(dialect.decoded.load(std::sync::atomic::Ordering::SeqCst) > 0);
+}
+
+/// Where the variant 002 server serves the document's `/api/chat` calls.
+const REST_MOVE: &str = r#"{"/api/chat":"/v2/chat"}"#;
+
+/// A 002 profile file, with the `[rest_paths]` table or without it.
+fn rest_profile(url: &str, account: &str, with_table: bool) -> String {
+    let table = if with_table {
+        "\n[rest_paths]\n\"/api/chat\" = \"/v2/chat\"\n"
+    } else {
+        ""
+    };
+    format!(
+        "dialect = \"tarot-chat\"\nsocket_url = \"{url}\"\nrest_url = \"{url}\"\naccount_id = \"{account}\"\n{table}"
+    )
+}
+
+/// The REST calls of a server that moved its paths reach it by a profile's `[rest_paths]`
+/// table alone; without it they meet the document's paths, which that server no longer serves.
+#[tokio::test]
+async fn a_server_that_moves_its_rest_paths_needs_only_a_profile_file() {
+    let d = DialectId::TarotChat;
+    let server = RefServer::start(server_file(d), &[("PARLOR_MOVE_REST", REST_MOVE)])
+        .await
+        .unwrap();
+    let account = "11111111-1111-4111-8111-111111111111";
+    let seeded_session = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    let list = Command::ListConversations { status: None };
+    let token = server.mint(account).await.unwrap();
+    let profile = ServerProfile::from_toml(&rest_profile(&server.url(), account, true)).unwrap();
+    let mut moved = Actor::connect_profile("moved", profile, token.clone())
+        .await
+        .unwrap();
+    let listed = moved.send("list", list.clone()).await.unwrap();
+    assert!(
+        listed.iter().any(|e| matches!(e,
+            DomainEvent::Conversations { conversations } if conversations.iter().any(|c| c.id == seeded_session))),
+        "{listed:?}"
+    );
+    let profile = ServerProfile::from_toml(&rest_profile(&server.url(), account, false)).unwrap();
+    let plain = Actor::connect_profile("plain", profile, token)
+        .await
+        .unwrap();
+    let refused = plain.client.send(list).await.unwrap_err();
+    assert_eq!(refused.http_status(), Some(404), "{refused:?}");
 }
 
 /// The example's dialect against the server that speaks its protocol (the transport probe):

@@ -14,6 +14,7 @@ pub mod overrides;
 pub mod presence_sessions;
 mod raw;
 mod registry;
+pub mod rest_paths;
 mod setup;
 pub mod support_chat;
 pub mod tarot_chat;

@@ -1,24 +1,31 @@
-//! A dialect whose server names some events, or places some fields, differently from its
-//! document: the profile's `[events]` table (the document's name → this server's) and its
-//! `[fields.<event>]` tables (the document's path → this server's) are applied to everything
-//! sent and received, and the dialect underneath sees only the document's names and places. A
-//! server that is close to one of the five thus needs a profile file, not code.
+//! A dialect whose server names some events, places some fields or serves some REST paths
+//! differently from its document: the profile's `[events]` table (the document's name → this
+//! server's), its `[fields.<event>]` tables (the document's path → this server's) and its
+//! `[rest_paths]` table (the document's path prefix → this server's) are applied to everything
+//! sent and received, and the dialect underneath sees only the document's names, places and
+//! paths. A server that is close to one of the five thus needs a profile file, not code.
 
 use super::field_paths::FieldMoves;
+use super::rest_paths::RestMoves;
 use super::{
     BackfillRequest, Capability, Dialect, DialectError, DialectId, EventProof, MessageDelivery,
     Outbound, ProtocolError, SendRefusal,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
+use crate::model::VoiceUploadSpec;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// `inner` with the events of `to_server` renamed and the fields of `fields` moved on the wire.
+/// `inner` with the events of `to_server` renamed, the fields of `fields` and the REST paths
+/// of `rest` moved on the wire.
 pub struct Overridden {
     inner: Arc<dyn Dialect>,
     fields: FieldMoves,
+    rest: RestMoves,
+    /// The voice-upload spec at the server's path, made once.
+    voice: OnceLock<Option<&'static VoiceUploadSpec>>,
     to_server: HashMap<String, String>,
     from_server: HashMap<String, String>,
     /// The names the trait hands out as `&'static str`, made once per name: the set is
@@ -29,16 +36,19 @@ pub struct Overridden {
 
 impl Overridden {
     /// `inner` speaking to a server that renames the events of `events` (document's name →
-    /// server's name) and moves the fields of `fields`. The tables are checked by the profile
-    /// (`parlor_core::ServerProfile::validate`).
+    /// server's name), moves the fields of `fields` and the REST paths of `rest`. The tables
+    /// are checked by the profile (`parlor_core::ServerProfile::validate`).
     pub fn new(
         inner: Arc<dyn Dialect>,
         events: &BTreeMap<String, String>,
         fields: FieldMoves,
+        rest: RestMoves,
     ) -> Overridden {
         Overridden {
             inner,
             fields,
+            rest,
+            voice: OnceLock::new(),
             to_server: events.iter().map(|(d, s)| (d.clone(), s.clone())).collect(),
             from_server: events.iter().map(|(d, s)| (s.clone(), d.clone())).collect(),
             leaked: Mutex::new(HashMap::new()),
@@ -123,11 +133,15 @@ impl Dialect for Overridden {
             .encode(cmd)?
             .into_iter()
             .map(|out| {
-                Self::renamed(
+                let mut out = Self::renamed(
                     out,
                     |e| self.server_name(e).to_owned(),
                     |e, arg| self.fields.to_server(e, arg),
-                )
+                );
+                if let Outbound::Rest { request, .. } = &mut out {
+                    request.path = self.rest.to_server(&request.path);
+                }
+                out
             })
             .collect())
     }
@@ -154,11 +168,14 @@ impl Dialect for Overridden {
     ) -> Result<Vec<DomainEvent>, DialectError> {
         // The dialect reads the reply against what it wrote itself: the document's names
         // and places.
-        let sent = Self::renamed(
+        let mut sent = Self::renamed(
             sent.clone(),
             |e| self.document_name(e).to_owned(),
             |e, arg| self.fields.to_document(self.document_name(e), arg),
         );
+        if let Outbound::Rest { request, .. } = &mut sent {
+            request.path = self.rest.to_document(&request.path);
+        }
         self.inner
             .decode_reply(&sent, &self.answer_in_document_words(answer))
     }
@@ -217,8 +234,17 @@ impl Dialect for Overridden {
         self.inner.presence_command(online, account_id)
     }
 
-    fn voice_upload(&self) -> Option<&'static crate::model::VoiceUploadSpec> {
-        self.inner.voice_upload()
+    fn voice_upload(&self) -> Option<&'static VoiceUploadSpec> {
+        *self.voice.get_or_init(|| {
+            let spec = self.inner.voice_upload()?;
+            let path = self.rest.to_server(spec.path);
+            if path == spec.path {
+                return Some(spec);
+            }
+            // Made once per session's dialect: the trait hands the spec out as `'static`.
+            let path: &'static str = Box::leak(path.into_boxed_str());
+            Some(Box::leak(Box::new(VoiceUploadSpec { path, ..*spec })))
+        })
     }
 
     fn decode_upload_answer(&self, answer: &Value) -> crate::model::UploadedNote {
@@ -245,7 +271,7 @@ mod tests {
             ("newMessage".to_owned(), "message:new".to_owned()),
             ("messageSent".to_owned(), "message:sent".to_owned()),
         ]);
-        Overridden::new(inner, &events, FieldMoves::default())
+        Overridden::new(inner, &events, FieldMoves::default(), RestMoves::default())
     }
 
     #[test]
@@ -291,5 +317,37 @@ mod tests {
                 &[json!({"chatId": "c1", "userId": "u2", "isTyping": true})]
             )
             .is_ok());
+    }
+
+    #[test]
+    fn rest_calls_and_the_voice_upload_go_to_the_servers_paths() {
+        let inner: Arc<dyn Dialect> = Arc::from(dialect_for(
+            DialectId::TarotChat,
+            &DialectContext::default(),
+        ));
+        let table = BTreeMap::from([("/api/chat".to_owned(), "/v2/chat".to_owned())]);
+        let d = Overridden::new(
+            inner.clone(),
+            &BTreeMap::new(),
+            FieldMoves::default(),
+            RestMoves::new(&table).unwrap(),
+        );
+        let list = Command::ListConversations { status: None };
+        let out = d.encode(&list).unwrap();
+        match &out[0] {
+            Outbound::Rest { request, .. } => assert_eq!(request.path, "/v2/chat/sessions"),
+            other => panic!("expected a REST call, got {other:?}"),
+        }
+        // The answer is read against the path the dialect wrote: as without the move.
+        let answer = json!({"success": true, "data": {"sessions": [{"id": "s1"}]}});
+        let plain = inner.encode(&list).unwrap();
+        assert_eq!(
+            d.decode_reply(&out[0], &answer).unwrap(),
+            inner.decode_reply(&plain[0], &answer).unwrap()
+        );
+        let spec = d.voice_upload().unwrap();
+        assert_eq!(spec.path, "/v2/chat/voice-notes");
+        assert_eq!(spec.file_field, inner.voice_upload().unwrap().file_field);
+        assert!(std::ptr::eq(spec, d.voice_upload().unwrap()), "made once");
     }
 }

@@ -1,0 +1,142 @@
+//! Sending a command: to the service that claims it, else encoded by the dialect and carried
+//! over the socket (emit or ack) or the REST client, its direct answer decoded and published.
+
+use super::*;
+
+impl Client {
+    /// Sends a command: an attached service may perform it (the outbox sends messages, the
+    /// meter answers for consultations); otherwise the dialect encodes it for the server.
+    /// Returns the events of the direct answer (ack or REST body), which are also published;
+    /// events the server sends later arrive on the streams only.
+    pub async fn send(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
+        let services: Vec<Arc<dyn Service>> = read(&self.inner.services).clone();
+        for s in services {
+            let claimed = match catch_unwind(AssertUnwindSafe(|| s.handle(&cmd))) {
+                Ok(claimed) => claimed,
+                Err(panic) => return Err(self.report_panic(s.name(), &cmd, &*panic)),
+            };
+            if let Some(work) = claimed {
+                return match AssertUnwindSafe(work).catch_unwind().await {
+                    Ok(result) => result,
+                    Err(panic) => Err(self.report_panic(s.name(), &cmd, &*panic)),
+                };
+            }
+        }
+        self.send_to_server(cmd).await
+    }
+
+    /// Publishes the internal error of a panic in `service` while it handled `cmd`, and
+    /// returns the error for the caller.
+    fn report_panic(&self, service: &str, cmd: &Command, panic: &(dyn Any + Send)) -> Error {
+        let event = internal_error(service, "handle", cmd, panic);
+        let message = match &event {
+            DomainEvent::ServerError { message, .. } => message.clone(),
+            _ => String::new(),
+        };
+        self.inner.publish(&event);
+        Error::Protocol(format!("internal error: {message}"))
+    }
+
+    /// Sends a command straight to the server through the dialect, bypassing services (the
+    /// services themselves use this to deliver).
+    pub async fn send_to_server(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
+        check_raw(&cmd)?;
+        let outbound = self.inner.dialect.encode(&cmd)?;
+        let mut answers = Vec::new();
+        for out in &outbound {
+            let (events, published) = match out {
+                Outbound::Request { event, .. } => self.request(out, event).await?,
+                _ => (self.perform(out).await?, false),
+            };
+            if !published {
+                for e in &events {
+                    self.inner.publish(e);
+                }
+            }
+            answers.extend(events);
+        }
+        Ok(answers)
+    }
+
+    /// A request: its answer is the ack, or, where the dialect says the server may answer by
+    /// an event instead (a NestJS gateway returning `{event, data}` emits it and never acks),
+    /// that event, whichever comes first. Returns the answer's events and whether they were
+    /// already published (an event answer went through the pump like any event).
+    async fn request(
+        &self,
+        out: &Outbound,
+        event: &str,
+    ) -> Result<(Vec<DomainEvent>, bool), Error> {
+        let answer_events = self.inner.dialect.answer_events(event);
+        if answer_events.is_empty() {
+            return Ok((self.perform(out).await?, false));
+        }
+        let mut raw = self.subscribe_raw();
+        let by_event = async {
+            while let Some(item) = raw.recv().await {
+                if let RawTraffic::Event { name, args } = item {
+                    if answer_events.contains(&name.as_str()) {
+                        return (name, args);
+                    }
+                }
+            }
+            std::future::pending().await
+        };
+        tokio::select! {
+            acked = self.perform(out) => Ok((acked?, false)),
+            // Dropping the request frees the ack slot; a late ack finds its receiver gone.
+            (name, args) = by_event => {
+                let envelope = serde_json::json!([{
+                    "event": name,
+                    "data": args.into_iter().next().unwrap_or(Value::Null),
+                }]);
+                Ok((self.inner.dialect.decode_reply(out, &envelope)?, true))
+            }
+        }
+    }
+
+    async fn perform(&self, out: &Outbound) -> Result<Vec<DomainEvent>, Error> {
+        match out {
+            Outbound::Emit { event, arg } => {
+                self.inner.socket.emit(event, args_of(arg)).await?;
+                Ok(vec![])
+            }
+            Outbound::EmitOwnView {
+                event,
+                arg,
+                own_view,
+            } => {
+                self.inner.socket.emit(event, args_of(arg)).await?;
+                Ok(own_view.clone())
+            }
+            Outbound::Request { event, arg, .. } => {
+                let answer = self.inner.socket.request(event, args_of(arg), None).await?;
+                self.inner.tap(|| RawTraffic::Answer {
+                    sent: out.clone(),
+                    answer: raw_of_args(&answer),
+                });
+                Ok(self
+                    .inner
+                    .dialect
+                    .decode_reply(out, &raw_of_args(&answer))?)
+            }
+            Outbound::Rest { request, .. } => {
+                let rest = self.inner.rest.as_ref().ok_or(RestError::NoBaseUrl)?;
+                let body = rest.send(request).await?;
+                self.inner.tap(|| RawTraffic::Answer {
+                    sent: out.clone(),
+                    answer: body.clone(),
+                });
+                Ok(self.inner.dialect.decode_reply(out, &body)?)
+            }
+        }
+    }
+}
+
+/// A socket argument list from one JSON argument (`null` means none).
+fn args_of(arg: &Value) -> Vec<Value> {
+    match arg {
+        Value::Null => vec![],
+        other => vec![other.clone()],
+    }
+}
