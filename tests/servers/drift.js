@@ -92,9 +92,12 @@ function isoForms(ms) {
 
 class Drift {
   /** `server` names the document (e.g. "000"); `seed` is PARLOR_DRIFT. */
-  constructor(seed, server) {
+  constructor(seed, server, pins = {}) {
     this.seed = seed;
     this.server = server;
+    /** Decision key -> the choice's label every use takes (PARLOR_DRIFT_PIN), for a test that
+     * needs one shape every time. */
+    this.pins = pins;
     this.counters = new Map();
     this.fixedChoices = {};
     this.log = [];
@@ -115,7 +118,8 @@ class Drift {
   /** Picks one of `options` and records the choice. */
   choose(key, options, scope) {
     const { r, tag } = this.rng(key, scope);
-    const choice = options[Math.floor(r() * options.length)];
+    const pinned = Object.hasOwn(this.pins, key) ? options.find((o) => String(o) === this.pins[key]) : undefined;
+    const choice = pinned !== undefined ? pinned : options[Math.floor(r() * options.length)];
     this.record(key, tag, choice, scope === 'run');
     return choice;
   }
@@ -213,4 +217,18 @@ class Drift {
   }
 }
 
-module.exports = { Drift, anyJson, isoForms, fnv1a, mulberry32 };
+/**
+ * Reads PARLOR_DRIFT_PIN (`key=choice,key=choice`, e.g. `003.answer=both`): decisions a test fixes.
+ * Throws on an entry without `=`.
+ */
+function readPins(raw) {
+  const pins = {};
+  for (const entry of (raw || '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`PARLOR_DRIFT_PIN entries are key=choice, got ${JSON.stringify(entry)}`);
+    pins[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return pins;
+}
+
+module.exports = { Drift, readPins, anyJson, isoForms, fnv1a, mulberry32 };

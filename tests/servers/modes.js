@@ -7,7 +7,7 @@
 // Plus two test-only HTTP endpoints that are no part of any protocol: GET /drift (the mode and
 // the drift choices made so far) and GET /debug/... (what the server stored, to count duplicates).
 
-const { Drift } = require('./drift');
+const { Drift, readPins } = require('./drift');
 
 /** Reads the mode from the environment; throws on a PARLOR_DRIFT that is not an integer. */
 function readMode(env = process.env) {
@@ -32,7 +32,7 @@ function createMode(server, env = process.env) {
     name: m.name,
     seedOnly: m.seedOnly,
     extensions: !m.seedOnly,
-    drift: m.seed !== null ? new Drift(m.seed, server) : null,
+    drift: m.seed !== null ? new Drift(m.seed, server, readPins(env.PARLOR_DRIFT_PIN)) : null,
     debugFlag: m.debug,
     debugRoutes: {},
     describe() {

@@ -287,6 +287,7 @@ async fn try_once(
     *inner.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = Some(InFlight {
         conversation_id: q.conversation_id.clone(),
         client_id: q.client_id.clone(),
+        text: q.text.clone(),
     });
     inner.rate_limited.store(false, Ordering::SeqCst);
     let confirmed_by = delivery.map_or(
@@ -307,10 +308,19 @@ async fn try_once(
         match tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await {
             Err(_) => Outcome::NoProof("no answer from the server".into()),
             Ok(Err(e)) => outcome_of(e),
-            Ok(Ok(_)) => match confirmed_by {
+            Ok(Ok(answer)) => match confirmed_by {
                 // Any answer that is not an error proves it; the cache may already hold the
                 // stored message the answer carried.
                 Confirmation::Answer if is_done(inner, q.local_id) => Outcome::Settled,
+                // It answered an earlier message (an event meant for it came first): ours
+                // may still come, as an event.
+                Confirmation::Answer if applied_now(inner, &answer) => {
+                    if is_done(inner, q.local_id) {
+                        Outcome::Settled
+                    } else {
+                        wait_for_proof(inner, client, q, deadline).await
+                    }
+                }
                 Confirmation::Answer => Outcome::Taken,
                 Confirmation::Event => wait_for_proof(inner, client, q, deadline).await,
                 Confirmation::EmitOnly { echo_window_ms } => {
@@ -321,6 +331,37 @@ async fn try_once(
         };
     *inner.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
     outcome
+}
+
+/// Applies the answers in `answer` that name no message of ours while the message they may
+/// answer is still in flight (the receive path, which sees them too, may run later, when the
+/// next message is in flight). Returns whether there was such an answer.
+fn applied_now(inner: &Inner, answer: &[DomainEvent]) -> bool {
+    let mut any = false;
+    for event in answer {
+        if let DomainEvent::MessageSent {
+            conversation_id,
+            server_id,
+            client_id: None,
+            message,
+        } = event
+        {
+            if message.as_ref().is_some_and(|m| m.client_id.is_some()) {
+                continue;
+            }
+            any = true;
+            match inner.apply_sent(
+                conversation_id.as_deref(),
+                server_id,
+                None,
+                message.as_ref(),
+            ) {
+                Ok(changed) => inner.publish_changed(changed),
+                Err(e) => tracing::warn!(error = %e, "cannot apply the answer to a send"),
+            }
+        }
+    }
+    any
 }
 
 /// After the emit: waits for the event, echo or error that settles the message.

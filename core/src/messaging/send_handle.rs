@@ -11,6 +11,9 @@ use crate::model::{ChatMessage, DeliveryState};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The longest `settled` waits: a year stands for "no limit" without overflowing `Instant`.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// One of this account's messages, queued by `Messenger::send`. Dropping the handle changes
 /// nothing: the outbox keeps sending the message.
 pub struct SendHandle {
@@ -70,7 +73,8 @@ impl SendHandle {
         // Subscribed before the first look, so no change between the two is missed.
         let mut events = client.subscribe();
         drop(client);
-        let deadline = tokio::time::Instant::now() + timeout;
+        // Capped: `Duration::MAX` ("wait as long as it takes") would overflow the clock.
+        let deadline = tokio::time::Instant::now() + timeout.min(LONGEST_WAIT);
         loop {
             match self.message()? {
                 None => {

@@ -86,6 +86,8 @@ pub(super) struct Inner {
 pub(super) struct InFlight {
     pub(super) conversation_id: String,
     pub(super) client_id: String,
+    /// Its text, to tell an answer that carries another message's text.
+    pub(super) text: Option<String>,
 }
 
 impl Inner {
@@ -118,7 +120,9 @@ impl Inner {
     }
 
     /// Confirms the message in flight with `server_id` (an answer that names no message), unless
-    /// that id is already known here: then it answers an earlier message, not this one.
+    /// the answer is an earlier message's: its id is already known here, or it carries the
+    /// text of another of ours still waiting for its answer (a server that answers both by ack
+    /// and by event, or by event after an empty ack, sends it while the next one is in flight).
     pub(super) fn confirm_in_flight(
         &self,
         conversation_id: Option<&str>,
@@ -131,8 +135,55 @@ impl Inner {
         if server_id.is_empty() || self.cache.knows_server_id(&f.conversation_id, server_id)? {
             return Ok(None);
         }
+        let answer_text = message.and_then(|m| m.text.as_deref());
+        if let Some(text) =
+            answer_text.filter(|t| Some(t.trim()) != f.text.as_deref().map(str::trim))
+        {
+            if self
+                .cache
+                .awaits_answer_with_text(&f.conversation_id, text, &f.client_id)?
+            {
+                return Ok(None);
+            }
+        }
         self.cache
             .confirm_sent(Some(&f.conversation_id), &f.client_id, server_id, message)
+    }
+
+    /// Applies the server's answer to one of our sends (`MessageSent`): to the message its
+    /// client id names where the server repeats it, else to the one in flight, else (an
+    /// earlier message's late answer) to the message of ours it is a copy of. Returns what
+    /// changed. The outbox applies an answer as soon as its request returns and the receive
+    /// path applies it again when the event comes through: the second time changes nothing.
+    pub(super) fn apply_sent(
+        &self,
+        conversation_id: Option<&str>,
+        server_id: &str,
+        client_id: Option<&str>,
+        message: Option<&Message>,
+    ) -> Result<Option<ChatMessage>, StoreError> {
+        let cid = client_id
+            .or_else(|| message.and_then(|m| m.client_id.as_deref()))
+            .filter(|c| !c.is_empty());
+        let conv = conversation_id
+            .or_else(|| message.map(|m| m.conversation_id.as_str()))
+            .filter(|c| !c.is_empty());
+        if let Some(cid) = cid {
+            if let Some(m) = self.cache.confirm_sent(conv, cid, server_id, message)? {
+                return Ok(Some(m));
+            }
+        }
+        if let Some(m) = self.confirm_in_flight(conv, server_id, message)? {
+            return Ok(Some(m));
+        }
+        // Only a copy of our own: an answer without a sender adds nobody's message.
+        let me = self.me_id();
+        match message {
+            Some(m) if !m.conversation_id.is_empty() && me.as_deref() == Some(&m.sender.id) => {
+                self.cache.apply_message(m, me.as_deref())
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A page of the conversation's newest messages came in (a rejoin's recent messages, the

@@ -206,6 +206,37 @@ impl RefServer {
             .collect())
     }
 
+    /// The ids the server gave the messages of a conversation (`GET /debug/messages`; 001,
+    /// 002, 003): `(server id, text)` in the order stored, to hold a client's record of which
+    /// answer was whose against.
+    pub async fn stored_message_ids(
+        &self,
+        conversation: &str,
+    ) -> Result<Vec<(String, String)>, ServerError> {
+        let url = format!("{}/debug/messages", self.url());
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .query(&[("conversation", conversation)])
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?
+            .json()
+            .await
+            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?;
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        Ok(body["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| (text(&m["id"]), text(&m["text"])))
+            .collect())
+    }
+
     /// What the server says about its mode and, in drift, its choices (`GET /drift`), for a
     /// failing test to print.
     pub async fn drift_report(&self) -> String {

@@ -181,6 +181,73 @@ async fn presence_sessions_sends_arrive_at_most_once_and_the_rest_are_marked() {
     sends_through_cuts(DialectId::PresenceSessions, 150, 700).await;
 }
 
+/// A seed-only 003 server's answer to `sendMessage` names no message of ours, and a drifted
+/// one may give it by ack, by event, by both, or by event after an empty ack: an answer that
+/// comes while the next message is already in flight is still its own message's. Sent back to
+/// back, every message must end `sent` with the id the server gave *it* (a client that takes
+/// the previous message's answer for the next one calls a message sent that the server never
+/// got, and resends nothing). Each answer mode is pinned here (a drifted run draws one per
+/// connection); the race itself, an answer that arrives after the next message went out, is
+/// pinned down by the messenger's unit test `a_late_answer_confirms_its_own_message_…`.
+#[tokio::test]
+async fn support_chat_answers_confirm_their_own_message_in_every_answer_mode() {
+    let d = DialectId::SupportChat;
+    for answer in ["both", "emptyAck", "nest", "ack"] {
+        let pin = format!("003.answer={answer}");
+        let server = RefServer::start(
+            server_file(d),
+            &[("PARLOR_DRIFT", "3"), ("PARLOR_DRIFT_PIN", &pin)],
+        )
+        .await
+        .unwrap();
+        let account = chat_user(d);
+        let token = server.mint(account).await.unwrap();
+        let mut user = Actor::connect("user", d, &server.url(), "/", token, Some(account))
+            .await
+            .unwrap();
+        let m = Messenger::attach(
+            &user.client,
+            Store::open(&scratch(&format!("answers-{answer}")).join("cache.sqlite3")).unwrap(),
+            MessengerConfig {
+                confirm_timeout: Duration::from_secs(3),
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(1),
+                ..MessengerConfig::default()
+            },
+        );
+        let conversation = open_chat(&server, d, &mut user).await.unwrap();
+        let texts: Vec<String> = (0..40).map(|i| format!("{answer} {i:02}")).collect();
+        for text in &texts {
+            m.send_text(&conversation, text).unwrap();
+        }
+        assert!(
+            wait_until(60, || m.cache().queued_count().unwrap_or(1) == 0).await,
+            "{answer}: {} messages still queued",
+            m.cache().queued_count().unwrap()
+        );
+        let stored: HashMap<String, String> = server
+            .stored_message_ids(&conversation)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, text)| (text, id))
+            .collect();
+        let (cached, _) = m.cache().page(&conversation, None, 1_000).unwrap();
+        let drift = server.drift_report().await;
+        for text in &texts {
+            let mine = cached
+                .iter()
+                .find(|c| c.own && c.text.as_deref() == Some(text.as_str()))
+                .unwrap_or_else(|| panic!("{answer}: {text:?} is not in the cache"));
+            assert_eq!(
+                (mine.state, mine.server_id.as_deref()),
+                (DeliveryState::Sent, stored.get(text).map(String::as_str)),
+                "{answer}: {text:?} against the server's record; server mode: {drift}"
+            );
+        }
+    }
+}
+
 /// The socket.io default frame limit: a larger message is refused when queued, with a typed
 /// error, and blocks nothing behind it.
 #[tokio::test]

@@ -13,7 +13,7 @@ use parlor_harness::script::Actor;
 use parlor_harness::servers::{server_file, RefServer, ServerMode, PROBE};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -931,17 +931,43 @@ async fn a_killed_connect_process_delivers_its_100_queued_messages_once_after_re
     // Third run delivers the rest; resends of what the server already had are deduplicated.
     let mut third = connect_process(&url, &token, &data);
     let _keep_stdin_open = third.stdin.take().unwrap();
+    // Each message's last state as the third run reports it, to say why one is missing.
+    let last_states = Arc::new(std::sync::Mutex::new(HashMap::<String, String>::new()));
+    let mut third_lines = BufReader::new(third.stdout.take().unwrap()).lines();
+    let seen = last_states.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = third_lines.next_line().await {
+            let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if let (true, Some(c)) = (
+                v["event"] == "chat_message_changed",
+                v["message"]["client_id"].as_str(),
+            ) {
+                let state = format!("{} ({})", v["message"]["state"], v["message"]["error"]);
+                seen.lock().unwrap().insert(c.to_owned(), state);
+            }
+        }
+    });
     let kill_ids = || -> Vec<String> {
         stored_client_ids(&state_file, "chat-1")
             .into_iter()
             .filter(|c| c.starts_with("kill-"))
             .collect()
     };
-    assert!(
-        wait_until(60, || kill_ids().len() >= 100).await,
-        "the server holds {} of 100",
-        kill_ids().len()
-    );
+    if !wait_until(60, || kill_ids().len() >= 100).await {
+        let stored = kill_ids();
+        let states = last_states.lock().unwrap();
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|i| !stored.contains(i))
+            .map(|i| format!("{i}: {}", states.get(i).map_or("no event", |s| s.as_str())))
+            .collect();
+        panic!(
+            "the server holds {} of 100; missing, with the client's last word on each: {missing:?}",
+            stored.len()
+        );
+    }
     // Time for a stray duplicate to show up, if the outbox were to send one.
     tokio::time::sleep(Duration::from_millis(500)).await;
     third.kill().await.unwrap();

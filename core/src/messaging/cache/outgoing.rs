@@ -183,6 +183,28 @@ impl Cache {
         })
     }
 
+    /// Whether another of our messages than `except_client_id`, one the server may hold but
+    /// has not identified yet, has `text`: an answer carrying that text answers it, not the
+    /// message now in flight (a late answer, or one that came by event after an empty ack).
+    pub fn awaits_answer_with_text(
+        &self,
+        conversation_id: &str,
+        text: &str,
+        except_client_id: &str,
+    ) -> Result<bool, StoreError> {
+        self.store.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT 1 FROM messages
+                 WHERE conversation_id = ?1 AND own = 1 AND server_id IS NULL AND kind != 'voice'
+                   AND client_id != ?3
+                   AND (state IN ('sending','sent','unconfirmed') OR attempts > 0 OR in_doubt = 1)
+                   AND trim(text) = trim(?2)
+                 LIMIT 1",
+            )?
+            .exists(params![conversation_id, text, except_client_id])?)
+        })
+    }
+
     /// The server took our message (ack or `message_sent`): records its id (and the stored
     /// message, when the server returned it).
     pub fn confirm_sent(

@@ -62,24 +62,12 @@ impl Messenger {
                 client_id,
                 message,
             } => {
-                let cid = client_id
-                    .clone()
-                    .or_else(|| message.as_ref().and_then(|m| m.client_id.clone()));
-                let conv = conversation_id
-                    .clone()
-                    .or_else(|| message.as_ref().map(|m| m.conversation_id.clone()))
-                    .filter(|c| !c.is_empty());
-                // By our client id where the server repeats it; else it answers the one
-                // message in flight.
-                let mut m = match &cid {
-                    Some(cid) => {
-                        cache.confirm_sent(conv.as_deref(), cid, server_id, message.as_ref())?
-                    }
-                    None => None,
-                };
-                if m.is_none() {
-                    m = inner.confirm_in_flight(conv.as_deref(), server_id, message.as_ref())?;
-                }
+                let m = inner.apply_sent(
+                    conversation_id.as_deref(),
+                    server_id,
+                    client_id.as_deref(),
+                    message.as_ref(),
+                )?;
                 inner.progress.notify_one();
                 changed(m.into_iter().collect())
             }

@@ -212,6 +212,11 @@ async fn a_send_handle_reads_its_state_times_out_offline_and_aborts() {
     );
     let waited = h.settled(Duration::from_millis(200)).await.unwrap_err();
     assert_eq!(waited.code(), "timeout", "{waited}");
+    let unbounded = tokio::time::timeout(Duration::from_millis(100), h.settled(Duration::MAX));
+    assert!(
+        unbounded.await.is_err(),
+        "Duration::MAX waits instead of overflowing"
+    );
     assert!(!h.retry().unwrap(), "a pending message is not retried");
     assert!(h.abort().unwrap());
     assert_eq!(h.state().unwrap(), None);
@@ -243,4 +248,69 @@ async fn an_observed_conversation_is_its_page_then_changes_then_the_page_after_a
         Some(ListChange::Reset(all)) => assert_eq!(texts(&all), vec!["two"]),
         other => panic!("expected the page again, got {other:?}"),
     }
+}
+
+/// An answer that names no message of ours (seed 003's `messageSent` has no client id) and
+/// comes while the next message is in flight: a server that acks with no body and then sends
+/// the event, or answers both ways, does so. It is the earlier message's (its text says so),
+/// never the one in flight: taking it for that one would call a message sent that the server
+/// never got.
+#[tokio::test]
+async fn a_late_answer_confirms_its_own_message_not_the_one_in_flight() {
+    let (client, m) = offline(DialectId::SupportChat, "late-answer");
+    client.publish(DomainEvent::Authenticated {
+        user: Party {
+            id: "1".into(),
+            ..Party::default()
+        },
+    });
+    let first = m.send_text("c", "first").unwrap();
+    let second = m.send_text("c", "second").unwrap();
+    let local = |h: &crate::messaging::SendHandle| h.message().unwrap().unwrap().local_id;
+    // The outbox took `first` on an empty ack and moved on to `second`.
+    let cache = &m.inner.cache;
+    cache.start_try(local(&first)).unwrap();
+    cache.confirm_taken(local(&first)).unwrap();
+    cache.start_try(local(&second)).unwrap();
+    *m.inner.in_flight.lock().unwrap() = Some(super::super::shared::InFlight {
+        conversation_id: "c".into(),
+        client_id: second.client_id().into(),
+        text: Some("second".into()),
+    });
+    let answer = |id: &str, text: &str| DomainEvent::MessageSent {
+        conversation_id: Some("c".into()),
+        server_id: id.into(),
+        client_id: None,
+        message: Some(
+            serde_json::from_value(serde_json::json!({"id": id, "conversation_id": "c",
+                "sender": {"id": "1"}, "kind": "text", "text": text}))
+            .unwrap(),
+        ),
+    };
+    eprintln!(
+        "before {:?} {:?}",
+        first.message().unwrap(),
+        second.message().unwrap()
+    );
+    client.publish(answer("srv-1", "first"));
+    eprintln!(
+        "after {:?} {:?}",
+        first.message().unwrap(),
+        second.message().unwrap()
+    );
+    let server_id = |h: &crate::messaging::SendHandle| h.message().unwrap().unwrap().server_id;
+    assert_eq!(
+        server_id(&first).as_deref(),
+        Some("srv-1"),
+        "its own message"
+    );
+    assert_eq!(server_id(&second), None, "not the one in flight");
+    assert_eq!(second.state().unwrap(), Some(DeliveryState::Sending));
+    // Its own answer then confirms it.
+    client.publish(answer("srv-2", "second"));
+    assert_eq!(server_id(&second).as_deref(), Some("srv-2"));
+    assert_eq!(second.state().unwrap(), Some(DeliveryState::Sent));
+    // A repeat of an answer already applied changes nothing.
+    client.publish(answer("srv-1", "first"));
+    assert_eq!(server_id(&second).as_deref(), Some("srv-2"));
 }
