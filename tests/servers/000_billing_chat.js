@@ -36,6 +36,7 @@ const {
   httpServerFor,
   envInt,
   log,
+  ioOptions,
 } = require('./common');
 
 const USAGE = 'Protocol 000: astrologer-user chat billing over socket.io (per-minute wallet billing).';
@@ -709,7 +710,7 @@ function main() {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"error":"not found"}');
   });
-  const io = new Server(httpServer, { cors: { origin: '*' } });
+  const io = new Server(httpServer, ioOptions());
   const chat = createBillingChat(io, state, (s) => store.save(s), mode);
   mode.debugRoutes['/debug/ledger'] = (query) => chat.ledger(query);
   serve(httpServer, io, args.port, () => chat.shutdown(), mode);

@@ -32,6 +32,7 @@ const {
   envInt,
   log,
   nowIso,
+  ioOptions,
 } = require('./common');
 const { createMode } = require('./modes');
 const { createShapes } = require('./shapes/001_presence_sessions');
@@ -126,7 +127,7 @@ function main() {
 
   const app = express();
   const httpServer = httpServerFor(app);
-  const io = new Server(httpServer, { cors: { origin: '*' } });
+  const io = new Server(httpServer, ioOptions());
 
   /** Connected socket count per account: an astrologer's last socket leaving takes them offline. */
   const socketCounts = new Map();

@@ -30,6 +30,7 @@ const {
   httpServerFor,
   log,
   nowIso,
+  ioOptions,
 } = require('./common');
 const { createMode } = require('./modes');
 const { createShapes } = require('./shapes/002_tarot_chat');
@@ -389,7 +390,7 @@ function sessionDetail(session, user) {
 
 const app = express();
 const httpServer = httpServerFor(app);
-const io = new Server(httpServer, { cors: { origin: '*' } });
+const io = new Server(httpServer, ioOptions());
 const messageLimiter = rateLimiter(MESSAGE_LIMIT, MINUTE);
 const voiceLimiter = rateLimiter(VOICE_LIMIT, MINUTE);
 

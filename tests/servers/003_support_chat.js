@@ -11,7 +11,7 @@
 // GET /debug/messages?conversation=<chatId> lists what was stored (test-only).
 
 const { Server } = require('socket.io');
-const { parseArgs, handleCliModes, verifyToken, handshakeToken, persistentState, serve, httpServerFor, log, nowIso } = require('./common');
+const { ioOptions, parseArgs, handleCliModes, verifyToken, handshakeToken, persistentState, serve, httpServerFor, log, nowIso } = require('./common');
 const { createMode } = require('./modes');
 const { createShapes } = require('./shapes/003_support_chat');
 
@@ -159,7 +159,7 @@ const httpServer = httpServerFor((req, res) => {
   res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
   res.end(JSON.stringify(found ? { ok: true } : { statusCode: 404, message: 'Not Found' }));
 });
-const io = new Server(httpServer, { cors: { origin: '*' } });
+const io = new Server(httpServer, ioOptions());
 
 /** Reasons a handshake is refused, as the connect_error message. */
 const AUTH_REASONS = { missing: 'Authentication token missing', expired: 'Token expired', invalid: 'Invalid token' };

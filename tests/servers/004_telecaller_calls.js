@@ -32,6 +32,7 @@ const {
   envInt,
   log,
   nowIso,
+  ioOptions,
 } = require('./common');
 const { createMode } = require('./modes');
 const { createShapes } = require('./shapes/004_telecaller_calls');
@@ -142,7 +143,7 @@ function main() {
   const wire = (event, payload) => shapes.payload(event, payload);
 
   const httpServer = httpServerFor((req, res) => httpHandler(req, res));
-  const io = new Server(httpServer, { cors: { origin: '*' } });
+  const io = new Server(httpServer, ioOptions());
   const userNs = io.of('/user');
   const tcNs = io.of('/telecaller');
 

@@ -338,8 +338,20 @@ function nowIso() {
   return new Date().toISOString();
 }
 
+/**
+ * The socket.io server's options. `PARLOR_MAX_FRAME_BYTES` lowers the largest message the server
+ * takes (socket.io's `maxHttpBufferSize`, 1 MB by default): a larger one closes the connection, as
+ * a server with a smaller limit than the client's does.
+ */
+function ioOptions() {
+  const options = { cors: { origin: '*' } };
+  if (process.env.PARLOR_MAX_FRAME_BYTES) options.maxHttpBufferSize = envInt('PARLOR_MAX_FRAME_BYTES', 1e6);
+  return options;
+}
+
 module.exports = {
   JWT_SECRET,
+  ioOptions,
   envInt,
   parseArgs,
   mintToken,
