@@ -41,6 +41,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How many raw items (`subscribe_raw`) a subscriber may be behind before it misses newer ones.
+pub const RAW_CAPACITY: usize = 4_096;
+
 #[cfg(test)]
 mod tests;
 
@@ -127,7 +130,7 @@ struct Inner {
     rest: Option<RestClient>,
     subscribers: Mutex<Vec<Arc<Queue>>>,
     services: RwLock<Vec<Arc<dyn Service>>>,
-    raw_subscribers: Mutex<Vec<mpsc::UnboundedSender<RawTraffic>>>,
+    raw_subscribers: Mutex<Vec<mpsc::Sender<RawTraffic>>>,
 }
 
 impl Drop for Inner {
@@ -146,7 +149,12 @@ impl Inner {
             return;
         }
         let item = item();
-        subs.retain(|tx| tx.send(item.clone()).is_ok());
+        // A subscriber that fell `RAW_CAPACITY` behind misses the newest items, never the
+        // memory bound; one that went away is forgotten.
+        subs.retain(|tx| match tx.try_send(item.clone()) {
+            Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        });
     }
 
     fn publish(&self, event: &DomainEvent) {
@@ -208,10 +216,11 @@ impl Client {
 
     /// Every socket event and every answer (ack or REST body) from now on, exactly as received
     /// and before decoding: for diagnostics such as `parlor conform`, which compares them with
-    /// the documents. Unbounded like [`Client::subscribe`]; nothing is copied while nobody
-    /// subscribes.
-    pub fn subscribe_raw(&self) -> mpsc::UnboundedReceiver<RawTraffic> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// the documents. Bounded: a subscriber that falls [`RAW_CAPACITY`] items behind misses
+    /// the newer ones until it catches up (a flood cannot grow it); nothing is copied while
+    /// nobody subscribes.
+    pub fn subscribe_raw(&self) -> mpsc::Receiver<RawTraffic> {
+        let (tx, rx) = mpsc::channel(RAW_CAPACITY);
         lock(&self.inner.raw_subscribers).push(tx);
         rx
     }

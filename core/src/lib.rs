@@ -44,7 +44,7 @@ pub mod transport;
 #[cfg(feature = "voice")]
 pub mod voice;
 
-pub use client::{Client, EventStream, Service, WeakClient};
+pub use client::{Client, EventStream, Service, WeakClient, RAW_CAPACITY};
 pub use command::Command;
 pub use consultation::ConsultationService;
 pub use dialect::{Capability, DialectId};

@@ -118,3 +118,43 @@ async fn a_profile_names_a_registered_dialect_and_an_unregistered_name_is_refuse
     assert!(client.capabilities().contains(&Capability::Messaging));
     client.disconnect().await;
 }
+
+#[tokio::test]
+async fn a_raw_subscriber_that_reads_nothing_holds_at_most_its_capacity_and_a_gone_one_is_dropped()
+{
+    let client = Client::connect(
+        ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:9"),
+        Arc::new(StaticToken::new("t")),
+    )
+    .unwrap();
+    let mut raw = client.subscribe_raw();
+    let gone = client.subscribe_raw();
+    drop(gone);
+    for i in 0..RAW_CAPACITY + 500 {
+        client.inner.tap(|| RawTraffic::Event {
+            name: format!("flood-{i}"),
+            args: vec![],
+        });
+    }
+    assert_eq!(
+        lock(&client.inner.raw_subscribers).len(),
+        1,
+        "the dropped one is forgotten"
+    );
+    let mut held = Vec::new();
+    while let Ok(item) = raw.try_recv() {
+        held.push(item);
+    }
+    assert_eq!(
+        held.len(),
+        RAW_CAPACITY,
+        "the flood beyond the bound is not kept"
+    );
+    assert!(matches!(&held[0], RawTraffic::Event { name, .. } if name == "flood-0"));
+    // Read, it takes new items again.
+    client.inner.tap(|| RawTraffic::Event {
+        name: "after".into(),
+        args: vec![],
+    });
+    assert!(matches!(raw.try_recv(), Ok(RawTraffic::Event { name, .. }) if name == "after"));
+}

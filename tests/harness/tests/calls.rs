@@ -253,6 +253,8 @@ async fn successful_call_both_sides_with_media_presence_and_history() {
         )
         .await
         .unwrap();
+    // Part of the scenario, not a wait for a condition: the call lasts over a second, so the
+    // summary's duration checked below is at least 1.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let own = user
         .actor

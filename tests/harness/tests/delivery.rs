@@ -345,7 +345,10 @@ async fn a_message_the_server_closes_the_link_on_fails_after_its_attempts_and_bl
     );
     assert_eq!(last.state, DeliveryState::Failed, "{:?}", last.error);
     let reason = last.error.clone().unwrap_or_default();
-    assert!(reason.contains("after 3 tries"), "the reason names the tries: {reason}");
+    assert!(
+        reason.contains("after 3 tries"),
+        "the reason names the tries: {reason}"
+    );
     println!("the big one: {reason}");
     let stored = server.stored_messages(&conversation).await.unwrap();
     assert!(

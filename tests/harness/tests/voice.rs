@@ -369,8 +369,10 @@ async fn a_recorded_note_travels_from_microphone_to_speaker() {
     let other = speech(&dir, "other", "Seven blue ships sail north at dawn.", 1.0);
     let control = similarity(reference, &other);
     eprintln!("envelope correlation: played {sim:.3}, other speech {control:.3}");
-    assert!(sim > 0.9, "played audio resembles the source: {sim}");
-    assert!(control < 0.9, "the measure tells speech apart: {control}");
+    // Apart by a wide margin (measured over 6 runs: played 0.947 to 0.994, the control -0.087),
+    // so that neither check passes on what the other rejects.
+    assert!(sim > 0.85, "played audio resembles the source: {sim}");
+    assert!(control < 0.5, "the measure tells speech apart: {control}");
     drop(player);
 }
 
@@ -1087,5 +1089,9 @@ async fn connect_sends_from_wav_and_microphone_and_plays() {
     let out = read_wav(&played);
     let reference = &source[..RATE * 3 / 2];
     let sim = similarity(reference, &out);
-    assert!(sim > 0.9, "played through connect: {sim}");
+    let other = speech(&dir, "other", "Seven blue ships sail north at dawn.", 1.5);
+    let control = similarity(reference, &other);
+    eprintln!("envelope correlation through connect: played {sim:.3}, other speech {control:.3}");
+    assert!(sim > 0.85, "played through connect: {sim}");
+    assert!(control < 0.5, "the measure tells speech apart: {control}");
 }

@@ -9,7 +9,7 @@ use parlor_core::{Client, DomainEvent, ServerProfile, StaticToken};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 /// Who a party is in the flow: the paying user, or the expert (astrologer, reader, agent,
 /// telecaller).
@@ -58,7 +58,7 @@ pub struct Party {
     dialect: Box<dyn Dialect>,
     // Read synchronously: the tap hands an answer over before `send` returns, so a step
     // that pulls after its send sees that answer without any race.
-    raw: UnboundedReceiver<RawTraffic>,
+    raw: Receiver<RawTraffic>,
     log: Vec<Seen>,
 }
 
