@@ -161,6 +161,8 @@ impl From<RestError> for Error {
                 },
             },
             RestError::Network(m) => Error::Network(m),
+            // What the caller must treat as "may have happened": as an unanswered request.
+            RestError::NoAnswer(m) => Error::Timeout(format!("no answer from the server: {m}")),
             RestError::Decode(m) => Error::Protocol(m),
             RestError::Token(t) => Error::AuthFailed(t.to_string()),
             RestError::NoBaseUrl => Error::InvalidInput(e.to_string()),

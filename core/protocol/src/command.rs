@@ -354,8 +354,15 @@ pub enum Command {
         /// The file.
         path: String,
     },
-    /// Cancel a voice note the server does not have yet.
+    /// Cancel a voice note the server does not have yet, or discard one left `unconfirmed`.
     CancelVoiceNote {
+        /// Its client id.
+        client_id: String,
+    },
+    /// Send again a voice note left `unconfirmed` (its upload went out and the answer was
+    /// lost, on a server that cannot drop a repeat): the user's choice, as it may then be on
+    /// the server twice.
+    ResendVoiceNote {
         /// Its client id.
         client_id: String,
     },

@@ -151,6 +151,25 @@ impl Service for Messenger {
 
     fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         let inner = self.inner.clone();
+        // A voice note's audio is in the voice outbox: resending or discarding it is that
+        // service's work (it claims these commands for its notes).
+        if let Command::RetryMessage {
+            conversation_id,
+            client_id,
+        }
+        | Command::DiscardMessage {
+            conversation_id,
+            client_id,
+        } = cmd
+        {
+            if inner
+                .cache
+                .is_own_voice(conversation_id, client_id)
+                .unwrap_or(false)
+            {
+                return None;
+            }
+        }
         match cmd.clone() {
             Command::SendMessage {
                 conversation_id,

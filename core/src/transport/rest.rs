@@ -68,9 +68,13 @@ pub enum RestError {
         /// The server's message (`error` or `message` field), else the status text.
         message: String,
     },
-    /// No answer: refused, reset, DNS, TLS, timeout.
+    /// Nothing reached the server: refused, DNS, TLS, no route. Safe to send again.
     #[error("network error: {0}")]
     Network(String),
+    /// The request went out and its answer did not come (a timeout, a reset, a cut body): the
+    /// server may have acted on it, so sending it again may do it twice.
+    #[error("no answer from the server: {0}")]
+    NoAnswer(String),
     /// The answer was not the JSON expected.
     #[error("unreadable answer: {0}")]
     Decode(String),
@@ -164,7 +168,7 @@ impl RestClient {
             .multipart(form)
             .send()
             .await
-            .map_err(|e| RestError::Network(e.to_string()))?;
+            .map_err(after_sending)?;
         read_answer(response).await
     }
 
@@ -184,10 +188,7 @@ impl RestClient {
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| RestError::Network(e.to_string()))?;
+        let response = builder.send().await.map_err(after_sending)?;
         read_answer(response).await
     }
 }
@@ -212,13 +213,23 @@ fn shared_http() -> Result<reqwest::Client, RestError> {
     Ok(SHARED.get_or_init(|| built).clone())
 }
 
+/// A failed `send`: nothing sent when the connection never opened, else perhaps acted on.
+fn after_sending(e: reqwest::Error) -> RestError {
+    if e.is_connect() || e.is_builder() {
+        RestError::Network(e.to_string())
+    } else {
+        RestError::NoAnswer(e.to_string())
+    }
+}
+
 /// Turns a response into its JSON body or a typed error.
 pub(crate) async fn read_answer(response: reqwest::Response) -> Result<Value, RestError> {
     let status = response.status();
+    // The status came: the server took the request, whatever happened to its body.
     let text = response
         .text()
         .await
-        .map_err(|e| RestError::Network(e.to_string()))?;
+        .map_err(|e| RestError::NoAnswer(e.to_string()))?;
     let body: Option<Value> = serde_json::from_str(&text).ok();
     if status.is_success() {
         // No body (204, or an empty 200) is an answer too: the dialect decides what it means.

@@ -93,9 +93,12 @@ pub enum VoiceError {
         /// The server's message.
         message: String,
     },
-    /// No answer from the server.
+    /// Nothing reached the server (refused, DNS, TLS): sending again is safe.
     #[error("network error: {0}")]
     Network(String),
+    /// The upload went out and its answer did not come: the server may have the note.
+    #[error("no answer from the server: {0}")]
+    NoAnswer(String),
 }
 
 impl VoiceError {
@@ -104,10 +107,22 @@ impl VoiceError {
         matches!(
             self,
             VoiceError::Network(_)
+                | VoiceError::NoAnswer(_)
                 | VoiceError::RateLimitExceeded(_)
                 | VoiceError::TooMany { .. }
                 | VoiceError::Server { .. }
         )
+    }
+
+    /// Whether the server may have stored the note although the try failed: the upload went
+    /// out and no answer came, the answer was an unreadable success, or the server failed
+    /// after taking the request (5xx). Sending it again may then store it twice.
+    pub fn may_have_arrived(&self) -> bool {
+        match self {
+            VoiceError::NoAnswer(_) => true,
+            VoiceError::Server { status, .. } => *status == 200 || *status >= 500,
+            _ => false,
+        }
     }
 }
 

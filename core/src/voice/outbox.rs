@@ -3,9 +3,15 @@
 //! idempotent, retried with backoff while the server is away or busy, and its audio deleted only
 //! once the server has it. A restarted process picks up what a killed one left.
 //!
+//! Where the server cannot drop a repeated upload (nothing in the document lets it: the
+//! profile's `[delivery] server_deduplicates` says when it can), a try whose answer was lost is
+//! never repeated behind the user's back: the note ends `unconfirmed`, kept, until the user
+//! resends ([`VoiceOutbox::resend`]) or discards ([`VoiceOutbox::cancel`]) it (at most once).
+//!
 //! Layout of its directory: `pending/<id>.json` + `pending/<id>.<ext>` (waiting), `sent/<id>.json`
 //! (the server's message with our duration and waveform), `failed/<id>.json` + audio (refused for
-//! a reason a retry cannot fix).
+//! a reason a retry cannot fix), `unconfirmed/<id>.json` + audio (perhaps on the server: the
+//! user decides).
 
 use super::upload::{upload_voice_note, CancelHandle, RateWindow, UploadOptions, VoiceFile};
 use super::VoiceError;
@@ -18,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, Notify};
+
+mod run;
 
 /// A note in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,6 +90,19 @@ pub enum VoiceOutboxEvent {
         /// The note.
         client_id: String,
     },
+    /// The upload went out and its answer was lost, on a server that cannot drop a repeat:
+    /// it may be there. Kept in `unconfirmed/` until the user resends or discards it.
+    Unconfirmed {
+        /// The note.
+        client_id: String,
+        /// What happened to the try.
+        error: VoiceError,
+    },
+    /// The user chose to send an unconfirmed note again: it waits in the queue.
+    Resent {
+        /// The note.
+        client_id: String,
+    },
 }
 
 /// Retry timing and shaping.
@@ -93,6 +114,9 @@ pub struct VoiceOutboxConfig {
     pub retry_max: Duration,
     /// A pause after each 16 KB chunk (0: none).
     pub chunk_delay: Duration,
+    /// The server drops a repeated upload by its client id, so a try whose answer was lost
+    /// is simply made again (exactly once); otherwise it ends `unconfirmed` (at most once).
+    pub server_deduplicates: bool,
 }
 
 impl Default for VoiceOutboxConfig {
@@ -101,6 +125,7 @@ impl Default for VoiceOutboxConfig {
             retry_base: Duration::from_millis(500),
             retry_max: Duration::from_secs(30),
             chunk_delay: Duration::ZERO,
+            server_deduplicates: false,
         }
     }
 }
@@ -157,7 +182,7 @@ impl VoiceOutbox {
         config: VoiceOutboxConfig,
     ) -> Result<(Arc<VoiceOutbox>, mpsc::UnboundedReceiver<VoiceOutboxEvent>), VoiceError> {
         let dir = dir.into();
-        for sub in ["pending", "sent", "failed"] {
+        for sub in ["pending", "sent", "failed", "unconfirmed"] {
             std::fs::create_dir_all(dir.join(sub))?;
         }
         let (tx, rx) = mpsc::unbounded_channel();
@@ -172,7 +197,7 @@ impl VoiceOutbox {
             in_flight: Mutex::default(),
             cancelled: Mutex::default(),
         });
-        tokio::spawn(run(Arc::downgrade(&outbox)));
+        tokio::spawn(run::run(Arc::downgrade(&outbox)));
         Ok((outbox, rx))
     }
 
@@ -233,9 +258,17 @@ impl VoiceOutbox {
                 .exists()
     }
 
-    /// Cancels a note the server does not have yet: stops its upload, deletes its files.
-    /// False when it is not pending (already sent, or unknown).
+    /// Cancels a note the server does not have yet (or may not have: an unconfirmed one is
+    /// discarded): stops its upload, deletes its files. False when it is neither pending nor
+    /// unconfirmed (already sent, or unknown).
     pub fn cancel(&self, client_id: &str) -> bool {
+        if let Some(note) = self.unconfirmed(client_id) {
+            self.remove_from("unconfirmed", &note);
+            let _ = self.events.send(VoiceOutboxEvent::Cancelled {
+                client_id: client_id.to_owned(),
+            });
+            return true;
+        }
         let json = self.dir.join("pending").join(format!("{client_id}.json"));
         let Some(note) = read_note(&json) else {
             return false;
@@ -267,6 +300,30 @@ impl VoiceOutbox {
         notes
     }
 
+    /// An unconfirmed note: its upload went out and its answer was lost.
+    pub fn unconfirmed(&self, client_id: &str) -> Option<OutboxNote> {
+        read_note(
+            &self
+                .dir
+                .join("unconfirmed")
+                .join(format!("{client_id}.json")),
+        )
+    }
+
+    /// The user's choice for an unconfirmed note: send it again (it may then be on the server
+    /// twice). False when it is not unconfirmed.
+    pub fn resend(&self, client_id: &str) -> Result<bool, VoiceError> {
+        let Some(note) = self.unconfirmed(client_id) else {
+            return Ok(false);
+        };
+        self.move_note(&note, "unconfirmed", "pending")?;
+        let _ = self.events.send(VoiceOutboxEvent::Resent {
+            client_id: client_id.to_owned(),
+        });
+        self.wake.notify_one();
+        Ok(true)
+    }
+
     /// A sent note (the server's message with our duration and waveform).
     pub fn sent(&self, client_id: &str) -> Option<OutboxNote> {
         read_note(&self.dir.join("sent").join(format!("{client_id}.json")))
@@ -279,12 +336,19 @@ impl VoiceOutbox {
     }
 
     fn remove_pending(&self, note: &OutboxNote) {
-        let _ = std::fs::remove_file(
-            self.dir
-                .join("pending")
-                .join(format!("{}.json", note.client_id)),
-        );
-        let _ = std::fs::remove_file(self.audio_path("pending", note));
+        self.remove_from("pending", note);
+    }
+
+    fn remove_from(&self, sub: &str, note: &OutboxNote) {
+        let _ = std::fs::remove_file(self.dir.join(sub).join(format!("{}.json", note.client_id)));
+        let _ = std::fs::remove_file(self.audio_path(sub, note));
+    }
+
+    /// Moves a note's audio, then its metadata (what the queue reads), from `from` to `to`.
+    fn move_note(&self, note: &OutboxNote, from: &str, to: &str) -> std::io::Result<()> {
+        std::fs::rename(self.audio_path(from, note), self.audio_path(to, note))?;
+        let json = |sub: &str| self.dir.join(sub).join(format!("{}.json", note.client_id));
+        std::fs::rename(json(from), json(to))
     }
 
     fn is_cancelled(&self, id: &str) -> bool {
@@ -354,96 +418,4 @@ fn list(dir: &Path) -> Vec<OutboxNote> {
         .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
         .filter_map(|e| read_note(&e.path()))
         .collect()
-}
-
-async fn run(weak: std::sync::Weak<VoiceOutbox>) {
-    let mut attempts: HashMap<String, u32> = HashMap::new();
-    loop {
-        let Some(outbox) = weak.upgrade() else {
-            return;
-        };
-        let Some(note) = outbox.pending().into_iter().next() else {
-            let wake = outbox.wake.clone();
-            drop(outbox);
-            let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
-            continue;
-        };
-        let result = outbox.try_send(&note).await;
-        if result.is_err() && outbox.is_cancelled(&note.client_id) {
-            // Cancelled while in flight: its files are gone and `Cancelled` was reported.
-            attempts.remove(&note.client_id);
-            continue;
-        }
-        match result {
-            Ok(message) => {
-                attempts.remove(&note.client_id);
-                if outbox.is_cancelled(&note.client_id) {
-                    // Too late to cancel: the server has it. Report it sent anyway.
-                    tracing::info!(id = %note.client_id, "voice note sent before its cancel");
-                }
-                let mut done = note.clone();
-                done.message = Some(message);
-                if let Ok(json) = serde_json::to_vec_pretty(&done) {
-                    let path = outbox
-                        .dir
-                        .join("sent")
-                        .join(format!("{}.json", note.client_id));
-                    if let Err(e) = write_durable(&path, &json) {
-                        tracing::warn!(error = %e, "cannot record a sent voice note");
-                    }
-                }
-                outbox.remove_pending(&note);
-                let _ = outbox.events.send(VoiceOutboxEvent::Sent(done));
-            }
-            Err(VoiceError::Cancelled) => {
-                attempts.remove(&note.client_id);
-            }
-            Err(e) if e.is_transient() => {
-                let n = attempts.entry(note.client_id.clone()).or_insert(0);
-                *n += 1;
-                let delay = match &e {
-                    VoiceError::TooMany { retry_after_ms } => {
-                        Duration::from_millis(*retry_after_ms)
-                    }
-                    _ => outbox
-                        .config
-                        .retry_base
-                        .saturating_mul(1 << (*n - 1).min(16))
-                        .min(outbox.config.retry_max),
-                };
-                let _ = outbox.events.send(VoiceOutboxEvent::Retrying {
-                    client_id: note.client_id.clone(),
-                    error: e,
-                    attempt: *n,
-                });
-                let wake = outbox.wake.clone();
-                drop(outbox);
-                let _ = tokio::time::timeout(delay, wake.notified()).await;
-            }
-            Err(e) => {
-                attempts.remove(&note.client_id);
-                let mut failed = note.clone();
-                failed.error = Some(e.to_string());
-                let failed_dir = outbox.dir.join("failed");
-                let _ = std::fs::rename(
-                    outbox.audio_path("pending", &note),
-                    outbox.audio_path("failed", &note),
-                );
-                if let Ok(json) = serde_json::to_vec_pretty(&failed) {
-                    let _ =
-                        write_durable(&failed_dir.join(format!("{}.json", note.client_id)), &json);
-                }
-                let _ = std::fs::remove_file(
-                    outbox
-                        .dir
-                        .join("pending")
-                        .join(format!("{}.json", note.client_id)),
-                );
-                let _ = outbox.events.send(VoiceOutboxEvent::Failed {
-                    client_id: note.client_id.clone(),
-                    error: e,
-                });
-            }
-        }
-    }
 }

@@ -95,6 +95,7 @@ pub fn to_error(e: VoiceError) -> Error {
             message,
         },
         VoiceError::Network(m) => Error::Network(m),
+        VoiceError::NoAnswer(m) => Error::Timeout(format!("no answer from the server: {m}")),
     }
 }
 
@@ -109,8 +110,13 @@ impl VoiceNotes {
         let spec = client.rules().voice_upload().ok_or_else(|| {
             VoiceError::UnsupportedType("this server takes no voice notes".into())
         })?;
+        // Whether a lost answer may be retried is the profile's word on this server.
+        let outbox_config = VoiceOutboxConfig {
+            server_deduplicates: client.profile().delivery.server_deduplicates,
+            ..config.outbox
+        };
         let (outbox, mut orx) =
-            VoiceOutbox::start(config.dir.join("outbox"), rest.clone(), spec, config.outbox)?;
+            VoiceOutbox::start(config.dir.join("outbox"), rest.clone(), spec, outbox_config)?;
         let (player, mut prx) = VoicePlayer::new(config.dir.join("cache"))?;
         let player = player.with_max_download(spec.max_bytes);
         let notes = outbox
@@ -288,18 +294,23 @@ impl Service for VoiceNotes {
                 }
                 .boxed(),
             ),
-            Command::CancelVoiceNote { client_id } => Some(
-                async move {
-                    if inner.outbox.cancel(&client_id) {
-                        Ok(vec![])
-                    } else {
-                        Err(Error::IllegalState(format!(
-                            "voice note {client_id} is not waiting"
-                        )))
-                    }
-                }
-                .boxed(),
-            ),
+            Command::CancelVoiceNote { client_id } => {
+                Some(async move { discard(&inner, &client_id) }.boxed())
+            }
+            // The conversation's resend and discard, for a note of ours left unconfirmed.
+            Command::RetryMessage { client_id, .. }
+                if inner.outbox.unconfirmed(&client_id).is_some() =>
+            {
+                Some(async move { resend(&inner, &client_id) }.boxed())
+            }
+            Command::DiscardMessage { client_id, .. }
+                if inner.outbox.unconfirmed(&client_id).is_some() =>
+            {
+                Some(async move { discard(&inner, &client_id) }.boxed())
+            }
+            Command::ResendVoiceNote { client_id } => {
+                Some(async move { resend(&inner, &client_id) }.boxed())
+            }
             Command::PlayVoiceNote { url } => Some(
                 async move {
                     inner
@@ -329,5 +340,27 @@ impl Service for VoiceNotes {
             }
             _ => None,
         }
+    }
+}
+
+/// Sends an unconfirmed note again (the user's choice).
+fn resend(inner: &Inner, client_id: &str) -> Result<Vec<DomainEvent>, Error> {
+    if inner.outbox.resend(client_id).map_err(to_error)? {
+        Ok(vec![])
+    } else {
+        Err(Error::IllegalState(format!(
+            "voice note {client_id} is not unconfirmed"
+        )))
+    }
+}
+
+/// Cancels a waiting note, or discards an unconfirmed one.
+fn discard(inner: &Inner, client_id: &str) -> Result<Vec<DomainEvent>, Error> {
+    if inner.outbox.cancel(client_id) {
+        Ok(vec![])
+    } else {
+        Err(Error::IllegalState(format!(
+            "voice note {client_id} is not waiting"
+        )))
     }
 }

@@ -217,6 +217,7 @@ pub fn voice_error(spec: &VoiceUploadSpec, e: RestError) -> VoiceError {
             },
         },
         RestError::Network(m) => VoiceError::Network(m),
+        RestError::NoAnswer(m) => VoiceError::NoAnswer(m),
         RestError::Decode(m) => VoiceError::Server {
             status: 200,
             message: m,

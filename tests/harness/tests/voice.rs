@@ -182,6 +182,7 @@ fn fast_outbox() -> VoiceOutboxConfig {
         retry_base: Duration::from_millis(100),
         retry_max: Duration::from_millis(500),
         chunk_delay: Duration::ZERO,
+        server_deduplicates: false,
     }
 }
 
@@ -771,7 +772,9 @@ async fn oversize_and_wrong_type_are_refused_with_typed_errors() {
     );
 }
 
-/// The server dies mid-upload and comes back: the outbox retries and the note arrives once.
+/// The server dies mid-upload and comes back: on a server that drops a repeated upload by its
+/// id (the reference server's extension, which the profile states), the outbox retries and
+/// the note arrives once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_cut_by_a_server_restart_arrives_once() {
     let dir = scratch("restart");
@@ -791,6 +794,7 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
         spec(),
         VoiceOutboxConfig {
             chunk_delay: Duration::from_millis(30),
+            server_deduplicates: true,
             ..fast_outbox()
         },
     )
@@ -863,6 +867,88 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     .unwrap();
     assert_eq!(answered_id(&again).as_deref(), Some(id.as_str()));
     assert_eq!(voice_messages(&sarah, ACTIVE).await.len(), 1);
+    server.stop().await;
+}
+
+/// The same cut on a server that does only what seed 002 prints: nothing lets it drop a
+/// repeated upload, so the outbox never repeats one behind the user's back. The note ends
+/// `unconfirmed` and stays so while the server is back; the user's resend then sends it, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_cut_on_a_seed_only_server_waits_unconfirmed_for_the_user() {
+    let dir = scratch("seed-only-cut");
+    let state = dir.join("state.json");
+    let mut server = RefServer::start_with_args(
+        server_file(DialectId::TarotChat),
+        0,
+        &[("PARLOR_SEED_ONLY", "1")],
+        &["--state-file", state.to_str().unwrap()],
+    )
+    .await
+    .unwrap();
+    let sarah = rest(&server, SARAH).await;
+    let (outbox, mut orx) = VoiceOutbox::start(
+        dir.join("outbox"),
+        sarah.clone(),
+        spec(),
+        VoiceOutboxConfig {
+            chunk_delay: Duration::from_millis(30),
+            ..fast_outbox()
+        },
+    )
+    .unwrap();
+    let tone: Vec<i16> = (0..RATE * 30)
+        .map(|i| ((i as f32 * 0.03).sin() * 6000.0) as i16)
+        .collect();
+    let note = encode_ogg_opus(&tone).unwrap();
+    let id = outbox
+        .send(
+            ACTIVE,
+            VoiceFile::ogg("tone.ogg", note.bytes.clone()),
+            note.duration_ms,
+            note.waveform,
+        )
+        .unwrap();
+    let mut seen = Vec::new();
+    until(&mut orx, 10, &mut seen, |e| {
+        matches!(e, VoiceOutboxEvent::Progress { .. })
+    })
+    .await;
+    server.kill().await;
+    let unconfirmed = until(&mut orx, 10, &mut seen, |e| {
+        matches!(e, VoiceOutboxEvent::Unconfirmed { .. })
+    })
+    .await;
+    assert!(
+        matches!(&unconfirmed, VoiceOutboxEvent::Unconfirmed { client_id, error } if *client_id == id && error.may_have_arrived()),
+        "{unconfirmed:?}"
+    );
+    assert!(outbox.pending().is_empty(), "not retried by itself");
+    assert!(outbox.unconfirmed(&id).is_some());
+    assert!(
+        dir.join(format!("outbox/unconfirmed/{id}.ogg")).exists(),
+        "the audio is kept"
+    );
+    server.restart().await.unwrap();
+    // The body was cut halfway: the server has nothing (a whole body would be its one copy).
+    let before = voice_messages(&sarah, ACTIVE).await.len();
+    assert_eq!(before, 0);
+    // Nothing happens until the user decides (a window of silence, then the state again).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    while let Ok(e) = orx.try_recv() {
+        assert!(
+            !matches!(e, VoiceOutboxEvent::Sent(_)),
+            "sent without the user: {e:?}"
+        );
+    }
+    assert!(outbox.unconfirmed(&id).is_some());
+    assert!(outbox.resend(&id).unwrap(), "the user resends it");
+    assert!(!outbox.resend(&id).unwrap(), "once");
+    until(&mut orx, 30, &mut seen, |e| {
+        matches!(e, VoiceOutboxEvent::Sent(_))
+    })
+    .await;
+    assert_eq!(voice_messages(&sarah, ACTIVE).await.len(), before + 1);
+    assert!(!dir.join(format!("outbox/unconfirmed/{id}.ogg")).exists());
     server.stop().await;
 }
 

@@ -107,7 +107,8 @@ impl Cache {
             .ok_or_else(|| StoreError::Corrupt("an enqueued voice note vanished".into()))
     }
 
-    /// Moves our voice note, still on its way, to `state` (with the last transient error).
+    /// Moves our voice note, still on its way (or left unconfirmed, which a resend puts back on
+    /// its way), to `state` (with the last transient error).
     /// Returns the message only when something changed, so frequent progress reports do not
     /// each become a change.
     pub fn set_voice_state(
@@ -122,7 +123,7 @@ impl Cache {
                 .prepare_cached(
                     "UPDATE messages SET state = ?3, error = ?4
                      WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1 AND kind = 'voice'
-                        AND state IN ('pending','sending')
+                        AND state IN ('pending','sending','unconfirmed')
                         AND (state != ?3 OR error IS NOT ?4)
                      RETURNING local_id",
                 )?
@@ -166,6 +167,18 @@ impl Cache {
             Ok(ids)
         })?;
         self.get_many(&changed)
+    }
+
+    /// Whether our message `client_id` in `conversation_id` is a voice note (the voice outbox,
+    /// not the message outbox, resends and discards those).
+    pub fn is_own_voice(&self, conversation_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        self.store.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT 1 FROM messages WHERE conversation_id = ?1 AND client_id = ?2 AND own = 1
+                    AND kind = 'voice'",
+            )?
+            .exists(params![conversation_id, client_id])?)
+        })
     }
 
     /// Removes our voice note the server never got (the user cancelled it).

@@ -266,6 +266,7 @@ impl Messenger {
                 .map(Some),
             "sending" => cache.set_voice_state(conv, cid, DeliveryState::Sending, None),
             "retrying" => cache.set_voice_state(conv, cid, DeliveryState::Pending, v.error),
+            "unconfirmed" => cache.set_voice_state(conv, cid, DeliveryState::Unconfirmed, v.error),
             "sent" => {
                 let Some(server_id) = v.message_id else {
                     return Ok(vec![]);

@@ -314,3 +314,41 @@ async fn a_late_answer_confirms_its_own_message_not_the_one_in_flight() {
     client.publish(answer("srv-1", "first"));
     assert_eq!(server_id(&second).as_deref(), Some("srv-2"));
 }
+
+/// A voice note whose upload lost its answer is `unconfirmed` in its conversation, and a resend
+/// puts it back on its way. Its resend and discard are the voice outbox's (which holds the
+/// audio): the Messenger does not claim them, whatever the conversation's buttons send.
+#[tokio::test]
+async fn an_unconfirmed_voice_note_shows_so_and_its_resend_is_not_the_messengers() {
+    let (client, m) = offline(DialectId::TarotChat, "voice-unconfirmed");
+    let cid = "5d1e3c2a-0000-4000-8000-00000000000a";
+    client.publish(voice("queued", cid));
+    client.publish(voice("sending", cid));
+    client.publish(voice("unconfirmed", cid));
+    let state = || {
+        let (page, _) = m.cache().page("s", None, 10).unwrap();
+        page.iter()
+            .find(|n| n.client_id.as_deref() == Some(cid))
+            .map(|n| n.state)
+    };
+    assert_eq!(state(), Some(DeliveryState::Unconfirmed));
+    let retry = Command::RetryMessage {
+        conversation_id: "s".into(),
+        client_id: cid.into(),
+    };
+    assert!(m.handle(&retry).is_none(), "left to the voice outbox");
+    let discard = Command::DiscardMessage {
+        conversation_id: "s".into(),
+        client_id: cid.into(),
+    };
+    assert!(m.handle(&discard).is_none(), "left to the voice outbox");
+    // The voice outbox's resend: back on its way.
+    client.publish(voice("retrying", cid));
+    assert_eq!(state(), Some(DeliveryState::Pending));
+    // A text message's retry stays the Messenger's.
+    let text = Command::RetryMessage {
+        conversation_id: "s".into(),
+        client_id: "not-a-voice-note".into(),
+    };
+    assert!(m.handle(&text).is_some());
+}

@@ -121,6 +121,20 @@ impl Inner {
                 }
                 e
             }
+            VoiceOutboxEvent::Unconfirmed { client_id, error } => {
+                // Kept: the user may still resend it.
+                let n = notes.get(&client_id)?;
+                let mut e = note_event(n, "unconfirmed");
+                if let DomainEvent::VoiceNoteChanged { error: er, .. } = &mut e {
+                    *er = Some(format!(
+                        "{error}; this server cannot tell whether it arrived: resend or discard"
+                    ));
+                }
+                e
+            }
+            VoiceOutboxEvent::Resent { client_id } => {
+                note_event(notes.get(&client_id)?, "retrying")
+            }
             VoiceOutboxEvent::Cancelled { client_id } => {
                 let n = notes.remove(&client_id)?;
                 note_event(&n, "cancelled")
