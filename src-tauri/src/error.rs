@@ -1,6 +1,7 @@
-//! The one error shape the page sees: `{ code, message }`. `code` is the core's error code
-//! (`not_connected`, `timeout`, …) or one of the shell's own (`keyring`, `no_profile`, `io`);
-//! `message` is a sentence a person understands.
+//! The one error shape the page sees: `{ code, message, server_code? }`. `code` is the core's
+//! error code (`not_connected`, `timeout`, …) or one of the shell's own (`keyring`,
+//! `no_profile`, `io`); `message` is a sentence a person understands; `server_code` is the
+//! server's own code (`CHAT_ACCESS_DENIED`, …) when the server gave one.
 
 use parlor_core::secrets::SecretError;
 use serde::Serialize;
@@ -13,6 +14,9 @@ pub struct AppError {
     pub code: String,
     /// What went wrong, in words.
     pub message: String,
+    /// The server's own code, when a server refusal carried one (support teams search for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_code: Option<String>,
 }
 
 impl AppError {
@@ -21,6 +25,7 @@ impl AppError {
         AppError {
             code: code.into(),
             message: message.into(),
+            server_code: None,
         }
     }
 
@@ -59,7 +64,10 @@ impl From<parlor_core::Error> for AppError {
             // A kind of error added to the core after this shell was written: its own words.
             other => capitalise(&other.to_string()),
         };
-        AppError::new(e.code(), message)
+        AppError {
+            server_code: e.server_code().map(str::to_owned),
+            ..AppError::new(e.code(), message)
+        }
     }
 }
 
@@ -105,5 +113,31 @@ mod tests {
         );
         let e: AppError = SecretError::Unavailable("no dbus".into()).into();
         assert_eq!(e.code, "keyring");
+        assert_eq!(e.server_code, None);
+    }
+
+    #[test]
+    fn a_server_refusal_keeps_the_servers_code_on_its_way_to_the_page() {
+        let e: AppError = parlor_core::Error::Rejected {
+            code: Some("CHAT_ACCESS_DENIED".into()),
+            status: Some(403),
+            message: "You are not part of this chat".into(),
+        }
+        .into();
+        assert_eq!(e.code, "rejected");
+        assert_eq!(e.server_code.as_deref(), Some("CHAT_ACCESS_DENIED"));
+        assert!(
+            e.message.contains("You are not part of this chat"),
+            "{}",
+            e.message
+        );
+        let page = serde_json::to_value(&e).unwrap();
+        assert_eq!(page["server_code"], "CHAT_ACCESS_DENIED");
+        let plain: AppError = parlor_core::Error::Timeout("slow".into()).into();
+        let page = serde_json::to_value(&plain).unwrap();
+        assert!(
+            page.get("server_code").is_none(),
+            "absent when the server gave none"
+        );
     }
 }

@@ -188,6 +188,8 @@ export type AppError = {
 	code: string,
 	/**  What went wrong, in words. */
 	message: string,
+	/**  The server's own code, when a server refusal carried one (support teams search for it). */
+	server_code?: string | null,
 };
 
 /**  The bill of an ended consultation, as the server stated it. */

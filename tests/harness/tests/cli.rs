@@ -12,13 +12,23 @@ const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
 
 /// Runs `parlor connect` for 003, feeding `lines`, and returns every stdout line as JSON.
 async fn connect_session(token: &str, url: &str, lines: &[&str]) -> Vec<Value> {
+    connect_session_to(DialectId::SupportChat, token, url, lines).await
+}
+
+/// Runs `parlor connect` for `dialect`, feeding `lines`; every stdout line as JSON.
+async fn connect_session_to(
+    dialect: DialectId,
+    token: &str,
+    url: &str,
+    lines: &[&str],
+) -> Vec<Value> {
     let mut child = Command::new(PARLOR)
         .args([
             "connect",
             "--url",
             url,
             "--dialect",
-            "support-chat",
+            dialect.as_str(),
             "--linger-ms",
             "300",
         ])
@@ -60,6 +70,38 @@ fn reply(out: &[Value], id: Value) -> &Value {
     out.iter()
         .find(|v| v.get("reply_to") == Some(&id))
         .unwrap_or_else(|| panic!("no reply to {id}: {out:#?}"))
+}
+
+/// A refusal's reply carries the server's own code next to Parlor's coarse one (002 answers an
+/// unknown session with `SESSION_NOT_FOUND`, as its document prints).
+#[tokio::test]
+async fn connect_replies_keep_the_servers_own_error_code() {
+    let server = RefServer::start(server_file(DialectId::TarotChat), &[])
+        .await
+        .unwrap();
+    let token = server
+        .mint("11111111-1111-4111-8111-111111111111")
+        .await
+        .unwrap();
+    let out = connect_session_to(
+        DialectId::TarotChat,
+        &token,
+        &server.url(),
+        &[
+            r#"{"id":1,"cmd":"wait_connected"}"#,
+            r#"{"id":2,"cmd":"get_conversation","conversation_id":"00000000-0000-4000-8000-000000000000"}"#,
+        ],
+    )
+    .await;
+    assert_eq!(reply(&out, json!(1))["ok"], json!(true));
+    let refused = reply(&out, json!(2));
+    assert_eq!(refused["ok"], json!(false), "{refused}");
+    assert_eq!(refused["error"]["code"], json!("rejected"), "{refused}");
+    assert_eq!(
+        refused["error"]["server_code"],
+        json!("SESSION_NOT_FOUND"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

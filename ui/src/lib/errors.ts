@@ -3,9 +3,9 @@
 import { t, type MessageKey } from "./i18n/index.svelte";
 import type { AppError } from "./types";
 
-/** An error as the page keeps it: the shell's `{code, message}`, plus the server's own code when
- * the server gave one (`server_code`, from the interop work; absent from older shells). */
-export type ShownError = AppError & { server_code?: string | null };
+/** An error as the page keeps it: the shell's `{code, message}`, plus the server's own code
+ * (`server_code`) when a server refusal carried one. */
+export type ShownError = AppError;
 
 const SENTENCES: Record<string, MessageKey> = {
   not_connected: "error.not_connected",
