@@ -19,7 +19,7 @@ use crate::dialect::field_paths::FieldMoves;
 use crate::dialect::overrides::Overridden;
 use crate::dialect::rest_paths::RestMoves;
 use crate::dialect::{
-    check_raw, raw_of_args, Capability, Dialect, DialectContext, DialectId, DialectRegistry,
+    check_raw, raw_of_args, Capability, Dialect, DialectContext, DialectName, DialectRegistry,
     Outbound,
 };
 use crate::error::Error;
@@ -240,9 +240,9 @@ impl Client {
         &self.inner.profile
     }
 
-    /// The dialect spoken.
-    pub fn dialect(&self) -> DialectId {
-        self.inner.dialect.id()
+    /// The dialect spoken, by name (a built-in one's, or the one an app registered).
+    pub fn dialect(&self) -> DialectName {
+        self.inner.dialect.name()
     }
 
     /// This server's rules (its dialect), for the services that must follow them: what

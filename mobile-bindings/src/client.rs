@@ -5,10 +5,13 @@ use crate::listeners::{
     EventListener, ExpertListListener, MessageListListener, SecretStore, StoredToken,
 };
 use crate::records::{
-    events, AgoraJoinInfo, CallMedia, ChatItem, Consultation, ConsultationKind, Event, ExpertItem,
-    HistoryPage, Profile,
+    events, ChatItem, Consultation, ConsultationKind, Event, ExpertItem, HistoryPage, Profile,
 };
 use crate::runtime::{run, TaskHandle, RUNTIME};
+
+mod calls;
+mod voice;
+
 use parlor_core::calls::CallService;
 use parlor_core::messaging::Messenger;
 use parlor_core::observe::ListChange;
@@ -19,6 +22,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+pub use voice::VoiceUpload;
 
 /// A signed-in connection to one marketplace server, with the consultation meter, the
 /// expert directory, the message outbox and cache, and the call state machine attached.
@@ -365,164 +369,6 @@ impl ParlorClient {
             }
         }))
     }
-
-    // ----- voice notes -----
-
-    /// The input devices by name (for `start_recording`).
-    pub async fn list_input_devices(&self) -> Result<Vec<String>, ParlorError> {
-        let events = self.send_raw(Command::ListInputDevices).await?;
-        Ok(events
-            .into_iter()
-            .find_map(|e| match e {
-                DomainEvent::InputDevices { names } => Some(names),
-                _ => None,
-            })
-            .unwrap_or_default())
-    }
-
-    /// Starts recording (the default input, or one by name), stopping by itself after
-    /// `max_secs` (default 60). Levels every 50 ms arrive as `voice_level` events.
-    pub async fn start_recording(
-        &self,
-        device: Option<String>,
-        max_secs: Option<f64>,
-    ) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::StartRecording { device, max_secs })
-            .await
-    }
-
-    /// Pauses the recording.
-    pub async fn pause_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PauseRecording).await
-    }
-
-    /// Resumes the recording.
-    pub async fn resume_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::ResumeRecording).await
-    }
-
-    /// Discards the recording.
-    pub async fn cancel_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::CancelRecording).await
-    }
-
-    /// Stops the recording and sends it to `conversation_id` as a voice note (Ogg/Opus, with
-    /// its waveform); the returned upload can be cancelled until the server has it.
-    pub async fn stop_recording(
-        &self,
-        conversation_id: String,
-    ) -> Result<Arc<VoiceUpload>, ParlorError> {
-        let events = self
-            .send_raw(Command::StopRecording {
-                conversation_id: Some(conversation_id),
-            })
-            .await?;
-        self.upload_handle(&events)
-    }
-
-    /// Sends an audio file as a voice note (a WAV is encoded to Ogg/Opus first): stored in
-    /// the outbox at once, uploaded with `voice_note_changed` progress events (`sent` /
-    /// `total` bytes), retried until the server has it.
-    pub async fn send_voice_note(
-        &self,
-        conversation_id: String,
-        path: String,
-    ) -> Result<Arc<VoiceUpload>, ParlorError> {
-        let events = self
-            .send_raw(Command::SendVoiceNote {
-                conversation_id,
-                path,
-            })
-            .await?;
-        self.upload_handle(&events)
-    }
-
-    /// Plays a voice note by its `file_url` (downloaded once into the cache), stopping any
-    /// other; `voice_playback` events report the position.
-    pub async fn play_voice_note(&self, url: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PlayVoiceNote { url }).await
-    }
-
-    /// Pauses playback.
-    pub async fn pause_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PauseVoiceNote).await
-    }
-
-    /// Resumes playback.
-    pub async fn resume_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::ResumeVoiceNote).await
-    }
-
-    /// Seeks within the playing note.
-    pub async fn seek_voice_note(&self, position_ms: u64) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::SeekVoiceNote { position_ms }).await
-    }
-
-    /// Stops playback.
-    pub async fn stop_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::StopVoiceNote).await
-    }
-
-    // ----- calls -----
-
-    /// User: call an expert (004). `call_ringing`, then `call_accepted` with the LiveKit
-    /// credentials ([`Event::livekit`]) arrive as events.
-    pub async fn initiate_call(
-        &self,
-        callee_id: String,
-        media: CallMedia,
-    ) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::InitiateCall {
-            callee_id,
-            media: media.into(),
-        })
-        .await
-    }
-
-    /// Expert: accept a ringing call.
-    pub async fn accept_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::AcceptCall { call_id }).await
-    }
-
-    /// Expert: reject a ringing call.
-    pub async fn reject_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::RejectCall { call_id }).await
-    }
-
-    /// User: cancel a ringing call.
-    pub async fn cancel_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::CancelCall { call_id }).await
-    }
-
-    /// Hang up.
-    pub async fn end_call(&self, call_id: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::EndCall { call_id }).await
-    }
-
-    /// The current (or last) call as JSON (the core's call snapshot), when this server has
-    /// calls.
-    pub fn call_snapshot_json(&self) -> Option<String> {
-        self.calls
-            .as_ref()
-            .map(|c| serde_json::to_string(&c.snapshot()).unwrap_or_default())
-    }
-
-    /// Agora join info for a channel (001), for the app's Agora SDK.
-    pub async fn request_agora_token(
-        &self,
-        channel: String,
-        uid: Option<String>,
-    ) -> Result<AgoraJoinInfo, ParlorError> {
-        let answer = self
-            .send(Command::RequestAgoraToken { channel, uid })
-            .await?;
-        answer
-            .into_iter()
-            .find_map(|e| e.agora)
-            .ok_or_else(|| ParlorError::Internal {
-                detail: "the server's answer carried no Agora join info".into(),
-            })
-    }
 }
 
 impl ParlorClient {
@@ -533,46 +379,5 @@ impl ParlorClient {
     async fn send_raw(&self, cmd: Command) -> Result<Vec<DomainEvent>, ParlorError> {
         let c = self.client.clone();
         run(async move { Ok(c.send(cmd).await?) }).await
-    }
-
-    fn upload_handle(&self, answer: &[DomainEvent]) -> Result<Arc<VoiceUpload>, ParlorError> {
-        answer
-            .iter()
-            .find_map(|e| match e {
-                DomainEvent::VoiceNoteChanged { client_id, .. } => Some(Arc::new(VoiceUpload {
-                    client: self.client.clone(),
-                    client_id: client_id.clone(),
-                })),
-                _ => None,
-            })
-            .ok_or_else(|| ParlorError::Internal {
-                detail: "no voice note was queued".into(),
-            })
-    }
-}
-
-/// A voice note on its way to the server: cancellable until the server has it.
-#[derive(uniffi::Object)]
-pub struct VoiceUpload {
-    client: Client,
-    client_id: String,
-}
-
-#[uniffi::export(async_runtime = "tokio")]
-impl VoiceUpload {
-    /// The note's client id (as in `voice_note_changed` and the cached message).
-    pub fn client_id(&self) -> String {
-        self.client_id.clone()
-    }
-
-    /// Cancels the upload and drops the note (an error once the server has it).
-    pub async fn cancel(&self) -> Result<(), ParlorError> {
-        let c = self.client.clone();
-        let client_id = self.client_id.clone();
-        run(async move {
-            c.send(Command::CancelVoiceNote { client_id }).await?;
-            Ok(())
-        })
-        .await
     }
 }

@@ -61,6 +61,13 @@ impl Session {
             profile.name.clone()
         };
         let account_id = profile.account_id.clone();
+        // The app speaks the built-in dialects only (its sign-in offers no other).
+        let dialect = profile.dialect.builtin().ok_or_else(|| {
+            AppError::new(
+                "unsupported",
+                format!("This app cannot speak the {} protocol.", profile.dialect),
+            )
+        })?;
         let mut builder = parlor_core::Session::builder(profile, tokens).data_dir(data_dir.into());
         let engine = media_engine();
         let call_media = engine.is_some();
@@ -85,7 +92,7 @@ impl Session {
             profile_id,
             profile_name: info_name,
             account_id,
-            dialect: client.dialect(),
+            dialect,
             capabilities: client.capabilities().to_vec(),
             call_media,
             currency: None,

@@ -4,19 +4,21 @@
 //! the chat as an `echo` event. (Parlor's transport probe, `tests/servers/transport_probe.js`,
 //! speaks it.) Everything else is refused as unsupported.
 
-use parlor_core::dialect::{Dialect, DialectError, Outbound, ProtocolError};
+use parlor_core::dialect::{Dialect, DialectError, DialectName, Outbound, ProtocolError};
 use parlor_core::model::{Message, MessageKind, Party};
-use parlor_core::{Capability, Command, DialectId, DomainEvent};
+use parlor_core::{Capability, Command, DomainEvent};
 use serde_json::{json, Value};
+
+/// The name profiles give as their `dialect` for this protocol.
+pub const NAME: &str = "echo-chat";
 
 /// The echo-chat protocol.
 pub struct EchoChat;
 
 impl Dialect for EchoChat {
-    /// The built-in dialect whose labels the apps show for it (the profile's `dialect` names
-    /// this one itself: `echo-chat`).
-    fn id(&self) -> DialectId {
-        DialectId::SupportChat
+    /// The name it is registered under, which profiles write as their `dialect`.
+    fn name(&self) -> DialectName {
+        DialectName::parse(NAME).expect("a valid dialect name")
     }
 
     fn capabilities(&self) -> &'static [Capability] {

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: custom_dialect URL TOKEN");
         std::process::exit(2);
     };
-    let name = DialectName::parse("echo-chat")?;
+    let name = DialectName::parse(echo_chat::NAME)?;
     let profile = ServerProfile::new(name.clone(), url);
     let session = Session::builder(profile, Arc::new(StaticToken::new(token)))
         .register_dialect(name, |_| Arc::new(echo_chat::EchoChat))

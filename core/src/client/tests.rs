@@ -1,4 +1,5 @@
 use super::*;
+use crate::dialect::DialectId;
 use crate::token::StaticToken;
 use futures_util::FutureExt;
 

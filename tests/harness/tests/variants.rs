@@ -179,8 +179,8 @@ async fn a_session_speaks_a_dialect_given_by_the_app() {
         decoded: std::sync::atomic::AtomicUsize,
     }
     impl Dialect for Counting {
-        fn id(&self) -> DialectId {
-            self.inner.id()
+        fn name(&self) -> parlor_core::dialect::DialectName {
+            self.inner.name()
         }
         fn capabilities(&self) -> &'static [parlor_core::Capability] {
             self.inner.capabilities()

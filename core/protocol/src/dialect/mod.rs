@@ -7,9 +7,11 @@ mod wire;
 
 pub mod billing_chat;
 mod confirm;
+mod delivery;
 pub mod documented;
 pub mod field_paths;
 mod id;
+mod outbound;
 pub mod overrides;
 pub mod presence_sessions;
 mod raw;
@@ -27,12 +29,14 @@ pub use setup::{dialect_setups, DialectSetup};
 
 use crate::command::Command;
 use crate::event::DomainEvent;
-use crate::model::{RestRequest, UploadedNote, VoiceUploadSpec};
+use crate::model::{UploadedNote, VoiceUploadSpec};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use confirm::{BackfillRequest, EventProof, Refusal, Verdict};
+pub use delivery::{Confirmation, MessageDelivery, Reconcile, SendRefusal};
+pub use outbound::{rest_call, Outbound, ReplyKind};
 pub use wire::ProtocolError;
 
 /// What a dialect can do. A command outside them fails with `Unsupported`.
@@ -72,128 +76,14 @@ pub enum Capability {
     Agora,
 }
 
-/// Names the decoder of an answer (ack or REST body). Each dialect matches its own names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplyKind(pub &'static str);
-
-/// One thing to send for a command.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outbound {
-    /// A socket event, fire and forget.
-    Emit {
-        /// Event name.
-        event: String,
-        /// Its single argument.
-        arg: Value,
-    },
-    /// A socket event the document answers only to the other party (004 `call:end`: the
-    /// telecaller gets `call:ended`, the user nothing): once it is sent, `own_view` is the
-    /// sender's own view of what it did. Never an ack the document does not define: a server
-    /// that does not answer it must not stall the sender.
-    EmitOwnView {
-        /// Event name.
-        event: String,
-        /// Its single argument.
-        arg: Value,
-        /// The sender's events once the emit is out.
-        own_view: Vec<DomainEvent>,
-    },
-    /// A socket event whose ack carries the answer.
-    Request {
-        /// Event name.
-        event: String,
-        /// Its single argument.
-        arg: Value,
-        /// How to read the ack.
-        reply: ReplyKind,
-    },
-    /// A REST call.
-    Rest {
-        /// The call.
-        request: RestRequest,
-        /// How to read the body.
-        reply: ReplyKind,
-    },
-}
-
-impl Outbound {
-    /// An emit of `event` with one argument, nothing awaited.
-    pub fn emit(event: &str, arg: Value) -> Self {
-        Outbound::Emit {
-            event: event.into(),
-            arg,
-        }
-    }
-    /// An emit the server does not echo to the sender: `own_view` is what the sender
-    /// publishes for itself.
-    pub fn emit_own_view(event: &str, arg: Value, own_view: Vec<DomainEvent>) -> Self {
-        Outbound::EmitOwnView {
-            event: event.into(),
-            arg,
-            own_view,
-        }
-    }
-    /// An emit whose ack is the answer, read as `reply` by `Dialect::decode_reply`.
-    pub fn request(event: &str, arg: Value, reply: &'static str) -> Self {
-        Outbound::Request {
-            event: event.into(),
-            arg,
-            reply: ReplyKind(reply),
-        }
-    }
-    /// A REST call whose body is the answer, read as `reply`.
-    pub fn rest(request: RestRequest, reply: &'static str) -> Self {
-        Outbound::Rest {
-            request,
-            reply: ReplyKind(reply),
-        }
-    }
-
-    /// How the answer is to be read (`None` for a plain emit).
-    pub fn reply_kind(&self) -> Option<ReplyKind> {
-        match self {
-            Outbound::Emit { .. } | Outbound::EmitOwnView { .. } => None,
-            Outbound::Request { reply, .. } | Outbound::Rest { reply, .. } => Some(*reply),
-        }
-    }
-
-    /// The socket argument or REST body that was sent.
-    pub fn sent_body(&self) -> Option<&Value> {
-        match self {
-            Outbound::Emit { arg, .. }
-            | Outbound::EmitOwnView { arg, .. }
-            | Outbound::Request { arg, .. } => Some(arg),
-            Outbound::Rest { request, .. } => request.body.as_ref(),
-        }
-    }
-
-    /// A string field of what was sent (ids the answer does not repeat).
-    pub fn sent_str(&self, key: &str) -> Option<String> {
-        match self.sent_body()? {
-            Value::String(s) if key.is_empty() => Some(s.clone()),
-            body => body.get(key).and_then(Value::as_str).map(str::to_owned),
-        }
-    }
-}
-
-/// A REST request with a JSON body.
-pub fn rest_call(method: crate::model::Method, path: String, body: Option<Value>) -> RestRequest {
-    RestRequest {
-        method,
-        path,
-        query: Vec::new(),
-        body,
-    }
-}
-
 /// Why a command cannot be encoded or an answer read.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum DialectError {
     /// The dialect has no such operation.
     #[error("{dialect} does not support {command}")]
     Unsupported {
-        /// The dialect.
-        dialect: DialectId,
+        /// The dialect, by name.
+        dialect: DialectName,
         /// The command's name.
         command: String,
     },
@@ -213,60 +103,11 @@ pub enum DialectError {
     Protocol(#[from] ProtocolError),
 }
 
-/// How a server proves that it stored one of our chat messages, and what the client may do
-/// when that proof does not come. Each dialect states it from its document; the outbox uses
-/// exactly this and never waits for anything the document does not define.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageDelivery {
-    /// What proves that the server took a message.
-    pub confirmed_by: Confirmation,
-    /// How the client can learn, after a reconnect, whether a message whose proof never came
-    /// reached the server.
-    pub reconcile: Reconcile,
-}
-
-/// What proves that the server took a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirmation {
-    /// The answer to the send itself (a socket.io ack; any answer that is not an error proves
-    /// it, with or without the stored message in it).
-    Answer,
-    /// An event the server sends after the emit (002 `message_sent`), matched by our id when
-    /// the server repeats it, else to the one message in flight.
-    Event,
-    /// Nothing is documented: the emit only. If our message comes back to us (an echo) or an
-    /// error about it arrives within `echo_window_ms`, that settles it; otherwise the message
-    /// ends `unconfirmed` (at most once: the user chooses whether to resend).
-    EmitOnly {
-        /// How long to wait for an echo or an error.
-        echo_window_ms: u64,
-    },
-}
-
-/// How the client can find out whether an unconfirmed message reached the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reconcile {
-    /// No way to ask: a message whose proof never came ends `unconfirmed`.
-    Nothing,
-    /// The answer to rejoining the conversation lists its recent messages (003 `joinChat`).
-    RejoinAnswer,
-    /// The newest page of the conversation's history (002 REST), fetched after a rejoin.
-    HistoryPage,
-}
-
-/// What an error event says about the one message in flight.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendRefusal {
-    /// The server refused the message: it fails with the server's code and words.
-    Refused,
-    /// The server asks to slow down: the message waits, its attempts unused.
-    SlowDown,
-}
-
 /// One server protocol.
 pub trait Dialect: Send + Sync {
-    /// Which one.
-    fn id(&self) -> DialectId;
+    /// Its name: a built-in dialect's (`support-chat`), or the one an app registers its own
+    /// dialect under (`echo-chat`); the profile's `dialect` names it.
+    fn name(&self) -> DialectName;
     /// What it can do.
     fn capabilities(&self) -> &'static [Capability];
     /// What to send for `cmd`.
@@ -365,7 +206,7 @@ pub trait Dialect: Send + Sync {
     /// `Unsupported` for `cmd`.
     fn unsupported(&self, cmd: &Command) -> DialectError {
         DialectError::Unsupported {
-            dialect: self.id(),
+            dialect: self.name(),
             command: cmd.name(),
         }
     }

@@ -8,7 +8,7 @@
 use super::field_paths::FieldMoves;
 use super::rest_paths::RestMoves;
 use super::{
-    BackfillRequest, Capability, Dialect, DialectError, DialectId, EventProof, MessageDelivery,
+    BackfillRequest, Capability, Dialect, DialectError, DialectName, EventProof, MessageDelivery,
     Outbound, ProtocolError, SendRefusal,
 };
 use crate::command::Command;
@@ -119,8 +119,8 @@ impl Overridden {
 }
 
 impl Dialect for Overridden {
-    fn id(&self) -> DialectId {
-        self.inner.id()
+    fn name(&self) -> DialectName {
+        self.inner.name()
     }
 
     fn capabilities(&self) -> &'static [Capability] {
@@ -255,7 +255,7 @@ impl Dialect for Overridden {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::{dialect_for, DialectContext};
+    use crate::dialect::{dialect_for, DialectContext, DialectId};
     use serde_json::json;
 
     fn renamed() -> Overridden {

@@ -53,7 +53,7 @@ use super::answer::{accepted, error_parts};
 use super::wire::{consultation_kind, first_ack_arg, object, party, Obj, ProtocolError};
 use super::{
     decode_raw_reply, encode_raw, path_segment, rest_call, Capability, Confirmation, Dialect,
-    DialectError, DialectId, MessageDelivery, Outbound, Reconcile,
+    DialectError, DialectId, DialectName, MessageDelivery, Outbound, Reconcile,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -100,8 +100,8 @@ fn session_type(k: ConsultationKind) -> &'static str {
 }
 
 impl Dialect for PresenceSessions {
-    fn id(&self) -> DialectId {
-        DialectId::PresenceSessions
+    fn name(&self) -> DialectName {
+        DialectId::PresenceSessions.into()
     }
 
     fn capabilities(&self) -> &'static [Capability] {

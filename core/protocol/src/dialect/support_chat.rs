@@ -38,7 +38,7 @@ use super::answer::accepted;
 use super::wire::{first_ack_arg, ProtocolError};
 use super::{
     decode_raw_reply, encode_raw, BackfillRequest, Capability, Confirmation, Dialect, DialectError,
-    DialectId, MessageDelivery, Outbound, Reconcile,
+    DialectId, DialectName, MessageDelivery, Outbound, Reconcile,
 };
 use crate::command::Command;
 use crate::event::DomainEvent;
@@ -79,8 +79,8 @@ const CAPABILITIES: &[Capability] = &[
 const ENVELOPE: &str = "envelope";
 
 impl Dialect for SupportChat {
-    fn id(&self) -> DialectId {
-        DialectId::SupportChat
+    fn name(&self) -> DialectName {
+        DialectId::SupportChat.into()
     }
 
     fn capabilities(&self) -> &'static [Capability] {

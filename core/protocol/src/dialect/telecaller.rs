@@ -34,7 +34,10 @@
 
 use super::answer::error_parts;
 use super::wire::{first, object, Obj, ProtocolError};
-use super::{decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, Outbound};
+use super::{
+    decode_raw_reply, encode_raw, Capability, Dialect, DialectError, DialectId, DialectName,
+    Outbound,
+};
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{CallMedia, Expert, LiveKitGrant, Money, Party, Presence};
@@ -115,8 +118,8 @@ fn media_of(o: &Obj<'_>) -> Option<CallMedia> {
 }
 
 impl Dialect for Telecaller {
-    fn id(&self) -> DialectId {
-        DialectId::Telecaller
+    fn name(&self) -> DialectName {
+        DialectId::Telecaller.into()
     }
 
     fn capabilities(&self) -> &'static [Capability] {

@@ -40,7 +40,9 @@ mod confirm;
 
 use super::answer::{error_parts, refusal};
 use super::wire::{consultation_kind, object, party, Obj, ProtocolError};
-use super::{encode_raw, Capability, Dialect, DialectError, DialectId, EventProof, Outbound};
+use super::{
+    encode_raw, Capability, Dialect, DialectError, DialectId, DialectName, EventProof, Outbound,
+};
 use crate::command::Command;
 use crate::event::DomainEvent;
 use crate::model::{ConsultationKind, ConsultationSummary, Money, RequestOutcome};
@@ -82,8 +84,8 @@ fn kind_name(k: ConsultationKind) -> &'static str {
 }
 
 impl Dialect for BillingChat {
-    fn id(&self) -> DialectId {
-        DialectId::BillingChat
+    fn name(&self) -> DialectName {
+        DialectId::BillingChat.into()
     }
 
     fn capabilities(&self) -> &'static [Capability] {

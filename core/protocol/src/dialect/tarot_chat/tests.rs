@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::MessageKind;
+use serde_json::json;
 
 fn d() -> TarotChat {
     TarotChat
