@@ -1,6 +1,7 @@
 //! The user side's list of online experts, kept live from presence events: a snapshot on
 //! request (`watch_experts`), then `expert_updated` / `expert_removed` as presence changes.
-//! Seed 001 broadcasts whole lists (diffed here); seed 004 sends one change at a time.
+//! A server may broadcast whole lists (diffed here) or send one change at a time; the dialect
+//! turns either into the same events.
 
 use crate::client::{Client, Service};
 use crate::command::Command;

@@ -1,7 +1,8 @@
-//! Agora join info for the platform SDKs (seed 001). There is no Rust Agora SDK: when a 001
-//! session of type audio or video is accepted, the core fetches an RTC token
-//! (`POST /api/agora/token` for the session's channel) and publishes an `agora_join_ready`
-//! event with `{app_id, channel, token, uid}`; the desktop and mobile apps join with it.
+//! Agora join info for the platform SDKs, on servers that hand out Agora tokens
+//! (`Capability::Agora`). There is no Rust Agora SDK: when an audio or video session is
+//! accepted, the core asks the server for an RTC token (the dialect encodes the request for the
+//! session's channel) and publishes an `agora_join_ready` event with `{app_id, channel, token,
+//! uid}`; the desktop and mobile apps join with it.
 
 use crate::client::{Client, Service, WeakClient};
 use crate::command::Command;
@@ -19,8 +20,8 @@ struct State {
     fetched: HashSet<String>,
 }
 
-/// Fetches the Agora token of every accepted audio or video session of a 001 client and
-/// publishes the join info. Attach it with [`AgoraService::attach`].
+/// Fetches the Agora token of every accepted audio or video session and publishes the join
+/// info. Attach it with [`AgoraService::attach`].
 #[derive(Clone)]
 pub struct AgoraService {
     client: WeakClient,

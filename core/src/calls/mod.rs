@@ -30,7 +30,7 @@ use crate::store::Store;
 use std::sync::Arc;
 
 /// Attaches what `client`'s dialect needs for calls: the [`CallService`] where the server
-/// has calls (004), the [`AgoraService`] where it hands out Agora tokens (001). Returns the
+/// has calls, the [`AgoraService`] where it hands out Agora tokens. Returns the
 /// call service, if one was attached.
 pub fn attach(
     client: &Client,

@@ -1,4 +1,4 @@
-//! `CallService`: the call state machine attached to a 004 client. It refuses illegal
+//! `CallService`: the call state machine attached to a client whose server has calls. It refuses illegal
 //! commands before anything is sent, applies the client-side initiation limit, turns the
 //! server's `call:error` into the pending command's typed error, follows the document's
 //! disconnect table, drives the media engine from the signalling, keeps callee presence live

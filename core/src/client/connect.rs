@@ -98,9 +98,8 @@ impl Client {
     }
 }
 
-/// The transport's reading of login events, from the dialect: a refusal event (002
-/// `auth_error`) ends the login at any time; where the dialect names a confirming event (002
-/// `authenticated`), `connected` waits for it.
+/// The transport's reading of login events, from the dialect: a refusal event ends the login
+/// at any time; where the dialect names a confirming event, `connected` waits for it.
 fn login_watch(dialect: Arc<dyn Dialect>) -> LoginWatch {
     let confirmation = dialect.login_confirmation();
     LoginWatch::new(confirmation.is_some(), move |event, args| {

@@ -3,8 +3,9 @@
 //! paused or disconnected, re-anchored to the server's ticks), warns a minute before the
 //! wallet runs out, keeps consultations in the cache, and checks and confirms commands.
 //!
-//! Seed 000 answers commands only with events (no acks, no request ids), so its commands are
-//! confirmed by waiting for the event that proves them, or the `chat-error` that refutes them.
+//! A server that answers commands only with events (no acks, no request ids) has them
+//! confirmed by waiting for the event that proves each one, or the error event that refutes
+//! it, as its dialect names them (`Dialect::event_proof`).
 
 use super::records;
 use super::{Bill, ConsultationView, Meter, Side};

@@ -8,11 +8,11 @@
 //! the link, or timed out), a resend could duplicate it. Then:
 //! - a server known to drop resends by client id (`[delivery] server_deduplicates`) gets it
 //!   again, like after any transient error (exactly once);
-//! - where the dialect can ask the server (003: the recent messages a rejoin returns; 002: the
-//!   newest history page), the message waits *in doubt*, holding the later messages of its
+//! - where the dialect can ask the server (the recent messages a rejoin returns, or the newest
+//!   history page), the message waits *in doubt*, holding the later messages of its
 //!   conversation, until such a page adopts it (sent), proves it absent (resent) or cannot
 //!   tell (`unconfirmed`) — exactly once whenever the page can tell;
-//! - otherwise (001) it ends `unconfirmed`: at most once, and the user decides.
+//! - otherwise it ends `unconfirmed`: at most once, and the user decides.
 //!
 //! Bounds: while connected, a message ends `sent`, `failed` or `unconfirmed` within about
 //! `max_attempts × (confirm_timeout + retry_max)`, plus `max_slow_downs × rate_limit_pause`

@@ -34,7 +34,7 @@ pub struct MessengerConfig {
     pub typing_throttle: Duration,
     /// "Stopped typing" is sent this long after the last keystroke.
     pub typing_idle: Duration,
-    /// Wait after the server says we send too fast (002 `RATE_LIMIT_EXCEEDED`); such tries
+    /// Wait after the server says we send too fast (the dialect's slow-down refusal); such tries
     /// are not counted against `max_attempts`.
     pub rate_limit_pause: Duration,
     /// How many times in a row a message may be slowed down before it fails.

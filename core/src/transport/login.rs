@@ -1,6 +1,6 @@
 //! The login after the socket connected. Most servers refuse a bad token in the handshake
 //! (a socket.io `connect_error`); some accept every socket and then confirm or refuse the login
-//! with an ordinary event (seed 002: `authenticated` / `auth_error`). For those, `Connected` is
+//! with an ordinary event (an `authenticated` / `auth_error` pair, say). For those, `Connected` is
 //! reported only once the confirming event arrived, so `wait_connected` never answers ok before
 //! a refusal. The dialect reads the events; the transport only acts on its verdict.
 

@@ -2,7 +2,7 @@
 //! and renewing the token after the server refused it.
 //!
 //! **Token renewal.** When the server refuses a token (a handshake `connect_error`, or a
-//! dialect's login event such as 002's `auth_error`), the supervisor tells the source
+//! dialect's refusing login event), the supervisor tells the source
 //! ([`TokenSource::refused`](crate::token::TokenSource::refused)), reports `AuthFailed` with the
 //! server's words, and asks the source again: at once, then after the renewal backoff (by
 //! default 1 s, 2 s, 4 s … at most 30 s, ±50 %) for as long as no token works. A token the server refused is never sent again: while the source

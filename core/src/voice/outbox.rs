@@ -32,7 +32,7 @@ mod run;
 pub struct OutboxNote {
     /// Client id (uuid): also the server's message id where the server takes it.
     pub client_id: String,
-    /// The conversation (002 session).
+    /// The conversation.
     pub session_id: String,
     /// File name sent.
     pub file_name: String,

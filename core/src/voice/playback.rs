@@ -13,8 +13,8 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Decodes a note as servers store them: Ogg/Opus (ours), or WAV (002 accepts it from other
-/// clients). MP3 and WebM are refused by name rather than played as noise.
+/// Decodes a note as servers store them: Ogg/Opus (ours), or WAV (which servers accept from
+/// other clients). MP3 and WebM are refused by name rather than played as noise.
 fn decode_note(bytes: &[u8]) -> Result<Vec<i16>, VoiceError> {
     match bytes {
         [b'O', b'g', b'g', b'S', ..] => decode_ogg_opus(bytes),

@@ -100,7 +100,7 @@ pub fn to_error(e: VoiceError) -> Error {
 }
 
 impl VoiceNotes {
-    /// Attaches the service to `client` (which needs a REST base URL: seed 002). Call within a
+    /// Attaches the service to `client` (which needs a REST base URL and a dialect that takes voice notes). Call within a
     /// tokio runtime. Notes left in the outbox by an earlier process are sent.
     pub fn attach(client: &Client, config: VoiceNotesConfig) -> Result<VoiceNotes, VoiceError> {
         let rest = client

@@ -360,7 +360,7 @@ pub(super) fn set_rate(r: &mut Record, rate: &Money) {
     r.meter.set_rate(rate.amount, rate.unit.clone());
 }
 
-/// The consultation an id-less event (000 documents several) is about: the named one, else
+/// The consultation an id-less event (some documents print several) is about: the named one, else
 /// the most recent one still open.
 pub(super) fn resolve(t: &Tracker, id: Option<&str>) -> Option<String> {
     match id {

@@ -46,7 +46,7 @@ impl ConsultationService {
             return Ok(());
         };
         let from = r.view.state;
-        // Starting an accepted consultation must come from Accepted (001 starts on accept).
+        // Starting an accepted consultation must come from Accepted (some servers start on accept).
         let start_ok = !matches!(cmd, Command::StartConsultation { .. })
             || from == ConsultationState::Accepted;
         match from.transition(to) {

@@ -102,7 +102,7 @@ pub(super) fn apply_in(
         }
     }
     // 2. Our own message coming back (echo, ack, or a resend's answer). Client ids are only
-    // unique per sender (001 lets clients pick any string), so someone else's is not ours.
+    // unique per sender (a server may let clients pick any string), so someone else's is not ours.
     let maybe_ours = me.is_none_or(|me| me.is_empty() || me == m.sender.id);
     if let Some(cid) = m
         .client_id
