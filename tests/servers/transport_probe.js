@@ -23,13 +23,14 @@ function main() {
     process.stdout.write(`${USAGE}\n  --port P\n`);
     return;
   }
-  // `stats` is read by `GET /stats` (handshakes tried, refused, connections accepted), so
-  // tests can see from the server's side what a client did, even one that never connected.
-  const stats = { connections: 0, handshakes: 0, refused: 0, sink: 0, tokens: [] };
+  // `stats` is read by `GET /stats` (handshakes tried, refused, connections accepted, flood
+  // events sent), so tests can see from the server's side what a client did, even one that
+  // never connected, and how much a flood really sent.
+  const stats = { connections: 0, handshakes: 0, refused: 0, sink: 0, floodSent: 0, tokens: [] };
   const httpServer = httpServerFor((req, res) => {
     const routes = {
       '/health': { ok: true },
-      '/stats': { connections: stats.connections, handshakes: stats.handshakes, refused: stats.refused },
+      '/stats': { connections: stats.connections, handshakes: stats.handshakes, refused: stats.refused, floodSent: stats.floodSent },
     };
     const body = routes[req.url];
     res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
@@ -105,7 +106,10 @@ function main() {
       let sent = 0;
       const timer = setInterval(() => {
         const due = Math.min(Math.floor(((Date.now() - started) / 1000) * perSecond), perSecond * seconds);
-        while (sent < due) socket.emit('flood', { i: sent++, pad });
+        while (sent < due) {
+          socket.emit('flood', { i: sent++, pad });
+          stats.floodSent += 1;
+        }
         if (sent >= perSecond * seconds || socket.disconnected) {
           clearInterval(timer);
           socket.emit('flood-done', { sent });

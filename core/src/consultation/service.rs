@@ -62,6 +62,10 @@ pub struct ConsultationService {
     /// Cache rows quarantined at load, reported once the link is first up (subscribers exist
     /// by then; at attach time there may be none).
     load_reports: Mutex<Vec<DomainEvent>>,
+    /// Held by the ticker from computing its readings until they are published, and by a
+    /// change of the link before it freezes or restarts the meters: a running reading is never
+    /// published after the frozen one of a link that dropped. Taken before `tracker`.
+    tick_gate: Mutex<()>,
 }
 
 impl ConsultationService {
@@ -84,6 +88,7 @@ impl ConsultationService {
                 ..Tracker::default()
             }),
             load_reports: Mutex::new(Vec::new()),
+            tick_gate: Mutex::new(()),
         });
         service.load();
         client.attach(service.clone());
@@ -218,6 +223,8 @@ async fn tick_every_second(service: Weak<ConsultationService>) {
         let Some(client) = s.client.upgrade() else {
             return;
         };
+        // Released after publishing (nothing awaits meanwhile).
+        let _gate = s.tick_gate.lock().unwrap_or_else(PoisonError::into_inner);
         let now = s.now_ms();
         let mut out = Vec::new();
         {
@@ -235,6 +242,25 @@ async fn tick_every_second(service: Weak<ConsultationService>) {
             }
         }
         for e in out {
+            // Published outside the lock (publishing reaches this service again), so the link
+            // may have dropped or the consultation paused since: a meter frozen meanwhile has
+            // published its frozen reading, and a running one after it would undo that.
+            if let DomainEvent::MeterUpdate {
+                consultation_id, ..
+            }
+            | DomainEvent::LowBalanceWarning {
+                consultation_id, ..
+            } = &e
+            {
+                let still_running = s
+                    .tracker()
+                    .records
+                    .get(consultation_id)
+                    .is_some_and(|r| r.meter.is_running());
+                if !still_running {
+                    continue;
+                }
+            }
             client.publish(e);
         }
     }

@@ -26,8 +26,10 @@ const EVENT_PAD: u32 = 1000;
 /// Memory of `parlor connect` during an unread flood, MB.
 #[derive(Debug, Clone, Serialize)]
 pub struct Flood {
-    /// Events per second sent by the server.
+    /// Events per second asked of the server.
     pub events_per_sec: u32,
+    /// Events the server says it sent (its `GET /stats`): the rate it really kept.
+    pub events_sent: u64,
     /// Seconds of flood.
     pub seconds: u32,
     /// Resident memory once connected, before the flood.
@@ -92,6 +94,7 @@ pub fn table(r: &Report) -> String {
     let x = &r.failures;
     format!(
         "parlor connect, stdout unread, {} events/s of ~1 KB for {} s\n\
+         \x20 events the server sent     {:>8} ({:.0}/s)\n\
          \x20 RSS before the flood      {:>8.1} MB\n\
          \x20 RSS after 2 s             {:>8.1} MB\n\
          \x20 RSS peak                  {:>8.1} MB\n\
@@ -104,6 +107,8 @@ pub fn table(r: &Report) -> String {
          \x20 emit while the server is down   failed after {:>8.1} µs\n",
         f.events_per_sec,
         f.seconds,
+        f.events_sent,
+        f.events_sent as f64 / f64::from(f.seconds.max(1)),
         f.rss_before_mb,
         f.rss_warm_mb,
         f.rss_peak_mb,
@@ -179,15 +184,30 @@ async fn flood(events_per_sec: u32, seconds: u32) -> Result<Flood, String> {
         tokio::time::sleep(Duration::from_millis(250)).await;
         samples.push(status_mb(pid, "VmRSS")?);
     }
+    let events_sent = flood_sent(&server).await?;
     let _ = child.kill().await;
     Ok(Flood {
         events_per_sec,
+        events_sent,
         seconds,
         rss_before_mb,
         rss_warm_mb: samples[7],
         rss_peak_mb: samples.iter().cloned().fold(0.0, f64::max),
         rss_end_mb: *samples.last().unwrap_or(&0.0),
     })
+}
+
+/// How many flood events the probe sent (`GET /stats`).
+async fn flood_sent(server: &RefServer) -> Result<u64, String> {
+    let stats: serde_json::Value = reqwest::get(format!("{}/stats", server.url()))
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    stats["floodSent"]
+        .as_u64()
+        .ok_or_else(|| format!("the probe's stats carry no flood count: {stats}"))
 }
 
 async fn long_line(line_mb: u32) -> Result<LongLine, String> {

@@ -675,9 +675,18 @@ async fn an_unread_flood_stays_within_a_memory_bound() {
     let after_warmup = samples[8];
     let last = *samples.last().unwrap();
     let peak = *samples.iter().max().unwrap();
+    // The bound means something only if the flood happened: the server's own count.
+    let sent = probe_stats(&server).await["floodSent"]
+        .as_u64()
+        .unwrap_or(0);
     eprintln!(
-        "flood RSS samples (MB): {:?}",
+        "flood RSS samples (MB): {:?}; the server sent {sent} events",
         samples.iter().map(|k| k >> 10).collect::<Vec<_>>()
+    );
+    assert!(
+        sent >= 10_000,
+        "the probe sent only {sent} of {} events: no flood to measure",
+        5000 * seconds
     );
     assert!(
         peak < after_warmup + 24 * 1024,

@@ -23,6 +23,13 @@ impl ConsultationService {
             );
         }
         if let Some(event) = screened.event {
+            // A change of the link waits for a tick being published (see `tick_gate`); only
+            // it, as the ticker's own readings come back through here while it holds the gate.
+            let _gate = matches!(&*event, DomainEvent::Connection { .. }).then(|| {
+                self.tick_gate
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            });
             derived.extend(self.apply_sane(&event));
         }
         derived
