@@ -643,6 +643,13 @@ function main() {
       messages: list.map((m) => ({ id: m._id, conversation: m.sessionId, sender: m.senderId, text: m.text, createdAt: m.createdAt, clientRef: m.clientId })),
     };
   };
+  // Who is in a session's room now (the accounts of its sockets): a join is an emit with no
+  // answer, so a test waits here until the server has taken it.
+  mode.debugRoutes['/debug/rooms'] = (query) => {
+    const sids = io.of('/').adapter.rooms.get(sessionRoom(query.session || '')) || new Set();
+    const members = [...sids].map((sid) => io.of('/').sockets.get(sid)).filter(Boolean).map((s) => s.data.account && s.data.account.id);
+    return { session: query.session || null, members };
+  };
   mode.debugRoutes['/debug/ledger'] = () => ({
     sessions: Object.values(state.sessions).map((x) => ({
       sessionId: x._id,

@@ -47,6 +47,13 @@ class RefServer:
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
 
+    def debug(self, path):
+        """A test-only debug route of the server (`GET /debug/...`), as JSON."""
+        import json
+        import urllib.request
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as r:
+            return json.loads(r.read())
+
     def mint(self, account):
         out = subprocess.run(["node", str(SERVERS / self.script), "--mint", account],
                              capture_output=True, text=True, check=True)

@@ -88,6 +88,10 @@ def test_presence_sessions_consultation_with_messages(server, connect):
 
         await user.client.join_conversation(session)
         await expert.client.join_conversation(session)
+        # 001's join is an emit with no answer: the room must hold the expert before the
+        # user's message goes to it (the server's own view, not a pause).
+        await until("the expert in the session's room", lambda: "astro_sharma" in
+                    srv.debug(f"/debug/rooms?session={session}")["members"])
         chat = MessageList()
         observe = user.client.observe_messages(session, 50, chat)
         await user.client.send_message(session, "Namaste, will my business grow this year?")

@@ -180,30 +180,7 @@ impl RefServer {
         &self,
         conversation: &str,
     ) -> Result<Vec<(String, String)>, ServerError> {
-        let url = format!("{}/debug/messages", self.url());
-        let body: serde_json::Value = reqwest::Client::new()
-            .get(url)
-            .query(&[("conversation", conversation)])
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?
-            .json()
-            .await
-            .map_err(|e| ServerError::Node(format!("GET /debug/messages: {e}")))?;
-        Ok(body["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| {
-                let field = |k: &str| match &m[k] {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                (field("sender"), field("text"))
-            })
-            .collect())
+        self.stored_fields(conversation, "sender", "text").await
     }
 
     /// The ids the server gave the messages of a conversation (`GET /debug/messages`; 001,
@@ -212,6 +189,17 @@ impl RefServer {
     pub async fn stored_message_ids(
         &self,
         conversation: &str,
+    ) -> Result<Vec<(String, String)>, ServerError> {
+        self.stored_fields(conversation, "id", "text").await
+    }
+
+    /// Two fields of each message `GET /debug/messages` lists for `conversation`, as text
+    /// (`null` as empty, numbers as written).
+    async fn stored_fields(
+        &self,
+        conversation: &str,
+        first: &str,
+        second: &str,
     ) -> Result<Vec<(String, String)>, ServerError> {
         let url = format!("{}/debug/messages", self.url());
         let body: serde_json::Value = reqwest::Client::new()
@@ -233,7 +221,7 @@ impl RefServer {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|m| (text(&m["id"]), text(&m["text"])))
+            .map(|m| (text(&m[first]), text(&m[second])))
             .collect())
     }
 

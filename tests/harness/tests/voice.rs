@@ -772,6 +772,14 @@ async fn oversize_and_wrong_type_are_refused_with_typed_errors() {
     );
 }
 
+/// A tone, encoded: 30 s is about 90 KB, six chunks of upload (long enough to be cut).
+fn long_tone() -> parlor_core::voice::EncodedNote {
+    let tone: Vec<i16> = (0..RATE * 30)
+        .map(|i| ((i as f32 * 0.03).sin() * 6000.0) as i16)
+        .collect();
+    encode_ogg_opus(&tone).unwrap()
+}
+
 /// The server dies mid-upload and comes back: on a server that drops a repeated upload by its
 /// id (the reference server's extension, which the profile states), the outbox retries and
 /// the note arrives once.
@@ -799,11 +807,7 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
         },
     )
     .unwrap();
-    // A tone, encoded: 30 s is about 90 KB, six chunks.
-    let tone: Vec<i16> = (0..RATE * 30)
-        .map(|i| ((i as f32 * 0.03).sin() * 6000.0) as i16)
-        .collect();
-    let note = encode_ogg_opus(&tone).unwrap();
+    let note = long_tone();
     let id = outbox
         .send(
             ACTIVE,
@@ -896,10 +900,7 @@ async fn an_upload_cut_on_a_seed_only_server_waits_unconfirmed_for_the_user() {
         },
     )
     .unwrap();
-    let tone: Vec<i16> = (0..RATE * 30)
-        .map(|i| ((i as f32 * 0.03).sin() * 6000.0) as i16)
-        .collect();
-    let note = encode_ogg_opus(&tone).unwrap();
+    let note = long_tone();
     let id = outbox
         .send(
             ACTIVE,
