@@ -15,9 +15,9 @@ use parlor_core::model::VoiceUploadSpec;
 use parlor_core::token::StaticToken;
 use parlor_core::transport::{Method, RestClient, RestRequest};
 use parlor_core::voice::{
-    decode_ogg_opus, encode_ogg_opus, upload_voice_note, CancelHandle, OutboxNote, PlaybackEvent,
-    Recorder, RecorderConfig, RecorderEvent, UploadOptions, VoiceError, VoiceFile, VoiceOutbox,
-    VoiceOutboxConfig, VoiceOutboxEvent, VoicePlayer,
+    decode_ogg_opus, encode_ogg_opus, upload_voice_note, CancelHandle, EncodedNote, OutboxNote,
+    PlaybackEvent, Recorder, RecorderConfig, RecorderEvent, UploadOptions, VoiceError, VoiceFile,
+    VoiceOutbox, VoiceOutboxConfig, VoiceOutboxEvent, VoicePlayer,
 };
 use parlor_core::DialectId;
 use parlor_harness::servers::{server_file, RefServer};
@@ -773,24 +773,34 @@ async fn oversize_and_wrong_type_are_refused_with_typed_errors() {
 }
 
 /// A tone, encoded: 30 s is about 90 KB, six chunks of upload (long enough to be cut).
-fn long_tone() -> parlor_core::voice::EncodedNote {
+fn long_tone() -> EncodedNote {
     let tone: Vec<i16> = (0..RATE * 30)
         .map(|i| ((i as f32 * 0.03).sin() * 6000.0) as i16)
         .collect();
     encode_ogg_opus(&tone).unwrap()
 }
 
-/// The server dies mid-upload and comes back: on a server that drops a repeated upload by its
-/// id (the reference server's extension, which the profile states), the outbox retries and
-/// the note arrives once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_cut_by_a_server_restart_arrives_once() {
-    let dir = scratch("restart");
+/// A voice note cut mid-upload: the server (with a state file) is killed once the upload is
+/// under way; the note is the long tone.
+struct CutUpload {
+    dir: PathBuf,
+    server: RefServer,
+    sarah: RestClient,
+    outbox: Arc<VoiceOutbox>,
+    orx: UnboundedReceiver<VoiceOutboxEvent>,
+    /// The note's encoded audio.
+    bytes: Vec<u8>,
+    id: String,
+    seen: Vec<VoiceOutboxEvent>,
+}
+
+async fn cut_mid_upload(tag: &str, env: &[(&str, &str)], server_deduplicates: bool) -> CutUpload {
+    let dir = scratch(tag);
     let state = dir.join("state.json");
     let mut server = RefServer::start_with_args(
         server_file(DialectId::TarotChat),
         0,
-        &[],
+        env,
         &["--state-file", state.to_str().unwrap()],
     )
     .await
@@ -802,7 +812,7 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
         spec(),
         VoiceOutboxConfig {
             chunk_delay: Duration::from_millis(30),
-            server_deduplicates: true,
+            server_deduplicates,
             ..fast_outbox()
         },
     )
@@ -822,6 +832,33 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     })
     .await;
     server.kill().await;
+    CutUpload {
+        dir,
+        server,
+        sarah,
+        outbox,
+        orx,
+        bytes: note.bytes,
+        id,
+        seen,
+    }
+}
+
+/// The server dies mid-upload and comes back: on a server that drops a repeated upload by its
+/// id (the reference server's extension, which the profile states), the outbox retries and
+/// the note arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_cut_by_a_server_restart_arrives_once() {
+    let CutUpload {
+        dir,
+        mut server,
+        sarah,
+        outbox,
+        mut orx,
+        bytes: sent,
+        id,
+        mut seen,
+    } = cut_mid_upload("restart", &[], true).await;
     until(&mut orx, 10, &mut seen, |e| {
         matches!(e, VoiceOutboxEvent::Retrying { .. })
     })
@@ -846,21 +883,21 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["id"], id.as_str());
     // The stored file is the whole note.
-    let bytes = parlor_core::voice::download(
+    let stored = parlor_core::voice::download(
         &sarah,
         notes[0]["file_url"].as_str().unwrap(),
         spec().max_bytes,
     )
     .await
     .unwrap();
-    assert_eq!(bytes, note.bytes);
+    assert_eq!(stored, sent);
 
     // A retry of an upload the server already has (its answer lost) is not stored twice.
     let again = upload_voice_note(
         &sarah,
         spec(),
         ACTIVE,
-        &VoiceFile::ogg("tone.ogg", note.bytes.clone()),
+        &VoiceFile::ogg("tone.ogg", sent.clone()),
         UploadOptions {
             client_id: Some(id.clone()),
             ..UploadOptions::default()
@@ -879,42 +916,16 @@ async fn an_upload_cut_by_a_server_restart_arrives_once() {
 /// `unconfirmed` and stays so while the server is back; the user's resend then sends it, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_cut_on_a_seed_only_server_waits_unconfirmed_for_the_user() {
-    let dir = scratch("seed-only-cut");
-    let state = dir.join("state.json");
-    let mut server = RefServer::start_with_args(
-        server_file(DialectId::TarotChat),
-        0,
-        &[("PARLOR_SEED_ONLY", "1")],
-        &["--state-file", state.to_str().unwrap()],
-    )
-    .await
-    .unwrap();
-    let sarah = rest(&server, SARAH).await;
-    let (outbox, mut orx) = VoiceOutbox::start(
-        dir.join("outbox"),
-        sarah.clone(),
-        spec(),
-        VoiceOutboxConfig {
-            chunk_delay: Duration::from_millis(30),
-            ..fast_outbox()
-        },
-    )
-    .unwrap();
-    let note = long_tone();
-    let id = outbox
-        .send(
-            ACTIVE,
-            VoiceFile::ogg("tone.ogg", note.bytes.clone()),
-            note.duration_ms,
-            note.waveform,
-        )
-        .unwrap();
-    let mut seen = Vec::new();
-    until(&mut orx, 10, &mut seen, |e| {
-        matches!(e, VoiceOutboxEvent::Progress { .. })
-    })
-    .await;
-    server.kill().await;
+    let CutUpload {
+        dir,
+        mut server,
+        sarah,
+        outbox,
+        mut orx,
+        bytes: _,
+        id,
+        mut seen,
+    } = cut_mid_upload("seed-only-cut", &[("PARLOR_SEED_ONLY", "1")], false).await;
     let unconfirmed = until(&mut orx, 10, &mut seen, |e| {
         matches!(e, VoiceOutboxEvent::Unconfirmed { .. })
     })
