@@ -174,6 +174,12 @@ impl Actor {
         Ok(())
     }
 
+    /// Forgets the events earlier `expect`s skipped over: all arrived before the last match
+    /// read from the channel, so a following `expect_none` judges only what came after it.
+    pub fn forget_skipped(&mut self) {
+        self.backlog.clear();
+    }
+
     /// Drops whatever events are waiting.
     pub fn drain(&mut self) {
         while let Some(e) = self.events.try_recv() {

@@ -153,6 +153,10 @@ async fn a_billed_chat_on_000_with_pause_and_resume_bills_to_the_cent_on_both_si
     .unwrap();
     let paused = state_of(&mut expert, &id, "paused", 5).await;
     assert!(!paused.meter.running);
+    // The server may tick once more before it takes the pause: judge what the user receives
+    // after its own view turned paused.
+    state_of(&mut user, &id, "paused", 5).await;
+    user.forget_skipped();
     // No billing while paused: no tick for more than two billed minutes.
     user.expect_none("a tick while paused", 1400, |e| {
         matches!(e, DomainEvent::MeterTick { .. })
@@ -560,7 +564,9 @@ async fn a_server_restart_mid_consultation_pauses_the_meter_and_reconciles() {
         })
         .await
         .unwrap();
-    // While down, no reading moves on.
+    // While down, no reading moves on. Readings from before the link dropped (the minute-1
+    // tick's own, published after the drain above) wait in the backlog: judge only later ones.
+    user.forget_skipped();
     user.expect_none("a running meter while the server is down", 1200, |e| matches!(e, DomainEvent::MeterUpdate { reading, .. } if reading.running || reading.elapsed_ms != frozen))
         .await
         .unwrap();
