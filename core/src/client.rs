@@ -14,7 +14,7 @@ mod sending;
 
 pub use fanout::DEFAULT_SUBSCRIBER_CAPACITY;
 
-use crate::command::Command;
+use crate::command::{Command, LocalCommand, Request};
 use crate::dialect::field_paths::FieldMoves;
 use crate::dialect::overrides::Overridden;
 use crate::dialect::rest_paths::RestMoves;
@@ -106,10 +106,20 @@ pub trait Service: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Claims `cmd` (returning the future that performs it) or lets it through (`None`).
+    /// Claims `cmd` (returning the future that performs it) or lets it through (`None`) to
+    /// the next service and, last, to the server.
     fn handle(
         &self,
         _cmd: &Command,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        None
+    }
+
+    /// Claims a command for the client itself (its cache, devices or state) or lets it through
+    /// (`None`); one no service claims is unsupported here.
+    fn handle_local(
+        &self,
+        _cmd: &LocalCommand,
     ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         None
     }
@@ -277,16 +287,11 @@ impl Client {
         self.inner.dialect.capabilities()
     }
 
-    /// The command that tells the server that this account's expert is `online` (or not),
-    /// the way its dialect says; `None` where the server has no presence.
-    pub fn presence_command(&self, online: bool) -> Option<Command> {
-        self.capabilities()
-            .contains(&Capability::Presence)
-            .then(|| {
-                self.inner
-                    .dialect
-                    .presence_command(online, self.profile().account_id.as_deref())
-            })
+    /// Whether the server keeps an expert's presence: then `Command::SetPresence` tells it
+    /// (the dialect sends it the way that server trusts); elsewhere requests arrive whenever
+    /// the client is connected.
+    pub fn keeps_presence(&self) -> bool {
+        self.capabilities().contains(&Capability::Presence)
     }
 
     /// Attaches a service: from now on it observes every event and may claim commands.

@@ -45,7 +45,7 @@ pub mod transport;
 pub mod voice;
 
 pub use client::{Client, EventStream, Service, WeakClient, RAW_CAPACITY};
-pub use command::Command;
+pub use command::{Command, LocalCommand, Request};
 pub use consultation::ConsultationService;
 pub use dialect::{Capability, DialectId};
 pub use error::Error;

@@ -4,7 +4,7 @@
 //! turns either into the same events.
 
 use crate::client::{Client, Service};
-use crate::command::Command;
+use crate::command::LocalCommand;
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{Expert, Presence};
@@ -135,8 +135,11 @@ impl Service for ExpertDirectory {
         }
     }
 
-    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
-        matches!(cmd, Command::WatchExperts).then(|| {
+    fn handle_local(
+        &self,
+        cmd: &LocalCommand,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        matches!(cmd, LocalCommand::WatchExperts).then(|| {
             let experts = self.snapshot();
             async move { Ok(vec![DomainEvent::ExpertsSnapshot { experts }]) }.boxed()
         })

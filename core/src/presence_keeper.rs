@@ -51,7 +51,7 @@ impl PresenceKeeper {
 /// Whether `cmd` sets the expert's own presence, and to online.
 fn presence_of(cmd: &Command) -> Option<bool> {
     match cmd {
-        Command::SetPresence { online } | Command::SetPresenceRest { online, .. } => Some(*online),
+        Command::SetPresence { online } => Some(*online),
         _ => None,
     }
 }
@@ -127,13 +127,10 @@ mod tests {
             Some(true)
         );
         assert_eq!(
-            presence_of(&Command::SetPresenceRest {
-                expert_id: "a".into(),
-                online: false
-            }),
+            presence_of(&Command::SetPresence { online: false }),
             Some(false)
         );
-        assert_eq!(presence_of(&Command::WatchExperts), None);
+        assert_eq!(presence_of(&Command::ListOnlineExperts), None);
     }
 
     #[tokio::test]

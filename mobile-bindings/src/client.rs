@@ -16,7 +16,8 @@ use parlor_core::calls::CallService;
 use parlor_core::messaging::Messenger;
 use parlor_core::observe::ListChange;
 use parlor_core::{
-    Client, Command, ConsultationService, DomainEvent, ExpertDirectory, Session, SessionError,
+    Client, Command, ConsultationService, DomainEvent, ExpertDirectory, Request, Session,
+    SessionError,
 };
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -145,7 +146,7 @@ impl ParlorClient {
     /// Any core command as JSON (the `cmd`-tagged format of `parlor connect`); returns the
     /// events of its direct answer. Reaches every command, typed method or not.
     pub async fn send_command_json(&self, json: String) -> Result<Vec<Event>, ParlorError> {
-        let cmd: Command = serde_json::from_str(&json).map_err(ParlorError::invalid)?;
+        let cmd: Request = serde_json::from_str(&json).map_err(ParlorError::invalid)?;
         self.send(cmd).await
     }
 
@@ -372,12 +373,13 @@ impl ParlorClient {
 }
 
 impl ParlorClient {
-    async fn send(&self, cmd: Command) -> Result<Vec<Event>, ParlorError> {
+    async fn send(&self, cmd: impl Into<Request>) -> Result<Vec<Event>, ParlorError> {
         Ok(events(&self.send_raw(cmd).await?))
     }
 
-    async fn send_raw(&self, cmd: Command) -> Result<Vec<DomainEvent>, ParlorError> {
+    async fn send_raw(&self, cmd: impl Into<Request>) -> Result<Vec<DomainEvent>, ParlorError> {
         let c = self.client.clone();
+        let cmd = cmd.into();
         run(async move { Ok(c.send(cmd).await?) }).await
     }
 }

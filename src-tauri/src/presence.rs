@@ -5,6 +5,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::model::Presence;
+use parlor_core::Command;
 use serde::Serialize;
 
 /// The presence now, and whether the server was told.
@@ -19,10 +20,13 @@ pub struct PresenceChange {
 /// Sets the presence (the page's toggle, the tray menu, quitting).
 pub async fn apply(state: &AppState, presence: Presence) -> AppResult<PresenceChange> {
     let client = state.client().await?;
-    let cmd = client.presence_command(presence == Presence::Online);
-    let on_server = cmd.is_some();
-    if let Some(cmd) = cmd {
-        client.send(cmd).await?;
+    let on_server = client.keeps_presence();
+    if on_server {
+        client
+            .send(Command::SetPresence {
+                online: presence == Presence::Online,
+            })
+            .await?;
     }
     *state.presence.lock().expect("presence lock") = presence;
     Ok(PresenceChange {

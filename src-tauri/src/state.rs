@@ -7,7 +7,7 @@ use crate::session::Session;
 use crate::settings::SettingsStore;
 use parlor_core::model::Presence;
 use parlor_core::secrets::{SecretError, SecretStore};
-use parlor_core::{Client, Command, DomainEvent};
+use parlor_core::{Client, DomainEvent, Request};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -91,7 +91,7 @@ impl AppState {
     }
 
     /// Sends a core command through the signed-in client (its events also reach the page).
-    pub async fn send(&self, cmd: Command) -> AppResult<Vec<DomainEvent>> {
+    pub async fn send(&self, cmd: impl Into<Request>) -> AppResult<Vec<DomainEvent>> {
         let client = self.client().await?;
         Ok(client.send(cmd).await?)
     }
@@ -99,9 +99,10 @@ impl AppState {
     /// Sends a command whose answer must contain an event `pick` accepts.
     pub async fn ask<T>(
         &self,
-        cmd: Command,
+        cmd: impl Into<Request>,
         pick: impl FnMut(DomainEvent) -> Option<T>,
     ) -> AppResult<T> {
+        let cmd = cmd.into();
         let what = cmd.name();
         self.send(cmd)
             .await?

@@ -933,11 +933,11 @@ expert: Expert } |
 { event: "expert_removed"; 
 /**  Who. */
 expert_id: string } | 
-/**  The answer to a raw command's ack. */
+/**  The answer to a raw command (`raw`'s ack, `raw_rest`'s body). */
 { event: "raw_reply"; 
-/**  The event that was asked. */
+/**  The event that was asked (`METHOD /path` for a REST call). */
 wire_event: string; 
-/**  The ack's arguments. */
+/**  The ack's arguments (a REST call's body as the one argument). */
 args: Value[] } | 
 /**  The call moved on (every phase change of the call state machine, either side). */
 { event: "call_state_changed"; 

@@ -493,11 +493,11 @@ pub enum DomainEvent {
     },
 
     // ----- raw -----
-    /// The answer to a raw command's ack.
+    /// The answer to a raw command (`raw`'s ack, `raw_rest`'s body).
     RawReply {
-        /// The event that was asked.
+        /// The event that was asked (`METHOD /path` for a REST call).
         wire_event: String,
-        /// The ack's arguments.
+        /// The ack's arguments (a REST call's body as the one argument).
         args: Vec<serde_json::Value>,
     },
 

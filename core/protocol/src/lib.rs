@@ -13,6 +13,6 @@ pub mod event;
 pub mod model;
 pub mod sync;
 
-pub use command::Command;
+pub use command::{Command, LocalCommand, Request};
 pub use dialect::{Capability, Dialect, DialectId};
 pub use event::DomainEvent;

@@ -8,7 +8,7 @@ use super::history;
 use super::media::{MediaEngine, MediaJoin};
 use super::state::{may_answer_initiate, CallMachine, CallRefusal, SERVER_CALL_ERROR};
 use crate::client::{Client, Service, WeakClient};
-use crate::command::Command;
+use crate::command::{Command, LocalCommand};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{CallPhase, CallSnapshot, Expert, MediaEvent, Presence};
@@ -281,6 +281,24 @@ impl Service for CallService {
     fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         self.handle_command(cmd)
     }
+
+    fn handle_local(
+        &self,
+        cmd: &LocalCommand,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        let inner = &self.inner;
+        Some(match cmd {
+            LocalCommand::SetMicrophone { .. }
+            | LocalCommand::SetCamera { .. }
+            | LocalCommand::SwitchMediaDevice { .. } => inner.media_command(cmd),
+            LocalCommand::GetCallState => {
+                let call = inner.lock().machine.snapshot().clone();
+                async move { Ok(vec![DomainEvent::CallStateChanged { call }]) }.boxed()
+            }
+            LocalCommand::ListCallHistory { limit } => inner.list_history(*limit),
+            _ => return None,
+        })
+    }
 }
 
 impl CallService {
@@ -347,14 +365,6 @@ impl CallService {
             | Command::AcceptCall { .. }
             | Command::RejectCall { .. }
             | Command::EndCall { .. } => inner.answer(cmd.clone()),
-            Command::SetMicrophone { .. }
-            | Command::SetCamera { .. }
-            | Command::SwitchMediaDevice { .. } => inner.media_command(cmd),
-            Command::GetCallState => {
-                let call = inner.lock().machine.snapshot().clone();
-                async move { Ok(vec![DomainEvent::CallStateChanged { call }]) }.boxed()
-            }
-            Command::ListCallHistory { limit } => inner.list_history(*limit),
             // 004 has no list of callees: the live presence is the answer.
             Command::ListOnlineExperts => {
                 let experts = inner.lock().presence.values().cloned().collect();

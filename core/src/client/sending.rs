@@ -4,30 +4,44 @@
 use super::*;
 
 impl Client {
-    /// Sends a command: an attached service may perform it (the outbox sends messages, the
-    /// meter answers for consultations); otherwise the dialect encodes it for the server.
+    /// Sends a command, for the server ([`Command`]) or for the client itself
+    /// ([`LocalCommand`]): an attached service may perform it (the outbox sends messages, the
+    /// consultation service lists consultations); otherwise a `Command` is encoded by the
+    /// dialect for the server, and a `LocalCommand` is unsupported.
     /// Returns the events of the direct answer (ack or REST body), which are also published;
     /// events the server sends later arrive on the streams only.
-    pub async fn send(&self, cmd: Command) -> Result<Vec<DomainEvent>, Error> {
+    pub async fn send(&self, cmd: impl Into<Request>) -> Result<Vec<DomainEvent>, Error> {
+        let request = cmd.into();
         let services: Vec<Arc<dyn Service>> = read(&self.inner.services).clone();
         for s in services {
-            let claimed = match catch_unwind(AssertUnwindSafe(|| s.handle(&cmd))) {
+            let offer = || match &request {
+                Request::Server(cmd) => s.handle(cmd),
+                Request::Local(cmd) => s.handle_local(cmd),
+            };
+            let claimed = match catch_unwind(AssertUnwindSafe(offer)) {
                 Ok(claimed) => claimed,
-                Err(panic) => return Err(self.report_panic(s.name(), &cmd, &*panic)),
+                Err(panic) => return Err(self.report_panic(s.name(), &request, &*panic)),
             };
             if let Some(work) = claimed {
                 return match AssertUnwindSafe(work).catch_unwind().await {
                     Ok(result) => result,
-                    Err(panic) => Err(self.report_panic(s.name(), &cmd, &*panic)),
+                    Err(panic) => Err(self.report_panic(s.name(), &request, &*panic)),
                 };
             }
         }
-        self.send_to_server(cmd).await
+        match request {
+            Request::Server(cmd) => self.send_to_server(cmd).await,
+            // Only a service answers for the client; none attached here does.
+            Request::Local(cmd) => Err(Error::Unsupported(format!(
+                "`{}` is not available on this client (no service for it is attached)",
+                cmd.name()
+            ))),
+        }
     }
 
     /// Publishes the internal error of a panic in `service` while it handled `cmd`, and
     /// returns the error for the caller.
-    fn report_panic(&self, service: &str, cmd: &Command, panic: &(dyn Any + Send)) -> Error {
+    fn report_panic(&self, service: &str, cmd: &Request, panic: &(dyn Any + Send)) -> Error {
         let event = internal_error(service, "handle", cmd, panic);
         let message = match &event {
             DomainEvent::ServerError { message, .. } => message.clone(),

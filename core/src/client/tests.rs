@@ -4,32 +4,15 @@ use crate::token::StaticToken;
 use futures_util::FutureExt;
 
 #[tokio::test]
-async fn only_servers_with_presence_are_told_and_each_the_way_it_trusts() {
-    let offline = |dialect, account: Option<&str>| {
-        let mut p = ServerProfile::new(dialect, "http://127.0.0.1:9");
-        p.account_id = account.map(str::to_owned);
+async fn only_servers_with_presence_are_told() {
+    let offline = |dialect| {
+        let p = ServerProfile::new(dialect, "http://127.0.0.1:9");
         Client::connect(p, Arc::new(StaticToken::new("t"))).unwrap()
     };
-    assert_eq!(
-        offline(DialectId::BillingChat, None).presence_command(true),
-        None
-    );
-    // 001 keeps presence over REST (the socket event only mirrors it).
-    assert_eq!(
-        offline(DialectId::PresenceSessions, Some("a-1")).presence_command(false),
-        Some(Command::SetPresenceRest {
-            expert_id: "a-1".into(),
-            online: false
-        })
-    );
-    assert_eq!(
-        offline(DialectId::PresenceSessions, None).presence_command(true),
-        Some(Command::SetPresence { online: true })
-    );
-    assert_eq!(
-        offline(DialectId::Telecaller, None).presence_command(true),
-        Some(Command::SetPresence { online: true })
-    );
+    assert!(!offline(DialectId::BillingChat).keeps_presence());
+    assert!(!offline(DialectId::SupportChat).keeps_presence());
+    assert!(offline(DialectId::PresenceSessions).keeps_presence());
+    assert!(offline(DialectId::Telecaller).keeps_presence());
 }
 
 /// Claims typing commands and derives a server error from every typing event.

@@ -10,7 +10,7 @@
 use super::records;
 use super::{Bill, ConsultationView, Meter, Side};
 use crate::client::{Client, Service, WeakClient};
-use crate::command::Command;
+use crate::command::{Command, LocalCommand};
 use crate::dialect::{Capability, EventProof, Refusal};
 use crate::error::Error;
 use crate::event::DomainEvent;
@@ -271,19 +271,28 @@ impl Service for ConsultationService {
         self.apply(event)
     }
 
-    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+    fn handle_local(
+        &self,
+        cmd: &LocalCommand,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         match cmd {
-            Command::ListConsultations => {
+            LocalCommand::ListConsultations => {
                 let list = self.list();
-                return Some(
+                Some(
                     async move {
                         Ok(vec![DomainEvent::ConsultationList {
                             consultations: list,
                         }])
                     }
                     .boxed(),
-                );
+                )
             }
+            _ => None,
+        }
+    }
+
+    fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        match cmd {
             Command::RequestConsultation { .. }
             | Command::AnswerConsultation { .. }
             | Command::CancelConsultationRequest { .. }

@@ -8,7 +8,7 @@ use super::sending::{self, MessageDraft};
 use super::shared::{store_error, Inner, MessengerConfig};
 use super::typing::Typing;
 use crate::client::{Client, Service};
-use crate::command::Command;
+use crate::command::{Command, LocalCommand};
 use crate::dialect::{BackfillRequest, Reconcile, SendRefusal};
 use crate::error::Error;
 use crate::event::DomainEvent;
@@ -151,25 +151,6 @@ impl Service for Messenger {
 
     fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         let inner = self.inner.clone();
-        // A voice note's audio is in the voice outbox: resending or discarding it is that
-        // service's work (it claims these commands for its notes).
-        if let Command::RetryMessage {
-            conversation_id,
-            client_id,
-        }
-        | Command::DiscardMessage {
-            conversation_id,
-            client_id,
-        } = cmd
-        {
-            if inner
-                .cache
-                .is_own_voice(conversation_id, client_id)
-                .unwrap_or(false)
-            {
-                return None;
-            }
-        }
         match cmd.clone() {
             Command::SendMessage {
                 conversation_id,
@@ -189,7 +170,48 @@ impl Service for Messenger {
                 }
                 .boxed(),
             ),
-            Command::RetryMessage {
+            Command::SetTyping {
+                conversation_id,
+                typing,
+            } => Some(
+                super::typing::set(
+                    inner.typing.clone(),
+                    inner.client.clone(),
+                    conversation_id,
+                    typing,
+                )
+                .boxed(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn handle_local(
+        &self,
+        cmd: &LocalCommand,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        let inner = self.inner.clone();
+        // A voice note's audio is in the voice outbox: resending or discarding it is that
+        // service's work (it claims these commands for its notes).
+        if let LocalCommand::RetryMessage {
+            conversation_id,
+            client_id,
+        }
+        | LocalCommand::DiscardMessage {
+            conversation_id,
+            client_id,
+        } = cmd
+        {
+            if inner
+                .cache
+                .is_own_voice(conversation_id, client_id)
+                .unwrap_or(false)
+            {
+                return None;
+            }
+        }
+        match cmd.clone() {
+            LocalCommand::RetryMessage {
                 conversation_id,
                 client_id,
             } => Some(
@@ -202,7 +224,7 @@ impl Service for Messenger {
                 }
                 .boxed(),
             ),
-            Command::DiscardMessage {
+            LocalCommand::DiscardMessage {
                 conversation_id,
                 client_id,
             } => Some(
@@ -219,7 +241,7 @@ impl Service for Messenger {
                 }
                 .boxed(),
             ),
-            Command::SearchMessages {
+            LocalCommand::SearchMessages {
                 query,
                 conversation_id,
                 limit,
@@ -233,23 +255,11 @@ impl Service for Messenger {
                 }
                 .boxed(),
             ),
-            Command::LoadMessages {
+            LocalCommand::LoadMessages {
                 conversation_id,
                 before,
                 limit,
             } => Some(load_messages(inner, conversation_id, before, limit.unwrap_or(50)).boxed()),
-            Command::SetTyping {
-                conversation_id,
-                typing,
-            } => Some(
-                super::typing::set(
-                    inner.typing.clone(),
-                    inner.client.clone(),
-                    conversation_id,
-                    typing,
-                )
-                .boxed(),
-            ),
             _ => None,
         }
     }

@@ -10,7 +10,7 @@ use super::playback::{PlaybackEvent, VoicePlayer};
 use super::upload::{mime_of, VoiceFile};
 use super::VoiceError;
 use crate::client::{Client, Service, WeakClient};
-use crate::command::Command;
+use crate::command::{Command, LocalCommand};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::VoiceUploadSpec;
@@ -187,10 +187,23 @@ impl VoiceNotes {
 
 impl Service for VoiceNotes {
     fn handle(&self, cmd: &Command) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
+        match cmd.clone() {
+            Command::SendVoiceNote {
+                conversation_id,
+                path,
+            } => Some(send_file(self.inner.clone(), conversation_id, path).boxed()),
+            _ => None,
+        }
+    }
+
+    fn handle_local(
+        &self,
+        cmd: &LocalCommand,
+    ) -> Option<BoxFuture<'static, Result<Vec<DomainEvent>, Error>>> {
         let inner = self.inner.clone();
         let simple = |events: Vec<DomainEvent>| Some(async move { Ok(events) }.boxed());
         match cmd.clone() {
-            Command::ListInputDevices => Some(
+            LocalCommand::ListInputDevices => Some(
                 async move {
                     let names = tokio::task::spawn_blocking(input_devices)
                         .await
@@ -202,11 +215,11 @@ impl Service for VoiceNotes {
                 }
                 .boxed(),
             ),
-            Command::StartRecording { device, max_secs } => {
+            LocalCommand::StartRecording { device, max_secs } => {
                 Some(async move { start_recording(&inner, device, max_secs) }.boxed())
             }
-            Command::PauseRecording | Command::ResumeRecording => {
-                let pause = matches!(cmd, Command::PauseRecording);
+            LocalCommand::PauseRecording | LocalCommand::ResumeRecording => {
+                let pause = matches!(cmd, LocalCommand::PauseRecording);
                 Some(
                     async move {
                         let slot = inner.recorder.lock().unwrap_or_else(|p| p.into_inner());
@@ -223,7 +236,7 @@ impl Service for VoiceNotes {
                     .boxed(),
                 )
             }
-            Command::CancelRecording => Some(
+            LocalCommand::CancelRecording => Some(
                 async move {
                     let rec = inner.take_recorder()?;
                     rec.cancel();
@@ -236,7 +249,7 @@ impl Service for VoiceNotes {
                 }
                 .boxed(),
             ),
-            Command::StopRecording { conversation_id } => Some(
+            LocalCommand::StopRecording { conversation_id } => Some(
                 async move {
                     let rec = inner.take_recorder()?;
                     let was_capped = rec.is_done();
@@ -260,58 +273,24 @@ impl Service for VoiceNotes {
                 }
                 .boxed(),
             ),
-            Command::SendVoiceNote {
-                conversation_id,
-                path,
-            } => Some(
-                async move {
-                    let path = PathBuf::from(path);
-                    let bytes = tokio::fs::read(&path)
-                        .await
-                        .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    if name.to_ascii_lowercase().ends_with(".wav") {
-                        let samples = tokio::task::spawn_blocking(move || wav_to_mono_48k(&bytes))
-                            .await
-                            .map_err(|e| Error::Protocol(e.to_string()))?
-                            .map_err(to_error)?;
-                        return send_samples(inner, conversation_id, samples).await;
-                    }
-                    let mime = mime_of(inner.spec, &name).unwrap_or("application/octet-stream");
-                    let file = VoiceFile {
-                        file_name: name,
-                        mime: mime.into(),
-                        bytes,
-                    };
-                    let queued = inner
-                        .outbox
-                        .queue(&conversation_id, file, 0, vec![0; 64])
-                        .map_err(to_error)?;
-                    Ok(inner.announce_queued(queued))
-                }
-                .boxed(),
-            ),
-            Command::CancelVoiceNote { client_id } => {
+            LocalCommand::CancelVoiceNote { client_id } => {
                 Some(async move { discard(&inner, &client_id) }.boxed())
             }
             // The conversation's resend and discard, for a note of ours left unconfirmed.
-            Command::RetryMessage { client_id, .. }
+            LocalCommand::RetryMessage { client_id, .. }
                 if inner.outbox.unconfirmed(&client_id).is_some() =>
             {
                 Some(async move { resend(&inner, &client_id) }.boxed())
             }
-            Command::DiscardMessage { client_id, .. }
+            LocalCommand::DiscardMessage { client_id, .. }
                 if inner.outbox.unconfirmed(&client_id).is_some() =>
             {
                 Some(async move { discard(&inner, &client_id) }.boxed())
             }
-            Command::ResendVoiceNote { client_id } => {
+            LocalCommand::ResendVoiceNote { client_id } => {
                 Some(async move { resend(&inner, &client_id) }.boxed())
             }
-            Command::PlayVoiceNote { url } => Some(
+            LocalCommand::PlayVoiceNote { url } => Some(
                 async move {
                     inner
                         .player
@@ -322,25 +301,60 @@ impl Service for VoiceNotes {
                 }
                 .boxed(),
             ),
-            Command::PauseVoiceNote => {
+            LocalCommand::PauseVoiceNote => {
                 inner.player.pause();
                 simple(vec![])
             }
-            Command::ResumeVoiceNote => {
+            LocalCommand::ResumeVoiceNote => {
                 inner.player.resume();
                 simple(vec![])
             }
-            Command::SeekVoiceNote { position_ms } => {
+            LocalCommand::SeekVoiceNote { position_ms } => {
                 inner.player.seek(Duration::from_millis(position_ms));
                 simple(vec![])
             }
-            Command::StopVoiceNote => {
+            LocalCommand::StopVoiceNote => {
                 inner.player.stop();
                 simple(vec![])
             }
             _ => None,
         }
     }
+}
+
+/// Sends an audio file as a voice note: a WAV is encoded to Ogg/Opus first, other types go
+/// as they are.
+async fn send_file(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    path: String,
+) -> Result<Vec<DomainEvent>, Error> {
+    let path = PathBuf::from(path);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.to_ascii_lowercase().ends_with(".wav") {
+        let samples = tokio::task::spawn_blocking(move || wav_to_mono_48k(&bytes))
+            .await
+            .map_err(|e| Error::Protocol(e.to_string()))?
+            .map_err(to_error)?;
+        return send_samples(inner, conversation_id, samples).await;
+    }
+    let mime = mime_of(inner.spec, &name).unwrap_or("application/octet-stream");
+    let file = VoiceFile {
+        file_name: name,
+        mime: mime.into(),
+        bytes,
+    };
+    let queued = inner
+        .outbox
+        .queue(&conversation_id, file, 0, vec![0; 64])
+        .map_err(to_error)?;
+    Ok(inner.announce_queued(queued))
 }
 
 /// Sends an unconfirmed note again (the user's choice).

@@ -5,14 +5,14 @@ use super::ParlorClient;
 use crate::error::ParlorError;
 use crate::records::Event;
 use crate::runtime::run;
-use parlor_core::{Client, Command, DomainEvent};
+use parlor_core::{Client, Command, DomainEvent, LocalCommand};
 use std::sync::Arc;
 
 #[uniffi::export(async_runtime = "tokio")]
 impl ParlorClient {
     /// The input devices by name (for `start_recording`).
     pub async fn list_input_devices(&self) -> Result<Vec<String>, ParlorError> {
-        let events = self.send_raw(Command::ListInputDevices).await?;
+        let events = self.send_raw(LocalCommand::ListInputDevices).await?;
         Ok(events
             .into_iter()
             .find_map(|e| match e {
@@ -29,23 +29,23 @@ impl ParlorClient {
         device: Option<String>,
         max_secs: Option<f64>,
     ) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::StartRecording { device, max_secs })
+        self.send(LocalCommand::StartRecording { device, max_secs })
             .await
     }
 
     /// Pauses the recording.
     pub async fn pause_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PauseRecording).await
+        self.send(LocalCommand::PauseRecording).await
     }
 
     /// Resumes the recording.
     pub async fn resume_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::ResumeRecording).await
+        self.send(LocalCommand::ResumeRecording).await
     }
 
     /// Discards the recording.
     pub async fn cancel_recording(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::CancelRecording).await
+        self.send(LocalCommand::CancelRecording).await
     }
 
     /// Stops the recording and sends it to `conversation_id` as a voice note (Ogg/Opus, with
@@ -55,7 +55,7 @@ impl ParlorClient {
         conversation_id: String,
     ) -> Result<Arc<VoiceUpload>, ParlorError> {
         let events = self
-            .send_raw(Command::StopRecording {
+            .send_raw(LocalCommand::StopRecording {
                 conversation_id: Some(conversation_id),
             })
             .await?;
@@ -82,27 +82,27 @@ impl ParlorClient {
     /// Plays a voice note by its `file_url` (downloaded once into the cache), stopping any
     /// other; `voice_playback` events report the position.
     pub async fn play_voice_note(&self, url: String) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PlayVoiceNote { url }).await
+        self.send(LocalCommand::PlayVoiceNote { url }).await
     }
 
     /// Pauses playback.
     pub async fn pause_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::PauseVoiceNote).await
+        self.send(LocalCommand::PauseVoiceNote).await
     }
 
     /// Resumes playback.
     pub async fn resume_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::ResumeVoiceNote).await
+        self.send(LocalCommand::ResumeVoiceNote).await
     }
 
     /// Seeks within the playing note.
     pub async fn seek_voice_note(&self, position_ms: u64) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::SeekVoiceNote { position_ms }).await
+        self.send(LocalCommand::SeekVoiceNote { position_ms }).await
     }
 
     /// Stops playback.
     pub async fn stop_voice_note(&self) -> Result<Vec<Event>, ParlorError> {
-        self.send(Command::StopVoiceNote).await
+        self.send(LocalCommand::StopVoiceNote).await
     }
 }
 
@@ -142,7 +142,7 @@ impl VoiceUpload {
         let c = self.client.clone();
         let client_id = self.client_id.clone();
         run(async move {
-            c.send(Command::CancelVoiceNote { client_id }).await?;
+            c.send(LocalCommand::CancelVoiceNote { client_id }).await?;
             Ok(())
         })
         .await
@@ -155,7 +155,7 @@ impl VoiceUpload {
         let c = self.client.clone();
         let client_id = self.client_id.clone();
         run(async move {
-            c.send(Command::ResendVoiceNote { client_id }).await?;
+            c.send(LocalCommand::ResendVoiceNote { client_id }).await?;
             Ok(())
         })
         .await

@@ -3,7 +3,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::calls::{CallRecord, CallSnapshot};
-use parlor_core::{Command, DomainEvent};
+use parlor_core::{Command, DomainEvent, LocalCommand};
 use tauri::State;
 
 /// Accepts a ringing call.
@@ -32,7 +32,7 @@ pub async fn end_call(state: State<'_, AppState>, call_id: String) -> AppResult<
 #[specta::specta]
 pub async fn set_microphone(state: State<'_, AppState>, on: bool) -> AppResult<()> {
     state
-        .send(Command::SetMicrophone { enabled: on })
+        .send(LocalCommand::SetMicrophone { enabled: on })
         .await
         .map(drop)
 }
@@ -42,7 +42,7 @@ pub async fn set_microphone(state: State<'_, AppState>, on: bool) -> AppResult<(
 #[specta::specta]
 pub async fn set_camera(state: State<'_, AppState>, on: bool) -> AppResult<()> {
     state
-        .send(Command::SetCamera { enabled: on })
+        .send(LocalCommand::SetCamera { enabled: on })
         .await
         .map(drop)
 }
@@ -52,7 +52,7 @@ pub async fn set_camera(state: State<'_, AppState>, on: bool) -> AppResult<()> {
 #[specta::specta]
 pub async fn call_state(state: State<'_, AppState>) -> AppResult<Option<CallSnapshot>> {
     Ok(state
-        .send(Command::GetCallState)
+        .send(LocalCommand::GetCallState)
         .await?
         .into_iter()
         .find_map(|e| match e {
@@ -69,7 +69,7 @@ pub async fn call_history(
     limit: Option<u32>,
 ) -> AppResult<Vec<CallRecord>> {
     state
-        .ask(Command::ListCallHistory { limit }, |e| match e {
+        .ask(LocalCommand::ListCallHistory { limit }, |e| match e {
             DomainEvent::CallHistory { calls } => Some(calls),
             _ => None,
         })

@@ -3,7 +3,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::consultation::ConsultationView;
-use parlor_core::{Command, DomainEvent};
+use parlor_core::{Command, DomainEvent, LocalCommand};
 use tauri::State;
 
 /// Accepts or rejects a consultation request.
@@ -79,7 +79,7 @@ pub async fn end_consultation(state: State<'_, AppState>, id: String) -> AppResu
 #[specta::specta]
 pub async fn list_consultations(state: State<'_, AppState>) -> AppResult<Vec<ConsultationView>> {
     state
-        .ask(Command::ListConsultations, |e| match e {
+        .ask(LocalCommand::ListConsultations, |e| match e {
             DomainEvent::ConsultationList { consultations } => Some(consultations),
             _ => None,
         })

@@ -5,7 +5,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use parlor_core::messaging::{ChatMessage, PageSource};
 use parlor_core::model::ConversationInfo;
-use parlor_core::{Command, DomainEvent};
+use parlor_core::{Command, DomainEvent, LocalCommand};
 use serde::Serialize;
 use tauri::State;
 
@@ -33,7 +33,7 @@ pub async fn load_messages(
 ) -> AppResult<MessagesPage> {
     state
         .ask(
-            Command::LoadMessages {
+            LocalCommand::LoadMessages {
                 conversation_id,
                 before,
                 limit,
@@ -142,7 +142,7 @@ pub async fn retry_message(
     client_id: String,
 ) -> AppResult<()> {
     state
-        .send(Command::RetryMessage {
+        .send(LocalCommand::RetryMessage {
             conversation_id,
             client_id,
         })
@@ -159,7 +159,7 @@ pub async fn discard_message(
     client_id: String,
 ) -> AppResult<()> {
     state
-        .send(Command::DiscardMessage {
+        .send(LocalCommand::DiscardMessage {
             conversation_id,
             client_id,
         })
@@ -178,7 +178,7 @@ pub async fn search_messages(
 ) -> AppResult<Vec<ChatMessage>> {
     state
         .ask(
-            Command::SearchMessages {
+            LocalCommand::SearchMessages {
                 query,
                 conversation_id,
                 limit,

@@ -2,7 +2,7 @@
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use parlor_core::{Command, DomainEvent};
+use parlor_core::{Command, DomainEvent, LocalCommand};
 use tauri::State;
 
 /// The input devices by name.
@@ -10,7 +10,7 @@ use tauri::State;
 #[specta::specta]
 pub async fn list_input_devices(state: State<'_, AppState>) -> AppResult<Vec<String>> {
     state
-        .ask(Command::ListInputDevices, |e| match e {
+        .ask(LocalCommand::ListInputDevices, |e| match e {
             DomainEvent::InputDevices { names } => Some(names),
             _ => None,
         })
@@ -26,7 +26,7 @@ pub async fn start_recording(
     max_secs: Option<f64>,
 ) -> AppResult<()> {
     state
-        .send(Command::StartRecording { device, max_secs })
+        .send(LocalCommand::StartRecording { device, max_secs })
         .await
         .map(drop)
 }
@@ -35,21 +35,21 @@ pub async fn start_recording(
 #[tauri::command]
 #[specta::specta]
 pub async fn pause_recording(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::PauseRecording).await.map(drop)
+    state.send(LocalCommand::PauseRecording).await.map(drop)
 }
 
 /// Resumes the recording.
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_recording(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::ResumeRecording).await.map(drop)
+    state.send(LocalCommand::ResumeRecording).await.map(drop)
 }
 
 /// Discards the recording.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_recording(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::CancelRecording).await.map(drop)
+    state.send(LocalCommand::CancelRecording).await.map(drop)
 }
 
 /// Stops recording; with a conversation, sends it as a voice note.
@@ -60,7 +60,7 @@ pub async fn stop_recording(
     conversation_id: Option<String>,
 ) -> AppResult<()> {
     state
-        .send(Command::StopRecording { conversation_id })
+        .send(LocalCommand::StopRecording { conversation_id })
         .await
         .map(drop)
 }
@@ -87,7 +87,7 @@ pub async fn send_voice_note_file(
 #[specta::specta]
 pub async fn cancel_voice_note(state: State<'_, AppState>, client_id: String) -> AppResult<()> {
     state
-        .send(Command::CancelVoiceNote { client_id })
+        .send(LocalCommand::CancelVoiceNote { client_id })
         .await
         .map(drop)
 }
@@ -96,21 +96,24 @@ pub async fn cancel_voice_note(state: State<'_, AppState>, client_id: String) ->
 #[tauri::command]
 #[specta::specta]
 pub async fn play_voice_note(state: State<'_, AppState>, url: String) -> AppResult<()> {
-    state.send(Command::PlayVoiceNote { url }).await.map(drop)
+    state
+        .send(LocalCommand::PlayVoiceNote { url })
+        .await
+        .map(drop)
 }
 
 /// Pauses playback.
 #[tauri::command]
 #[specta::specta]
 pub async fn pause_voice_note(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::PauseVoiceNote).await.map(drop)
+    state.send(LocalCommand::PauseVoiceNote).await.map(drop)
 }
 
 /// Resumes playback.
 #[tauri::command]
 #[specta::specta]
 pub async fn resume_voice_note(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::ResumeVoiceNote).await.map(drop)
+    state.send(LocalCommand::ResumeVoiceNote).await.map(drop)
 }
 
 /// Seeks within the playing note.
@@ -118,7 +121,7 @@ pub async fn resume_voice_note(state: State<'_, AppState>) -> AppResult<()> {
 #[specta::specta]
 pub async fn seek_voice_note(state: State<'_, AppState>, position_ms: u32) -> AppResult<()> {
     state
-        .send(Command::SeekVoiceNote {
+        .send(LocalCommand::SeekVoiceNote {
             position_ms: u64::from(position_ms),
         })
         .await
@@ -129,5 +132,5 @@ pub async fn seek_voice_note(state: State<'_, AppState>, position_ms: u32) -> Ap
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_voice_note(state: State<'_, AppState>) -> AppResult<()> {
-    state.send(Command::StopVoiceNote).await.map(drop)
+    state.send(LocalCommand::StopVoiceNote).await.map(drop)
 }

@@ -10,7 +10,7 @@ use parlor_core::dialect::{dialect_for, Dialect, DialectContext, DialectId};
 use parlor_core::messaging::{Messenger, MessengerConfig};
 use parlor_core::store::Store;
 use parlor_core::{
-    Client, Command, ConnectionState, ConsultationService, DomainEvent, ExpertDirectory,
+    Client, ConnectionState, ConsultationService, DomainEvent, ExpertDirectory, LocalCommand,
     PresenceKeeper, ServerProfile, StaticToken,
 };
 use serde_json::{json, Value};
@@ -343,10 +343,10 @@ pub fn run(data: &[u8]) {
             }),
             1 => {
                 let cmd = match a % 4 {
-                    0 => Command::ListConsultations,
-                    1 => Command::ListCallHistory { limit: Some(50) },
-                    2 => Command::WatchExperts,
-                    _ => Command::GetCallState,
+                    0 => LocalCommand::ListConsultations,
+                    1 => LocalCommand::ListCallHistory { limit: Some(50) },
+                    2 => LocalCommand::WatchExperts,
+                    _ => LocalCommand::GetCallState,
                 };
                 // Offline: anything that would reach the server fails at once.
                 let _ = rig.runtime.block_on(async {
@@ -379,7 +379,7 @@ pub fn run(data: &[u8]) {
     // The services' state is still readable, and the cache still loads.
     let _ = rig
         .runtime
-        .block_on(client.send(Command::ListConsultations));
+        .block_on(client.send(LocalCommand::ListConsultations));
     let _ = parlor_core::consultation::records::load_all(store);
     let _ = parlor_core::calls::history::list(store, 100);
 }

@@ -11,7 +11,7 @@
 //! a `lagged {missed}` event.
 
 use crate::schema::{Reply, ReplyError};
-use parlor_core::{Client, Command, Error};
+use parlor_core::{Client, Command, Error, Request};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -97,7 +97,7 @@ pub fn parse_line(line: &str) -> Result<(Value, Parsed), (Value, ReplyError)> {
     if LOCAL.contains(&name.as_str()) {
         return Ok((id, Parsed::Local(name, Value::Object(map))));
     }
-    match serde_json::from_value::<Command>(Value::Object(map)) {
+    match serde_json::from_value::<Request>(Value::Object(map)) {
         Ok(cmd) => Ok((id, Parsed::Core(cmd))),
         Err(e) => Err((id, invalid(format!("bad command {name:?}: {e}")))),
     }
@@ -107,7 +107,7 @@ pub fn parse_line(line: &str) -> Result<(Value, Parsed), (Value, ReplyError)> {
 #[derive(Debug)]
 pub enum Parsed {
     /// A core command.
-    Core(Command),
+    Core(Request),
     /// A harness command with its arguments.
     Local(String, Value),
 }
@@ -276,7 +276,9 @@ pub async fn run_subscribed(
                 });
             }
             Ok((id, Parsed::Core(cmd))) => {
-                if options.ordered_sends && matches!(cmd, Command::SendMessage { .. }) {
+                if options.ordered_sends
+                    && matches!(cmd, Request::Server(Command::SendMessage { .. }))
+                {
                     let reply = reply_line(&core_reply(id, client.send(cmd).await));
                     let _ = out_tx.send(reply).await;
                     continue;
@@ -353,7 +355,10 @@ mod tests {
         let (id, p) =
             parse_line(r#"{"id":7,"cmd":"join_conversation","conversation_id":"c"}"#).unwrap();
         assert_eq!(id, json!(7));
-        assert!(matches!(p, Parsed::Core(Command::JoinConversation { .. })));
+        assert!(matches!(
+            p,
+            Parsed::Core(Request::Server(Command::JoinConversation { .. }))
+        ));
         let (id, p) = parse_line(r#"{"id":"a","cmd":"state"}"#).unwrap();
         assert_eq!(id, json!("a"));
         assert!(matches!(p, Parsed::Local(n, _) if n == "state"));

@@ -1,6 +1,6 @@
 //! `parlor schema`: the JSON Schema of every command, event and reply of `parlor connect`.
 
-use parlor_core::{Command, DomainEvent};
+use parlor_core::{DomainEvent, Request};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -39,7 +39,7 @@ pub struct ReplyError {
 pub fn document() -> serde_json::Value {
     serde_json::json!({
         "$comment": "parlor connect: each stdin line is a command object plus an optional \"id\"; stdout carries reply lines and event lines.",
-        "command": schemars::schema_for!(Command),
+        "command": schemars::schema_for!(Request),
         "event": schemars::schema_for!(DomainEvent),
         "reply": schemars::schema_for!(Reply),
     })

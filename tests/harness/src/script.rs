@@ -1,7 +1,9 @@
 //! Scripting the core: an `Actor` is one signed-in party (a `Client` plus its event stream)
 //! whose script waits for the events it expects, with a deadline, and narrates what happens.
 
-use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
+use parlor_core::{
+    Client, Command, DialectId, DomainEvent, Request, ServerProfile, Session, StaticToken,
+};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +100,11 @@ impl Actor {
     }
 
     /// Sends a command; its direct answer's events are returned.
-    pub async fn send(&mut self, what: &str, cmd: Command) -> Result<Vec<DomainEvent>, StepError> {
+    pub async fn send(
+        &mut self,
+        what: &str,
+        cmd: impl Into<Request>,
+    ) -> Result<Vec<DomainEvent>, StepError> {
         self.client
             .send(cmd)
             .await

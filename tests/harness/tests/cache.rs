@@ -62,15 +62,24 @@ async fn a_cache_written_by_a_hostile_session_opens_at_the_next_start() {
     }
     server_says(&mut s, "chat-ended", json!({"status": "success", "message": "ended", "roomId": "h-room", "duration": "1000000000000000000", "totalCost": "10", "endedBy": "user"})).await;
     server_says(&mut s, "chat-ended", json!({"status": "success", "message": "ended", "roomId": "good-room", "duration": 2, "totalCost": "25.00", "endedBy": "user"})).await;
-    let id = s.send(json!({"cmd": "list_consultations"})).await;
-    let listed = s.reply(id, 10).await;
-    let ended = listed["result"][0]["consultations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["state"]["state"] == "ended")
-        .count();
-    assert_eq!(ended, 2, "{listed}");
+    // The hostile server acks its emit after sending the event, which the client may still be
+    // applying: ask until both are ended (bounded).
+    let ended_in = |listed: &Value| {
+        listed["result"][0]["consultations"]
+            .as_array()
+            .map(|a| a.iter().filter(|c| c["state"]["state"] == "ended").count())
+            .unwrap_or(0)
+    };
+    let mut listed = Value::Null;
+    for _ in 0..50 {
+        let id = s.send(json!({"cmd": "list_consultations"})).await;
+        listed = s.reply(id, 10).await;
+        if ended_in(&listed) == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended_in(&listed), 2, "{listed}");
     let (status, stderr) = s.quit().await;
     assert!(status.success(), "{status:?}\n{stderr}");
 

@@ -197,13 +197,19 @@ async fn schema_lists_every_command_and_event() {
     ] {
         assert!(text.contains(name), "schema lacks {name}");
     }
-    assert!(
-        doc["command"]["oneOf"]
+    // A command line is either kind: one for the server, or one the client answers itself.
+    let kinds = |name: &str| {
+        doc["command"]["$defs"][name]["oneOf"]
             .as_array()
             .map(|a| a.len())
             .unwrap_or(0)
-            >= 30
-    );
+    };
+    assert_eq!(doc["command"]["anyOf"].as_array().map(Vec::len), Some(2));
+    assert!(kinds("Command") >= 30, "{}", kinds("Command"));
+    assert!(kinds("LocalCommand") >= 20, "{}", kinds("LocalCommand"));
+    for local in ["list_consultations", "load_messages", "start_recording"] {
+        assert!(text.contains(local), "schema lacks {local}");
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The core against the reference servers: the main flow of every dialect (the demo scripts,
 //! each step checked), auth failures, a server restart, malformed events, unsupported commands.
 
+use parlor_core::model::Method;
 use parlor_core::{
     Client, Command, ConnectionState, DialectId, DomainEvent, Error, ServerProfile, StaticToken,
 };
@@ -403,11 +404,28 @@ async fn presence_sessions_rest_errors_are_typed() {
     let mut expert = Actor::connect("sharma", d, &server.url(), "/", sharma, None)
         .await
         .unwrap();
+    // The escape hatch calls any path as it is and hands back the body.
+    let listed = expert
+        .client
+        .send(Command::RawRest {
+            method: Method::Get,
+            path: "/api/v1/astrologers/online".into(),
+            body: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&listed[..], [DomainEvent::RawReply { wire_event, args }]
+            if wire_event == "GET /api/v1/astrologers/online" && args.len() == 1),
+        "{listed:?}"
+    );
+    // Another expert's presence is not this one's to set: 403 from the raw call.
     let err = expert
         .client
-        .send(Command::SetPresenceRest {
-            expert_id: "astro_meera".into(),
-            online: true,
+        .send(Command::RawRest {
+            method: Method::Post,
+            path: "/api/v1/astrologers/astro_meera/online".into(),
+            body: None,
         })
         .await
         .unwrap_err();

@@ -4,7 +4,7 @@
 
 mod support;
 
-use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, ServerProfile};
+use parlor_core::{Command, ConnectionState, DialectId, DomainEvent, LocalCommand, ServerProfile};
 use parlor_harness::faults::FaultProxy;
 use parlor_harness::script::{open_billed_chat, Actor};
 use parlor_harness::servers::{server_file, RefServer};
@@ -278,7 +278,7 @@ async fn a_thousand_messages_through_links_cut_every_two_seconds_arrive_once_in_
         loop {
             let page = actor
                 .client
-                .send(Command::LoadMessages {
+                .send(LocalCommand::LoadMessages {
                     conversation_id: "chat-1".into(),
                     before,
                     limit: Some(200),

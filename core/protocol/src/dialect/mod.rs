@@ -184,13 +184,6 @@ pub trait Dialect: Send + Sync {
         None
     }
 
-    /// The command that tells this server that the expert (`account_id`, when known) is
-    /// `online` or not: where a server keeps presence over REST as well as on the socket, the
-    /// one it trusts. The default: the socket's [`Command::SetPresence`].
-    fn presence_command(&self, online: bool, _account_id: Option<&str>) -> Command {
-        Command::SetPresence { online }
-    }
-
     /// How this server takes voice notes: the upload the voice outbox sends through the
     /// REST client. `None` (the default): it takes none.
     fn voice_upload(&self) -> Option<&'static VoiceUploadSpec> {
@@ -218,7 +211,9 @@ pub fn dialect_for(id: DialectId, ctx: &DialectContext) -> Box<dyn Dialect> {
         DialectId::BillingChat => Box::new(billing_chat::BillingChat {
             account_id: ctx.account_id.clone(),
         }),
-        DialectId::PresenceSessions => Box::new(presence_sessions::PresenceSessions),
+        DialectId::PresenceSessions => Box::new(presence_sessions::PresenceSessions {
+            account_id: ctx.account_id.clone(),
+        }),
         DialectId::TarotChat => Box::new(tarot_chat::TarotChat),
         DialectId::SupportChat => Box::new(support_chat::SupportChat),
         DialectId::Telecaller => Box::new(telecaller::Telecaller::for_namespace(&ctx.namespace)),

@@ -230,10 +230,6 @@ impl Dialect for Overridden {
         self.inner.backfill(page)
     }
 
-    fn presence_command(&self, online: bool, account_id: Option<&str>) -> Command {
-        self.inner.presence_command(online, account_id)
-    }
-
     fn voice_upload(&self) -> Option<&'static VoiceUploadSpec> {
         *self.voice.get_or_init(|| {
             let spec = self.inner.voice_upload()?;

@@ -81,8 +81,11 @@ pub const SETUP: super::DialectSetup = super::DialectSetup {
 };
 
 /// The seed 001 dialect.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PresenceSessions;
+#[derive(Debug, Clone, Default)]
+pub struct PresenceSessions {
+    /// The expert's own id, when the profile knows it: presence then goes over REST.
+    pub account_id: Option<String>,
+}
 
 const CAPABILITIES: &[Capability] = &[
     Capability::Consultations,
@@ -108,18 +111,6 @@ impl Dialect for PresenceSessions {
         CAPABILITIES
     }
 
-    /// The REST call is the record of presence (the socket event only mirrors it), so it is
-    /// the one sent when the expert's id is known.
-    fn presence_command(&self, online: bool, account_id: Option<&str>) -> Command {
-        match account_id {
-            Some(expert_id) => Command::SetPresenceRest {
-                expert_id: expert_id.to_owned(),
-                online,
-            },
-            None => Command::SetPresence { online },
-        }
-    }
-
     fn encode(&self, cmd: &Command) -> Result<Vec<Outbound>, DialectError> {
         if let Some(raw) = encode_raw(cmd) {
             return Ok(vec![raw]);
@@ -138,30 +129,34 @@ impl Dialect for PresenceSessions {
             )
         };
         let out = match cmd {
-            Command::SetPresence { online } => Outbound::emit(
-                if *online {
-                    "presence:on"
-                } else {
-                    "presence:off"
-                },
-                Value::Null,
-            ),
-            Command::SetPresenceRest { expert_id, online } => Outbound::rest(
-                rest_call(
-                    Method::Post,
-                    format!(
-                        "/api/v1/astrologers/{}/{}",
-                        path_segment(expert_id, "id")?,
-                        if *online { "online" } else { "offline" }
-                    ),
-                    None,
+            // The REST call is the record of presence (the socket event only mirrors it), so
+            // it is the one sent when the expert's id is known.
+            Command::SetPresence { online } => match &self.account_id {
+                None => Outbound::emit(
+                    if *online {
+                        "presence:on"
+                    } else {
+                        "presence:off"
+                    },
+                    Value::Null,
                 ),
-                if *online {
-                    "presence-on"
-                } else {
-                    "presence-off"
-                },
-            ),
+                Some(expert_id) => Outbound::rest(
+                    rest_call(
+                        Method::Post,
+                        format!(
+                            "/api/v1/astrologers/{}/{}",
+                            path_segment(expert_id, "id")?,
+                            if *online { "online" } else { "offline" }
+                        ),
+                        None,
+                    ),
+                    if *online {
+                        "presence-on"
+                    } else {
+                        "presence-off"
+                    },
+                ),
+            },
             Command::ListOnlineExperts => Outbound::rest(
                 rest_call(Method::Get, "/api/v1/astrologers/online".into(), None),
                 "online-list",

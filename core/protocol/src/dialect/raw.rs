@@ -1,9 +1,11 @@
 //! The escape hatch every dialect shares: `Command::Raw` sent as it is (socket.io's reserved
-//! names refused), and its answer read back as `RawReply`.
+//! names refused) and `Command::RawRest` called as it is, their answers read back as
+//! `RawReply`.
 
 use super::{DialectError, Outbound};
 use crate::command::Command;
 use crate::event::DomainEvent;
+use crate::model::RestRequest;
 use serde_json::Value;
 
 /// An ack's argument list as one JSON value (the single argument, or the array).
@@ -29,6 +31,11 @@ pub fn check_raw(cmd: &Command) -> Result<(), DialectError> {
                 "{event:?} is reserved by socket.io and cannot be emitted (the server would drop the connection)"
             )))
         }
+        Command::RawRest { path, .. } if !path.starts_with('/') || path.starts_with("//") => {
+            Err(DialectError::InvalidCommand(format!(
+                "{path:?} is not a path below the REST base URL (it starts with one `/`)"
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -47,8 +54,24 @@ pub fn encode_raw(cmd: &Command) -> Option<Outbound> {
             payload,
             ack: false,
         } => Some(Outbound::emit(event, payload.clone())),
+        Command::RawRest { method, path, body } => Some(Outbound::rest(
+            RestRequest {
+                method: *method,
+                path: path.clone(),
+                query: Vec::new(),
+                body: body.clone(),
+            },
+            "raw",
+        )),
         _ => None,
     }
+}
+
+fn method_name(m: crate::model::Method) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Decodes the answer of a raw request, the same for every dialect.
@@ -62,6 +85,13 @@ pub fn decode_raw_reply(sent: &Outbound, answer: &Value) -> Option<Vec<DomainEve
             Some(vec![DomainEvent::RawReply {
                 wire_event: event.clone(),
                 args,
+            }])
+        }
+        // A REST call's whole body is its one "argument"; the wire event reads `POST /path`.
+        Outbound::Rest { request, reply } if reply.0 == "raw" => {
+            Some(vec![DomainEvent::RawReply {
+                wire_event: format!("{} {}", method_name(request.method), request.path),
+                args: vec![answer.clone()],
             }])
         }
         _ => None,

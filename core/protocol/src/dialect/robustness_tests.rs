@@ -227,10 +227,7 @@ fn sample_commands() -> Vec<Command> {
             rate_per_minute: None,
             duration_minutes: None,
         },
-        Command::SetPresenceRest {
-            expert_id: id(),
-            online: true,
-        },
+        Command::SetPresence { online: true },
         Command::ListOnlineExperts,
         Command::JoinConversation {
             conversation_id: id(),
@@ -238,10 +235,10 @@ fn sample_commands() -> Vec<Command> {
         Command::LeaveConversation {
             conversation_id: id(),
         },
-        Command::PostMessage {
-            conversation_id: id(),
-            client_id: id(),
-            text: "t".into(),
+        Command::RawRest {
+            method: crate::model::Method::Post,
+            path: "/x".into(),
+            body: None,
         },
         Command::MarkRead {
             conversation_id: id(),

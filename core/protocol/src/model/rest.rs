@@ -1,9 +1,13 @@
 //! A REST call as a dialect describes it: pure data, sent by the transport's REST client.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// HTTP method of a REST call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// HTTP method of a REST call (upper case in JSON: `"POST"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// GET
     Get,

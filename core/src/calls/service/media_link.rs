@@ -91,7 +91,7 @@ impl Inner {
 impl Inner {
     pub(super) fn media_command(
         &self,
-        cmd: &Command,
+        cmd: &LocalCommand,
     ) -> BoxFuture<'static, Result<Vec<DomainEvent>, Error>> {
         let Some(engine) = self.engine.clone() else {
             return async { Err(Error::Unsupported("no media engine is attached".into())) }.boxed();
@@ -103,9 +103,11 @@ impl Inner {
             }
         }
         let work = match cmd.clone() {
-            Command::SetMicrophone { enabled } => engine.set_microphone(enabled),
-            Command::SetCamera { enabled } => engine.set_camera(enabled),
-            Command::SwitchMediaDevice { kind, device_id } => engine.switch_device(kind, device_id),
+            LocalCommand::SetMicrophone { enabled } => engine.set_microphone(enabled),
+            LocalCommand::SetCamera { enabled } => engine.set_camera(enabled),
+            LocalCommand::SwitchMediaDevice { kind, device_id } => {
+                engine.switch_device(kind, device_id)
+            }
             _ => return async { Ok(vec![]) }.boxed(),
         };
         async move {

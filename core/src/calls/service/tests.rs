@@ -67,7 +67,7 @@ async fn events_published_from_any_thread_drive_the_call_and_its_media() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(engine.room(), None);
-    let state = client.send(Command::GetCallState).await.unwrap();
+    let state = client.send(LocalCommand::GetCallState).await.unwrap();
     assert!(matches!(
         &state[..],
         [DomainEvent::CallStateChanged { call }] if call.phase == CallPhase::Ended && call.duration_secs == Some(3)
@@ -89,7 +89,7 @@ async fn commands_offline_fail_typed_and_leave_the_machine_consistent() {
     // No history without a cache, no media command without a call.
     assert_eq!(
         client
-            .send(Command::ListCallHistory { limit: None })
+            .send(LocalCommand::ListCallHistory { limit: None })
             .await
             .unwrap_err()
             .code(),
@@ -97,7 +97,7 @@ async fn commands_offline_fail_typed_and_leave_the_machine_consistent() {
     );
     assert_eq!(
         client
-            .send(Command::SetMicrophone { enabled: false })
+            .send(LocalCommand::SetMicrophone { enabled: false })
             .await
             .unwrap_err()
             .to_string(),

@@ -41,7 +41,7 @@ async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
         assert_eq!(client.send(bad).await.unwrap_err().code(), "invalid_input");
     }
     let page = client
-        .send(Command::LoadMessages {
+        .send(LocalCommand::LoadMessages {
             conversation_id: "c".into(),
             before: None,
             limit: None,
@@ -52,7 +52,7 @@ async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
         matches!(&page[0], DomainEvent::MessagesPage { messages, source: PageSource::Cache, has_more: false, .. } if messages.len() == 2)
     );
     let found = client
-        .send(Command::SearchMessages {
+        .send(LocalCommand::SearchMessages {
             query: "second".into(),
             conversation_id: Some("c".into()),
             limit: None,
@@ -332,23 +332,26 @@ async fn an_unconfirmed_voice_note_shows_so_and_its_resend_is_not_the_messengers
             .map(|n| n.state)
     };
     assert_eq!(state(), Some(DeliveryState::Unconfirmed));
-    let retry = Command::RetryMessage {
+    let retry = LocalCommand::RetryMessage {
         conversation_id: "s".into(),
         client_id: cid.into(),
     };
-    assert!(m.handle(&retry).is_none(), "left to the voice outbox");
-    let discard = Command::DiscardMessage {
+    assert!(m.handle_local(&retry).is_none(), "left to the voice outbox");
+    let discard = LocalCommand::DiscardMessage {
         conversation_id: "s".into(),
         client_id: cid.into(),
     };
-    assert!(m.handle(&discard).is_none(), "left to the voice outbox");
+    assert!(
+        m.handle_local(&discard).is_none(),
+        "left to the voice outbox"
+    );
     // The voice outbox's resend: back on its way.
     client.publish(voice("retrying", cid));
     assert_eq!(state(), Some(DeliveryState::Pending));
     // A text message's retry stays the Messenger's.
-    let text = Command::RetryMessage {
+    let text = LocalCommand::RetryMessage {
         conversation_id: "s".into(),
         client_id: "not-a-voice-note".into(),
     };
-    assert!(m.handle(&text).is_some());
+    assert!(m.handle_local(&text).is_some());
 }

@@ -7,6 +7,7 @@
 mod billing_chat;
 pub mod cli;
 mod events;
+mod findings;
 mod party;
 mod presence_sessions;
 mod report;

@@ -1,7 +1,7 @@
-//! 001 presence and sessions: the astrologer goes online, the user reads the online list (over
+//! 001 presence and sessions: the astrologer goes online (REST), the user reads the online list (over
 //! the socket broadcast and REST), starts a session over REST, the astrologer accepts, both
 //! join the session room, the user asks for an Agora token, they exchange a message, the user
-//! ends the session, and the astrologer goes offline. The document prints no payloads, so every row
+//! ends the session, the astrologer's socket presence events are tried, and she goes offline. The document prints no payloads, so every row
 //! checks only that the events come and that Parlor decodes them.
 
 use super::party::Side;
@@ -169,6 +169,20 @@ pub(super) async fn flow(run: &mut Run) -> Result<(), String> {
         }),
     )
     .await;
+    // Parlor sets presence by the REST call (the profile knows the expert's id); the socket's
+    // own presence events are tried as they are.
+    for event in ["presence:on", "presence:off"] {
+        run.step(Step::new(
+            Side::Expert,
+            "",
+            Command::Raw {
+                event: event.into(),
+                payload: serde_json::Value::Null,
+                ack: false,
+            },
+        ))
+        .await;
+    }
     run.step(Step::new(
         Side::Expert,
         "",

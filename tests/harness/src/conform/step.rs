@@ -1,6 +1,7 @@
 //! One step of a flow: send a command, wait for the answers its document names, compare
 //! them with the documented shapes, check that Parlor decodes what the domain needs, add a row.
 
+use super::findings::Findings;
 use super::party::{Mark, Side};
 use super::report::{Row, RowKind, Verdict};
 use super::run::{compact, ix, payload, push_unique, wire_name, Run};
@@ -71,72 +72,6 @@ impl Outcome {
     /// The first value `pick` finds among the decoded events.
     pub fn find<T>(&self, pick: impl FnMut(&DomainEvent) -> Option<T>) -> Option<T> {
         self.events.iter().find_map(pick)
-    }
-}
-
-/// What a step found out, before it becomes a row.
-#[derive(Default)]
-struct Findings {
-    differences: Vec<parlor_core::dialect::documented::Difference>,
-    /// Channel differences (event instead of ack, empty ack, …): the server differs.
-    notes: Vec<String>,
-    /// Informational only.
-    info: Vec<String>,
-    /// Parlor could not use something: the reason.
-    cannot: Vec<String>,
-    /// Documented answers that never came.
-    missing: Vec<String>,
-    /// Something came at all.
-    answered: bool,
-    decoded: Vec<DomainEvent>,
-    sample: Option<Value>,
-    /// The step has several answers: differences name the event they are about.
-    several: bool,
-    /// The command's own answer (ack or REST body) decoded.
-    body_decoded: bool,
-}
-
-impl Findings {
-    /// Adds differences found in `event`'s payload, each (kind, path) once.
-    fn add(&mut self, event: &str, found: Vec<Difference>) {
-        for mut d in found {
-            if self.several {
-                d = scoped(d, event);
-            }
-            push_unique(&mut self.differences, d);
-        }
-    }
-}
-
-/// `d` with its path prefixed by `event:`.
-fn scoped(d: Difference, event: &str) -> Difference {
-    let at = |path: String| format!("{event}:{path}");
-    match d {
-        Difference::Missing { path, documented } => Difference::Missing {
-            path: at(path),
-            documented,
-        },
-        Difference::TypeDiffers {
-            path,
-            documented,
-            got,
-            sample,
-        } => Difference::TypeDiffers {
-            path: at(path),
-            documented,
-            got,
-            sample,
-        },
-        Difference::NotAllowed {
-            path,
-            documented,
-            got,
-        } => Difference::NotAllowed {
-            path: at(path),
-            documented,
-            got,
-        },
-        Difference::Extra { path } => Difference::Extra { path: at(path) },
     }
 }
 

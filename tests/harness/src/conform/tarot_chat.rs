@@ -6,7 +6,9 @@
 use super::party::Side;
 use super::run::Run;
 use super::step::Step;
+use parlor_core::model::Method;
 use parlor_core::{Command, DomainEvent};
+use serde_json::json;
 
 pub(super) async fn flow(run: &mut Run, conversation: Option<String>) -> Result<(), String> {
     let session = match conversation {
@@ -122,27 +124,38 @@ pub(super) async fn flow(run: &mut Run, conversation: Option<String>) -> Result<
         }),
     )
     .await;
-    let answer = run
-        .step(
-            Step::new(
-                Side::Expert,
-                "",
-                Command::PostMessage {
-                    conversation_id: session.clone(),
-                    client_id: uuid::Uuid::new_v4().to_string(),
-                    text: "Sudden change, but it clears the way for the new.".into(),
-                },
-            )
-            .needs("message_sent", |e| {
-                matches!(e, DomainEvent::MessageSent { .. })
-            }),
+    // The document's second way to send, a REST call Parlor never makes on its own: called
+    // as it is, and the message known by the broadcast the client receives.
+    const ANSWER: &str = "Sudden change, but it clears the way for the new.";
+    let broadcast = run.mark(Side::User);
+    run.step(
+        Step::new(
+            Side::Expert,
+            "",
+            Command::RawRest {
+                method: Method::Post,
+                path: "/api/chat/messages".into(),
+                body: Some(json!({
+                    "id": uuid::Uuid::new_v4().to_string(),
+                    "session_id": session,
+                    "content": ANSWER,
+                    "type": "text",
+                })),
+            },
         )
-        .await
-        .find(|e| match e {
-            DomainEvent::MessageSent { server_id, .. } => Some(server_id.clone()),
+        .needs("raw_reply", |e| matches!(e, DomainEvent::RawReply { .. })),
+    )
+    .await;
+    let timeout = run.timeout;
+    let answer = run
+        .wait_for(Side::User, broadcast, "new_message", timeout, |e| match e {
+            DomainEvent::MessageReceived { message } if message.text.as_deref() == Some(ANSWER) => {
+                Some(message.id.clone())
+            }
             _ => None,
         })
-        .ok_or("no message id from POST /api/chat/messages (see its row)")?;
+        .await
+        .ok_or("no new_message for the answer of POST /api/chat/messages (see its row)")?;
     run.step(Step::new(
         Side::User,
         "",

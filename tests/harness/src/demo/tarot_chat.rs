@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// 002: join, typing, a message, a reaction, a REST reply, read status, history.
+/// 002: join, typing, a message, a reaction, an answer, read status, history.
 pub(super) async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
     let d = DialectId::TarotChat;
     let session = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa".to_string();
@@ -111,30 +111,32 @@ pub(super) async fn tarot_chat(t: &Transcript) -> Result<(), StepError> {
         "Sarah Johnson",
         format!("Samia reacted 🔮 (totals {totals:?})"),
     );
-    let posted = samia
+    let reply_id = client_id();
+    samia
         .send(
-            "REST reply",
-            Command::PostMessage {
+            "reply",
+            Command::SendMessage {
                 conversation_id: session.clone(),
-                client_id: client_id(),
-                text: "Sudden change, but it clears the way for the new.".into(),
+                client_id: reply_id.clone(),
+                text: Some("Sudden change, but it clears the way for the new.".into()),
+                reply_to: None,
+                file_id: None,
             },
         )
         .await?;
-    let reply_id = posted
-        .iter()
-        .find_map(|e| match e {
-            DomainEvent::MessageSent { server_id, .. } => Some(server_id.clone()),
-            _ => None,
+    samia
+        .expect("her message_sent", 5, |e| {
+            matches!(e, DomainEvent::MessageSent { server_id, .. } if *server_id == reply_id)
+                .then_some(())
         })
-        .ok_or_else(|| setup("no id for the posted reply"))?;
+        .await?;
     sarah
         .expect("the reply", 5, |e| {
             matches!(e, DomainEvent::MessageReceived { message } if message.id == reply_id)
                 .then_some(())
         })
         .await?;
-    t.say("Sarah Johnson", "received Samia's answer (sent over REST)");
+    t.say("Sarah Johnson", "received Samia's answer");
     sarah
         .send(
             "mark read",

@@ -4,7 +4,14 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 fn d() -> PresenceSessions {
-    PresenceSessions
+    PresenceSessions::default()
+}
+
+/// The dialect of an expert whose profile knows their id.
+fn expert(id: &str) -> PresenceSessions {
+    PresenceSessions {
+        account_id: Some(id.into()),
+    }
 }
 
 fn rest_of(o: &Outbound) -> (&crate::model::RestRequest, &'static str) {
@@ -63,21 +70,28 @@ fn document_sample_requests_encode_as_printed() {
         Some(json!({"channelName":"session_user_astrologer_123456","uid":"user_id"}))
     );
 
-    let out = d()
-        .encode(&Command::SetPresenceRest {
-            expert_id: "clerkId".into(),
-            online: true,
-        })
+    // An expert whose id is known is set online and offline by the REST call, the record of
+    // presence; without the id, by the socket event.
+    let out = expert("clerkId")
+        .encode(&Command::SetPresence { online: true })
         .unwrap();
     assert_eq!(
         rest_of(&out[0]).0.path,
         "/api/v1/astrologers/clerkId/online"
     );
-    assert!(d()
-        .encode(&Command::SetPresenceRest {
-            expert_id: "../admin".into(),
-            online: true
-        })
+    let out = expert("clerkId")
+        .encode(&Command::SetPresence { online: false })
+        .unwrap();
+    assert_eq!(
+        rest_of(&out[0]).0.path,
+        "/api/v1/astrologers/clerkId/offline"
+    );
+    assert!(matches!(
+        &d().encode(&Command::SetPresence { online: true }).unwrap()[0],
+        Outbound::Emit { event, .. } if event == "presence:on"
+    ));
+    assert!(expert("../admin")
+        .encode(&Command::SetPresence { online: true })
         .is_err());
 }
 
@@ -339,14 +353,12 @@ fn answers_the_document_never_defines_are_success_unless_they_are_errors() {
             message: "Astrologer is busy".into()
         }
     );
-    let presence = &d()
-        .encode(&Command::SetPresenceRest {
-            expert_id: "a".into(),
-            online: true,
-        })
+    let presence = &expert("a")
+        .encode(&Command::SetPresence { online: true })
         .unwrap()[0];
     assert_eq!(
-        d().decode_reply(presence, &json!({"message": "ok"}))
+        expert("a")
+            .decode_reply(presence, &json!({"message": "ok"}))
             .unwrap(),
         vec![DomainEvent::OwnPresence { online: true }]
     );

@@ -1,5 +1,7 @@
 //! What 002 sends for each command: socket emits for live traffic (`join_chat`,
 //! `send_message`, typing, reactions) and REST calls for sessions, history, read status.
+//! (002's REST `POST /api/chat/messages` is a second way to send; messages go by the socket,
+//! whose broadcast reaches the other side at once.)
 
 use super::read::non_empty;
 use crate::command::Command;
@@ -47,20 +49,6 @@ pub(super) fn encode(cmd: &Command) -> Result<Option<Vec<Outbound>>, DialectErro
                 json!({ "session_id": conversation_id, "message": message }),
             )]
         }
-        Command::PostMessage {
-            conversation_id,
-            client_id,
-            text,
-        } => vec![Outbound::rest(
-            rest_call(
-                Method::Post,
-                "/api/chat/messages".into(),
-                Some(
-                    json!({ "id": client_id, "session_id": conversation_id, "content": non_empty(Some(text))?, "type": "text" }),
-                ),
-            ),
-            "post-message",
-        )],
         Command::SetTyping {
             conversation_id,
             typing,

@@ -301,15 +301,6 @@ impl Dialect for TarotChat {
         let events = match kind.0 {
             // Marking read answers nothing the domain needs.
             "read" => vec![],
-            "post-message" => {
-                let m = rest_message(&payload(event, args)?, sent.sent_str("session_id"), false)?;
-                vec![DomainEvent::MessageSent {
-                    conversation_id: Some(m.conversation_id.clone()),
-                    server_id: m.id.clone(),
-                    client_id: sent.sent_str("id"),
-                    message: Some(m),
-                }]
-            }
             "history" => {
                 let query = |key: &str| match sent {
                     Outbound::Rest { request, .. } => request

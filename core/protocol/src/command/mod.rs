@@ -1,12 +1,22 @@
-//! Domain commands: what a caller asks of a server, whatever its dialect.
-//! A dialect encodes each into socket emits or REST requests, or refuses it as unsupported.
+//! What a caller asks. [`Command`]: what it asks of a server, whatever its dialect (a dialect
+//! encodes each into socket emits or REST requests, or refuses it as unsupported; a service may
+//! queue it for the server first). [`LocalCommand`]: what it asks of the client itself, answered
+//! from the cache, the devices or the state the services keep, never sent as such.
+//! [`Request`] is either, as JSON lines and foreign bindings carry them.
+
+mod local;
+mod request;
+
+pub use local::LocalCommand;
+pub use request::Request;
 
 use crate::model::{CallMedia, ConsultationKind};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Every command the core understands. Serialized with a `cmd` tag, as `parlor connect` reads it.
+/// What a caller asks of the server: an intent, which the dialect turns into what that server
+/// understands. Serialized with a `cmd` tag, as `parlor connect` reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
@@ -85,15 +95,9 @@ pub enum Command {
     },
 
     // ----- presence -----
-    /// Expert: go online or offline over the socket (001 `presence:on|off`, 004 `presence:update`).
+    /// Expert: go online or offline, the way the server keeps presence (001: its REST call
+    /// when the profile knows the expert's id, else `presence:on|off`; 004 `presence:update`).
     SetPresence {
-        /// True for online.
-        online: bool,
-    },
-    /// Expert: go online or offline over REST (001 `POST /api/v1/astrologers/:id/online|offline`).
-    SetPresenceRest {
-        /// The expert's own id.
-        expert_id: String,
         /// True for online.
         online: bool,
     },
@@ -126,15 +130,6 @@ pub enum Command {
         /// An uploaded file's id (003).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         file_id: Option<String>,
-    },
-    /// Send a message over REST (002 `POST /api/chat/messages`).
-    PostMessage {
-        /// Where.
-        conversation_id: String,
-        /// Id chosen by this client.
-        client_id: String,
-        /// Text.
-        text: String,
     },
     /// Say that this user is or stopped typing (002 `typing_start|stop`, 003 `typing`).
     SetTyping {
@@ -239,12 +234,6 @@ pub enum Command {
         uid: Option<String>,
     },
 
-    // ----- consultations and presence, answered locally (issue 3) -----
-    /// Every consultation the consultation service knows (current first, then history).
-    ListConsultations,
-    /// The current list of online experts (then `expert_updated` / `expert_removed` events).
-    WatchExperts,
-
     // ----- escape hatch -----
     /// Emit any event with any payload (for QA scripts); `ack` waits for the server's answer.
     Raw {
@@ -257,95 +246,19 @@ pub enum Command {
         #[serde(default)]
         ack: bool,
     },
+    /// Call any REST path of the server (for QA scripts and conformance checks); the body of
+    /// the answer comes back as `raw_reply`, an error status as the command's error.
+    RawRest {
+        /// HTTP method.
+        method: crate::model::Method,
+        /// Path below the REST base URL, starting with `/`.
+        path: String,
+        /// JSON body.
+        #[serde(default)]
+        body: Option<serde_json::Value>,
+    },
 
-    // ----- calls (issue 5) -----
-    /// During a call: mute (false) or unmute (true) the microphone.
-    SetMicrophone {
-        /// True to unmute.
-        enabled: bool,
-    },
-    /// During a call: turn the camera on or off.
-    SetCamera {
-        /// True for on.
-        enabled: bool,
-    },
-    /// During a call: switch the microphone, speaker or camera.
-    SwitchMediaDevice {
-        /// Which kind of device.
-        kind: crate::model::DeviceKind,
-        /// The platform's device id.
-        device_id: String,
-    },
-    /// The current (or last) call, answered with a `call_state_changed` event.
-    GetCallState,
-    /// Past calls from the cache, newest first, answered with a `call_history` event.
-    ListCallHistory {
-        /// At most this many (default 50).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        limit: Option<u32>,
-    },
-    // ----- messaging (issue 4) -----
-    /// A page of a conversation from the local cache (at once, offline too), then a backfill
-    /// from the server where the dialect can (002 REST history, 003 recent messages on join).
-    LoadMessages {
-        /// Which conversation.
-        conversation_id: String,
-        /// Page backwards from this message's `local_id` (none: the latest).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        before: Option<i64>,
-        /// Page size (default 50).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        limit: Option<u32>,
-    },
-    /// Full-text search over the cached messages (works offline).
-    SearchMessages {
-        /// Words to find (each as a prefix; all must match).
-        query: String,
-        /// Only this conversation.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        conversation_id: Option<String>,
-        /// At most this many results (default 50).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        limit: Option<u32>,
-    },
-    /// Put a failed message back into the outbox.
-    RetryMessage {
-        /// Where.
-        conversation_id: String,
-        /// The message's client id.
-        client_id: String,
-    },
-    /// Delete a failed (or still pending) message of ours.
-    DiscardMessage {
-        /// Where.
-        conversation_id: String,
-        /// The message's client id.
-        client_id: String,
-    },
     // ----- voice notes (issue 6) -----
-    /// List the input devices by name (`input_devices`).
-    ListInputDevices,
-    /// Start recording a voice note (one at a time): levels arrive as `voice_level`.
-    StartRecording {
-        /// An input device by name (none: the default one).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        device: Option<String>,
-        /// Maximum length in seconds (default 60); the recording stops by itself there.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max_secs: Option<f64>,
-    },
-    /// Pause the recording.
-    PauseRecording,
-    /// Resume the recording.
-    ResumeRecording,
-    /// Discard the recording.
-    CancelRecording,
-    /// Stop the recording; with a conversation, encode it and send it as a voice note.
-    StopRecording {
-        /// Where to send it (none: discard after reporting its length).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        conversation_id: Option<String>,
-    },
     /// Send an audio file as a voice note: a WAV is encoded to Ogg/Opus first; ogg, mp3 and
     /// webm go as they are.
     SendVoiceNote {
@@ -354,42 +267,19 @@ pub enum Command {
         /// The file.
         path: String,
     },
-    /// Cancel a voice note the server does not have yet, or discard one left `unconfirmed`.
-    CancelVoiceNote {
-        /// Its client id.
-        client_id: String,
-    },
-    /// Send again a voice note left `unconfirmed` (its upload went out and the answer was
-    /// lost, on a server that cannot drop a repeat): the user's choice, as it may then be on
-    /// the server twice.
-    ResendVoiceNote {
-        /// Its client id.
-        client_id: String,
-    },
-    /// Play a voice note (downloaded once into the cache), stopping any other.
-    PlayVoiceNote {
-        /// Its `file_url`.
-        url: String,
-    },
-    /// Pause playback.
-    PauseVoiceNote,
-    /// Resume playback.
-    ResumeVoiceNote,
-    /// Seek within the playing note.
-    SeekVoiceNote {
-        /// Position in milliseconds.
-        position_ms: u64,
-    },
-    /// Stop playback.
-    StopVoiceNote,
 }
 
 impl Command {
     /// The command's tag (`request_consultation`, …), for errors and logs.
     pub fn name(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("cmd").and_then(|c| c.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| "unknown".into())
+        tag_of(self)
     }
+}
+
+/// The `cmd` tag a command serializes with.
+fn tag_of(cmd: &impl Serialize) -> String {
+    serde_json::to_value(cmd)
+        .ok()
+        .and_then(|v| v.get("cmd").and_then(|c| c.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
 }
