@@ -141,6 +141,8 @@ struct Inner {
     subscribers: Mutex<Vec<Arc<Queue>>>,
     services: RwLock<Vec<Arc<dyn Service>>>,
     raw_subscribers: Mutex<Vec<mpsc::Sender<RawTraffic>>>,
+    /// How many inbound items the pump has delivered (every service has seen them).
+    delivered: tokio::sync::watch::Sender<u64>,
 }
 
 impl Drop for Inner {
@@ -292,6 +294,17 @@ impl Client {
     /// the client is connected.
     pub fn keeps_presence(&self) -> bool {
         self.capabilities().contains(&Capability::Presence)
+    }
+
+    /// Waits (at most `bound`) until every event the socket received so far has been
+    /// delivered to the services. Called after an ack, it lets the events the server sent
+    /// before that ack (the message itself, or an error about it) be applied first: a server
+    /// that answers a send by an event and an empty ack tells its verdict in the event. Never
+    /// call it from a service's `observe` (it runs on the delivering task).
+    pub async fn caught_up(&self, bound: Duration) {
+        let target = self.inner.socket.inbound_sent();
+        let mut delivered = self.inner.delivered.subscribe();
+        let _ = tokio::time::timeout(bound, delivered.wait_for(|n| *n >= target)).await;
     }
 
     /// Attaches a service: from now on it observes every event and may claim commands.

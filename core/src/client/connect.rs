@@ -92,6 +92,7 @@ impl Client {
             subscribers: Mutex::new(Vec::new()),
             services: RwLock::new(Vec::new()),
             raw_subscribers: Mutex::new(Vec::new()),
+            delivered: tokio::sync::watch::channel(0).0,
         });
         tokio::spawn(pump(Arc::downgrade(&inner), inbound));
         Ok(Client { inner })

@@ -46,6 +46,7 @@ pub(super) async fn pump(inner: Weak<Inner>, mut inbound: InboundReceiver) {
             // Publishing runs every service again; one more panic must not end the pump.
             let _ = catch_unwind(AssertUnwindSafe(|| inner.publish(&event)));
         }
+        inner.delivered.send_replace(inbound.taken());
     }
 }
 

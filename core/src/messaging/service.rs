@@ -59,6 +59,7 @@ impl Messenger {
             progress: Notify::new(),
             rejoin: AtomicBool::new(true),
             rate_limited: AtomicBool::new(false),
+            error_meanwhile: AtomicBool::new(false),
             in_flight: Mutex::new(None),
         });
         let messenger = Arc::new(Messenger {

@@ -74,6 +74,9 @@ pub(super) struct Inner {
     pub(super) rejoin: AtomicBool,
     /// The server said we send too fast (an error event no message can be matched to).
     pub(super) rate_limited: AtomicBool,
+    /// An error event the dialect does not read as a verdict on a send came while a message
+    /// was in flight: an answer without the message then proves nothing.
+    pub(super) error_meanwhile: AtomicBool,
     /// The one message on its way to the server, to which an answer that names no message
     /// belongs.
     pub(super) in_flight: Mutex<Option<InFlight>>,

@@ -36,6 +36,8 @@ pub const MAX_QUEUED_EVENTS: usize = 16_384;
 pub struct InboundReceiver {
     rx: mpsc::UnboundedReceiver<Inbound>,
     queue: Arc<InboundQueue>,
+    /// Items taken from the channel (not the gap reports made up here).
+    taken: u64,
 }
 
 impl InboundReceiver {
@@ -53,10 +55,17 @@ impl InboundReceiver {
             }
             Err(mpsc::error::TryRecvError::Disconnected) => return None,
         };
+        self.taken += 1;
         if let Inbound::Event { .. } = item {
             self.queue.queued.fetch_sub(1, Ordering::SeqCst);
         }
         Some(item)
+    }
+
+    /// How many items were taken from the channel so far: compared with
+    /// [`InboundSender::sent`], it tells whether the reader has caught up with the socket.
+    pub fn taken(&self) -> u64 {
+        self.taken
     }
 }
 
@@ -65,6 +74,8 @@ impl InboundReceiver {
 pub(super) struct InboundQueue {
     queued: AtomicUsize,
     missed: AtomicU64,
+    /// Items put into the channel so far.
+    sent: AtomicU64,
 }
 
 /// Pushes into the inbound channel without ever waiting.
@@ -84,17 +95,27 @@ impl InboundSender {
             return;
         }
         let missed = self.queue.missed.swap(0, Ordering::SeqCst);
-        if missed > 0 {
-            let _ = self.tx.send(Inbound::Overflow { missed });
+        if missed > 0 && self.tx.send(Inbound::Overflow { missed }).is_ok() {
+            self.queue.sent.fetch_add(1, Ordering::SeqCst);
         }
-        if self.tx.send(Inbound::Event { name, args }).is_err() {
+        if self.tx.send(Inbound::Event { name, args }).is_ok() {
+            self.queue.sent.fetch_add(1, Ordering::SeqCst);
+        } else {
             self.queue.queued.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
     /// A state change: never dropped (there are few).
     pub(super) fn state(&self, state: ConnectionState) {
-        let _ = self.tx.send(Inbound::State(state));
+        if self.tx.send(Inbound::State(state)).is_ok() {
+            self.queue.sent.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// How many items were put into the channel so far. Read after an ack arrived, it counts
+    /// every event the server sent before that ack (the socket hands them over in order).
+    pub(super) fn sent(&self) -> u64 {
+        self.queue.sent.load(Ordering::SeqCst)
     }
 }
 
@@ -107,6 +128,10 @@ pub(super) fn channel() -> (InboundSender, InboundReceiver) {
             tx,
             queue: queue.clone(),
         },
-        InboundReceiver { rx, queue },
+        InboundReceiver {
+            rx,
+            queue,
+            taken: 0,
+        },
     )
 }

@@ -75,6 +75,12 @@ impl Socket {
         (socket, inbound)
     }
 
+    /// How many items (events, state changes) the socket has handed to the inbound channel so
+    /// far; see [`InboundReceiver::taken`].
+    pub fn inbound_sent(&self) -> u64 {
+        self.shared.inbound.sent()
+    }
+
     /// The current state.
     pub fn state(&self) -> ConnectionState {
         self.shared.state_tx.borrow().clone()

@@ -248,6 +248,85 @@ async fn support_chat_answers_confirm_their_own_message_in_every_answer_mode() {
     }
 }
 
+/// A drifted 003 server that answers by an event and then an empty ack refuses a send the same
+/// way: an `error` event, then the empty ack. The ack alone must not count as the proof (the
+/// refusal is in the event the client may still be applying): in every answer mode a refused
+/// message never ends `sent`, the server never holds it, and the messages around it go.
+#[tokio::test]
+async fn support_chat_refusals_are_never_taken_for_sent_in_any_answer_mode() {
+    let d = DialectId::SupportChat;
+    for answer in ["emptyAck", "both", "nest", "ack"] {
+        let pin = format!("003.answer={answer}");
+        let server = RefServer::start(
+            server_file(d),
+            &[("PARLOR_DRIFT", "3"), ("PARLOR_DRIFT_PIN", &pin)],
+        )
+        .await
+        .unwrap();
+        let account = chat_user(d);
+        let token = server.mint(account).await.unwrap();
+        let mut user = Actor::connect("user", d, &server.url(), "/", token, Some(account))
+            .await
+            .unwrap();
+        let m = Messenger::attach(
+            &user.client,
+            Store::open(&scratch(&format!("refusals-{answer}")).join("cache.sqlite3")).unwrap(),
+            MessengerConfig {
+                confirm_timeout: Duration::from_secs(2),
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(1),
+                ..MessengerConfig::default()
+            },
+        );
+        let conversation = open_chat(&server, d, &mut user).await.unwrap();
+        for i in 0..2 {
+            m.send_text(&conversation, &format!("{answer} before {i}"))
+                .unwrap();
+            m.send_text("no-such-chat", &format!("{answer} refused {i}"))
+                .unwrap();
+            m.send_text(&conversation, &format!("{answer} after {i}"))
+                .unwrap();
+        }
+        assert!(
+            wait_until(90, || m.cache().queued_count().unwrap_or(1) == 0).await,
+            "{answer}: {} messages still queued",
+            m.cache().queued_count().unwrap()
+        );
+        let (refused, _) = m.cache().page("no-such-chat", None, 50).unwrap();
+        assert_eq!(refused.len(), 2, "{answer}: {refused:?}");
+        for r in &refused {
+            assert!(
+                matches!(r.state, DeliveryState::Failed | DeliveryState::Unconfirmed),
+                "{answer}: a refused message ended {:?}: {r:?}",
+                r.state
+            );
+        }
+        let stored = server.stored_messages(&conversation).await.unwrap();
+        assert!(
+            stored.iter().all(|(_, t)| !t.contains("refused")),
+            "{answer}: {stored:?}"
+        );
+        let (kept, _) = m.cache().page(&conversation, None, 100).unwrap();
+        for i in 0..2 {
+            for text in [
+                format!("{answer} before {i}"),
+                format!("{answer} after {i}"),
+            ] {
+                assert!(
+                    kept.iter().any(|c| c.text.as_deref() == Some(text.as_str())
+                        && c.state == DeliveryState::Sent),
+                    "{answer}: {text:?} not sent: {kept:?}"
+                );
+                assert_eq!(
+                    stored.iter().filter(|(_, t)| *t == text).count(),
+                    1,
+                    "{answer}: {text:?}"
+                );
+            }
+        }
+    }
+}
+
 /// The socket.io default frame limit: a larger message is refused when queued, with a typed
 /// error, and blocks nothing behind it.
 #[tokio::test]

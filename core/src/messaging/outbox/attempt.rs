@@ -88,6 +88,7 @@ pub(super) async fn try_once(
         text: q.text.clone(),
     });
     inner.rate_limited.store(false, Ordering::SeqCst);
+    inner.error_meanwhile.store(false, Ordering::SeqCst);
     let confirmed_by = delivery.map_or(
         Confirmation::EmitOnly {
             echo_window_ms: 5_000,
@@ -102,11 +103,18 @@ pub(super) async fn try_once(
         .confirm_timeout
         .max(ack_timeout.saturating_add(Duration::from_secs(2)));
     let deadline = Instant::now() + inner.config.confirm_timeout;
-    let outcome =
-        match tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await {
-            Err(_) => Outcome::NoProof("no answer from the server".into()),
-            Ok(Err(e)) => outcome_of(e),
-            Ok(Ok(answer)) => match confirmed_by {
+    let sent = tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await;
+    if sent.is_ok() {
+        // The events the server sent before its answer (the message itself, an error about
+        // it, an earlier message's late answer) are applied while this message is still the
+        // one in flight, never while the next one is.
+        client.caught_up(CATCH_UP_BOUND).await;
+    }
+    let outcome = match sent {
+        Err(_) => Outcome::NoProof("no answer from the server".into()),
+        Ok(Err(e)) => outcome_of(e),
+        Ok(Ok(answer)) => {
+            match confirmed_by {
                 // Any answer that is not an error proves it; the cache may already hold the
                 // stored message the answer carried.
                 Confirmation::Answer if is_done(inner, q.local_id) => Outcome::Settled,
@@ -119,16 +127,38 @@ pub(super) async fn try_once(
                         wait_for_proof(inner, client, q, deadline).await
                     }
                 }
-                Confirmation::Answer => Outcome::Taken,
+                Confirmation::Answer => settle_bare_answer(inner, q),
                 Confirmation::Event => wait_for_proof(inner, client, q, deadline).await,
                 Confirmation::EmitOnly { echo_window_ms } => {
                     let window = Instant::now() + Duration::from_millis(echo_window_ms);
                     wait_for_proof(inner, client, q, window).await
                 }
-            },
-        };
+            }
+        }
+    };
     *inner.in_flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
     outcome
+}
+
+/// How long an answer waits for the events the server sent before it to be applied.
+const CATCH_UP_BOUND: Duration = Duration::from_secs(2);
+
+/// A non-error answer that does not carry the message (an empty ack, `true`), once the events
+/// sent before it are applied (see `try_once`). A server that answers a send by an event and
+/// then an empty ack has said its verdict in that event: the message may be settled by now
+/// (its own `messageSent`), slowed down or refused. Otherwise the answer is the proof
+/// (`Taken`), unless an error the dialect cannot place came meanwhile: then the message is in
+/// doubt and the server's page decides.
+fn settle_bare_answer(inner: &Inner, q: &Queued) -> Outcome {
+    if is_done(inner, q.local_id) {
+        Outcome::Settled
+    } else if inner.rate_limited.swap(false, Ordering::SeqCst) {
+        Outcome::SlowDown
+    } else if inner.error_meanwhile.swap(false, Ordering::SeqCst) {
+        Outcome::NoProof("the server sent an error along with its answer".into())
+    } else {
+        Outcome::Taken
+    }
 }
 
 /// Applies the answers in `answer` that name no message of ours while the message they may

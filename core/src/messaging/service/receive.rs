@@ -39,7 +39,13 @@ impl Messenger {
                         inner.progress.notify_one();
                         changed(m.into_iter().collect())
                     }
-                    None => vec![],
+                    None => {
+                        if inner.in_flight_for(None).is_some() {
+                            inner.error_meanwhile.store(true, Ordering::SeqCst);
+                            inner.progress.notify_one();
+                        }
+                        vec![]
+                    }
                 }
             }
             DomainEvent::Authenticated { user } => {
