@@ -65,7 +65,7 @@ async fn support_chat_answers_confirm_their_own_message_in_every_answer_mode() {
         let (server, m, conversation) = (&pinned.server, &pinned.m, &pinned.conversation);
         let texts: Vec<String> = (0..40).map(|i| format!("{answer} {i:02}")).collect();
         for text in &texts {
-            m.send_text(&conversation, text).unwrap();
+            m.send_text(conversation, text).unwrap();
         }
         assert!(
             wait_until(60, || m.cache().queued_count().unwrap_or(1) == 0).await,
@@ -73,13 +73,13 @@ async fn support_chat_answers_confirm_their_own_message_in_every_answer_mode() {
             m.cache().queued_count().unwrap()
         );
         let stored: HashMap<String, String> = server
-            .stored_message_ids(&conversation)
+            .stored_message_ids(conversation)
             .await
             .unwrap()
             .into_iter()
             .map(|(id, text)| (text, id))
             .collect();
-        let (cached, _) = m.cache().page(&conversation, None, 1_000).unwrap();
+        let (cached, _) = m.cache().page(conversation, None, 1_000).unwrap();
         let drift = server.drift_report().await;
         for text in &texts {
             let mine = cached
@@ -106,11 +106,11 @@ async fn support_chat_refusals_are_never_taken_for_sent_in_any_answer_mode() {
         let pinned = pinned(answer, "refusals", Duration::from_secs(2)).await;
         let (server, m, conversation) = (&pinned.server, &pinned.m, &pinned.conversation);
         for i in 0..2 {
-            m.send_text(&conversation, &format!("{answer} before {i}"))
+            m.send_text(conversation, &format!("{answer} before {i}"))
                 .unwrap();
             m.send_text("no-such-chat", &format!("{answer} refused {i}"))
                 .unwrap();
-            m.send_text(&conversation, &format!("{answer} after {i}"))
+            m.send_text(conversation, &format!("{answer} after {i}"))
                 .unwrap();
         }
         assert!(
@@ -127,12 +127,12 @@ async fn support_chat_refusals_are_never_taken_for_sent_in_any_answer_mode() {
                 r.state
             );
         }
-        let stored = server.stored_messages(&conversation).await.unwrap();
+        let stored = server.stored_messages(conversation).await.unwrap();
         assert!(
             stored.iter().all(|(_, t)| !t.contains("refused")),
             "{answer}: {stored:?}"
         );
-        let (kept, _) = m.cache().page(&conversation, None, 100).unwrap();
+        let (kept, _) = m.cache().page(conversation, None, 100).unwrap();
         for i in 0..2 {
             for text in [
                 format!("{answer} before {i}"),
