@@ -12,6 +12,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod lists;
 pub mod logging;
 pub mod notice;
 pub mod presence;
@@ -67,7 +68,7 @@ pub fn bindings_builder() -> Builder<tauri::Wry> {
             consultations::pause_consultation,
             consultations::resume_consultation,
             consultations::end_consultation,
-            consultations::list_consultations,
+            consultations::observe_consultations,
             messaging::join_conversation,
             messaging::leave_conversation,
             messaging::list_conversations,

@@ -4,6 +4,8 @@
 
 use crate::error::{AppError, AppResult};
 use parlor_core::calls::MediaEngine;
+use parlor_core::consultation::ConsultationView;
+use parlor_core::observe::ObservedList;
 use parlor_core::token::SharedTokenSource;
 use parlor_core::{Capability, Client, DialectId, EventStream, ServerProfile, SessionError};
 use serde::Serialize;
@@ -37,8 +39,9 @@ pub struct Session {
     /// What the page is told.
     pub info: SessionInfo,
     forwarder: tauri::async_runtime::JoinHandle<()>,
-    // Kept for their lifetime: the voice service owns its recorder and player.
-    _services: parlor_core::Session,
+    // The services, kept for their lifetime (the voice service owns its recorder and player)
+    // and asked for the lists the page observes.
+    core: parlor_core::Session,
 }
 
 impl Session {
@@ -108,9 +111,14 @@ impl Session {
                 client,
                 info,
                 forwarder,
-                _services: core,
+                core,
             }),
         }
+    }
+
+    /// Every consultation as a list: the snapshot, then its changes.
+    pub fn observe_consultations(&self) -> AppResult<ObservedList<ConsultationView>> {
+        Ok(self.core.consultations.observe()?)
     }
 
     /// Disconnects and stops forwarding.

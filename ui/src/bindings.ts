@@ -53,10 +53,11 @@ export const commands = {
 	/**  Ends a consultation (the bill arrives as `consultation_updated` / `consultation_ended`). */
 	endConsultation: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("end_consultation", { id })),
 	/**
-	 *  Every consultation known, current first, then history with bills (from the cache:
-	 *  works offline).
+	 *  Observes every consultation known (requests, the running one, history with bills; from
+	 *  the cache, so it works offline): the list arrives on `channel` as a `reset`, then each
+	 *  change, until sign-out or the page goes.
 	 */
-	listConsultations: () => typedError<ConsultationView[], AppError>(__TAURI_INVOKE("list_consultations")),
+	observeConsultations: (channel: Channel<ListUpdate<ConsultationView>>) => typedError<null, AppError>(__TAURI_INVOKE("observe_consultations", { channel })),
 	/**
 	 *  Joins a conversation's room, where the server wants it before it delivers messages (the
 	 *  dialect knows its join event). Call before `load_messages`; on servers without rooms it
@@ -1080,6 +1081,21 @@ export type Expert = {
 	/**  Short bio (004). */
 	about?: string | null,
 };
+
+/**  One change to a list the page shows (tag `kind`): the first is always `reset`. */
+export type ListUpdate<T> = 
+/**  The whole list, replacing what the page has. */
+{ kind: "reset"; 
+/**  Every item. */
+items: T[] } | 
+/**  An item appeared or changed: replace the one with the same key, or add it. */
+{ kind: "set"; 
+/**  The item. */
+item: T } | 
+/**  The item with this key left the list. */
+{ kind: "remove"; 
+/**  Its key. */
+id: string };
 
 /**  LiveKit credentials handed out when a call is accepted (004). */
 export type LiveKitGrant = {

@@ -1,9 +1,12 @@
-//! Consultations: answer requests, start/pause/resume/end, the history with earnings.
+//! Consultations: answer requests, start/pause/resume/end, the list (requests, the running
+//! one, the history with earnings) as the core observes it.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::lists::{self, ListUpdate};
 use crate::state::AppState;
 use parlor_core::consultation::ConsultationView;
-use parlor_core::{Command, DomainEvent, LocalCommand};
+use parlor_core::Command;
+use tauri::ipc::Channel;
 use tauri::State;
 
 /// Accepts or rejects a consultation request.
@@ -73,15 +76,22 @@ pub async fn end_consultation(state: State<'_, AppState>, id: String) -> AppResu
         .map(drop)
 }
 
-/// Every consultation known, current first, then history with bills (from the cache:
-/// works offline).
+/// Observes every consultation known (requests, the running one, history with bills; from
+/// the cache, so it works offline): the list arrives on `channel` as a `reset`, then each
+/// change, until sign-out or the page goes.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_consultations(state: State<'_, AppState>) -> AppResult<Vec<ConsultationView>> {
-    state
-        .ask(LocalCommand::ListConsultations, |e| match e {
-            DomainEvent::ConsultationList { consultations } => Some(consultations),
-            _ => None,
-        })
+pub async fn observe_consultations(
+    state: State<'_, AppState>,
+    channel: Channel<ListUpdate<ConsultationView>>,
+) -> AppResult<()> {
+    let list = state
+        .session
+        .lock()
         .await
+        .as_ref()
+        .ok_or_else(AppError::not_signed_in)?
+        .observe_consultations()?;
+    lists::forward(list, channel);
+    Ok(())
 }

@@ -52,6 +52,7 @@ export class Store {
   quitAsked = $state(false);
 
   private unlisten: (() => void) | null = null;
+  private stopConsultations: (() => void) | null = null;
   private clock: number | null = null;
   private marked = new Set<string>();
   private joined = new Set<string>();
@@ -84,6 +85,7 @@ export class Store {
   /** Stops listening (the page is going away). */
   stop(): void {
     this.unlisten?.();
+    this.stopConsultations?.();
     if (this.clock !== null) clearInterval(this.clock);
   }
 
@@ -124,9 +126,10 @@ export class Store {
       if (this.screen === "dashboard") this.screen = "consultation";
       void this.openConversation(after);
     } else if (
-      e.event === "consultation_updated" &&
-      e.consultation.id === after &&
-      e.consultation.state.state === "active" &&
+      e.event === "consultations_changed" &&
+      e.change.kind === "set" &&
+      e.change.item.id === after &&
+      e.change.item.state.state === "active" &&
       !this.joined.has(after)
     ) {
       // Some servers let only an active session's participants join: try again now.
@@ -253,6 +256,7 @@ export class Store {
     }
     const call = await this.backend.callState().catch(() => null);
     if (call) this.dispatch({ event: "call_state_changed", call });
+    await this.observeConsultations();
     await this.reloadHistory();
     void this.reloadChats();
     const current = this.app.consultations.currentId;
@@ -261,6 +265,8 @@ export class Store {
 
   async signOut(): Promise<void> {
     await this.run("signout", () => this.backend.signOut());
+    this.stopConsultations?.();
+    this.stopConsultations = null;
     this.app = { ...initialState, notices: this.app.notices };
     this.screen = "signin";
     await this.refreshProfiles().catch((e) => this.fail(e));
@@ -321,14 +327,26 @@ export class Store {
     if (!this.app.consultations.currentId && this.screen === "consultation") this.screen = "dashboard";
   }
 
+  /** The call history from the cache (consultations come as the core's observed list). */
   async reloadHistory(): Promise<void> {
+    if (!this.can("calls")) return;
     await this.run("history", async () => {
-      const consultations = await this.backend.listConsultations();
-      this.app = reduce(this.app, { event: "consultation_list", consultations }, Date.now());
-      if (this.can("calls")) {
-        const calls = await this.backend.callHistory(200);
-        this.app = reduce(this.app, { event: "call_history", calls }, Date.now());
-      }
+      const calls = await this.backend.callHistory(200);
+      this.app = reduce(this.app, { event: "call_history", calls }, Date.now());
+    });
+  }
+
+  /**
+   * Follows the core's list of consultations (requests, the running one, the history): the
+   * whole list first, then its changes. A new session replaces the last one's subscription.
+   */
+  private async observeConsultations(): Promise<void> {
+    this.stopConsultations?.();
+    this.stopConsultations = null;
+    await this.run("consultations", async () => {
+      this.stopConsultations = await this.backend.observeConsultations((change) =>
+        this.dispatch({ event: "consultations_changed", change }),
+      );
     });
   }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Backend } from "./backend/backend";
-import { pick, story } from "./state/fixtures/billing-chat";
+import { pick, uiStory as story } from "./state/fixtures/billing-chat";
 import { Store } from "./store.svelte";
-import type { SessionInfo } from "./types";
+import type { ConsultationView, ListUpdate, SessionInfo } from "./types";
 
 const session: SessionInfo = {
   profile_id: "p-1",
@@ -19,7 +19,10 @@ function fake(overrides: Partial<Backend> = {}): { backend: Backend; calls: stri
   const calls: string[] = [];
   const defaults: Partial<Backend> = {
     signIn: async () => session,
-    listConsultations: async () => [],
+    observeConsultations: async (listener: (change: ListUpdate<ConsultationView>) => void) => {
+      listener({ kind: "reset", items: [] });
+      return () => {};
+    },
     callHistory: async () => [],
     connectionState: async () => ({ state: "connected" }),
     presence: async () => "offline",
@@ -59,14 +62,14 @@ describe("Store", () => {
     expect(store.quitAsked).toBe(true);
   });
 
-  it("signs in, loads the history and lands on the dashboard", async () => {
+  it("signs in, follows the core's consultations and lands on the dashboard", async () => {
     const { backend, calls } = fake();
     const store = new Store(backend);
     await store.signIn("p-1");
     expect(store.screen).toBe("dashboard");
     expect(store.app.session?.profile_name).toBe("Demo 000");
     expect(store.app.connection).toEqual({ state: "connected" });
-    expect(calls).toContain("listConsultations()");
+    expect(calls.filter((c) => c.startsWith("observeConsultations"))).toHaveLength(1);
     // 000 has no calls: their history is not asked for.
     expect(calls.some((c) => c.startsWith("callHistory"))).toBe(false);
   });
@@ -138,9 +141,29 @@ describe("Store", () => {
     expect(store.app.notices.at(-1)?.code).toBe("not_connected");
   });
 
-  it("reloads after a reconnect and leaves presence to the core", async () => {
+  it("opens a consultation found running in the core's first list, and stops following at sign-out", async () => {
+    const live = pick("consultation_updated", 2).consultation;
+    let stopped = 0;
     const { backend, calls } = fake({
-      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "presence"] }),
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "messaging", "presence"] }),
+      observeConsultations: async (listener: (change: ListUpdate<ConsultationView>) => void) => {
+        listener({ kind: "reset", items: [live] });
+        return () => void stopped++;
+      },
+      loadMessages: async () => null,
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    expect(store.current?.id).toBe("room-7");
+    expect(calls).toContain('joinConversation("room-7")');
+    await store.signOut();
+    expect(stopped).toBe(1);
+    expect(store.app.consultations.byId).toEqual({});
+  });
+
+  it("reloads the call history after a reconnect and leaves consultations and presence to the core", async () => {
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "presence", "calls"] }),
       setPresence: async (presence) => ({ presence, on_server: true }),
     });
     const store = new Store(backend);
@@ -150,7 +173,7 @@ describe("Store", () => {
     store.dispatch({ event: "connection", state: { state: "reconnecting", attempt: 1, delay_ms: 500, reason: "transport close" } });
     store.dispatch({ event: "connection", state: { state: "connected" } });
     await new Promise((r) => setTimeout(r, 0));
-    expect(calls).toEqual(["listConsultations()"]);
+    expect(calls).toEqual(["callHistory(200)"]);
   });
 
   it("closes the bill back to the dashboard", async () => {

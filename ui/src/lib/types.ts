@@ -2,7 +2,7 @@
  * The JSON shapes the core sends, as generated from the Rust types by tauri-specta into
  * `../bindings.ts` (`cargo run -p parlor-desktop --example export-bindings`; `cargo test`
  * fails when it is stale). Only types are taken from there, so the state modules still build
- * and test without the Tauri runtime. The two types below are the page's own.
+ * and test without the Tauri runtime. The types below are the page's own.
  */
 
 export type {
@@ -49,18 +49,24 @@ export type {
   ProviderInfo,
   ProviderState,
   UpdateInfo,
+  ListUpdate,
 } from "../bindings";
 
-import type { DomainEvent, Presence, UploadProgress } from "../bindings";
+import type { ConsultationView, DomainEvent, ListUpdate, Presence, UploadProgress } from "../bindings";
 
 /** The event named `name`. */
 export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { event: N }>;
 
 /**
  * What the store consumes: the core's events, plus upload progress, which the shell sends on
- * its own stream rather than as a `voice_note_changed`.
+ * its own stream rather than as a `voice_note_changed`, and the changes of the lists the core
+ * observes (`consultations_changed`: the first is a `reset` with every consultation).
  */
-export type UiEvent = DomainEvent | ({ event: "upload_progress" } & UploadProgress) | ShellEvent;
+export type UiEvent =
+  | DomainEvent
+  | ({ event: "upload_progress" } & UploadProgress)
+  | { event: "consultations_changed"; change: ListUpdate<ConsultationView> }
+  | ShellEvent;
 
 /**
  * What the shell itself tells the page: a notification's click asks to show a waiting request

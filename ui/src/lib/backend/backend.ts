@@ -11,6 +11,7 @@ import type {
   ConversationInfo,
   DemoInfo,
   EventOf,
+  ListUpdate,
   Presence,
   PresenceChange,
   ProfileInput,
@@ -71,7 +72,11 @@ export interface Backend {
   pauseConsultation(consultationId: string): Promise<void>;
   resumeConsultation(consultationId: string): Promise<void>;
   endConsultation(consultationId: string): Promise<void>;
-  listConsultations(): Promise<ConsultationView[]>;
+  /**
+   * Follows every consultation as the core keeps it: `listener` gets a `reset` with the whole
+   * list (before this resolves), then each change. Returns the function that stops it.
+   */
+  observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void>;
 
   // messaging
   /** The conversations the server lists; empty where it cannot list them (chats joined by id). */

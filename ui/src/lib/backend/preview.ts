@@ -17,6 +17,7 @@ import type {
   DemoInfo,
   DomainEvent,
   EventOf,
+  ListUpdate,
   MeterReading,
   Presence,
   PresenceChange,
@@ -61,6 +62,7 @@ function fail(code: string, message: string): never {
 export class PreviewBackend implements Backend {
   readonly kind = "preview" as const;
   private listeners = new Set<(e: UiEvent) => void>();
+  private consultationListeners = new Set<(change: ListUpdate<ConsultationView>) => void>();
   private session: SessionInfo | null = null;
   private current: Presence = "offline";
   private consultations = new Map<string, ConsultationView>();
@@ -244,6 +246,8 @@ export class PreviewBackend implements Backend {
   private update(c: ConsultationView): void {
     this.consultations.set(c.id, c);
     this.emit({ event: "consultation_updated", consultation: c });
+    // As the core's observed list does: each change, after the event it follows.
+    for (const l of this.consultationListeners) l({ kind: "set", item: c });
   }
 
   private get(id: string): ConsultationView {
@@ -339,8 +343,10 @@ export class PreviewBackend implements Backend {
     this.emit({ event: "expert_busy", busy: false });
   }
 
-  async listConsultations(): Promise<ConsultationView[]> {
-    return [...this.consultations.values()];
+  async observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void> {
+    this.consultationListeners.add(listener);
+    listener({ kind: "reset", items: [...this.consultations.values()] });
+    return () => this.consultationListeners.delete(listener);
   }
 
   // ----- messaging -----

@@ -17,6 +17,7 @@ import type {
   DemoInfo,
   DomainEvent,
   EventOf,
+  ListUpdate,
   Presence,
   PresenceChange,
   ProfileInput,
@@ -123,8 +124,24 @@ export class TauriBackend implements Backend {
   endConsultation(id: string): Promise<void> {
     return ok(commands.endConsultation(id));
   }
-  listConsultations(): Promise<ConsultationView[]> {
-    return ok(commands.listConsultations());
+  async observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void> {
+    const channel = new Channel<ListUpdate<ConsultationView>>();
+    let stopped = false;
+    // The shell sends the whole list first, from its own task: resolve once it is applied.
+    const first = new Promise<void>((resolve) => {
+      channel.onmessage = (change) => {
+        if (stopped) return;
+        listener(change);
+        if (change.kind === "reset") resolve();
+      };
+    });
+    await ok(commands.observeConsultations(channel));
+    await first;
+    // The shell's task ends when the page or the session goes; a new session sends on a new
+    // channel, so this one only has to fall silent.
+    return () => {
+      stopped = true;
+    };
   }
 
   listConversations(status: string | null): Promise<ConversationInfo[]> {

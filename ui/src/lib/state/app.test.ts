@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DomainEvent } from "../types";
+import type { DomainEvent, UiEvent } from "../types";
 import { dismissNotice, initialState, notice, reduce, shownPresence, type AppState } from "./app";
 import { dismissBill } from "./consultations";
-import { T0, story } from "./fixtures/billing-chat";
+import { T0, uiStory as story } from "./fixtures/billing-chat";
 
-function run(events: readonly DomainEvent[], start: AppState = initialState, t = T0): AppState {
+function run(events: readonly UiEvent[], start: AppState = initialState, t = T0): AppState {
   return events.reduce((s, e, i) => reduce(s, e, t + i * 1000), start);
 }
 

@@ -40,11 +40,23 @@ export function reduceConsultations(
   now: number,
 ): ConsultationsState {
   switch (e.event) {
-    case "consultation_updated":
-      return upsert(s, e.consultation, now, true);
-    case "consultation_list": {
-      // A listing is not news: it does not open screens or bills.
-      return e.consultations.reduce((acc, c) => upsert(acc, c, now, false), s);
+    case "consultations_changed": {
+      const change = e.change;
+      switch (change.kind) {
+        case "set":
+          return upsert(s, change.item, now, true);
+        case "reset": {
+          // The core's whole list: not news (it opens no screen or bill), and what it no
+          // longer holds goes.
+          const kept = new Set(change.items.map((c) => c.id));
+          const pruned = Object.keys(s.byId).reduce((acc, id) => (kept.has(id) ? acc : without(acc, id)), s);
+          return change.items.reduce((acc, c) => upsert(acc, c, now, false), pruned);
+        }
+        case "remove":
+          return without(s, change.id);
+        default:
+          return s;
+      }
     }
     case "meter_update": {
       const c = s.byId[e.consultation_id];
@@ -89,6 +101,20 @@ function upsert(
   const lowBalance =
     c.state.state === "ended" && s.lowBalance[c.id] ? omit(s.lowBalance, c.id) : s.lowBalance;
   return { ...s, byId, currentId, billFor, lowBalance, meterAt: { ...s.meterAt, [c.id]: now } };
+}
+
+/** The slice without consultation `id`. */
+function without(s: ConsultationsState, id: string): ConsultationsState {
+  if (!(id in s.byId)) return s;
+  return {
+    ...s,
+    byId: omit(s.byId, id),
+    currentId: s.currentId === id ? null : s.currentId,
+    billFor: s.billFor === id ? null : s.billFor,
+    lowBalance: omit(s.lowBalance, id),
+    stopped: omit(s.stopped, id),
+    meterAt: omit(s.meterAt, id),
+  };
 }
 
 function isLiveId(s: ConsultationsState, id: string): boolean {

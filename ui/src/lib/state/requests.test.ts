@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DomainEvent } from "../types";
-import { T0, pick } from "./fixtures/billing-chat";
+import type { DomainEvent, UiEvent } from "../types";
+import { T0, changed, listed, pick } from "./fixtures/billing-chat";
 import { fractionLeft, pruneExpired, reduceRequests, secondsLeft } from "./requests";
 
 describe("requests", () => {
@@ -34,15 +34,14 @@ describe("requests", () => {
 
   it("drops a request the consultation service says has moved on", () => {
     const list = reduceRequests([], requested, T0);
-    const accepted = pick("consultation_updated", 1);
+    const accepted = changed(pick("consultation_updated", 1).consultation);
     expect(reduceRequests(list, accepted, T0)).toHaveLength(0);
+    const removed: UiEvent = { event: "consultations_changed", change: { kind: "remove", id: "room-7" } };
+    expect(reduceRequests(list, removed, T0)).toHaveLength(0);
   });
 
   it("adds requests found in a listing, without a countdown", () => {
-    const listing: DomainEvent = {
-      event: "consultation_list",
-      consultations: [pick("consultation_updated", 0).consultation],
-    };
+    const listing = listed([pick("consultation_updated", 0).consultation]);
     const list = reduceRequests([], listing, T0);
     expect(list).toHaveLength(1);
     expect(secondsLeft(list[0]!, T0)).toBeNull();

@@ -35,10 +35,19 @@ export function reduceRequests(
       });
     case "consultation_answered":
       return remove(list, e.consultation_id);
-    case "consultation_updated":
-      return fromView(list, e.consultation, now);
-    case "consultation_list":
-      return e.consultations.reduce((acc, c) => fromView(acc, c, now), list);
+    case "consultations_changed": {
+      const change = e.change;
+      switch (change.kind) {
+        case "set":
+          return fromView(list, change.item, now);
+        case "reset":
+          return change.items.reduce((acc, c) => fromView(acc, c, now), list);
+        case "remove":
+          return remove(list, change.id);
+        default:
+          return list;
+      }
+    }
     default:
       return list;
   }
