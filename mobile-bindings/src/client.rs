@@ -35,7 +35,7 @@ pub struct ParlorClient {
     messenger: Arc<Messenger>,
     calls: Option<CallService>,
     /// Kept alive with the client (voice notes live here, where the server takes them).
-    _session: Session,
+    session: Session,
 }
 
 fn money(rate: Option<String>) -> Result<Option<rust_decimal::Decimal>, ParlorError> {
@@ -88,7 +88,7 @@ impl ParlorClient {
             directory: session.directory.clone(),
             messenger,
             calls: session.calls.clone(),
-            _session: session,
+            session,
         }))
     }
 

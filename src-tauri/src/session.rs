@@ -116,6 +116,11 @@ impl Session {
         }
     }
 
+    /// The core's session: its services, for their typed calls.
+    pub fn core(&self) -> &parlor_core::Session {
+        &self.core
+    }
+
     /// Every consultation as a list: the snapshot, then its changes.
     pub fn observe_consultations(&self) -> AppResult<ObservedList<ConsultationView>> {
         Ok(self.core.consultations.observe()?)

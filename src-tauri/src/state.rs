@@ -90,6 +90,17 @@ impl AppState {
             .ok_or_else(AppError::not_signed_in)
     }
 
+    /// What `f` reads from the signed-in core session (a service to call, a snapshot); the
+    /// session lock is held only while `f` runs.
+    pub async fn core<T>(&self, f: impl FnOnce(&parlor_core::Session) -> T) -> AppResult<T> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| f(s.core()))
+            .ok_or_else(AppError::not_signed_in)
+    }
+
     /// Sends a core command through the signed-in client (its events also reach the page).
     pub async fn send(&self, cmd: impl Into<Request>) -> AppResult<Vec<DomainEvent>> {
         let client = self.client().await?;

@@ -127,7 +127,7 @@ export const commands = {
 	setMicrophone: (on: boolean) => typedError<null, AppError>(__TAURI_INVOKE("set_microphone", { on })),
 	/**  Turns the camera on or off. */
 	setCamera: (on: boolean) => typedError<null, AppError>(__TAURI_INVOKE("set_camera", { on })),
-	/**  The current (or last) call, if any. */
+	/**  The current (or last) call, if any (none where the server has no calls). */
 	callState: () => typedError<CallSnapshot | null, AppError>(__TAURI_INVOKE("call_state")),
 	/**  Past calls from the cache, newest first (offline too). */
 	callHistory: (limit: number | null) => typedError<CallRecord[], AppError>(__TAURI_INVOKE("call_history", { limit })),

@@ -11,7 +11,7 @@ use crate::client::{Client, Service, WeakClient};
 use crate::command::{Command, LocalCommand};
 use crate::error::Error;
 use crate::event::DomainEvent;
-use crate::model::{CallPhase, CallSnapshot, Expert, MediaEvent, Presence};
+use crate::model::{CallPhase, CallRecord, CallSnapshot, Expert, MediaEvent, Presence};
 use crate::store::Store;
 use crate::transport::ConnectionState;
 use futures_util::future::BoxFuture;
@@ -127,6 +127,13 @@ impl CallService {
     /// The current (or last) call.
     pub fn snapshot(&self) -> CallSnapshot {
         self.inner.lock().machine.snapshot().clone()
+    }
+
+    /// Past calls from the cache, newest first (`limit`, default 50; offline too).
+    /// `Error::Unsupported` without a cache.
+    pub async fn history(&self, limit: Option<u32>) -> Result<Vec<CallRecord>, Error> {
+        let work = self.inner.history(limit);
+        work.await
     }
 
     /// Callees as last reported, by id (offline ones are dropped).

@@ -132,6 +132,17 @@ impl Messenger {
         }))
     }
 
+    /// Full-text search over the cached messages (of one conversation, or all), newest
+    /// first, at most `limit` (default 50); works offline.
+    pub fn search(
+        &self,
+        query: &str,
+        conversation_id: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Vec<ChatMessage>, Error> {
+        search(&self.inner, query, conversation_id, limit)
+    }
+
     /// Queues a text message; see [`send`](Self::send).
     pub fn send_text(&self, conversation_id: &str, text: &str) -> Result<SendHandle, Error> {
         self.send(conversation_id, MessageDraft::text(text))
@@ -248,10 +259,7 @@ impl Service for Messenger {
                 limit,
             } => Some(
                 async move {
-                    let messages = inner
-                        .cache
-                        .search(&query, conversation_id.as_deref(), limit.unwrap_or(50))
-                        .map_err(store_error)?;
+                    let messages = search(&inner, &query, conversation_id.as_deref(), limit)?;
                     Ok(vec![DomainEvent::SearchResults { query, messages }])
                 }
                 .boxed(),
@@ -264,4 +272,16 @@ impl Service for Messenger {
             _ => None,
         }
     }
+}
+
+fn search(
+    inner: &Inner,
+    query: &str,
+    conversation_id: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Vec<ChatMessage>, Error> {
+    inner
+        .cache
+        .search(query, conversation_id, limit.unwrap_or(50))
+        .map_err(store_error)
 }

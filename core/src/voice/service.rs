@@ -183,6 +183,19 @@ impl VoiceNotes {
     pub fn outbox(&self) -> &Arc<VoiceOutbox> {
         &self.inner.outbox
     }
+
+    /// The input devices by name (for `StartRecording`).
+    pub async fn input_devices(&self) -> Result<Vec<String>, Error> {
+        list_input_devices().await
+    }
+}
+
+/// The input devices by name, asked off the async threads (ALSA may block).
+async fn list_input_devices() -> Result<Vec<String>, Error> {
+    tokio::task::spawn_blocking(input_devices)
+        .await
+        .map_err(|e| Error::Protocol(e.to_string()))?
+        .map_err(to_error)
 }
 
 impl Service for VoiceNotes {
@@ -205,10 +218,7 @@ impl Service for VoiceNotes {
         match cmd.clone() {
             LocalCommand::ListInputDevices => Some(
                 async move {
-                    let names = tokio::task::spawn_blocking(input_devices)
-                        .await
-                        .map_err(|e| Error::Protocol(e.to_string()))?
-                        .map_err(to_error)?;
+                    let names = list_input_devices().await?;
                     let e = DomainEvent::InputDevices { names };
                     inner.publish(e.clone());
                     Ok(vec![e])

@@ -12,14 +12,12 @@ use std::sync::Arc;
 impl ParlorClient {
     /// The input devices by name (for `start_recording`).
     pub async fn list_input_devices(&self) -> Result<Vec<String>, ParlorError> {
-        let events = self.send_raw(LocalCommand::ListInputDevices).await?;
-        Ok(events
-            .into_iter()
-            .find_map(|e| match e {
-                DomainEvent::InputDevices { names } => Some(names),
-                _ => None,
-            })
-            .unwrap_or_default())
+        let voice = self.session.voice.as_ref().ok_or_else(|| {
+            ParlorError::from(parlor_core::Error::Unsupported(
+                "this server takes no voice notes".into(),
+            ))
+        })?;
+        Ok(voice.input_devices().await?)
     }
 
     /// Starts recording (the default input, or one by name), stopping by itself after

@@ -1,9 +1,9 @@
 //! Calls: accept/reject/end, in-call controls through the core's media engine, history.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use parlor_core::calls::{CallRecord, CallSnapshot};
-use parlor_core::{Command, DomainEvent, LocalCommand};
+use parlor_core::{Command, LocalCommand};
 use tauri::State;
 
 /// Accepts a ringing call.
@@ -47,18 +47,13 @@ pub async fn set_camera(state: State<'_, AppState>, on: bool) -> AppResult<()> {
         .map(drop)
 }
 
-/// The current (or last) call, if any.
+/// The current (or last) call, if any (none where the server has no calls).
 #[tauri::command]
 #[specta::specta]
 pub async fn call_state(state: State<'_, AppState>) -> AppResult<Option<CallSnapshot>> {
-    Ok(state
-        .send(LocalCommand::GetCallState)
-        .await?
-        .into_iter()
-        .find_map(|e| match e {
-            DomainEvent::CallStateChanged { call } => Some(call),
-            _ => None,
-        }))
+    state
+        .core(|s| s.calls.as_ref().map(|calls| calls.snapshot()))
+        .await
 }
 
 /// Past calls from the cache, newest first (offline too).
@@ -68,10 +63,9 @@ pub async fn call_history(
     state: State<'_, AppState>,
     limit: Option<u32>,
 ) -> AppResult<Vec<CallRecord>> {
-    state
-        .ask(LocalCommand::ListCallHistory { limit }, |e| match e {
-            DomainEvent::CallHistory { calls } => Some(calls),
-            _ => None,
-        })
-        .await
+    let calls = state
+        .core(|s| s.calls.clone())
+        .await?
+        .ok_or_else(|| AppError::new("unsupported", "This server has no calls."))?;
+    Ok(calls.history(limit).await?)
 }

@@ -1,7 +1,7 @@
 //! Messaging: pages from the cache, sending through the outbox, typing, receipts,
 //! reactions, retry/discard, search.
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use parlor_core::messaging::{ChatMessage, PageSource};
 use parlor_core::model::ConversationInfo;
@@ -176,19 +176,11 @@ pub async fn search_messages(
     conversation_id: Option<String>,
     limit: Option<u32>,
 ) -> AppResult<Vec<ChatMessage>> {
-    state
-        .ask(
-            LocalCommand::SearchMessages {
-                query,
-                conversation_id,
-                limit,
-            },
-            |e| match e {
-                DomainEvent::SearchResults { messages, .. } => Some(messages),
-                _ => None,
-            },
-        )
-        .await
+    let messenger = state
+        .core(|s| s.messenger.clone())
+        .await?
+        .ok_or_else(|| AppError::new("unsupported", "This session keeps no messages."))?;
+    Ok(messenger.search(&query, conversation_id.as_deref(), limit)?)
 }
 
 /// Joins a conversation's room, where the server wants it before it delivers messages (the

@@ -1,20 +1,19 @@
 //! Voice notes: record (levels on a channel), send, play (position on a channel).
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use parlor_core::{Command, DomainEvent, LocalCommand};
+use parlor_core::{Command, LocalCommand};
 use tauri::State;
 
 /// The input devices by name.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_input_devices(state: State<'_, AppState>) -> AppResult<Vec<String>> {
-    state
-        .ask(LocalCommand::ListInputDevices, |e| match e {
-            DomainEvent::InputDevices { names } => Some(names),
-            _ => None,
-        })
-        .await
+    let voice = state
+        .core(|s| s.voice.clone())
+        .await?
+        .ok_or_else(|| AppError::new("unsupported", "This server takes no voice notes."))?;
+    Ok(voice.input_devices().await?)
 }
 
 /// Starts recording (default device, 60 s at most unless told).

@@ -121,16 +121,28 @@ impl Inner {
         &self,
         limit: Option<u32>,
     ) -> BoxFuture<'static, Result<Vec<DomainEvent>, Error>> {
+        let calls = self.history(limit);
+        async move {
+            Ok(vec![DomainEvent::CallHistory {
+                calls: calls.await?,
+            }])
+        }
+        .boxed()
+    }
+
+    /// Past calls from the cache, newest first (`limit`, default 50).
+    pub(super) fn history(
+        &self,
+        limit: Option<u32>,
+    ) -> BoxFuture<'static, Result<Vec<CallRecord>, Error>> {
         let Some(store) = self.store.clone() else {
             return async { Err(Error::Unsupported("no cache is attached".into())) }.boxed();
         };
         async move {
-            let calls =
-                tokio::task::spawn_blocking(move || history::list(&store, limit.unwrap_or(50)))
-                    .await
-                    .map_err(|e| Error::Protocol(format!("history task failed: {e}")))?
-                    .map_err(|e| Error::Protocol(e.to_string()))?;
-            Ok(vec![DomainEvent::CallHistory { calls }])
+            tokio::task::spawn_blocking(move || history::list(&store, limit.unwrap_or(50)))
+                .await
+                .map_err(|e| Error::Protocol(format!("history task failed: {e}")))?
+                .map_err(|e| Error::Protocol(e.to_string()))
         }
         .boxed()
     }

@@ -95,6 +95,11 @@ async fn commands_offline_fail_typed_and_leave_the_machine_consistent() {
             .code(),
         "unsupported"
     );
+    // The typed call says the same: no cache, no history.
+    assert_eq!(
+        service.history(None).await.unwrap_err().code(),
+        "unsupported"
+    );
     assert_eq!(
         client
             .send(LocalCommand::SetMicrophone { enabled: false })

@@ -62,6 +62,12 @@ async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
     assert!(
         matches!(&found[0], DomainEvent::SearchResults { messages, .. } if messages.len() == 1)
     );
+    // The typed call finds the same message, and nothing in another conversation.
+    let DomainEvent::SearchResults { messages, .. } = &found[0] else {
+        unreachable!()
+    };
+    assert_eq!(&m.search("second", Some("c"), None).unwrap(), messages);
+    assert!(m.search("second", Some("other"), None).unwrap().is_empty());
     assert_eq!(m.cache().queued_count().unwrap(), 2);
     // Typing offline: the first start tries (and fails: offline), repeats are throttled.
     let typing = Command::SetTyping {

@@ -127,6 +127,10 @@ async fn successful_call_both_sides_with_media_presence_and_history() {
     assert!(
         matches!(&listed[..], [DomainEvent::CallHistory { calls }] if calls.len() == 1 && calls[0].call_id == id)
     );
+    // And a typed call on the service: the same record.
+    let typed = user.calls.history(Some(5)).await.unwrap();
+    assert_eq!(typed.len(), 1);
+    assert_eq!(typed[0], history(&user, &id));
     // Presence is back to ONLINE once the call is over.
     user.actor
         .expect("Jane online again", 5, |e| {
