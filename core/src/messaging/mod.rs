@@ -39,5 +39,5 @@ pub use crate::model::{ChatMessage, DeliveryState, PageSource};
 pub use cache::Cache;
 pub use send_handle::SendHandle;
 pub use sending::MessageDraft;
-pub use service::Messenger;
+pub use service::{MessagePage, Messenger};
 pub use shared::MessengerConfig;

@@ -28,6 +28,7 @@ mod receive;
 mod tests;
 
 use history::load_messages;
+pub use history::MessagePage;
 
 /// The messaging service. See the [module documentation](super).
 pub struct Messenger {
@@ -130,6 +131,20 @@ impl Messenger {
                 _ => None,
             }
         }))
+    }
+
+    /// A page of `conversation_id` from the cache, oldest first: the latest `limit` (default
+    /// 50), or those before the message with local id `before`. When online and the dialect
+    /// can, a backfill from the server follows and its page is published as a
+    /// `messages_page` event (`source: server`).
+    pub async fn load_page(
+        &self,
+        conversation_id: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<MessagePage, Error> {
+        let inner = self.inner.clone();
+        history::load_page(inner, conversation_id.into(), before, limit.unwrap_or(50)).await
     }
 
     /// Full-text search over the cached messages (of one conversation, or all), newest

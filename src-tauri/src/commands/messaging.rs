@@ -31,30 +31,17 @@ pub async fn load_messages(
     before: Option<i64>,
     limit: Option<u32>,
 ) -> AppResult<MessagesPage> {
-    state
-        .ask(
-            LocalCommand::LoadMessages {
-                conversation_id,
-                before,
-                limit,
-            },
-            |e| match e {
-                DomainEvent::MessagesPage {
-                    conversation_id,
-                    messages,
-                    has_more,
-                    source,
-                    ..
-                } => Some(MessagesPage {
-                    conversation_id,
-                    messages,
-                    has_more,
-                    source,
-                }),
-                _ => None,
-            },
-        )
-        .await
+    let messenger = state
+        .core(|s| s.messenger.clone())
+        .await?
+        .ok_or_else(no_messages)?;
+    let page = messenger.load_page(&conversation_id, before, limit).await?;
+    Ok(MessagesPage {
+        conversation_id,
+        messages: page.messages,
+        has_more: page.has_more,
+        source: PageSource::Cache,
+    })
 }
 
 /// Queues a message in the outbox (shown at once as pending; states follow as
@@ -179,7 +166,7 @@ pub async fn search_messages(
     let messenger = state
         .core(|s| s.messenger.clone())
         .await?
-        .ok_or_else(|| AppError::new("unsupported", "This session keeps no messages."))?;
+        .ok_or_else(no_messages)?;
     Ok(messenger.search(&query, conversation_id.as_deref(), limit)?)
 }
 
@@ -233,4 +220,8 @@ pub async fn list_conversations(
         Err(e) if e.code == "unsupported" => Ok(Vec::new()),
         other => other,
     }
+}
+
+fn no_messages() -> AppError {
+    AppError::new("unsupported", "This session keeps no messages.")
 }

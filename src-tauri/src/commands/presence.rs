@@ -4,7 +4,6 @@ use crate::error::AppResult;
 use crate::presence::{apply, PresenceChange};
 use crate::state::AppState;
 use parlor_core::model::{Expert, Presence};
-use parlor_core::{DomainEvent, LocalCommand};
 use tauri::State;
 
 /// Goes online, offline or busy. Servers know only online/offline: busy is offline there
@@ -32,10 +31,5 @@ pub fn presence(state: State<'_, AppState>) -> Presence {
 #[tauri::command]
 #[specta::specta]
 pub async fn watch_experts(state: State<'_, AppState>) -> AppResult<Vec<Expert>> {
-    state
-        .ask(LocalCommand::WatchExperts, |e| match e {
-            DomainEvent::ExpertsSnapshot { experts } => Some(experts),
-            _ => None,
-        })
-        .await
+    state.core(|s| s.directory.snapshot()).await
 }

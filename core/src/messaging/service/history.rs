@@ -22,6 +22,35 @@ pub(super) fn page_event(
     })
 }
 
+/// A page of one conversation from the cache, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MessagePage {
+    /// The messages, oldest first.
+    pub messages: Vec<ChatMessage>,
+    /// Whether older messages are cached.
+    pub has_more: bool,
+}
+
+/// [`load_messages`]'s page as a value.
+pub(super) async fn load_page(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<MessagePage, Error> {
+    match load_messages(inner, conversation_id, before, limit)
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(DomainEvent::MessagesPage {
+            messages, has_more, ..
+        }) => Ok(MessagePage { messages, has_more }),
+        _ => Err(Error::Protocol("the cache gave no page".into())),
+    }
+}
+
 /// The page from the cache now; then, when online and the dialect can, a backfill and the
 /// page again (published, `source: server`).
 pub(super) async fn load_messages(

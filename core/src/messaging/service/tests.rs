@@ -51,6 +51,15 @@ async fn offline_sends_queue_and_pages_and_search_come_from_the_cache() {
     assert!(
         matches!(&page[0], DomainEvent::MessagesPage { messages, source: PageSource::Cache, has_more: false, .. } if messages.len() == 2)
     );
+    // The typed call gives the same page; a limit of one leaves an older message behind.
+    let DomainEvent::MessagesPage { messages, .. } = &page[0] else {
+        unreachable!()
+    };
+    let typed = m.load_page("c", None, None).await.unwrap();
+    assert_eq!((&typed.messages, typed.has_more), (messages, false));
+    let newest = m.load_page("c", None, Some(1)).await.unwrap();
+    assert_eq!(newest.messages[..], messages[1..]);
+    assert!(newest.has_more);
     let found = client
         .send(LocalCommand::SearchMessages {
             query: "second".into(),
