@@ -47,9 +47,15 @@ pub async fn run(rtt: u32, oneway: u32, rounds: u32) -> Result<Report, String> {
         .map_err(|e| e.to_string())?;
     let rounds = rounds.max(1);
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
-        theirs.push(node_figures(&server.url(), rtt, oneway).await?);
+    for round in 0..rounds {
+        // Who goes first alternates, so a warming (or tiring) machine favours neither.
+        if round % 2 == 0 {
+            ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
+            theirs.push(node_figures(&server.url(), rtt, oneway).await?);
+        } else {
+            theirs.push(node_figures(&server.url(), rtt, oneway).await?);
+            ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
+        }
     }
     Ok(Report {
         rounds,
@@ -198,7 +204,10 @@ async fn node_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Strin
             .and_then(|x| x.as_f64())
             .ok_or_else(|| format!("node bench output lacks {k}"))
     };
+    // --expose-gc: the client collects garbage before its first reading (without the flag
+    // `global.gc` does not exist and the "before" figure would hold garbage).
     let idle = tokio::process::Command::new("node")
+        .arg("--expose-gc")
         .arg(servers_dir().join("bench_client.js"))
         .args(["--url", url, "--idle", &IDLE_CLIENTS.to_string()])
         .output()

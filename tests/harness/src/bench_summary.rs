@@ -6,38 +6,82 @@ use crate::bench::Report;
 use crate::bench_cache::CacheReport;
 use crate::bench_voice::VoiceReport;
 
-/// One row: the measure, ours, what it is compared with, and the ratio ours / theirs.
+/// What a row's ratio must be for its goal to be met.
+#[derive(Clone, Copy)]
+enum Goal {
+    /// Ours / theirs at most this (times, sizes, memory).
+    AtMost(f64),
+    /// Ours / theirs at least this (throughput).
+    AtLeast(f64),
+    /// No goal: shown for information.
+    None,
+}
+
+/// One row: the measure, ours, what it is compared with, the ratio ours / theirs, and the
+/// goal for that ratio with whether this run met it.
 struct Row {
     measure: String,
     ours: String,
     against: String,
     ratio: String,
+    goal: String,
+    met: String,
 }
 
-fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 && a.is_finite() {
-        format!("{:.2}", a / b)
-    } else {
-        "n/a".into()
-    }
+fn ratio_of(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0 && a.is_finite()).then(|| a / b)
 }
 
-fn versus_node(measure: &str, ours: f64, node: f64, digits: usize) -> Row {
+fn row(measure: &str, ours: String, against: String, ratio: Option<f64>, goal: Goal) -> Row {
+    let (goal_text, met) = match (goal, ratio) {
+        (Goal::AtMost(g), r) => (format!("<={g:.2}"), r.map(|r| r <= g)),
+        (Goal::AtLeast(g), r) => (format!(">={g:.2}"), r.map(|r| r >= g)),
+        (Goal::None, _) => (String::new(), None),
+    };
     Row {
         measure: measure.into(),
-        ours: format!("{ours:.digits$}"),
-        against: format!("{node:.digits$} (node)"),
-        ratio: ratio(ours, node),
+        ours,
+        against,
+        ratio: ratio.map_or_else(|| "n/a".into(), |r| format!("{r:.2}")),
+        goal: goal_text,
+        met: match met {
+            Some(true) => "yes".into(),
+            Some(false) => "NO".into(),
+            None => String::new(),
+        },
     }
 }
 
-fn versus_target(measure: &str, ours: f64, target: f64, unit: &str, digits: usize) -> Row {
-    Row {
-        measure: measure.into(),
-        ours: format!("{ours:.digits$}{unit}"),
-        against: format!("{target}{unit} (target)"),
-        ratio: ratio(ours, target),
-    }
+fn versus_node(measure: &str, ours: f64, node: f64, digits: usize, goal: Goal) -> Row {
+    row(
+        measure,
+        format!("{ours:.digits$}"),
+        format!("{node:.digits$} (node)"),
+        ratio_of(ours, node),
+        goal,
+    )
+}
+
+/// Against a target: the goal is to be at or under it (`at_most`), or at or over it.
+fn versus_target(
+    measure: &str,
+    ours: f64,
+    target: f64,
+    unit: &str,
+    digits: usize,
+    at_most: bool,
+) -> Row {
+    row(
+        measure,
+        format!("{ours:.digits$}{unit}"),
+        format!("{target}{unit} (target)"),
+        ratio_of(ours, target),
+        if at_most {
+            Goal::AtMost(1.0)
+        } else {
+            Goal::AtLeast(1.0)
+        },
+    )
 }
 
 fn alone(measure: &str, ours: String) -> Row {
@@ -46,35 +90,62 @@ fn alone(measure: &str, ours: String) -> Row {
         ours,
         against: String::new(),
         ratio: String::new(),
+        goal: String::new(),
+        met: String::new(),
     }
 }
 
 /// The table. Ratios are ours / theirs: below 1 is better for times, sizes and memory, above
 /// 1 for throughput.
 pub fn table(t: &Report, cache: Option<&CacheReport>, voice: Option<&VoiceReport>) -> String {
+    // The goals: the full round trip at most 0.8 of Node's; memory per connection at most
+    // Node's for now (the plan goes on to a tenth); the cache and voice targets as stated.
     let mut rows = vec![
-        versus_node("echo RTT p50 (µs)", t.parlor.p50_us, t.node.p50_us, 1),
-        versus_node("echo RTT p99 (µs)", t.parlor.p99_us, t.node.p99_us, 1),
+        versus_node(
+            "echo RTT p50 (µs)",
+            t.parlor.p50_us,
+            t.node.p50_us,
+            1,
+            Goal::AtMost(0.8),
+        ),
+        versus_node(
+            "echo RTT p99 (µs)",
+            t.parlor.p99_us,
+            t.node.p99_us,
+            1,
+            Goal::AtMost(0.8),
+        ),
         versus_node(
             "one-way events/s",
             t.parlor.oneway_per_sec,
             t.node.oneway_per_sec,
             0,
+            Goal::None,
         ),
         versus_node(
             "idle RSS per client (KiB)",
             t.parlor.idle_rss_per_client / 1024.0,
             t.node.idle_rss_per_client / 1024.0,
             1,
+            Goal::AtMost(1.0),
         ),
     ];
     if let Some(c) = cache {
         rows.push(versus_target(
-            &format!("cache ingest, {} msgs (msg/s)", c.messages),
+            &format!("cache ingest, {} per write (msg/s)", c.batch),
             c.ingest_per_sec,
             50_000.0,
             "",
             0,
+            false,
+        ));
+        rows.push(versus_target(
+            "cache ingest live, one per write (msg/s)",
+            c.live_per_sec,
+            50_000.0,
+            "",
+            0,
+            false,
         ));
         rows.push(versus_target(
             "cache latest 50, p50",
@@ -82,6 +153,7 @@ pub fn table(t: &Report, cache: Option<&CacheReport>, voice: Option<&VoiceReport
             2.0,
             " ms",
             3,
+            true,
         ));
         rows.push(alone(
             "cache middle page of 50, p50",
@@ -104,13 +176,16 @@ pub fn table(t: &Report, cache: Option<&CacheReport>, voice: Option<&VoiceReport
             (200.0 * v.seconds / 60.0).round(),
             "",
             1,
+            true,
         ));
+        // The target: encoding takes at most 2% of the speech's own length.
         rows.push(versus_target(
             "Opus encode time / real time",
             v.encode_rt_fraction,
-            1.0,
+            0.02,
             "",
             4,
+            true,
         ));
         rows.push(alone(
             "Opus decode time / real time",
@@ -122,13 +197,13 @@ pub fn table(t: &Report, cache: Option<&CacheReport>, voice: Option<&VoiceReport
         t.rounds, t.rtt_samples, t.oneway_events
     );
     s += &format!(
-        "{:<40} {:>16} {:>22} {:>8}\n",
-        "measure", "parlor", "compared with", "ratio"
+        "{:<42} {:>16} {:>22} {:>8} {:>8} {:>4}\n",
+        "measure", "parlor", "compared with", "ratio", "goal", "met"
     );
     for r in rows {
         s += &format!(
-            "{:<40} {:>16} {:>22} {:>8}\n",
-            r.measure, r.ours, r.against, r.ratio
+            "{:<42} {:>16} {:>22} {:>8} {:>8} {:>4}\n",
+            r.measure, r.ours, r.against, r.ratio, r.goal, r.met
         );
     }
     s
@@ -167,11 +242,26 @@ mod tests {
         };
         let s = table(&t, None, Some(&v));
         let line = |m: &str| s.lines().find(|l| l.starts_with(m)).unwrap().to_owned();
-        assert!(line("echo RTT p50").ends_with("0.50"));
-        assert!(line("one-way events/s").ends_with("1.50"));
+        let cells = |m: &str| {
+            line(m)
+                .split_whitespace()
+                .rev()
+                .take(3)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        // Columns from the right: met, goal, ratio.
+        assert_eq!(cells("echo RTT p50"), ["yes", "<=0.80", "0.50"]);
+        // No goal: the ratio is the last cell.
+        assert_eq!(cells("one-way events/s")[0], "1.50");
         assert!(line("Opus voice note, 60 s speech").contains("185.8"));
-        assert!(line("Opus voice note, 60 s speech").ends_with("0.93"));
-        assert!(line("Opus encode time").ends_with("0.02"));
+        assert_eq!(
+            cells("Opus voice note, 60 s speech"),
+            ["yes", "<=1.00", "0.93"]
+        );
+        // Encoding is held to its real target, 2% of real time: 2.3% misses it.
+        assert_eq!(cells("Opus encode time"), ["NO", "<=1.00", "1.15"]);
+        assert!(line("Opus encode time").contains("0.02 (target)"));
         assert!(!s.contains("cache ingest"));
     }
 }
