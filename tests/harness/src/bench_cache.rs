@@ -181,6 +181,21 @@ fn time_ms<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
     percentiles(samples)
 }
 
+/// How many messages `conversation` holds, read page by page (a page holds at most 500).
+fn count_pages(cache: &Cache, conversation: &str) -> Result<usize, String> {
+    let (mut count, mut before) = (0, None);
+    loop {
+        let (page, has_more) = cache
+            .page(conversation, before, 500)
+            .map_err(|e| e.to_string())?;
+        count += page.len();
+        match page.first() {
+            Some(oldest) if has_more => before = Some(oldest.local_id),
+            _ => return Ok(count),
+        }
+    }
+}
+
 /// Runs the benchmark in `dir` (which it fills with a fresh database).
 pub fn run(dir: &Path, messages: u32, batch: u32) -> Result<CacheReport, String> {
     let _ = std::fs::remove_dir_all(dir);
@@ -211,13 +226,10 @@ pub fn run(dir: &Path, messages: u32, batch: u32) -> Result<CacheReport, String>
             .map_err(|e| e.to_string())?;
     }
     let live_per_sec = f64::from(live_messages) / t.elapsed().as_secs_f64();
-    let (stored, _) = cache
-        .page("live", None, live_messages)
-        .map_err(|e| e.to_string())?;
-    if stored.len() != live_messages as usize {
+    let stored = count_pages(&cache, "live")?;
+    if stored != live_messages as usize {
         return Err(format!(
-            "{} of {live_messages} live messages were cached",
-            stored.len()
+            "{stored} of {live_messages} live messages were cached"
         ));
     }
     let (latest, _) = cache.page("bench", None, 50).map_err(|e| e.to_string())?;
@@ -330,13 +342,14 @@ mod tests {
     #[test]
     fn a_small_run_measures_everything() {
         let dir = std::env::temp_dir().join(format!("parlor-bench-cache-{}", std::process::id()));
-        let r = run(&dir, 3000, 500).unwrap();
-        assert_eq!(r.rare_hits, 3);
+        // 600 live messages: more than one page (500), so the count walks the pages.
+        let r = run(&dir, 6000, 500).unwrap();
+        assert_eq!(r.rare_hits, 6);
         assert!(r.ingest_per_sec > 0.0);
         // Live messages are applied one by one (run checks that each is cached).
-        assert_eq!(r.live_messages, 300);
+        assert_eq!(r.live_messages, 600);
         assert!(r.live_per_sec > 0.0);
-        assert!(table(&r).contains("ingest live, one per write, 300 msgs"));
+        assert!(table(&r).contains("ingest live, one per write, 600 msgs"));
         assert!(r.latest_page_ms.0 > 0.0 && r.search_common_ms.0 > 0.0);
         assert!(table(&r).contains("latest 50 messages"));
         let _ = std::fs::remove_dir_all(dir);

@@ -56,19 +56,21 @@ pub(super) fn adopt(
 /// Our row that the server's message `m` (ours, without our client id) is the copy of: one the
 /// server may have (tried at least once, not yet identified by a server id), whose client id
 /// the server kept as the message id, else the oldest with the same text.
+/// The lookup of [`adoptable`]: only our unidentified messages, through the partial index
+/// `messages_unidentified_own` (migration 0008), never the whole conversation.
+pub(super) const ADOPTABLE_SQL: &str = "SELECT local_id, state FROM messages
+     WHERE conversation_id = ?1 AND own = 1 AND server_id IS NULL AND kind != 'voice'
+       AND (state IN ('sending','sent','unconfirmed') OR attempts > 0 OR in_doubt = 1)
+       AND ((?2 != '' AND client_id = ?2)
+            OR (?3 IS NOT NULL AND trim(text) = trim(?3)))
+     ORDER BY (?2 != '' AND client_id = ?2) DESC, local_id LIMIT 1";
+
 pub(super) fn adoptable(
     tx: &Transaction<'_>,
     m: &Message,
 ) -> Result<Option<(i64, String)>, StoreError> {
     Ok(tx
-        .prepare_cached(
-            "SELECT local_id, state FROM messages
-             WHERE conversation_id = ?1 AND own = 1 AND server_id IS NULL AND kind != 'voice'
-               AND (state IN ('sending','sent','unconfirmed') OR attempts > 0 OR in_doubt = 1)
-               AND ((?2 != '' AND client_id = ?2)
-                    OR (?3 IS NOT NULL AND trim(text) = trim(?3)))
-             ORDER BY (?2 != '' AND client_id = ?2) DESC, local_id LIMIT 1",
-        )?
+        .prepare_cached(ADOPTABLE_SQL)?
         .query_row(params![m.conversation_id, m.id, m.text], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
