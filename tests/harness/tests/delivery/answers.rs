@@ -25,14 +25,10 @@ async fn pinned(answer: &str, tag: &str, confirm_timeout: Duration) -> Pinned {
     )
     .await
     .unwrap();
-    let account = chat_user(d);
-    let token = server.mint(account).await.unwrap();
-    let mut user = Actor::connect("user", d, &server.url(), "/", token, Some(account))
-        .await
-        .unwrap();
-    let m = Messenger::attach(
-        &user.client,
-        Store::open(&scratch(&format!("{tag}-{answer}")).join("cache.sqlite3")).unwrap(),
+    let mut user = chat_user_on(&server, d).await;
+    let m = messenger(
+        &user,
+        &format!("{tag}-{answer}"),
         MessengerConfig {
             confirm_timeout,
             retry_base: Duration::from_millis(100),

@@ -24,9 +24,9 @@ async fn sends_through_cuts(d: DialectId, n: usize, cut_ms: u64) {
         .await
         .unwrap();
     let tag = format!("cuts-{}", d.seed());
-    let m = Messenger::attach(
-        &user.client,
-        Store::open(&scratch(&tag).join("cache.sqlite3")).unwrap(),
+    let m = messenger(
+        &user,
+        &tag,
         MessengerConfig {
             confirm_timeout: Duration::from_secs(2),
             retry_base: Duration::from_millis(100),

@@ -14,6 +14,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+use support::wait_until;
+
 use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig};
 use parlor_core::store::Store;
 use parlor_core::transport::BackoffPolicy;
@@ -34,6 +36,24 @@ fn scratch(tag: &str) -> PathBuf {
     support::scratch_dir("delivery", tag)
 }
 
+/// The dialect's chat user, signed in to `server` with a minted token.
+async fn chat_user_on(server: &RefServer, d: DialectId) -> Actor {
+    let account = chat_user(d);
+    let token = server.mint(account).await.unwrap();
+    Actor::connect("user", d, &server.url(), "/", token, Some(account))
+        .await
+        .unwrap()
+}
+
+/// A messenger on `user`'s client whose cache is the scratch folder `tag`.
+fn messenger(user: &Actor, tag: &str, config: MessengerConfig) -> Arc<Messenger> {
+    Messenger::attach(
+        &user.client,
+        Store::open(&scratch(tag).join("cache.sqlite3")).unwrap(),
+        config,
+    )
+}
+
 fn send(conversation_id: &str, text: &str) -> Command {
     Command::SendMessage {
         conversation_id: conversation_id.into(),
@@ -42,15 +62,4 @@ fn send(conversation_id: &str, text: &str) -> Command {
         reply_to: None,
         file_id: None,
     }
-}
-
-async fn wait_until(secs: u64, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        if ok() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    ok()
 }

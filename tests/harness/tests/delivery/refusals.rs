@@ -8,16 +8,8 @@ use super::*;
 async fn an_oversized_message_is_refused_when_queued_and_blocks_nothing() {
     let d = DialectId::SupportChat;
     let server = RefServer::start(server_file(d), &[]).await.unwrap();
-    let account = chat_user(d);
-    let token = server.mint(account).await.unwrap();
-    let mut user = Actor::connect("user", d, &server.url(), "/", token, Some(account))
-        .await
-        .unwrap();
-    let m = Messenger::attach(
-        &user.client,
-        Store::open(&scratch("oversized").join("cache.sqlite3")).unwrap(),
-        MessengerConfig::default(),
-    );
+    let mut user = chat_user_on(&server, d).await;
+    let m = messenger(&user, "oversized", MessengerConfig::default());
     let conversation = open_chat(&server, d, &mut user).await.unwrap();
     let huge = "x".repeat(2 * 1024 * 1024);
     let e = user
@@ -65,9 +57,9 @@ async fn a_message_the_server_closes_the_link_on_fails_after_its_attempts_and_bl
     let mut user = Actor::connect_profile("user", profile, token)
         .await
         .unwrap();
-    let m = Messenger::attach(
-        &user.client,
-        Store::open(&scratch("closes-link").join("cache.sqlite3")).unwrap(),
+    let m = messenger(
+        &user,
+        "closes-link",
         MessengerConfig {
             confirm_timeout: Duration::from_secs(2),
             max_attempts: 3,
@@ -150,16 +142,8 @@ async fn a_tarot_chat_refusal_keeps_the_servers_code() {
 
 async fn refused_then_next(d: DialectId, nowhere: &str, code: Option<&str>) {
     let server = RefServer::start(server_file(d), &[]).await.unwrap();
-    let account = chat_user(d);
-    let token = server.mint(account).await.unwrap();
-    let mut user = Actor::connect("user", d, &server.url(), "/", token, Some(account))
-        .await
-        .unwrap();
-    let m = Messenger::attach(
-        &user.client,
-        Store::open(&scratch("refused").join("cache.sqlite3")).unwrap(),
-        MessengerConfig::default(),
-    );
+    let mut user = chat_user_on(&server, d).await;
+    let m = messenger(&user, "refused", MessengerConfig::default());
     let conversation = open_chat(&server, d, &mut user).await.unwrap();
     user.client
         .send(send(nowhere, "into the void"))

@@ -6,6 +6,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+use support::wait_until;
+
 use parlor_core::messaging::{ChatMessage, DeliveryState, Messenger, MessengerConfig, PageSource};
 use parlor_core::model::{ConsultationKind, RequestOutcome};
 use parlor_core::store::Store;
@@ -103,15 +105,4 @@ async fn join(a: &mut Actor, conv: &str) {
     )
     .await
     .unwrap();
-}
-
-async fn wait_until(secs: u64, mut ok: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        if ok() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    ok()
 }

@@ -10,6 +10,18 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+/// Polls `ok` every 50 ms for up to `secs` seconds; its last answer when time runs out.
+pub async fn wait_until(secs: u64, mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ok()
+}
+
 /// The binary under test.
 pub const PARLOR: &str = env!("CARGO_BIN_EXE_parlor");
 
