@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn page_event(
+fn page_event(
     inner: &Inner,
     conversation_id: &str,
     before: Option<i64>,
@@ -13,13 +13,23 @@ pub(super) fn page_event(
         .cache
         .page(conversation_id, before, limit)
         .map_err(store_error)?;
-    Ok(DomainEvent::MessagesPage {
+    let page = MessagePage { messages, has_more };
+    Ok(event_of(conversation_id, before, page, source))
+}
+
+fn event_of(
+    conversation_id: &str,
+    before: Option<i64>,
+    page: MessagePage,
+    source: PageSource,
+) -> DomainEvent {
+    DomainEvent::MessagesPage {
         conversation_id: conversation_id.to_owned(),
         before,
-        messages,
-        has_more,
+        messages: page.messages,
+        has_more: page.has_more,
         source,
-    })
+    }
 }
 
 /// A page of one conversation from the cache, oldest first.
@@ -32,44 +42,28 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
-/// [`load_messages`]'s page as a value.
+/// The page from the cache now (also published, `source: cache`); then, when online and the
+/// dialect can, a backfill and the page again (published, `source: server`).
 pub(super) async fn load_page(
     inner: Arc<Inner>,
     conversation_id: String,
     before: Option<i64>,
     limit: u32,
 ) -> Result<MessagePage, Error> {
-    match load_messages(inner, conversation_id, before, limit)
-        .await?
-        .into_iter()
-        .next()
-    {
-        Some(DomainEvent::MessagesPage {
-            messages, has_more, ..
-        }) => Ok(MessagePage { messages, has_more }),
-        _ => Err(Error::Protocol("the cache gave no page".into())),
-    }
-}
-
-/// The page from the cache now; then, when online and the dialect can, a backfill and the
-/// page again (published, `source: server`).
-pub(super) async fn load_messages(
-    inner: Arc<Inner>,
-    conversation_id: String,
-    before: Option<i64>,
-    limit: u32,
-) -> Result<Vec<DomainEvent>, Error> {
-    let first = page_event(&inner, &conversation_id, before, limit, PageSource::Cache)?;
-    let cache_exhausted = matches!(
-        &first,
-        DomainEvent::MessagesPage {
-            has_more: false,
-            ..
-        }
-    );
-    inner.publish(first.clone());
+    let (messages, has_more) = inner
+        .cache
+        .page(&conversation_id, before, limit)
+        .map_err(store_error)?;
+    let page = MessagePage { messages, has_more };
+    inner.publish(event_of(
+        &conversation_id,
+        before,
+        page.clone(),
+        PageSource::Cache,
+    ));
+    let cache_exhausted = !page.has_more;
     let Some(client) = inner.client.upgrade() else {
-        return Ok(vec![first]);
+        return Ok(page);
     };
     // Older pages are asked for only once the cache has none.
     let oldest = match (before, cache_exhausted) {
@@ -102,5 +96,21 @@ pub(super) async fn load_messages(
             });
         }
     }
-    Ok(vec![first])
+    Ok(page)
+}
+
+/// [`load_page`] as the `LoadMessages` command answers it.
+pub(super) async fn load_messages(
+    inner: Arc<Inner>,
+    conversation_id: String,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<DomainEvent>, Error> {
+    let page = load_page(inner, conversation_id.clone(), before, limit).await?;
+    Ok(vec![event_of(
+        &conversation_id,
+        before,
+        page,
+        PageSource::Cache,
+    )])
 }
