@@ -9,8 +9,9 @@ use parlor_core::observe::ObservedList;
 use parlor_core::token::SharedTokenSource;
 use parlor_core::{Capability, Client, DialectId, EventStream, ServerProfile, SessionError};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Who is signed in where, for the page.
@@ -42,6 +43,9 @@ pub struct Session {
     // The services, kept for their lifetime (the voice service owns its recorder and player)
     // and asked for the lists the page observes.
     core: parlor_core::Session,
+    // Lists forwarded to the page by key (one per list the page shows): observing a list again
+    // (a conversation's larger window) replaces the task that forwarded it.
+    observers: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
 }
 
 impl Session {
@@ -112,6 +116,7 @@ impl Session {
                 info,
                 forwarder,
                 core,
+                observers: Mutex::default(),
             }),
         }
     }
@@ -126,10 +131,26 @@ impl Session {
         Ok(self.core.consultations.observe()?)
     }
 
+    /// Keeps `task`, which forwards the list `key` to the page, stopping the one that forwarded
+    /// it before.
+    pub fn keep_observer(&self, key: String, task: tauri::async_runtime::JoinHandle<()>) {
+        let mut observers = self.observers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(previous) = observers.insert(key, task) {
+            previous.abort();
+        }
+    }
+
     /// Disconnects and stops forwarding.
     pub async fn close(self) {
         self.client.disconnect().await;
         self.forwarder.abort();
+        let observers = self
+            .observers
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        for task in observers.into_values() {
+            task.abort();
+        }
     }
 }
 

@@ -35,7 +35,7 @@ mod shared;
 pub mod time;
 mod typing;
 
-pub use crate::model::{ChatMessage, DeliveryState, PageSource};
+pub use crate::model::{ChatMessage, ChatSummary, DeliveryState, PageSource};
 pub use cache::Cache;
 pub use send_handle::SendHandle;
 pub use sending::MessageDraft;

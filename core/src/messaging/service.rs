@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 mod history;
+mod observe;
 mod receive;
 #[cfg(test)]
 mod tests;
@@ -88,49 +89,6 @@ impl Messenger {
             draft,
         )?;
         Ok(SendHandle::new(self.inner.clone(), &message))
-    }
-
-    /// A conversation's latest `limit` messages from the cache as a list: that page, then each
-    /// message that appears or changes (keyed by `local_id`); after a discard, the page again.
-    /// `Error::Closed` once the client is gone.
-    pub fn observe_conversation(
-        &self,
-        conversation_id: &str,
-        limit: u32,
-    ) -> Result<ObservedList<ChatMessage>, Error> {
-        let client = self.inner.client.upgrade().ok_or(Error::Closed)?;
-        let events = client.subscribe();
-        let conv = conversation_id.to_owned();
-        let page = {
-            let inner = self.inner.clone();
-            let conv = conv.clone();
-            move || match inner.cache.page(&conv, None, limit) {
-                Ok((messages, _)) => Some(messages),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not read a conversation's page again");
-                    None
-                }
-            }
-        };
-        let snapshot = self
-            .inner
-            .cache
-            .page(&conv, None, limit)
-            .map_err(store_error)?
-            .0;
-        let page_after_discard = page.clone();
-        Ok(ObservedList::new(events, snapshot, page, move |event| {
-            match event {
-                DomainEvent::ChatMessageChanged { message } if message.conversation_id == conv => {
-                    Some(ListChange::Set(message))
-                }
-                // The row is gone, and with it its local id: the page again.
-                DomainEvent::ChatMessageDiscarded {
-                    conversation_id, ..
-                } if conversation_id == conv => page_after_discard().map(ListChange::Reset),
-                _ => None,
-            }
-        }))
     }
 
     /// A page of `conversation_id` from the cache, oldest first: the latest `limit` (default

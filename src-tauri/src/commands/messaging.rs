@@ -2,47 +2,12 @@
 //! reactions, retry/discard, search.
 
 use crate::error::{AppError, AppResult};
+use crate::lists::{self, ListUpdate};
 use crate::state::AppState;
-use parlor_core::messaging::{ChatMessage, PageSource};
-use parlor_core::model::ConversationInfo;
-use parlor_core::{Command, DomainEvent, LocalCommand};
-use serde::Serialize;
+use parlor_core::messaging::{ChatMessage, ChatSummary};
+use parlor_core::{Command, LocalCommand};
+use tauri::ipc::Channel;
 use tauri::State;
-
-/// A page of a conversation, oldest first.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct MessagesPage {
-    /// Which conversation.
-    pub conversation_id: String,
-    /// Messages, oldest first.
-    pub messages: Vec<ChatMessage>,
-    /// Whether older messages are cached.
-    pub has_more: bool,
-    /// The cache at once (a server backfill may follow as a `messages_page` event).
-    pub source: PageSource,
-}
-
-/// A page from the local cache (offline too); a server backfill follows as an event.
-#[tauri::command]
-#[specta::specta]
-pub async fn load_messages(
-    state: State<'_, AppState>,
-    conversation_id: String,
-    before: Option<i64>,
-    limit: Option<u32>,
-) -> AppResult<MessagesPage> {
-    let messenger = state
-        .core(|s| s.messenger.clone())
-        .await?
-        .ok_or_else(no_messages)?;
-    let page = messenger.load_page(&conversation_id, before, limit).await?;
-    Ok(MessagesPage {
-        conversation_id,
-        messages: page.messages,
-        has_more: page.has_more,
-        source: PageSource::Cache,
-    })
-}
 
 /// Queues a message in the outbox (shown at once as pending; states follow as
 /// `chat_message_changed`). Returns its client id.
@@ -201,25 +166,69 @@ pub async fn leave_conversation(
         .map(drop)
 }
 
-/// This account's conversations, where the server lists them, optionally filtered by
-/// status. Where the server cannot list them (it joins chats by id) the list is empty:
-/// the core's cache keeps conversations but offers no way to list them.
+/// Observes this account's chats (the conversations the server listed or that were joined;
+/// from the cache, so offline too): a `reset`, then each change, until sign-out. Where the
+/// server lists conversations, a listing is asked for; its answer arrives as a `reset`.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_conversations(
+pub async fn observe_chats(
     state: State<'_, AppState>,
-    status: Option<String>,
-) -> AppResult<Vec<ConversationInfo>> {
-    let answer = state
-        .ask(Command::ListConversations { status }, |e| match e {
-            DomainEvent::Conversations { conversations } => Some(conversations),
-            _ => None,
-        })
-        .await;
-    match answer {
-        Err(e) if e.code == "unsupported" => Ok(Vec::new()),
-        other => other,
+    channel: Channel<ListUpdate<ChatSummary>>,
+) -> AppResult<()> {
+    {
+        let guard = state.session.lock().await;
+        let session = guard.as_ref().ok_or_else(AppError::not_signed_in)?;
+        let messenger = session.core().messenger.clone().ok_or_else(no_messages)?;
+        let task = lists::forward(messenger.observe_chats()?, channel);
+        session.keep_observer("chats".into(), task);
     }
+    refresh_chats(state).await
+}
+
+/// Asks the server for this account's conversations, where it lists them (the list of chats
+/// shows the answer); nothing where it cannot.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_chats(state: State<'_, AppState>) -> AppResult<()> {
+    match state
+        .send(Command::ListConversations { status: None })
+        .await
+    {
+        Err(e) if e.code == "unsupported" => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// Observes conversation `conversation_id`'s latest `limit` messages (default 50, at most
+/// 500) from the cache: a `reset`, then each message that appears or changes, until sign-out
+/// or until the same conversation is observed again (with a larger `limit` to show older
+/// messages). When online, a backfill from the server follows into the list. Answers whether
+/// older messages are cached beyond the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn observe_messages(
+    state: State<'_, AppState>,
+    conversation_id: String,
+    limit: Option<u32>,
+    channel: Channel<ListUpdate<ChatMessage>>,
+) -> AppResult<bool> {
+    let limit = limit.unwrap_or(50).clamp(1, 500);
+    let messenger = {
+        let guard = state.session.lock().await;
+        let session = guard.as_ref().ok_or_else(AppError::not_signed_in)?;
+        let messenger = session.core().messenger.clone().ok_or_else(no_messages)?;
+        let task = lists::forward(
+            messenger.observe_conversation(&conversation_id, limit)?,
+            channel,
+        );
+        session.keep_observer(format!("messages:{conversation_id}"), task);
+        messenger
+    };
+    // After observing, so the backfill's messages reach the list as changes.
+    let page = messenger
+        .load_page(&conversation_id, None, Some(limit))
+        .await?;
+    Ok(page.has_more)
 }
 
 fn no_messages() -> AppError {

@@ -9,9 +9,11 @@ import { describeError, toAppError } from "./errors";
 import { setDefaultCurrency } from "./format";
 import { setLang, t } from "./i18n/index.svelte";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
-import { addKnownChats, closeChat, openChat, rememberChat } from "./state/chats";
+import { addKnownChats, chatsOutside, closeChat, openChat, rememberChat } from "./state/chats";
 import { dismissBill, isLive } from "./state/consultations";
-import { oldestCursor, conversation, unreadFromOthers } from "./state/conversation";
+import { conversation, unreadFromOthers } from "./state/conversation";
+import { Observations } from "./observations";
+import { loadRememberedChats, rememberedChatsKey, saveRememberedChats } from "./rememberedChats";
 import { pruneExpired } from "./state/requests";
 import type {
   Capability,
@@ -52,7 +54,8 @@ export class Store {
   quitAsked = $state(false);
 
   private unlisten: (() => void) | null = null;
-  private stopConsultations: (() => void) | null = null;
+  /** The lists followed from the core. */
+  private observed = new Observations();
   private clock: number | null = null;
   private marked = new Set<string>();
   private joined = new Set<string>();
@@ -85,7 +88,7 @@ export class Store {
   /** Stops listening (the page is going away). */
   stop(): void {
     this.unlisten?.();
-    this.stopConsultations?.();
+    this.observed.stopAll();
     if (this.clock !== null) clearInterval(this.clock);
   }
 
@@ -138,9 +141,11 @@ export class Store {
     if (e.event === "connection" && e.state.state === "connected" && wasDown && this.app.session) {
       void this.afterReconnect();
     }
-    if (e.event === "chat_message_changed" && !e.message.own && (this.screen === "consultation" || this.screen === "chats")) {
+    if (e.event === "messages_changed" && e.conversation_id === this.visibleConversation()) {
       void this.markVisibleRead();
     }
+    // A listing from the server: the newest chats get their first messages (names).
+    if (e.event === "chats_changed" && e.change.kind === "reset") void this.preloadChats();
   }
 
   /**
@@ -244,7 +249,7 @@ export class Store {
     this.app = { ...this.app, session };
     if (session.currency) setDefaultCurrency(session.currency);
     // Chats opened by id in an earlier run (003 cannot list them) come back to the list.
-    this.app = { ...this.app, chats: addKnownChats(this.app.chats, this.rememberedChats()) };
+    this.app = { ...this.app, chats: addKnownChats(this.app.chats, loadRememberedChats(this.chatsKey())) };
     this.screen = "dashboard";
     const connection = await this.backend.connectionState().catch(() => null);
     if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
@@ -258,15 +263,14 @@ export class Store {
     if (call) this.dispatch({ event: "call_state_changed", call });
     await this.observeConsultations();
     await this.reloadHistory();
-    void this.reloadChats();
+    void this.observeChats();
     const current = this.app.consultations.currentId;
     if (current) await this.openConversation(current);
   }
 
   async signOut(): Promise<void> {
     await this.run("signout", () => this.backend.signOut());
-    this.stopConsultations?.();
-    this.stopConsultations = null;
+    this.observed.stopAll();
     this.app = { ...initialState, notices: this.app.notices };
     this.screen = "signin";
     await this.refreshProfiles().catch((e) => this.fail(e));
@@ -341,12 +345,11 @@ export class Store {
    * whole list first, then its changes. A new session replaces the last one's subscription.
    */
   private async observeConsultations(): Promise<void> {
-    this.stopConsultations?.();
-    this.stopConsultations = null;
     await this.run("consultations", async () => {
-      this.stopConsultations = await this.backend.observeConsultations((change) =>
+      const stop = await this.backend.observeConsultations((change) =>
         this.dispatch({ event: "consultations_changed", change }),
       );
+      this.observed.keep("consultations", stop);
     });
   }
 
@@ -359,19 +362,28 @@ export class Store {
       const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
       if (ok) this.joined.add(id);
     }
-    await this.run(`load-${id}`, async () => {
-      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
-      if (page) this.dispatch(page);
-    });
+    await this.run(`load-${id}`, () => this.observeMessages(id, this.windowOf(id)));
     await this.markVisibleRead();
   }
 
+  /** Shows older messages: the conversation's window grows by a page. */
   async loadOlder(id: string): Promise<void> {
-    const before = oldestCursor(conversation(this.app.conversations, id));
-    await this.run(`older-${id}`, async () => {
-      const page = await this.backend.loadMessages(id, before, PAGE_SIZE);
-      if (page) this.dispatch(page);
-    });
+    const limit = this.windowOf(id) + PAGE_SIZE;
+    await this.run(`older-${id}`, () => this.observeMessages(id, limit));
+  }
+
+  /** The window conversation `id` is observed with (at least a page). */
+  private windowOf(id: string): number {
+    return Math.max(PAGE_SIZE, conversation(this.app.conversations, id).limit);
+  }
+
+  /** Follows conversation `id`'s latest `limit` messages (replacing a smaller window). */
+  private async observeMessages(id: string, limit: number): Promise<void> {
+    const { hasMore, stop } = await this.backend.observeMessages(id, limit, (change) =>
+      this.dispatch({ event: "messages_changed", conversation_id: id, change }),
+    );
+    this.observed.keep(`messages:${id}`, stop);
+    this.dispatch({ event: "messages_window", conversation_id: id, limit, has_more: hasMore });
   }
 
   /** Sends read receipts for what the open chat shows (once per message). */
@@ -397,28 +409,35 @@ export class Store {
   }
 
   // ----- chats outside consultations -----
-  /** Asks the server for its chats (002); servers that cannot list give an empty list. */
+  /** Follows the core's list of chats (where the server lists them, it is asked to). */
+  private async observeChats(): Promise<void> {
+    if (!this.can("messaging")) return;
+    await this.run("chats", async () => {
+      const stop = await this.backend.observeChats((change) => this.dispatch({ event: "chats_changed", change }));
+      this.observed.keep("chats", stop);
+    });
+  }
+
+  /** Asks the server for its chats again (002); the list shows its answer. */
   async reloadChats(): Promise<void> {
     if (!this.can("messaging")) return;
-    const ok = await this.run("chats", async () => {
-      const conversations = await this.backend.listConversations(null);
-      this.app = reduce(this.app, { event: "conversations", conversations }, Date.now());
-    });
-    if (ok) await this.preloadChats();
+    await this.run("chats", () => this.backend.refreshChats());
   }
 
   /**
-   * A first page of the newest few chats not yet loaded, so the list can name who is in them
-   * (002 lists participant ids only). Quietly: the list stands without it.
+   * The first messages of the newest few chats not yet followed, so the list can name who is
+   * in them (002 lists participant ids only). Quietly: the list stands without it.
    */
   private async preloadChats(): Promise<void> {
-    const todo = this.app.chats.items
+    const todo = this.chats
       .slice(0, PRELOAD_CHATS)
-      .filter((c) => !conversation(this.app.conversations, c.id).loaded);
-    for (const c of todo) {
-      const page = await this.backend.loadMessages(c.id, null, PAGE_SIZE).catch(() => null);
-      if (page) this.dispatch(page);
-    }
+      .filter((c) => conversation(this.app.conversations, c.id).limit === 0);
+    for (const c of todo) await this.observeMessages(c.id, PAGE_SIZE).catch(() => undefined);
+  }
+
+  /** The chats the Chats screen lists: those that are not consultations. */
+  get chats() {
+    return chatsOutside(this.app.chats, (id) => id in this.app.consultations.byId);
   }
 
   /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
@@ -428,39 +447,19 @@ export class Store {
     const id = chats.openId;
     this.app = { ...this.app, chats };
     this.screen = "chats";
-    this.saveRememberedChats(rememberChat(this.rememberedChats(), id));
+    const key = this.chatsKey();
+    saveRememberedChats(key, rememberChat(loadRememberedChats(key), id));
     if (!this.joined.has(id)) {
       const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
       if (ok) this.joined.add(id);
     }
-    await this.run(`load-${id}`, async () => {
-      const page = await this.backend.loadMessages(id, null, PAGE_SIZE);
-      if (page) this.dispatch(page);
-    });
+    await this.run(`load-${id}`, () => this.observeMessages(id, this.windowOf(id)));
     await this.markVisibleRead();
     return true;
   }
 
-  /** Where this account's opened chats are remembered (per profile and account). */
   private chatsKey(): string | null {
-    const s = this.app.session;
-    return s ? `parlor.chats.${s.profile_id ?? s.profile_name}.${s.account_id ?? ""}` : null;
-  }
-
-  private rememberedChats(): string[] {
-    const key = this.chatsKey();
-    if (!key || typeof localStorage === "undefined") return [];
-    try {
-      const v: unknown = JSON.parse(localStorage.getItem(key) ?? "[]");
-      return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-    } catch {
-      return [];
-    }
-  }
-
-  private saveRememberedChats(ids: string[]): void {
-    const key = this.chatsKey();
-    if (key && typeof localStorage !== "undefined") localStorage.setItem(key, JSON.stringify(ids));
+    return rememberedChatsKey(this.app.session);
   }
 
   /** Back to the list of chats. */

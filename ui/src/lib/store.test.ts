@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Backend } from "./backend/backend";
 import { pick, uiStory as story } from "./state/fixtures/billing-chat";
 import { Store } from "./store.svelte";
-import type { ConsultationView, ListUpdate, SessionInfo } from "./types";
+import type { ChatMessage, ChatSummary, ConsultationView, ListUpdate, SessionInfo } from "./types";
 
 const session: SessionInfo = {
   profile_id: "p-1",
@@ -22,6 +22,14 @@ function fake(overrides: Partial<Backend> = {}): { backend: Backend; calls: stri
     observeConsultations: async (listener: (change: ListUpdate<ConsultationView>) => void) => {
       listener({ kind: "reset", items: [] });
       return () => {};
+    },
+    observeChats: async (listener: (change: ListUpdate<ChatSummary>) => void) => {
+      listener({ kind: "reset", items: [] });
+      return () => {};
+    },
+    observeMessages: async (_id: string, _limit: number, listener: (change: ListUpdate<ChatMessage>) => void) => {
+      listener({ kind: "reset", items: [] });
+      return { hasMore: false, stop: () => {} };
     },
     callHistory: async () => [],
     connectionState: async () => ({ state: "connected" }),
@@ -89,7 +97,6 @@ describe("Store", () => {
   it("joins the consultation's conversation once, where the server has chat", async () => {
     const { backend, calls } = fake({
       signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "messaging", "presence"] }),
-      loadMessages: async () => null,
     });
     const store = new Store(backend);
     await store.signIn("p-1");
@@ -97,7 +104,30 @@ describe("Store", () => {
     await new Promise((r) => setTimeout(r, 0));
     await store.openConversation("room-7");
     expect(calls.filter((c) => c.startsWith("joinConversation"))).toEqual(['joinConversation("room-7")']);
-    expect(calls).toContain('loadMessages("room-7",null,50)');
+    expect(calls).toContain('observeMessages("room-7",50,)');
+  });
+
+  it("shows older messages by observing a larger window, stopping the smaller one", async () => {
+    const stopped: number[] = [];
+    const older = { local_id: 1, conversation_id: "room-7", sender: { id: "u1" }, own: false, kind: "text", text: "old", state: "received", sort_ts: 1 } as ChatMessage;
+    const { backend, calls } = fake({
+      signIn: async () => ({ ...session, dialect: "presence-sessions", capabilities: ["consultations", "messaging", "presence"] }),
+      observeMessages: async (_id: string, limit: number, listener: (change: ListUpdate<ChatMessage>) => void) => {
+        listener({ kind: "reset", items: limit > 50 ? [older] : [] });
+        return { hasMore: limit === 50, stop: () => void stopped.push(limit) };
+      },
+    });
+    const store = new Store(backend);
+    await store.signIn("p-1");
+    await store.openConversation("room-7");
+    expect(store.app.conversations["room-7"]).toMatchObject({ hasMore: true, limit: 50, loaded: true });
+    await store.loadOlder("room-7");
+    expect(calls).toContain('observeMessages("room-7",100,)');
+    expect(stopped).toEqual([50]);
+    expect(store.app.conversations["room-7"]!.messages.map((m) => m.text)).toEqual(["old"]);
+    expect(store.app.conversations["room-7"]!.hasMore).toBe(false);
+    await store.signOut();
+    expect(stopped).toEqual([50, 100]);
   });
 
   it("shows a refused action in words and keeps the screen", async () => {
@@ -150,7 +180,6 @@ describe("Store", () => {
         listener({ kind: "reset", items: [live] });
         return () => void stopped++;
       },
-      loadMessages: async () => null,
     });
     const store = new Store(backend);
     await store.signIn("p-1");
@@ -187,26 +216,31 @@ describe("Store", () => {
     expect(store.screen).toBe("dashboard");
   });
   it("lists 002's chats and opens one: join, then its history, on the Chats screen", async () => {
+    const summary: ChatSummary = { id: "s-1", status: "active", participants: ["user1", "reader1"], unread: 2, joined: false };
     const { backend, calls } = fake({
       signIn: async () => ({ ...session, dialect: "tarot-chat", capabilities: ["messaging", "voice_notes"] }),
-      listConversations: async () => [{ id: "s-1", status: "active", participants: ["user1", "reader1"], unread: 2 }],
-      loadMessages: async () => null,
+      observeChats: async (listener: (change: ListUpdate<ChatSummary>) => void) => {
+        listener({ kind: "reset", items: [summary] });
+        return () => {};
+      },
     });
     const store = new Store(backend);
     await store.signIn("p-1");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toContain("observeChats()");
+    expect(store.chats.map((c) => c.id)).toEqual(["s-1"]);
+    // Its first messages are followed at once, so the list can name who is in it.
+    expect(calls).toContain('observeMessages("s-1",50,)');
     store.navigate("chats");
     await new Promise((r) => setTimeout(r, 0));
-    expect(calls).toContain("listConversations(null)");
-    expect(store.app.chats.items.map((c) => c.id)).toEqual(["s-1"]);
-    // Its first page is loaded at once, so the list can name who is in it.
-    expect(calls).toContain('loadMessages("s-1",null,50)');
+    expect(calls).toContain("refreshChats()");
     expect(await store.openChat("s-1")).toBe(true);
     expect(store.screen).toBe("chats");
     expect(store.app.chats.openId).toBe("s-1");
     expect(store.visibleConversation()).toBe("s-1");
     const join = calls.indexOf('joinConversation("s-1")');
     expect(join).toBeGreaterThanOrEqual(0);
-    expect(calls.lastIndexOf('loadMessages("s-1",null,50)')).toBeGreaterThan(join);
+    expect(calls.lastIndexOf('observeMessages("s-1",50,)')).toBeGreaterThan(join);
     // Opening it again does not join twice; a blank id opens nothing.
     await store.openChat("s-1");
     expect(calls.filter((c) => c === 'joinConversation("s-1")')).toHaveLength(1);
@@ -218,6 +252,6 @@ describe("Store", () => {
     const store = new Store(backend);
     await store.signIn("p-1");
     await store.reloadChats();
-    expect(calls.some((c) => c.startsWith("listConversations"))).toBe(false);
+    expect(calls.some((c) => c.startsWith("refreshChats") || c.startsWith("observeChats"))).toBe(false);
   });
 });

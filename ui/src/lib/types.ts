@@ -7,6 +7,7 @@
 
 export type {
   ConversationInfo,
+  ChatSummary,
   Money,
   ConsultationKind,
   RequestOutcome,
@@ -52,7 +53,7 @@ export type {
   ListUpdate,
 } from "../bindings";
 
-import type { ConsultationView, DomainEvent, ListUpdate, Presence, UploadProgress } from "../bindings";
+import type { ChatMessage, ChatSummary, ConsultationView, DomainEvent, ListUpdate, Presence, UploadProgress } from "../bindings";
 
 /** The event named `name`. */
 export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { event: N }>;
@@ -60,12 +61,16 @@ export type EventOf<N extends DomainEvent["event"]> = Extract<DomainEvent, { eve
 /**
  * What the store consumes: the core's events, plus upload progress, which the shell sends on
  * its own stream rather than as a `voice_note_changed`, and the changes of the lists the core
- * observes (`consultations_changed`: the first is a `reset` with every consultation).
+ * observes (`consultations_changed`, `chats_changed`, `messages_changed`: the first of each is a
+ * `reset` with the whole list), and how far a conversation's window reaches (`messages_window`).
  */
 export type UiEvent =
   | DomainEvent
   | ({ event: "upload_progress" } & UploadProgress)
   | { event: "consultations_changed"; change: ListUpdate<ConsultationView> }
+  | { event: "chats_changed"; change: ListUpdate<ChatSummary> }
+  | { event: "messages_changed"; conversation_id: string; change: ListUpdate<ChatMessage> }
+  | { event: "messages_window"; conversation_id: string; limit: number; has_more: boolean }
   | ShellEvent;
 
 /**

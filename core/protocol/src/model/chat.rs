@@ -129,6 +129,44 @@ pub struct ChatMessage {
     pub waveform: Vec<u8>,
 }
 
+/// One conversation in the list of chats, as the cache knows it: what the server listed, its
+/// status, whether we are in its room, and when its newest message was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChatSummary {
+    /// Server id of the conversation.
+    pub id: String,
+    /// Status as the server spells it (active, ACTIVE, CLOSED, ended…), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Participant ids, where the server listed them.
+    #[serde(default)]
+    pub participants: Vec<String>,
+    /// Unread messages, when the server counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<u64>,
+    /// The newest activity in ms since the epoch: the newest cached message's time, or the
+    /// server's `last_message_at` when later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_activity_ms: Option<i64>,
+    /// True while we are in its room (rooms are rejoined after a reconnect).
+    pub joined: bool,
+}
+
+impl ChatSummary {
+    /// A conversation known only by its id.
+    pub fn new(id: impl Into<String>) -> ChatSummary {
+        ChatSummary {
+            id: id.into(),
+            status: None,
+            participants: Vec::new(),
+            unread: None,
+            last_activity_ms: None,
+            joined: false,
+        }
+    }
+}
+
 /// Where a page of messages came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

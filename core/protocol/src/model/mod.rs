@@ -10,7 +10,7 @@ mod rest;
 mod upload;
 
 pub use call::{CallPhase, CallRecord, CallRole, CallSnapshot, DeviceKind, MediaEvent, TrackKind};
-pub use chat::{ChatMessage, DeliveryState, PageSource};
+pub use chat::{ChatMessage, ChatSummary, DeliveryState, PageSource};
 pub use connection::ConnectionState;
 pub use consultation::{
     Bill, ConsultationState, ConsultationView, EndReason, EndedBy, IllegalTransition, MeterReading,

@@ -2,7 +2,8 @@
 //! who is present.
 
 use super::Cache;
-use crate::model::{ConversationInfo, Party};
+use crate::messaging::time::parse_iso_ms;
+use crate::model::{ChatSummary, ConversationInfo, Party};
 use crate::store::StoreError;
 use rusqlite::{params, OptionalExtension};
 
@@ -27,6 +28,35 @@ impl Cache {
             )?;
             Ok(())
         })
+    }
+
+    /// Every conversation the server listed or we joined, newest activity first (then by id).
+    pub fn chat_summaries(&self) -> Result<Vec<ChatSummary>, StoreError> {
+        let mut list = self.store.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT c.id, c.status, c.participants, c.unread, c.last_message_at, c.joined,
+                    (SELECT max(m.sort_ts) FROM messages m WHERE m.conversation_id = c.id)
+                 FROM conversations c",
+            )?;
+            let rows = st.query_map([], |r| {
+                let participants: String = r.get(2)?;
+                let unread: Option<i64> = r.get(3)?;
+                let listed_at: Option<String> = r.get(4)?;
+                let newest: Option<i64> = r.get(6)?;
+                Ok(ChatSummary {
+                    id: r.get(0)?,
+                    status: r.get(1)?,
+                    // A column another version wrote badly reads as no participants.
+                    participants: serde_json::from_str(&participants).unwrap_or_default(),
+                    unread: unread.and_then(|u| u64::try_from(u).ok()),
+                    last_activity_ms: newest.max(listed_at.as_deref().and_then(parse_iso_ms)),
+                    joined: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        sort_chats(&mut list);
+        Ok(list)
     }
 
     /// Remembers whether we are in a conversation's room (rooms are rejoined on reconnect).
@@ -129,4 +159,13 @@ impl Cache {
             Ok(rows.collect::<Result<Vec<String>, _>>()?)
         })
     }
+}
+
+/// Newest activity first; conversations with no known activity last, by id.
+pub fn sort_chats(list: &mut [ChatSummary]) {
+    list.sort_by(|a, b| {
+        b.last_activity_ms
+            .cmp(&a.last_activity_ms)
+            .then_with(|| a.id.cmp(&b.id))
+    });
 }

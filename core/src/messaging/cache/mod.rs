@@ -7,6 +7,7 @@
 //! [`conversations`] remembers rooms and who is in them, [`pages`] reads history and searches.
 
 mod conversations;
+pub use conversations::sort_chats;
 mod ingest;
 mod outgoing;
 mod pages;

@@ -6,11 +6,11 @@
 import type {
   CallRecord,
   CallSnapshot,
+  ChatMessage,
+  ChatSummary,
   ConnectionState,
   ConsultationView,
-  ConversationInfo,
   DemoInfo,
-  EventOf,
   ListUpdate,
   Presence,
   PresenceChange,
@@ -79,16 +79,28 @@ export interface Backend {
   observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void>;
 
   // messaging
-  /** The conversations the server lists; empty where it cannot list them (chats joined by id). */
-  listConversations(status: string | null): Promise<ConversationInfo[]>;
+  /**
+   * Follows this account's chats as the core keeps them (those the server listed or that were
+   * joined): `listener` gets a `reset` (before this resolves), then each change; a listing the
+   * server sends later arrives as a `reset`. Returns the function that stops it.
+   */
+  observeChats(listener: (change: ListUpdate<ChatSummary>) => void): Promise<() => void>;
+  /** Asks the server for its list of chats again (nothing where it cannot list them). */
+  refreshChats(): Promise<void>;
   /** Joins a conversation's room so its messages arrive (where the server has rooms). */
   joinConversation(conversationId: string): Promise<void>;
-  /** A page of cached messages, oldest first (a later `messages_page` event may follow). */
-  loadMessages(
+  /**
+   * Follows a conversation's latest `limit` messages as the core's cache keeps them:
+   * `listener` gets a `reset` (before this resolves), then each message that appears or
+   * changes (a server backfill too). Observing the same conversation again, with a larger
+   * `limit` to show older messages, replaces the last observation. Resolves to whether older
+   * messages exist beyond the window, and the function that stops it.
+   */
+  observeMessages(
     conversationId: string,
-    before: number | null,
     limit: number,
-  ): Promise<EventOf<"messages_page"> | null>;
+    listener: (change: ListUpdate<ChatMessage>) => void,
+  ): Promise<{ hasMore: boolean; stop: () => void }>;
   sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void>;
   setTyping(conversationId: string, typing: boolean): Promise<void>;
   markRead(conversationId: string, messageIds: string[]): Promise<void>;

@@ -13,10 +13,9 @@ import type {
   ChatMessage,
   ConnectionState,
   ConsultationView,
-  ConversationInfo,
+  ChatSummary,
   DemoInfo,
   DomainEvent,
-  EventOf,
   ListUpdate,
   MeterReading,
   Presence,
@@ -63,6 +62,8 @@ export class PreviewBackend implements Backend {
   readonly kind = "preview" as const;
   private listeners = new Set<(e: UiEvent) => void>();
   private consultationListeners = new Set<(change: ListUpdate<ConsultationView>) => void>();
+  /** Who follows each conversation's messages (one observation per conversation). */
+  private messageListeners = new Map<string, (change: ListUpdate<ChatMessage>) => void>();
   private session: SessionInfo | null = null;
   private current: Presence = "offline";
   private consultations = new Map<string, ConsultationView>();
@@ -356,6 +357,7 @@ export class PreviewBackend implements Backend {
     if (i >= 0) list[i] = m;
     else list.push(m);
     this.messages.set(m.conversation_id, list);
+    this.messageListeners.get(m.conversation_id)?.({ kind: "set", item: m });
     this.emit({ event: "chat_message_changed", message: m });
   }
 
@@ -379,22 +381,31 @@ export class PreviewBackend implements Backend {
     });
   }
 
-  async listConversations(): Promise<ConversationInfo[]> {
+  async observeChats(listener: (change: ListUpdate<ChatSummary>) => void): Promise<() => void> {
     // The simulated server has no chat list: its chats are its consultations.
-    return [];
+    listener({ kind: "reset", items: [] });
+    return () => {};
   }
+
+  async refreshChats(): Promise<void> {}
 
   async joinConversation(): Promise<void> {
     // The simulation delivers every message without rooms.
   }
 
-  async loadMessages(conversationId: string): Promise<EventOf<"messages_page">> {
+  async observeMessages(
+    conversationId: string,
+    limit: number,
+    listener: (change: ListUpdate<ChatMessage>) => void,
+  ): Promise<{ hasMore: boolean; stop: () => void }> {
+    const all = this.messages.get(conversationId) ?? [];
+    this.messageListeners.set(conversationId, listener);
+    listener({ kind: "reset", items: all.slice(-limit) });
     return {
-      event: "messages_page",
-      conversation_id: conversationId,
-      messages: [...(this.messages.get(conversationId) ?? [])],
-      has_more: false,
-      source: "cache",
+      hasMore: all.length > limit,
+      stop: () => {
+        if (this.messageListeners.get(conversationId) === listener) this.messageListeners.delete(conversationId);
+      },
     };
   }
 

@@ -11,9 +11,10 @@ import { commands, events } from "../../bindings";
 import type {
   CallRecord,
   CallSnapshot,
+  ChatMessage,
+  ChatSummary,
   ConnectionState,
   ConsultationView,
-  ConversationInfo,
   DemoInfo,
   DomainEvent,
   EventOf,
@@ -125,40 +126,26 @@ export class TauriBackend implements Backend {
     return ok(commands.endConsultation(id));
   }
   async observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void> {
-    const channel = new Channel<ListUpdate<ConsultationView>>();
-    let stopped = false;
-    // The shell sends the whole list first, from its own task: resolve once it is applied.
-    const first = new Promise<void>((resolve) => {
-      channel.onmessage = (change) => {
-        if (stopped) return;
-        listener(change);
-        if (change.kind === "reset") resolve();
-      };
-    });
-    await ok(commands.observeConsultations(channel));
-    await first;
-    // The shell's task ends when the page or the session goes; a new session sends on a new
-    // channel, so this one only has to fall silent.
-    return () => {
-      stopped = true;
-    };
+    return (await observeList(listener, (channel) => commands.observeConsultations(channel))).stop;
   }
-
-  listConversations(status: string | null): Promise<ConversationInfo[]> {
-    return ok<ConversationInfo[]>(commands.listConversations(status));
+  async observeChats(listener: (change: ListUpdate<ChatSummary>) => void): Promise<() => void> {
+    return (await observeList(listener, (channel) => commands.observeChats(channel))).stop;
+  }
+  refreshChats(): Promise<void> {
+    return ok(commands.refreshChats());
   }
   joinConversation(conversationId: string): Promise<void> {
     return ok(commands.joinConversation(conversationId));
   }
-  async loadMessages(
+  async observeMessages(
     conversationId: string,
-    before: number | null,
     limit: number,
-  ): Promise<EventOf<"messages_page">> {
-    const page = await ok<Omit<EventOf<"messages_page">, "event" | "before">>(
-      commands.loadMessages(conversationId, before, limit),
+    listener: (change: ListUpdate<ChatMessage>) => void,
+  ): Promise<{ hasMore: boolean; stop: () => void }> {
+    const { answer, stop } = await observeList(listener, (channel) =>
+      commands.observeMessages(conversationId, limit, channel),
     );
-    return { event: "messages_page", before, ...page };
+    return { hasMore: answer, stop };
   }
   async sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void> {
     await ok<string>(commands.sendMessage(conversationId, text, replyTo));
@@ -264,4 +251,33 @@ export class TauriBackend implements Backend {
       playback.onmessage = () => {};
     };
   }
+}
+
+/**
+ * Starts observing a list the shell forwards on a channel: `start` passes the channel to its
+ * command; resolves with the command's answer once the first `reset` is applied. The shell's
+ * task ends when the page or the session goes, or when the same list is observed again; a new
+ * observation sends on a new channel, so `stop` only has to silence this one.
+ */
+async function observeList<T, A>(
+  listener: (change: ListUpdate<T>) => void,
+  start: (channel: Channel<ListUpdate<T>>) => Promise<Outcome<A>>,
+): Promise<{ answer: A; stop: () => void }> {
+  const channel = new Channel<ListUpdate<T>>();
+  let stopped = false;
+  const first = new Promise<void>((resolve) => {
+    channel.onmessage = (change) => {
+      if (stopped) return;
+      listener(change);
+      if (change.kind === "reset") resolve();
+    };
+  });
+  const answer = await ok<A>(start(channel));
+  await first;
+  return {
+    answer,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }

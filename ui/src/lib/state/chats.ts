@@ -1,9 +1,10 @@
 /**
- * Chats outside consultations: the conversations a server lists or the expert opened by id
- * (where a server cannot list them), their status and last activity, and which one is open.
+ * Chats outside consultations: the core's list of chats (the conversations a server lists or
+ * that were joined, with their status and last activity) and those the expert opened by id,
+ * and which one is open.
  */
 
-import type { ConversationInfo, UiEvent } from "../types";
+import type { ChatSummary, ListUpdate, UiEvent } from "../types";
 import type { ConversationsState } from "./conversation";
 
 /** One chat in the list. */
@@ -15,6 +16,8 @@ export interface ChatItem {
   unread: number | null;
   /** Epoch ms of the last message, when known. */
   lastActivity: number | null;
+  /** True when the core's list holds it (false: opened by id, not known to the core yet). */
+  listed: boolean;
 }
 
 export interface ChatsState {
@@ -22,33 +25,40 @@ export interface ChatsState {
   items: readonly ChatItem[];
   /** The chat shown on the Chats screen. */
   openId: string | null;
-  /** True once a list arrived from the server (or the shell said it cannot list). */
+  /** True once the core sent its list. */
   listed: boolean;
+  /** Chats opened in this session: what they had unread was read here. */
+  seen: readonly string[];
 }
 
-export const emptyChats: ChatsState = { items: [], openId: null, listed: false };
+export const emptyChats: ChatsState = { items: [], openId: null, listed: false, seen: [] };
+
+/** The chats that are not consultations (whose conversations the core lists too). */
+export function chatsOutside(s: ChatsState, isConsultation: (id: string) => boolean): readonly ChatItem[] {
+  return s.items.some((c) => isConsultation(c.id)) ? s.items.filter((c) => !isConsultation(c.id)) : s.items;
+}
 
 /** The chats after `e`. */
 export function reduceChats(s: ChatsState, e: UiEvent): ChatsState {
-  switch (e.event) {
-    case "conversations": {
-      // A listing is the server's truth, but chats opened by id stay until signed out.
-      const listed = e.conversations.map(fromInfo);
-      const kept = s.items.filter((c) => !listed.some((l) => l.id === c.id));
-      return { ...s, items: sortChats([...listed, ...kept]), listed: true };
+  if (e.event !== "chats_changed") return s;
+  return { ...applyChange(s, e.change), listed: true };
+}
+
+/** The chats after one change of the core's list (keyed by conversation id). */
+function applyChange(s: ChatsState, change: ListUpdate<ChatSummary>): ChatsState {
+  switch (change.kind) {
+    case "reset": {
+      // The core's list is the truth, but chats opened by id and not joined yet stay.
+      const listed = change.items.map((c) => fromSummary(c, s.seen));
+      const kept = s.items.filter((c) => !listed.some((l) => l.id === c.id) && !c.listed);
+      return { ...s, items: sortChats([...listed, ...kept]) };
     }
-    case "conversation_status_changed":
-      return update(s, e.conversation_id, (c) => ({ ...c, status: e.status.toLowerCase() }));
-    case "chat_message_changed": {
-      // sort_ts is the server's time in ms (local time until the server gives one).
-      const at = e.message.sort_ts;
-      if (!Number.isFinite(at) || at <= 0) return s;
-      return update(s, e.message.conversation_id, (c) =>
-        c.lastActivity !== null && c.lastActivity >= at ? c : { ...c, lastActivity: at },
-      );
+    case "set": {
+      const item = fromSummary(change.item, s.seen);
+      return { ...s, items: sortChats([...s.items.filter((c) => c.id !== item.id), item]) };
     }
-    default:
-      return s;
+    case "remove":
+      return { ...s, items: s.items.filter((c) => c.id !== change.id) };
   }
 }
 
@@ -61,15 +71,16 @@ export function openChat(s: ChatsState, rawId: string): ChatsState | null {
   if (!id) return null;
   const items = s.items.some((c) => c.id === id)
     ? s.items.map((c) => (c.id === id && c.unread ? { ...c, unread: 0 } : c))
-    : sortChats([...s.items, { id, status: null, participants: [], unread: null, lastActivity: null }]);
-  return { ...s, items, openId: id };
+    : sortChats([...s.items, byId(id)]);
+  const seen = s.seen.includes(id) ? s.seen : [...s.seen, id];
+  return { ...s, items, openId: id, seen };
 }
 
 /** Adds chats known by id only (opened in an earlier run), without opening any. */
 export function addKnownChats(s: ChatsState, ids: readonly string[]): ChatsState {
   const fresh = ids.filter((id, i) => id && ids.indexOf(id) === i && !s.items.some((c) => c.id === id));
   if (fresh.length === 0) return s;
-  const added = fresh.map((id) => ({ id, status: null, participants: [], unread: null, lastActivity: null }));
+  const added = fresh.map(byId);
   return { ...s, items: sortChats([...s.items, ...added]) };
 }
 
@@ -138,14 +149,20 @@ function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }
 
-function fromInfo(i: ConversationInfo): ChatItem {
-  const at = Date.parse(i.last_message_at ?? "");
+/** A chat known only by its id (opened by the expert). */
+function byId(id: string): ChatItem {
+  return { id, status: null, participants: [], unread: null, lastActivity: null, listed: false };
+}
+
+function fromSummary(c: ChatSummary, seen: readonly string[]): ChatItem {
   return {
-    id: i.id,
-    status: i.status ? i.status.toLowerCase() : null,
-    participants: i.participants ?? [],
-    unread: i.unread ?? null,
-    lastActivity: Number.isNaN(at) ? null : at,
+    id: c.id,
+    status: c.status ? c.status.toLowerCase() : null,
+    participants: c.participants ?? [],
+    // What a chat opened here had unread was read here (the server's count is older).
+    unread: seen.includes(c.id) ? 0 : (c.unread ?? null),
+    lastActivity: c.last_activity_ms ?? null,
+    listed: true,
   };
 }
 
@@ -154,14 +171,4 @@ export function sortChats(items: readonly ChatItem[]): ChatItem[] {
   return [...items].sort(
     (a, b) => (b.lastActivity ?? -Infinity) - (a.lastActivity ?? -Infinity) || a.id.localeCompare(b.id),
   );
-}
-
-function update(s: ChatsState, id: string, f: (c: ChatItem) => ChatItem): ChatsState {
-  const i = s.items.findIndex((c) => c.id === id);
-  if (i < 0) return s;
-  const next = f(s.items[i]!);
-  if (next === s.items[i]) return s;
-  const items = [...s.items];
-  items[i] = next;
-  return { ...s, items: sortChats(items) };
 }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, DomainEvent } from "../types";
+import type { ChatMessage, DomainEvent, ListUpdate, UiEvent } from "../types";
 import {
+  applyChange,
   conversation,
   findByServerId,
-  merge,
-  oldestCursor,
   reduceConversations,
   typingNames,
   typingText,
@@ -28,9 +27,22 @@ const sent = parse(
 const theirs = parse(
   `{"event":"chat_message_changed","message":{"local_id":13,"conversation_id":"s-1","server_id":"m-10","sender":{"id":"user_asha","name":"Asha Verma"},"own":false,"kind":"text","text":"Hello, I have a question","reply_to":"m-9","state":"received","sort_ts":${T + 9000},"reactions":{"🙏":["astro_sharma"]}}}`,
 );
-const page = parse(
-  `{"event":"messages_page","conversation_id":"s-1","messages":[{"local_id":3,"conversation_id":"s-1","server_id":"m-1","sender":{"id":"user_asha","name":"Asha Verma"},"own":false,"kind":"text","text":"Earlier","state":"received","sort_ts":${T}}],"has_more":true,"source":"cache"}`,
-);
+const earlier = {
+  local_id: 3,
+  conversation_id: "s-1",
+  server_id: "m-1",
+  sender: { id: "user_asha", name: "Asha Verma" },
+  own: false,
+  kind: "text",
+  text: "Earlier",
+  state: "received",
+  sort_ts: T,
+} as ChatMessage;
+
+/** The core's observed list of s-1 changing by `change`. */
+function changed(change: ListUpdate<ChatMessage>): UiEvent {
+  return { event: "messages_changed", conversation_id: "s-1", change };
+}
 
 function msg(e: DomainEvent): ChatMessage {
   if (e.event !== "chat_message_changed") throw new Error("not a message");
@@ -38,42 +50,44 @@ function msg(e: DomainEvent): ChatMessage {
 }
 
 describe("conversation", () => {
-  it("merges our message by client id as its state moves on", () => {
-    let s = reduceConversations({}, pending, T, null, "astro_sharma");
-    s = reduceConversations(s, sent, T, null, "astro_sharma");
+  it("is the core's list: a reset, then each message set by its local id as its state moves on", () => {
+    let s = reduceConversations({}, changed({ kind: "reset", items: [earlier] }), T, null, "astro_sharma");
+    expect(conversation(s, "s-1").loaded).toBe(true);
+    s = reduceConversations(s, changed({ kind: "set", item: msg(pending) }), T, null, "astro_sharma");
+    s = reduceConversations(s, changed({ kind: "set", item: msg(sent) }), T, null, "astro_sharma");
+    s = reduceConversations(s, changed({ kind: "set", item: msg(theirs) }), T, null, "astro_sharma");
     const c = conversation(s, "s-1");
-    expect(c.messages).toHaveLength(1);
-    expect(c.messages[0]!.state).toBe("sent");
-    expect(c.messages[0]!.server_id).toBe("m-9");
-  });
-
-  it("merges a server echo with a different local id by client id", () => {
-    const echo = { ...msg(sent), local_id: 99 };
-    expect(merge([msg(pending)], [echo])).toHaveLength(1);
-  });
-
-  it("orders history pages before newer messages and keeps paging info", () => {
-    let s = reduceConversations({}, theirs, T, null, null);
-    s = reduceConversations(s, page, T, null, null);
-    const c = conversation(s, "s-1");
-    expect(c.messages.map((m) => m.text)).toEqual(["Earlier", "Hello, I have a question"]);
-    expect(c.hasMore).toBe(true);
-    expect(c.loaded).toBe(true);
-    expect(oldestCursor(c)).toBe(3);
+    expect(c.messages.map((m) => [m.local_id, m.state])).toEqual([
+      [3, "received"],
+      [12, "sent"],
+      [13, "received"],
+    ]);
     expect(findByServerId(c, "m-1")?.text).toBe("Earlier");
     expect(unreadFromOthers(c, "astro_sharma")).toEqual(["m-1", "m-10"]);
+    // A discard comes as the page again; a removal by key drops the message.
+    s = reduceConversations(s, changed({ kind: "reset", items: [msg(theirs), earlier] }), T, null, null);
+    expect(conversation(s, "s-1").messages.map((m) => m.local_id)).toEqual([3, 13]);
+    s = reduceConversations(s, changed({ kind: "remove", id: "3" }), T, null, null);
+    expect(conversation(s, "s-1").messages.map((m) => m.local_id)).toEqual([13]);
   });
 
-  it("removes a discarded message", () => {
-    let s = reduceConversations({}, pending, T, null, null);
-    s = reduceConversations(
-      s,
-      { event: "chat_message_discarded", conversation_id: "s-1", client_id: "c-1" },
+  it("keeps how far the window reaches and whether older messages exist", () => {
+    const s = reduceConversations(
+      {},
+      { event: "messages_window", conversation_id: "s-1", limit: 100, has_more: true },
       T,
       null,
       null,
     );
-    expect(conversation(s, "s-1").messages).toHaveLength(0);
+    expect(conversation(s, "s-1")).toMatchObject({ limit: 100, hasMore: true });
+    expect(conversation(s, "other")).toMatchObject({ limit: 0, hasMore: false, loaded: false });
+  });
+
+  it("orders by the server's time, then local id, whatever order changes come in", () => {
+    const late = { ...msg(theirs), local_id: 2, sort_ts: T + 9000 };
+    const list = applyChange(applyChange([], { kind: "set", item: msg(theirs) }), { kind: "set", item: late });
+    expect(list.map((m) => m.local_id)).toEqual([2, 13]);
+    expect(applyChange(list, { kind: "set", item: earlier }).map((m) => m.local_id)).toEqual([3, 2, 13]);
   });
 
   it("shows typing until stopped, a message arrives, or it times out", () => {
@@ -83,6 +97,7 @@ describe("conversation", () => {
     let s = reduceConversations({}, typing, T, "s-1", "astro_sharma");
     expect(typingNames(conversation(s, "s-1"), T + 1000)).toEqual(["Asha Verma"]);
     expect(typingNames(conversation(s, "s-1"), T + TYPING_TTL_MS + 1)).toEqual([]);
+    // Asha's message (the core's event; the list itself changes by its own) ends it.
     s = reduceConversations(s, theirs, T, "s-1", "astro_sharma");
     expect(typingNames(conversation(s, "s-1"), T + 1000)).toEqual([]);
     // Our own typing echo is not shown.

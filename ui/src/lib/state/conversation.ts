@@ -1,23 +1,28 @@
-/** Conversations: cached messages merged by identity, typing indicators, paging. */
+/**
+ * Conversations: each one's messages as the core observes them (a window of the latest, a
+ * larger window to show older ones), and who is typing.
+ */
 
 import { t } from "../i18n/index.svelte";
-import type { ChatMessage, UiEvent, Party } from "../types";
+import type { ChatMessage, ListUpdate, UiEvent, Party } from "../types";
 
 /** One conversation as the chat shows it. */
 export interface ConversationView {
   /** Oldest first. */
   messages: readonly ChatMessage[];
-  /** Whether older messages exist in the cache or on the server. */
+  /** Whether older messages exist beyond the window. */
   hasMore: boolean;
-  /** True once a first page arrived. */
+  /** True once the core sent the conversation's first list. */
   loaded: boolean;
+  /** How many of the latest messages the window holds (0 before it is observed). */
+  limit: number;
   /** Who is typing now: user id → name and until when (epoch ms). */
   typing: Readonly<Record<string, { name: string; until: number }>>;
 }
 
 export type ConversationsState = Readonly<Record<string, ConversationView>>;
 
-const EMPTY: ConversationView = { messages: [], hasMore: false, loaded: false, typing: {} };
+const EMPTY: ConversationView = { messages: [], hasMore: false, loaded: false, limit: 0, typing: {} };
 
 /** A typing indicator with no "stopped" from the server clears itself after this. */
 export const TYPING_TTL_MS = 8_000;
@@ -39,33 +44,20 @@ export function reduceConversations(
   selfId: string | null,
 ): ConversationsState {
   switch (e.event) {
+    case "messages_changed": {
+      const c = conversation(s, e.conversation_id);
+      return { ...s, [e.conversation_id]: { ...c, messages: applyChange(c.messages, e.change), loaded: true } };
+    }
+    case "messages_window": {
+      const c = conversation(s, e.conversation_id);
+      return { ...s, [e.conversation_id]: { ...c, hasMore: e.has_more, limit: e.limit } };
+    }
     case "chat_message_changed": {
+      // A message from someone ends their typing indicator (the list itself comes observed).
       const id = e.message.conversation_id;
-      const c = conversation(s, id);
-      // A message from someone ends their typing indicator.
-      const typing = e.message.own ? c.typing : omit(c.typing, e.message.sender.id);
-      return { ...s, [id]: { ...c, messages: merge(c.messages, [e.message]), typing } };
-    }
-    case "chat_message_discarded": {
-      const c = conversation(s, e.conversation_id);
-      const messages = c.messages.filter((m) => m.client_id !== e.client_id);
-      return messages.length === c.messages.length
-        ? s
-        : { ...s, [e.conversation_id]: { ...c, messages } };
-    }
-    case "messages_page": {
-      const c = conversation(s, e.conversation_id);
-      // The first page decides hasMore; older pages (with `before`) update it too.
-      const hasMore = e.before == null && c.loaded ? c.hasMore || e.has_more : e.has_more;
-      return {
-        ...s,
-        [e.conversation_id]: {
-          ...c,
-          messages: merge(c.messages, e.messages),
-          hasMore,
-          loaded: true,
-        },
-      };
+      const c = s[id];
+      if (!c || e.message.own || !(e.message.sender.id in c.typing)) return s;
+      return { ...s, [id]: { ...c, typing: omit(c.typing, e.message.sender.id) } };
     }
     case "typing_changed": {
       const id = e.conversation_id ?? fallbackId;
@@ -95,36 +87,31 @@ export function typingText(names: readonly string[]): string {
   return t("typing.many", { names: names.slice(0, -1).join(", "), last: names[names.length - 1]! });
 }
 
-function same(a: ChatMessage, b: ChatMessage): boolean {
-  if (a.local_id === b.local_id) return true;
-  if (a.client_id && b.client_id && a.client_id === b.client_id) return true;
-  return Boolean(a.server_id && b.server_id && a.server_id === b.server_id);
+/** `list` after one change of the core's observed list (keyed by local id), oldest first. */
+export function applyChange(list: readonly ChatMessage[], change: ListUpdate<ChatMessage>): readonly ChatMessage[] {
+  switch (change.kind) {
+    case "reset":
+      return sorted(change.items);
+    case "set": {
+      const i = list.findIndex((m) => m.local_id === change.item.local_id);
+      if (i < 0) return sorted([...list, change.item]);
+      const out = [...list];
+      out[i] = change.item;
+      return sorted(out);
+    }
+    case "remove":
+      return list.filter((m) => String(m.local_id) !== change.id);
+  }
 }
 
-/** `incoming` merged into `list`: each message replaces the one it is, order by position. */
-export function merge(
-  list: readonly ChatMessage[],
-  incoming: readonly ChatMessage[],
-): readonly ChatMessage[] {
-  if (incoming.length === 0) return list;
-  const out = [...list];
-  for (const m of incoming) {
-    const i = out.findIndex((x) => same(x, m));
-    if (i >= 0) out[i] = m;
-    else out.push(m);
-  }
-  return out.sort((a, b) => a.sort_ts - b.sort_ts || a.local_id - b.local_id);
+function sorted(list: readonly ChatMessage[]): ChatMessage[] {
+  return [...list].sort((a, b) => a.sort_ts - b.sort_ts || a.local_id - b.local_id);
 }
 
 /** The message a reply points at (by server id), when it is loaded. */
 export function findByServerId(c: ConversationView, serverId: string | null | undefined): ChatMessage | null {
   if (!serverId) return null;
   return c.messages.find((m) => m.server_id === serverId) ?? null;
-}
-
-/** The oldest loaded message's cursor, for loading the page before it. */
-export function oldestCursor(c: ConversationView): number | null {
-  return c.messages.length > 0 ? c.messages[0]!.local_id : null;
 }
 
 /** Server ids of others' messages not yet marked read by us, for a read receipt. */
