@@ -25,6 +25,7 @@ use crate::dialect::{
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::profile::{ProfileError, ServerProfile};
+use crate::store::Store;
 use crate::sync::{lock, read, write};
 use crate::token::SharedTokenSource;
 use crate::transport::{ConnectionState, LoginVerdict, LoginWatch, RestClient, RestError, Socket};
@@ -101,9 +102,16 @@ pub enum RawTraffic {
 /// commands before they reach the dialect.
 pub trait Service: Send + Sync + 'static {
     /// Called for every event the client publishes, on the publishing task: must not block.
-    /// Returns events derived from it, published right after it.
+    /// Returns events derived from it, published after the burst it came in.
     fn observe(&self, _event: &DomainEvent) -> Vec<DomainEvent> {
         Vec::new()
+    }
+
+    /// The cache this service writes while it observes, if any. The events that arrived
+    /// together (a burst: whatever the socket delivered while the last burst was handled) are
+    /// observed inside one [`Store::batch`] of it, one commit for the burst (group commit).
+    fn writes_to(&self) -> Option<&Store> {
+        None
     }
 
     /// Claims `cmd` (returning the future that performs it) or lets it through (`None`) to
@@ -170,23 +178,43 @@ impl Inner {
     }
 
     fn publish(&self, event: &DomainEvent) {
-        self.publish_at_depth(event, 0);
+        self.publish_burst(std::slice::from_ref(event));
     }
 
-    fn publish_at_depth(&self, event: &DomainEvent, depth: usize) {
+    /// Publishes events that arrived together: every service observes the whole burst (in
+    /// order, a service that writes a cache in one transaction), then the events derived from
+    /// it; the subscribers get all of them after that, when what they say is in the cache.
+    fn publish_burst(&self, events: &[DomainEvent]) {
+        let mut out = Vec::with_capacity(events.len() * 2);
+        self.observe_burst(events, 0, &mut out);
+        let mut subscribers = lock(&self.subscribers);
+        for event in &out {
+            subscribers.retain(|q| q.push(event));
+        }
+    }
+
+    fn observe_burst(&self, events: &[DomainEvent], depth: usize, out: &mut Vec<DomainEvent>) {
         let services: Vec<Arc<dyn Service>> = read(&self.services).clone();
         let mut derived = Vec::new();
         for s in &services {
-            match catch_unwind(AssertUnwindSafe(|| s.observe(event))) {
-                Ok(more) => derived.extend(more),
-                Err(panic) => derived.push(internal_error(s.name(), "observe", event, &*panic)),
+            let mut observe_all = || {
+                for event in events {
+                    match catch_unwind(AssertUnwindSafe(|| s.observe(event))) {
+                        Ok(more) => derived.extend(more),
+                        Err(panic) => {
+                            derived.push(internal_error(s.name(), "observe", event, &*panic))
+                        }
+                    }
+                }
+            };
+            match s.writes_to() {
+                Some(store) => store.batch(observe_all),
+                None => observe_all(),
             }
         }
-        lock(&self.subscribers).retain(|q| q.push(event));
-        if depth < MAX_DERIVATION_DEPTH {
-            for d in &derived {
-                self.publish_at_depth(d, depth + 1);
-            }
+        out.extend_from_slice(events);
+        if depth < MAX_DERIVATION_DEPTH && !derived.is_empty() {
+            self.observe_burst(&derived, depth + 1, out);
         }
     }
 }

@@ -31,32 +31,55 @@ pub(super) fn internal_error(
     }
 }
 
-/// Decodes what the socket delivers and publishes it. Holds the client weakly so that dropping
-/// the last `Client` shuts everything down. A panic while handling one item (a decoder bug)
-/// is reported and the next item is handled as usual.
+/// The most inbound items handled as one burst (one commit of the cache): enough to make a
+/// flood cheap, few enough that the first of them is not held long.
+const MAX_BURST: usize = 256;
+
+/// Decodes what the socket delivers and publishes it: whatever arrived while the last burst was
+/// handled goes as one burst (see [`Inner::publish_burst`]). Holds the client weakly so that
+/// dropping the last `Client` shuts everything down. A panic while decoding one item (a decoder
+/// bug) is reported in its place and the other items are handled as usual.
 pub(super) async fn pump(inner: Weak<Inner>, mut inbound: InboundReceiver) {
-    while let Some(item) = inbound.recv().await {
+    let mut burst = Vec::with_capacity(MAX_BURST);
+    while let Some(first) = inbound.recv().await {
+        burst.push(first);
+        while burst.len() < MAX_BURST {
+            match inbound.try_next() {
+                Some(item) => burst.push(item),
+                None => break,
+            }
+        }
         let Some(inner) = inner.upgrade() else { break };
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| deliver(&inner, &item))) {
-            let subject = match &item {
-                Inbound::Event { name, args } => serde_json::json!({ "event": name, "args": args }),
-                other => Value::String(format!("{other:?}")),
-            };
-            let event = internal_error("dialect", "decode", &subject, &*panic);
-            // Publishing runs every service again; one more panic must not end the pump.
+        let mut events = Vec::with_capacity(burst.len());
+        for item in burst.drain(..) {
+            if let Err(panic) =
+                catch_unwind(AssertUnwindSafe(|| decode(&inner, &item, &mut events)))
+            {
+                let subject = match &item {
+                    Inbound::Event { name, args } => {
+                        serde_json::json!({ "event": name, "args": args })
+                    }
+                    other => Value::String(format!("{other:?}")),
+                };
+                events.push(internal_error("dialect", "decode", &subject, &*panic));
+            }
+        }
+        // Services catch their own panics, event by event; this one is for the client itself.
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| inner.publish_burst(&events))) {
+            let event = internal_error("client", "publish", &events.len(), &*panic);
             let _ = catch_unwind(AssertUnwindSafe(|| inner.publish(&event)));
         }
         inner.delivered.send_replace(inbound.taken());
     }
 }
 
-/// Publishes what one inbound item means.
-fn deliver(inner: &Inner, item: &Inbound) {
+/// What one inbound item means, added to `events`.
+fn decode(inner: &Inner, item: &Inbound, events: &mut Vec<DomainEvent>) {
     match item {
-        Inbound::State(state) => inner.publish(&DomainEvent::Connection {
+        Inbound::State(state) => events.push(DomainEvent::Connection {
             state: state.clone(),
         }),
-        Inbound::Overflow { missed } => inner.publish(&DomainEvent::Lagged { missed: *missed }),
+        Inbound::Overflow { missed } => events.push(DomainEvent::Lagged { missed: *missed }),
         Inbound::Event { name, args } => {
             inner.tap(|| super::RawTraffic::Event {
                 name: name.clone(),
@@ -67,10 +90,10 @@ fn deliver(inner: &Inner, item: &Inbound) {
                 return;
             }
             match inner.dialect.decode(name, args) {
-                Ok(events) => events.iter().for_each(|e| inner.publish(e)),
+                Ok(decoded) => events.extend(decoded),
                 Err(p) => {
                     debug!(event = %p.event, reason = %p.reason, "protocol error");
-                    inner.publish(&DomainEvent::ProtocolError {
+                    events.push(DomainEvent::ProtocolError {
                         wire_event: p.event,
                         reason: p.reason,
                         raw: p.raw,

@@ -203,7 +203,7 @@ async fn rejoin(
              whether it arrived: resend it (it may then appear twice) or discard it",
         ),
     );
-    inner.progress.notify_one();
+    inner.wake_progress();
     true
 }
 

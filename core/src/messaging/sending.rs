@@ -87,7 +87,7 @@ pub(super) fn enqueue(
     inner.publish(DomainEvent::ChatMessageChanged {
         message: message.clone(),
     });
-    inner.wake.notify_one();
+    inner.wake_outbox();
     Ok(message)
 }
 
@@ -108,7 +108,7 @@ pub(super) fn retry(
     inner.publish(DomainEvent::ChatMessageChanged {
         message: message.clone(),
     });
-    inner.wake.notify_one();
+    inner.wake_outbox();
     Ok(Some(message))
 }
 

@@ -57,8 +57,8 @@ impl Messenger {
             typing: Arc::new(Typing::new(config.typing_throttle, config.typing_idle)),
             config,
             me: Mutex::new(me),
-            wake: Notify::new(),
-            progress: Notify::new(),
+            wake: Arc::new(Notify::new()),
+            progress: Arc::new(Notify::new()),
             rejoin: AtomicBool::new(true),
             rate_limited: AtomicBool::new(false),
             error_meanwhile: AtomicBool::new(false),
@@ -123,6 +123,10 @@ impl Messenger {
 }
 
 impl Service for Messenger {
+    fn writes_to(&self) -> Option<&Store> {
+        Some(self.inner.cache.store())
+    }
+
     fn observe(&self, event: &DomainEvent) -> Vec<DomainEvent> {
         match self.apply(event) {
             Ok(events) => events,

@@ -67,9 +67,9 @@ pub(super) struct Inner {
     pub(super) config: MessengerConfig,
     pub(super) me: Mutex<Party>,
     /// Wakes the outbox: something was queued, or the connection came back.
-    pub(super) wake: Notify,
+    pub(super) wake: Arc<Notify>,
     /// Wakes the outbox while it waits for a confirmation: a queued message changed.
-    pub(super) progress: Notify,
+    pub(super) progress: Arc<Notify>,
     /// Rooms must be rejoined (set on every connect).
     pub(super) rejoin: AtomicBool,
     /// The server said we send too fast (an error event no message can be matched to).
@@ -205,9 +205,24 @@ impl Inner {
                 vec![]
             });
         if !settled.is_empty() {
-            self.progress.notify_one();
+            self.wake_progress();
         }
         settled
+    }
+
+    /// Wakes whoever waits for a message to settle, once the cache holds what settled it (a
+    /// burst's writes commit together: a task woken before would read the cache without them).
+    pub(super) fn wake_progress(&self) {
+        let progress = self.progress.clone();
+        self.cache
+            .store()
+            .after_commit(move || progress.notify_one());
+    }
+
+    /// Wakes the outbox, once the cache holds what woke it.
+    pub(super) fn wake_outbox(&self) {
+        let wake = self.wake.clone();
+        self.cache.store().after_commit(move || wake.notify_one());
     }
 
     pub(super) fn publish(&self, event: DomainEvent) {

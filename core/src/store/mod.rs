@@ -3,11 +3,12 @@
 //! in one transaction each, and a corrupt file moved aside and rebuilt instead of a crash
 //! (the server is the source of truth; the cache can always be refilled).
 
+mod batch;
 mod migrations;
 pub mod owner;
 pub mod quarantine;
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,7 +46,7 @@ const READERS: usize = 3;
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: batch::WriterSlot,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     rebuilt: bool,
@@ -108,7 +109,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: Mutex::new(writer),
+                writer: batch::WriterSlot::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
                 rebuilt,
@@ -139,23 +140,24 @@ impl Store {
         self.inner.rebuilt
     }
 
-    /// Runs `f` in one write transaction (committed when `f` returns Ok).
+    /// Runs `f` in one write transaction (committed when `f` returns Ok; inside a
+    /// [`batch`](Store::batch), with the batch).
     pub fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        self.write_conn(f)
     }
 
-    /// Runs `f` on a reader connection (sees every committed write).
+    /// Runs `f` on a reader connection (sees every committed write; inside this thread's
+    /// batch, the batch's writes too).
     pub fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if self.in_batch_here() {
+            return self.read_in_batch(f);
+        }
         let i = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % self.inner.readers.len();
         let conn = self.inner.readers[i]
             .lock()

@@ -62,6 +62,17 @@ impl InboundReceiver {
         Some(item)
     }
 
+    /// The next item if one is waiting now, without waiting (a gap report comes from
+    /// [`recv`](Self::recv) only).
+    pub fn try_next(&mut self) -> Option<Inbound> {
+        let item = self.rx.try_recv().ok()?;
+        self.taken += 1;
+        if let Inbound::Event { .. } = item {
+            self.queue.queued.fetch_sub(1, Ordering::SeqCst);
+        }
+        Some(item)
+    }
+
     /// How many items were taken from the channel so far: compared with
     /// [`InboundSender::sent`], it tells whether the reader has caught up with the socket.
     pub fn taken(&self) -> u64 {

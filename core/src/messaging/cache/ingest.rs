@@ -6,11 +6,11 @@ use super::Cache;
 use crate::messaging::time::{now_ms, parse_iso_ms};
 use crate::model::{ChatMessage, DeliveryState, Message};
 use crate::store::StoreError;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// Adds a new message's text to the full-text index (see the migration for why not a trigger).
 pub(super) fn index_text(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     local_id: i64,
     text: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -31,7 +31,7 @@ pub(super) fn at_least_sent(state: DeliveryState) -> DeliveryState {
 
 /// Links our row `local` to the server's copy `m` of it.
 pub(super) fn adopt(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     local: i64,
     m: &Message,
     state: DeliveryState,
@@ -65,10 +65,7 @@ pub(super) const ADOPTABLE_SQL: &str = "SELECT local_id, state FROM messages
             OR (?3 IS NOT NULL AND trim(text) = trim(?3)))
      ORDER BY (?2 != '' AND client_id = ?2) DESC, local_id LIMIT 1";
 
-pub(super) fn adoptable(
-    tx: &Transaction<'_>,
-    m: &Message,
-) -> Result<Option<(i64, String)>, StoreError> {
+pub(super) fn adoptable(tx: &Connection, m: &Message) -> Result<Option<(i64, String)>, StoreError> {
     Ok(tx
         .prepare_cached(ADOPTABLE_SQL)?
         .query_row(params![m.conversation_id, m.id, m.text], |r| {
@@ -79,7 +76,7 @@ pub(super) fn adoptable(
 
 /// Applies one server message inside `tx`. Returns the local id when something changed.
 pub(super) fn apply_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     m: &Message,
     me: Option<&str>,
 ) -> Result<Option<i64>, StoreError> {

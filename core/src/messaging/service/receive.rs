@@ -12,7 +12,7 @@ impl Messenger {
                 if state.is_connected() {
                     inner.rejoin.store(true, Ordering::SeqCst);
                 }
-                inner.wake.notify_one();
+                inner.wake_outbox();
                 vec![]
             }
             DomainEvent::ServerError { code, message, .. } => {
@@ -23,7 +23,7 @@ impl Messenger {
                 match refusal {
                     Some(SendRefusal::SlowDown) => {
                         inner.rate_limited.store(true, Ordering::SeqCst);
-                        inner.progress.notify_one();
+                        inner.wake_progress();
                         vec![]
                     }
                     Some(SendRefusal::Refused) => {
@@ -36,13 +36,13 @@ impl Messenger {
                             )?,
                             None => None,
                         };
-                        inner.progress.notify_one();
+                        inner.wake_progress();
                         changed(m.into_iter().collect())
                     }
                     None => {
                         if inner.in_flight_for(None).is_some() {
                             inner.error_meanwhile.store(true, Ordering::SeqCst);
-                            inner.progress.notify_one();
+                            inner.wake_progress();
                         }
                         vec![]
                     }
@@ -58,7 +58,7 @@ impl Messenger {
             DomainEvent::MessageReceived { message } => {
                 let m = cache.apply_message(message, inner.me_id().as_deref())?;
                 if m.as_ref().is_some_and(|m| m.own) {
-                    inner.progress.notify_one();
+                    inner.wake_progress();
                 }
                 changed(m.into_iter().collect())
             }
@@ -74,7 +74,7 @@ impl Messenger {
                     client_id.as_deref(),
                     message.as_ref(),
                 )?;
-                inner.progress.notify_one();
+                inner.wake_progress();
                 changed(m.into_iter().collect())
             }
             DomainEvent::MessageFailed {
@@ -99,7 +99,7 @@ impl Messenger {
                         )?;
                     }
                 }
-                inner.progress.notify_one();
+                inner.wake_progress();
                 changed(m.into_iter().collect())
             }
             DomainEvent::ReactionChanged {
@@ -162,7 +162,7 @@ impl Messenger {
                 cache.set_joined(conversation_id, true)?;
                 let mut m = cache.ingest_messages(recent, inner.me_id().as_deref())?;
                 if m.iter().any(|m| m.own) {
-                    inner.progress.notify_one();
+                    inner.wake_progress();
                 }
                 // The recent messages settle what was in doubt (those of ours it holds were
                 // adopted just now).
