@@ -11,103 +11,25 @@ use parlor_core::model::{ConsultationKind, Presence, RequestOutcome};
 use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
 use rand::Rng;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod actors;
+mod metrics;
 mod report;
+mod scenario;
 #[cfg(test)]
 mod tests;
 
 use actors::{expert, mint_all, user};
-use report::picture;
+use metrics::Metrics;
 pub use report::table;
-
-/// A load scenario: flags, or a TOML file with the same field names.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Scenario {
-    /// Simulated users.
-    pub users: usize,
-    /// Simulated experts (the 001 server broadcasts the whole online list to every socket on
-    /// each presence change, so keep them a realistic fraction of the users).
-    pub experts: usize,
-    /// Seconds over which clients connect.
-    pub ramp_secs: u64,
-    /// Seconds the scenario runs after the ramp.
-    pub duration_secs: u64,
-    /// Messages per side in a session.
-    pub messages_per_session: usize,
-    /// Pause between a user's messages, ms (uniform between the two).
-    pub message_gap_ms: (u64, u64),
-    /// A user's pause between sessions or after a busy expert, ms.
-    pub think_ms: (u64, u64),
-}
-
-impl Default for Scenario {
-    fn default() -> Self {
-        Scenario {
-            users: 200,
-            experts: 20,
-            ramp_secs: 10,
-            duration_secs: 30,
-            messages_per_session: 3,
-            message_gap_ms: (1500, 3500),
-            think_ms: (3000, 10000),
-        }
-    }
-}
-
-/// Collected figures.
-#[derive(Default)]
-struct Metrics {
-    histograms: Mutex<BTreeMap<&'static str, Histogram<u64>>>,
-    /// Second since start → message latencies in that second.
-    timeline: Mutex<BTreeMap<u64, Histogram<u64>>>,
-    errors: Mutex<BTreeMap<String, u64>>,
-    connected: AtomicU64,
-    requests: AtomicU64,
-    sessions: AtomicU64,
-    messages: AtomicU64,
-    busy: AtomicU64,
-    /// Online lists decoded by all users together (seed 001 sends the whole list to every
-    /// socket on each presence change: the fan-out that bounds this server).
-    presence_lists: AtomicU64,
-}
-
-impl Metrics {
-    fn record(&self, kind: &'static str, d: Duration, start: Instant) {
-        let us = (d.as_micros() as u64).max(1);
-        let mut h = self.histograms.lock().expect("metrics");
-        let hist = h.entry(kind).or_insert_with(new_histogram);
-        let _ = hist.record(us.min(hist.high()));
-        if kind == "message" {
-            let sec = start.elapsed().as_secs();
-            let mut t = self.timeline.lock().expect("timeline");
-            let _ = t
-                .entry(sec)
-                .or_insert_with(new_histogram)
-                .record(us.min(3_600_000_000));
-        }
-    }
-
-    fn error(&self, kind: impl Into<String>) {
-        *self
-            .errors
-            .lock()
-            .expect("errors")
-            .entry(kind.into())
-            .or_insert(0) += 1;
-    }
-}
-
-fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
-}
+use report::{picture, timeline_of};
+pub use scenario::{parse_ms_range, scenario_from_file, Scenario};
 
 /// One kind of operation's latency summary, microseconds.
 #[derive(Debug, Clone, Serialize)]
@@ -347,64 +269,4 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
     )
     .map_err(|e| format!("picture: {e}"))?;
     Ok(report)
-}
-
-/// Per-second rows from the monitor's samples and the per-second message histograms.
-fn timeline_of(
-    samples: &BTreeMap<u64, (u64, u64)>,
-    messages: &BTreeMap<u64, Histogram<u64>>,
-) -> Vec<Second> {
-    let mut lists_before = 0;
-    let last = samples.keys().next_back().copied().unwrap_or(0);
-    // A second the monitor missed (a stalled machine) repeats the sample before it.
-    (0..=last)
-        .map(|second| {
-            let (connected, lists) = samples
-                .range(..=second)
-                .next_back()
-                .map(|(_, v)| *v)
-                .unwrap_or((0, 0));
-            let h = messages.get(&second);
-            let q = |q: f64| h.map(|h| h.value_at_quantile(q)).unwrap_or(0);
-            let row = Second {
-                second,
-                connected,
-                presence_lists: lists.saturating_sub(lists_before),
-                messages: h.map(|h| h.len()).unwrap_or(0),
-                message_p50_us: q(0.5),
-                message_p99_us: q(0.99),
-            };
-            lists_before = lists;
-            row
-        })
-        .collect()
-}
-
-/// Parses a pause in milliseconds for the command line: `1500-3500` (uniform between the
-/// two) or `2000` (always that long).
-pub fn parse_ms_range(text: &str) -> Result<(u64, u64), String> {
-    let num = |t: &str| {
-        t.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("{t:?} is not a number of milliseconds"))
-    };
-    let (lo, hi) = match text.split_once('-') {
-        Some((a, b)) => (num(a)?, num(b)?),
-        None => {
-            let v = num(text)?;
-            (v, v)
-        }
-    };
-    if lo > hi {
-        return Err(format!(
-            "{text:?}: the first bound is larger than the second"
-        ));
-    }
-    Ok((lo, hi))
-}
-
-/// Reads a scenario file.
-pub fn scenario_from_file(path: &PathBuf) -> Result<Scenario, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

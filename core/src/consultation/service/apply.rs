@@ -4,6 +4,12 @@
 
 use super::*;
 
+mod ending;
+mod steps;
+
+pub(super) use steps::{meter_update, view_now};
+use steps::{move_to, now_iso, resolve, set_rate};
+
 impl ConsultationService {
     /// Applies one event; returns what it derives. Server figures out of the sane ranges are
     /// refused first ([`ranges::screen_consultation`]): the refusal is derived as a
@@ -198,96 +204,8 @@ impl ConsultationService {
                     });
                 }
             }
-            DomainEvent::WalletError {
-                required_balance, ..
-            } => {
-                let current = t
-                    .order
-                    .iter()
-                    .rev()
-                    .find(|id| {
-                        t.records.get(*id).is_some_and(|r| {
-                            matches!(
-                                r.view.state,
-                                ConsultationState::Active | ConsultationState::Paused
-                            )
-                        })
-                    })
-                    .cloned();
-                if let Some(id) = current {
-                    let r = t.records.get_mut(&id).expect("found");
-                    if move_to(
-                        r,
-                        ConsultationState::Ended {
-                            by: Some(EndedBy::System),
-                            reason: EndReason::InsufficientBalance,
-                        },
-                        &mut extra,
-                    ) {
-                        r.meter.freeze(now);
-                        r.view.ended_at = Some(now_iso());
-                        extra.push(DomainEvent::MeterStopped {
-                            consultation_id: id.clone(),
-                            reason: EndReason::InsufficientBalance,
-                            required_balance: required_balance.clone(),
-                        });
-                        changed.push(id);
-                    }
-                }
-            }
-            DomainEvent::ConsultationEnded {
-                consultation_id,
-                minutes,
-                total,
-                ended_by,
-                reason,
-                balance,
-            } => {
-                if let Some(id) = resolve(&t, consultation_id.as_deref()) {
-                    let r = t.records.get_mut(&id).expect("resolved");
-                    let by = ended_by.as_deref().and_then(EndedBy::parse);
-                    let why = reason
-                        .as_deref()
-                        .map(EndReason::parse)
-                        .unwrap_or(EndReason::Ended);
-                    let already_ended = matches!(r.view.state, ConsultationState::Ended { .. });
-                    if already_ended
-                        || move_to(r, ConsultationState::Ended { by, reason: why }, &mut extra)
-                    {
-                        if already_ended {
-                            // A wallet error ended it first; the server's words now complete it.
-                            r.view.state = ConsultationState::Ended {
-                                by: by.or(Some(EndedBy::System)),
-                                reason: why,
-                            };
-                        }
-                        r.meter
-                            .finish(*minutes, total.as_ref().map(|m| m.amount), now);
-                        if let Some(b) = balance {
-                            r.meter.set_balance(b.amount);
-                        }
-                        let reading = r.meter.reading(now);
-                        let unit = total
-                            .as_ref()
-                            .and_then(|m| m.unit.clone())
-                            .or(reading.cost.unit.clone());
-                        r.view.bill = Some(Bill {
-                            minutes: minutes.unwrap_or(reading.billed_minutes),
-                            rate_per_minute: r.view.rate_per_minute.clone(),
-                            total: Money {
-                                amount: total
-                                    .as_ref()
-                                    .map(|m| m.amount)
-                                    .unwrap_or(reading.cost.amount),
-                                unit,
-                            },
-                            ended_by: by,
-                            reason: why,
-                        });
-                        r.view.ended_at.get_or_insert_with(now_iso);
-                        changed.push(id);
-                    }
-                }
+            DomainEvent::WalletError { .. } | DomainEvent::ConsultationEnded { .. } => {
+                ending::apply_end(&mut t, event, now, &mut changed, &mut extra);
             }
             _ => {}
         }
@@ -339,75 +257,4 @@ impl ConsultationService {
         }
         t.records.get_mut(id).expect("just inserted")
     }
-}
-
-/// Moves `r` to `to` if the state machine allows; otherwise reports a protocol error (the
-/// server said something impossible) and keeps the state.
-pub(super) fn move_to(r: &mut Record, to: ConsultationState, extra: &mut Vec<DomainEvent>) -> bool {
-    match r.view.state.transition(to) {
-        Ok(s) => {
-            r.view.state = s;
-            true
-        }
-        // Already there (a repeated event): nothing to do.
-        Err(_) if r.view.state == to => false,
-        Err(e) => {
-            extra.push(DomainEvent::ProtocolError {
-                wire_event: "consultation".into(),
-                reason: format!("{} ({})", e, r.view.id),
-                raw: serde_json::Value::Null,
-            });
-            false
-        }
-    }
-}
-
-pub(super) fn set_rate(r: &mut Record, rate: &Money) {
-    r.view.rate_per_minute = Some(rate.clone());
-    r.meter.set_rate(rate.amount, rate.unit.clone());
-}
-
-/// The consultation an id-less event (some documents print several) is about: the named one, else
-/// the most recent one still open.
-pub(super) fn resolve(t: &Tracker, id: Option<&str>) -> Option<String> {
-    match id {
-        Some(id) if t.records.contains_key(id) => Some(id.to_owned()),
-        Some(_) => None,
-        None => t
-            .order
-            .iter()
-            .rev()
-            .find(|id| {
-                t.records
-                    .get(*id)
-                    .is_some_and(|r| !r.view.state.is_terminal())
-            })
-            .cloned(),
-    }
-}
-
-pub(super) fn view_now(r: &Record, now: u64) -> ConsultationView {
-    let mut v = r.view.clone();
-    let mut reading = r.meter.reading(now);
-    if reading.cost.unit.is_none() {
-        reading.cost.unit = v.rate_per_minute.as_ref().and_then(|m| m.unit.clone()).or(v
-            .meter
-            .cost
-            .unit
-            .clone());
-    }
-    v.meter = reading;
-    v
-}
-
-pub(super) fn meter_update(id: &str, r: &Record, now: u64) -> DomainEvent {
-    DomainEvent::MeterUpdate {
-        consultation_id: id.to_owned(),
-        reading: view_now(r, now).meter,
-    }
-}
-
-/// Local time in RFC 3339, for moments the server does not date.
-pub(super) fn now_iso() -> String {
-    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }

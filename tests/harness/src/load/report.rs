@@ -1,4 +1,5 @@
-//! The load test's report: the picture of a run over time and its table.
+//! The load test's report: its rows second by second, the picture of a run over time and its
+//! table.
 
 use super::*;
 
@@ -203,4 +204,35 @@ pub fn table(r: &Report) -> String {
         }
     }
     s
+}
+
+/// Per-second rows from the monitor's samples and the per-second message histograms.
+pub(super) fn timeline_of(
+    samples: &BTreeMap<u64, (u64, u64)>,
+    messages: &BTreeMap<u64, Histogram<u64>>,
+) -> Vec<Second> {
+    let mut lists_before = 0;
+    let last = samples.keys().next_back().copied().unwrap_or(0);
+    // A second the monitor missed (a stalled machine) repeats the sample before it.
+    (0..=last)
+        .map(|second| {
+            let (connected, lists) = samples
+                .range(..=second)
+                .next_back()
+                .map(|(_, v)| *v)
+                .unwrap_or((0, 0));
+            let h = messages.get(&second);
+            let q = |q: f64| h.map(|h| h.value_at_quantile(q)).unwrap_or(0);
+            let row = Second {
+                second,
+                connected,
+                presence_lists: lists.saturating_sub(lists_before),
+                messages: h.map(|h| h.len()).unwrap_or(0),
+                message_p50_us: q(0.5),
+                message_p99_us: q(0.99),
+            };
+            lists_before = lists;
+            row
+        })
+        .collect()
 }

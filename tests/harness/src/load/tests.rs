@@ -1,3 +1,4 @@
+use super::metrics::new_histogram;
 use super::*;
 
 #[test]

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use support::ledger::Ledger;
 
 mod meter;
+mod meter_sync;
 mod presence;
 mod requests;
 

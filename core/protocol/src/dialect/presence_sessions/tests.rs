@@ -1,6 +1,7 @@
 use super::*;
-use crate::model::{Presence, RequestOutcome};
+use crate::model::{ConsultationKind, Method, Presence, RequestOutcome};
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::str::FromStr;
 
 fn d() -> PresenceSessions {

@@ -68,6 +68,8 @@ fn known_names() -> &'static BTreeSet<String> {
             include_str!("../billing_chat/mod.rs"),
             include_str!("../billing_chat/confirm.rs"),
             include_str!("../presence_sessions.rs"),
+            include_str!("../presence_sessions/encode.rs"),
+            include_str!("../presence_sessions/reply.rs"),
             include_str!("../tarot_chat/mod.rs"),
             include_str!("../tarot_chat/voice.rs"),
             include_str!("../support_chat.rs"),
