@@ -12,6 +12,7 @@ mod delivery;
 mod fanout;
 mod sending;
 
+pub use delivery::MAX_BURST;
 pub use fanout::DEFAULT_SUBSCRIBER_CAPACITY;
 
 use crate::command::{Command, LocalCommand, Request};
@@ -182,27 +183,32 @@ impl Inner {
     }
 
     /// Publishes events that arrived together: every service observes the whole burst (in
-    /// order, a service that writes a cache in one transaction), then the events derived from
-    /// it; the subscribers get all of them after that, when what they say is in the cache.
+    /// order; a service that writes a cache, in one transaction of it), then the events
+    /// derived from it as the next burst. The subscribers get each event followed by what it
+    /// derived, after all of that, when what they say is in the cache.
     fn publish_burst(&self, events: &[DomainEvent]) {
-        let mut out = Vec::with_capacity(events.len() * 2);
-        self.observe_burst(events, 0, &mut out);
+        let out: Vec<DomainEvent> = self
+            .observe_burst(events, 0)
+            .into_iter()
+            .flatten()
+            .collect();
         let mut subscribers = lock(&self.subscribers);
         for event in &out {
             subscribers.retain(|q| q.push(event));
         }
     }
 
-    fn observe_burst(&self, events: &[DomainEvent], depth: usize, out: &mut Vec<DomainEvent>) {
+    /// For each of `events`: the event, then everything it derived (depth first), in order.
+    fn observe_burst(&self, events: &[DomainEvent], depth: usize) -> Vec<Vec<DomainEvent>> {
         let services: Vec<Arc<dyn Service>> = read(&self.services).clone();
-        let mut derived = Vec::new();
+        let mut derived: Vec<Vec<DomainEvent>> = vec![Vec::new(); events.len()];
         for s in &services {
             let mut observe_all = || {
-                for event in events {
+                for (event, more) in events.iter().zip(derived.iter_mut()) {
                     match catch_unwind(AssertUnwindSafe(|| s.observe(event))) {
-                        Ok(more) => derived.extend(more),
+                        Ok(d) => more.extend(d),
                         Err(panic) => {
-                            derived.push(internal_error(s.name(), "observe", event, &*panic))
+                            more.push(internal_error(s.name(), "observe", event, &*panic))
                         }
                     }
                 }
@@ -212,10 +218,23 @@ impl Inner {
                 None => observe_all(),
             }
         }
-        out.extend_from_slice(events);
-        if depth < MAX_DERIVATION_DEPTH && !derived.is_empty() {
-            self.observe_burst(&derived, depth + 1, out);
-        }
+        let next: Vec<DomainEvent> = derived.iter().flatten().cloned().collect();
+        let mut next_out = if depth < MAX_DERIVATION_DEPTH && !next.is_empty() {
+            self.observe_burst(&next, depth + 1).into_iter()
+        } else {
+            Vec::new().into_iter()
+        };
+        events
+            .iter()
+            .zip(&derived)
+            .map(|(event, more)| {
+                let mut seq = vec![event.clone()];
+                for _ in more {
+                    seq.extend(next_out.next().into_iter().flatten());
+                }
+                seq
+            })
+            .collect()
     }
 }
 

@@ -33,7 +33,7 @@ pub(super) fn internal_error(
 
 /// The most inbound items handled as one burst (one commit of the cache): enough to make a
 /// flood cheap, few enough that the first of them is not held long.
-const MAX_BURST: usize = 256;
+pub const MAX_BURST: usize = 256;
 
 /// Decodes what the socket delivers and publishes it: whatever arrived while the last burst was
 /// handled goes as one burst (see [`Inner::publish_burst`]). Holds the client weakly so that
