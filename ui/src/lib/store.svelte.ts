@@ -1,29 +1,20 @@
 /**
  * The live app state for the components: holds the reducer's state in a rune, feeds it the
  * backend's events, ticks a clock for countdowns, and runs every action with its error shown
- * in words. Logic lives in ./state; this file only wires it. Messaging (./store/messaging.ts) is
- * a helper it delegates to.
+ * in words. Logic lives in ./state; this file only wires it. Sign-in and settings
+ * (./store/account.ts) and messaging (./store/messaging.ts) are helpers it delegates to.
  */
 
 import type { Backend } from "./backend/backend";
 import { describeError, toAppError } from "./errors";
-import { setDefaultCurrency } from "./format";
-import { setLang, t } from "./i18n/index.svelte";
+import { t } from "./i18n/index.svelte";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
 import { dismissBill, isLive } from "./state/consultations";
 import { Observations } from "./observations";
 import { pruneExpired } from "./state/requests";
+import { Account } from "./store/account";
 import { Messaging } from "./store/messaging";
-import type {
-  Capability,
-  Presence,
-  ProfileInput,
-  ProviderInfo,
-  SavedProfile,
-  SessionInfo,
-  Settings,
-  UiEvent,
-} from "./types";
+import type { Capability, Presence, ProfileInput, ProviderInfo, SavedProfile, Settings, UiEvent } from "./types";
 
 /** The screens of the app. */
 export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history" | "settings";
@@ -53,6 +44,7 @@ export class Store {
   private observed = new Observations();
   private clock: number | null = null;
   private readonly messaging = new Messaging(this, this.observed);
+  private readonly account = new Account(this, this.messaging, this.observed);
 
   constructor(readonly backend: Backend) {}
 
@@ -61,17 +53,7 @@ export class Store {
     this.unlisten = await this.backend.onEvent((e) => this.dispatch(e));
     this.clock = window.setInterval(() => this.tick(), 250);
     try {
-      await this.loadSettings();
-      const ps = await this.backend.providerState();
-      this.provider = ps.provider;
-      this.savedUsername = ps.saved_username;
-      this.hasSavedSignIn = ps.has_saved;
-      setDefaultCurrency(ps.provider?.currency);
-      this.profiles = await this.backend.listProfiles();
-      const demo = await this.backend.demoInfo();
-      if (demo?.error) this.fail(demo.error);
-      const session = demo?.session ?? (await this.backend.currentSession());
-      if (session) await this.enter(session);
+      await this.account.restore();
     } catch (e) {
       this.fail(e);
     } finally {
@@ -176,104 +158,6 @@ export class Store {
     }
   }
 
-  // ----- session -----
-  async refreshProfiles(): Promise<void> {
-    this.profiles = await this.backend.listProfiles();
-  }
-
-  /** Saves the form's profile (token to the keyring) and signs in with it. */
-  async saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
-    const saved = await this.backend.saveProfile(input, token);
-    await this.refreshProfiles();
-    await this.signIn(saved.id);
-  }
-
-  async signIn(profileId: string): Promise<void> {
-    // Start clean before asking: events of the new session (a request the server re-sends on
-    // connect) may arrive before the answer does.
-    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
-    this.messaging.forgetSession();
-    const session = await this.backend.signIn(profileId);
-    await this.enter(session);
-  }
-
-  /** Signs in through the provider (user name and password, or a token; nulls: the saved ones). */
-  async providerSignIn(username: string | null, secret: string | null): Promise<void> {
-    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
-    this.messaging.forgetSession();
-    const session = await this.backend.providerSignIn(username, secret);
-    this.savedUsername = username ?? this.savedUsername;
-    this.hasSavedSignIn = true;
-    await this.enter(session);
-  }
-
-  async forgetSavedSignIn(): Promise<void> {
-    await this.run("forget", () => this.backend.providerForget());
-    this.savedUsername = null;
-    this.hasSavedSignIn = false;
-  }
-
-  // ----- settings -----
-  async loadSettings(): Promise<void> {
-    const s = await this.backend.getSettings();
-    this.settings = s;
-    setLang(s.language);
-  }
-
-  /** Saves a change to the settings; the language switches at once. */
-  async updateSettings(change: Partial<Settings>): Promise<boolean> {
-    if (!this.settings) return false;
-    const next = { ...this.settings, ...change };
-    setLang(next.language);
-    return this.run("settings", async () => {
-      this.settings = await this.backend.saveSettings(next);
-      setLang(this.settings.language);
-    });
-  }
-
-  /** Quits for real: offline first where the expert is available (they confirmed). */
-  async quit(): Promise<void> {
-    this.quitAsked = false;
-    await this.run("quit", () => this.backend.quitApp());
-  }
-
-  private async enter(session: SessionInfo): Promise<void> {
-    this.app = { ...this.app, session };
-    if (session.currency) setDefaultCurrency(session.currency);
-    this.messaging.restoreRemembered();
-    this.screen = "dashboard";
-    const connection = await this.backend.connectionState().catch(() => null);
-    if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
-    const presence = await this.backend.presence().catch(() => null);
-    if (presence) this.app = { ...this.app, presence };
-    if (!this.can("presence") && this.app.presence === "offline") {
-      // Without presence on the server, requests come while connected: say so.
-      await this.setPresence("online");
-    }
-    const call = await this.backend.callState().catch(() => null);
-    if (call) this.dispatch({ event: "call_state_changed", call });
-    await this.observeConsultations();
-    await this.reloadHistory();
-    void this.messaging.observeChats();
-    const current = this.app.consultations.currentId;
-    if (current) await this.messaging.openConversation(current);
-  }
-
-  async signOut(): Promise<void> {
-    await this.run("signout", () => this.backend.signOut());
-    this.observed.stopAll();
-    this.app = { ...initialState, notices: this.app.notices };
-    this.screen = "signin";
-    await this.refreshProfiles().catch((e) => this.fail(e));
-  }
-
-  async deleteProfile(id: string): Promise<void> {
-    await this.run(`delete-${id}`, async () => {
-      await this.backend.deleteProfile(id);
-      await this.refreshProfiles();
-    });
-  }
-
   /** True when the signed-in server offers `capability`. */
   can(capability: Capability): boolean {
     return this.app.session?.capabilities.includes(capability) ?? false;
@@ -334,8 +218,9 @@ export class Store {
   /**
    * Follows the core's list of consultations (requests, the running one, the history): the
    * whole list first, then its changes. A new session replaces the last one's subscription.
+   * (Public for ./store/account.ts, which follows it when a session begins.)
    */
-  private async observeConsultations(): Promise<void> {
+  async observeConsultations(): Promise<void> {
     await this.run("consultations", async () => {
       const stop = await this.backend.observeConsultations((change) =>
         this.dispatch({ event: "consultations_changed", change }),
@@ -355,6 +240,42 @@ export class Store {
     if (screen === "consultation" && this.app.consultations.currentId) {
       void this.messaging.markVisibleRead();
     }
+  }
+
+  // ----- session and settings: ./store/account.ts -----
+  refreshProfiles(): Promise<void> {
+    return this.account.refreshProfiles();
+  }
+  /** Saves the form's profile (token to the keyring) and signs in with it. */
+  saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
+    return this.account.saveAndSignIn(input, token);
+  }
+  signIn(profileId: string): Promise<void> {
+    return this.account.signIn(profileId);
+  }
+  /** Signs in through the provider (user name and password, or a token; nulls: the saved ones). */
+  providerSignIn(username: string | null, secret: string | null): Promise<void> {
+    return this.account.providerSignIn(username, secret);
+  }
+  forgetSavedSignIn(): Promise<void> {
+    return this.account.forgetSavedSignIn();
+  }
+  loadSettings(): Promise<void> {
+    return this.account.loadSettings();
+  }
+  /** Saves a change to the settings; the language switches at once. */
+  updateSettings(change: Partial<Settings>): Promise<boolean> {
+    return this.account.updateSettings(change);
+  }
+  /** Quits for real: offline first where the expert is available (they confirmed). */
+  quit(): Promise<void> {
+    return this.account.quit();
+  }
+  signOut(): Promise<void> {
+    return this.account.signOut();
+  }
+  deleteProfile(id: string): Promise<void> {
+    return this.account.deleteProfile(id);
   }
 
   // ----- messaging and chats: ./store/messaging.ts -----
