@@ -1,37 +1,23 @@
 /**
  * The live app state for the components: holds the reducer's state in a rune, feeds it the
  * backend's events, ticks a clock for countdowns, and runs every action with its error shown
- * in words. Logic lives in ./state; this file only wires it.
+ * in words. Logic lives in ./state; this file only wires it. Sign-in and settings
+ * (./store/account.ts) and messaging (./store/messaging.ts) are helpers it delegates to.
  */
 
 import type { Backend } from "./backend/backend";
 import { describeError, toAppError } from "./errors";
-import { setDefaultCurrency } from "./format";
-import { setLang, t } from "./i18n/index.svelte";
+import { t } from "./i18n/index.svelte";
 import { type AppState, dismissNotice, initialState, notice, reduce } from "./state/app";
-import { addKnownChats, chatsOutside, closeChat, openChat, rememberChat } from "./state/chats";
 import { dismissBill, isLive } from "./state/consultations";
-import { conversation, unreadFromOthers } from "./state/conversation";
 import { Observations } from "./observations";
-import { loadRememberedChats, rememberedChatsKey, saveRememberedChats } from "./rememberedChats";
 import { pruneExpired } from "./state/requests";
-import type {
-  Capability,
-  Presence,
-  ProfileInput,
-  ProviderInfo,
-  SavedProfile,
-  SessionInfo,
-  Settings,
-  UiEvent,
-} from "./types";
+import { Account } from "./store/account";
+import { Messaging } from "./store/messaging";
+import type { Capability, Presence, ProfileInput, ProviderInfo, SavedProfile, Settings, UiEvent } from "./types";
 
 /** The screens of the app. */
 export type Screen = "signin" | "dashboard" | "consultation" | "chats" | "history" | "settings";
-
-const PAGE_SIZE = 50;
-/** How many listed chats get their first page at once (for names in the list). */
-const PRELOAD_CHATS = 10;
 
 export class Store {
   app: AppState = $state.raw(initialState);
@@ -57,8 +43,8 @@ export class Store {
   /** The lists followed from the core. */
   private observed = new Observations();
   private clock: number | null = null;
-  private marked = new Set<string>();
-  private joined = new Set<string>();
+  private readonly messaging = new Messaging(this, this.observed);
+  private readonly account = new Account(this, this.messaging, this.observed);
 
   constructor(readonly backend: Backend) {}
 
@@ -67,17 +53,7 @@ export class Store {
     this.unlisten = await this.backend.onEvent((e) => this.dispatch(e));
     this.clock = window.setInterval(() => this.tick(), 250);
     try {
-      await this.loadSettings();
-      const ps = await this.backend.providerState();
-      this.provider = ps.provider;
-      this.savedUsername = ps.saved_username;
-      this.hasSavedSignIn = ps.has_saved;
-      setDefaultCurrency(ps.provider?.currency);
-      this.profiles = await this.backend.listProfiles();
-      const demo = await this.backend.demoInfo();
-      if (demo?.error) this.fail(demo.error);
-      const session = demo?.session ?? (await this.backend.currentSession());
-      if (session) await this.enter(session);
+      await this.account.restore();
     } catch (e) {
       this.fail(e);
     } finally {
@@ -127,25 +103,25 @@ export class Store {
     // Accepting a request (in this window or another device) opens the consultation.
     if (after && after !== before) {
       if (this.screen === "dashboard") this.screen = "consultation";
-      void this.openConversation(after);
+      void this.messaging.openConversation(after);
     } else if (
       e.event === "consultations_changed" &&
       e.change.kind === "set" &&
       e.change.item.id === after &&
       e.change.item.state.state === "active" &&
-      !this.joined.has(after)
+      !this.messaging.hasJoined(after)
     ) {
       // Some servers let only an active session's participants join: try again now.
-      void this.openConversation(after);
+      void this.messaging.openConversation(after);
     }
     if (e.event === "connection" && e.state.state === "connected" && wasDown && this.app.session) {
       void this.afterReconnect();
     }
-    if (e.event === "messages_changed" && e.conversation_id === this.visibleConversation()) {
-      void this.markVisibleRead();
+    if (e.event === "messages_changed" && e.conversation_id === this.messaging.visibleConversation()) {
+      void this.messaging.markVisibleRead();
     }
     // A listing from the server: the newest chats get their first messages (names).
-    if (e.event === "chats_changed" && e.change.kind === "reset") void this.preloadChats();
+    if (e.event === "chats_changed" && e.change.kind === "reset") void this.messaging.preloadChats();
   }
 
   /**
@@ -154,7 +130,7 @@ export class Store {
    */
   private async afterReconnect(): Promise<void> {
     await this.reloadHistory();
-    if (this.screen === "chats") await this.reloadChats();
+    if (this.screen === "chats") await this.messaging.reloadChats();
   }
 
   /** Shows an error as a notice, in words. */
@@ -180,107 +156,6 @@ export class Store {
     } finally {
       delete this.pending[name];
     }
-  }
-
-  // ----- session -----
-  async refreshProfiles(): Promise<void> {
-    this.profiles = await this.backend.listProfiles();
-  }
-
-  /** Saves the form's profile (token to the keyring) and signs in with it. */
-  async saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
-    const saved = await this.backend.saveProfile(input, token);
-    await this.refreshProfiles();
-    await this.signIn(saved.id);
-  }
-
-  async signIn(profileId: string): Promise<void> {
-    // Start clean before asking: events of the new session (a request the server re-sends on
-    // connect) may arrive before the answer does.
-    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
-    this.marked.clear();
-    this.joined.clear();
-    const session = await this.backend.signIn(profileId);
-    await this.enter(session);
-  }
-
-  /** Signs in through the provider (user name and password, or a token; nulls: the saved ones). */
-  async providerSignIn(username: string | null, secret: string | null): Promise<void> {
-    this.app = { ...initialState, notices: this.app.notices, nextNoticeId: this.app.nextNoticeId };
-    this.marked.clear();
-    this.joined.clear();
-    const session = await this.backend.providerSignIn(username, secret);
-    this.savedUsername = username ?? this.savedUsername;
-    this.hasSavedSignIn = true;
-    await this.enter(session);
-  }
-
-  async forgetSavedSignIn(): Promise<void> {
-    await this.run("forget", () => this.backend.providerForget());
-    this.savedUsername = null;
-    this.hasSavedSignIn = false;
-  }
-
-  // ----- settings -----
-  async loadSettings(): Promise<void> {
-    const s = await this.backend.getSettings();
-    this.settings = s;
-    setLang(s.language);
-  }
-
-  /** Saves a change to the settings; the language switches at once. */
-  async updateSettings(change: Partial<Settings>): Promise<boolean> {
-    if (!this.settings) return false;
-    const next = { ...this.settings, ...change };
-    setLang(next.language);
-    return this.run("settings", async () => {
-      this.settings = await this.backend.saveSettings(next);
-      setLang(this.settings.language);
-    });
-  }
-
-  /** Quits for real: offline first where the expert is available (they confirmed). */
-  async quit(): Promise<void> {
-    this.quitAsked = false;
-    await this.run("quit", () => this.backend.quitApp());
-  }
-
-  private async enter(session: SessionInfo): Promise<void> {
-    this.app = { ...this.app, session };
-    if (session.currency) setDefaultCurrency(session.currency);
-    // Chats opened by id in an earlier run (003 cannot list them) come back to the list.
-    this.app = { ...this.app, chats: addKnownChats(this.app.chats, loadRememberedChats(this.chatsKey())) };
-    this.screen = "dashboard";
-    const connection = await this.backend.connectionState().catch(() => null);
-    if (connection) this.app = { ...this.app, connection, connectionAt: Date.now() };
-    const presence = await this.backend.presence().catch(() => null);
-    if (presence) this.app = { ...this.app, presence };
-    if (!this.can("presence") && this.app.presence === "offline") {
-      // Without presence on the server, requests come while connected: say so.
-      await this.setPresence("online");
-    }
-    const call = await this.backend.callState().catch(() => null);
-    if (call) this.dispatch({ event: "call_state_changed", call });
-    await this.observeConsultations();
-    await this.reloadHistory();
-    void this.observeChats();
-    const current = this.app.consultations.currentId;
-    if (current) await this.openConversation(current);
-  }
-
-  async signOut(): Promise<void> {
-    await this.run("signout", () => this.backend.signOut());
-    this.observed.stopAll();
-    this.app = { ...initialState, notices: this.app.notices };
-    this.screen = "signin";
-    await this.refreshProfiles().catch((e) => this.fail(e));
-  }
-
-  async deleteProfile(id: string): Promise<void> {
-    await this.run(`delete-${id}`, async () => {
-      await this.backend.deleteProfile(id);
-      await this.refreshProfiles();
-    });
   }
 
   /** True when the signed-in server offers `capability`. */
@@ -343,8 +218,9 @@ export class Store {
   /**
    * Follows the core's list of consultations (requests, the running one, the history): the
    * whole list first, then its changes. A new session replaces the last one's subscription.
+   * (Public for ./store/account.ts, which follows it when a session begins.)
    */
-  private async observeConsultations(): Promise<void> {
+  async observeConsultations(): Promise<void> {
     await this.run("consultations", async () => {
       const stop = await this.backend.observeConsultations((change) =>
         this.dispatch({ event: "consultations_changed", change }),
@@ -353,134 +229,88 @@ export class Store {
     });
   }
 
-  // ----- messaging -----
-  async openConversation(id: string): Promise<void> {
-    if (!this.can("messaging")) return;
-    const c = this.app.consultations.byId[id];
-    if (c && isLive(c) && !this.joined.has(id)) {
-      // Rooms are per connection; the core rejoins them itself after a reconnect.
-      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
-      if (ok) this.joined.add(id);
-    }
-    await this.run(`load-${id}`, () => this.observeMessages(id, this.windowOf(id)));
-    await this.markVisibleRead();
-  }
-
-  /** Shows older messages: the conversation's window grows by a page. */
-  async loadOlder(id: string): Promise<void> {
-    const limit = this.windowOf(id) + PAGE_SIZE;
-    await this.run(`older-${id}`, () => this.observeMessages(id, limit));
-  }
-
-  /** The window conversation `id` is observed with (at least a page). */
-  private windowOf(id: string): number {
-    return Math.max(PAGE_SIZE, conversation(this.app.conversations, id).limit);
-  }
-
-  /** Follows conversation `id`'s latest `limit` messages (replacing a smaller window). */
-  private async observeMessages(id: string, limit: number): Promise<void> {
-    const { hasMore, stop } = await this.backend.observeMessages(id, limit, (change) =>
-      this.dispatch({ event: "messages_changed", conversation_id: id, change }),
-    );
-    this.observed.keep(`messages:${id}`, stop);
-    this.dispatch({ event: "messages_window", conversation_id: id, limit, has_more: hasMore });
-  }
-
-  /** Sends read receipts for what the open chat shows (once per message). */
-  async markVisibleRead(): Promise<void> {
-    const id = this.visibleConversation();
-    if (!id || !this.can("read_receipts") || document.hidden) return;
-    const selfId = this.app.me?.id ?? this.app.session?.account_id ?? null;
-    const ids = unreadFromOthers(conversation(this.app.conversations, id), selfId).filter(
-      (m) => !this.marked.has(m),
-    );
-    if (ids.length === 0) return;
-    for (const m of ids) this.marked.add(m);
-    await this.backend.markRead(id, ids).catch(() => {
-      for (const m of ids) this.marked.delete(m);
-    });
-  }
-
-  /** The conversation the screen shows, if any. */
-  visibleConversation(): string | null {
-    if (this.screen === "chats") return this.app.chats.openId;
-    if (this.screen === "consultation") return this.app.consultations.currentId;
-    return null;
-  }
-
-  // ----- chats outside consultations -----
-  /** Follows the core's list of chats (where the server lists them, it is asked to). */
-  private async observeChats(): Promise<void> {
-    if (!this.can("messaging")) return;
-    await this.run("chats", async () => {
-      const stop = await this.backend.observeChats((change) => this.dispatch({ event: "chats_changed", change }));
-      this.observed.keep("chats", stop);
-    });
-  }
-
-  /** Asks the server for its chats again (002); the list shows its answer. */
-  async reloadChats(): Promise<void> {
-    if (!this.can("messaging")) return;
-    await this.run("chats", () => this.backend.refreshChats());
-  }
-
-  /**
-   * The first messages of the newest few chats not yet followed, so the list can name who is
-   * in them (002 lists participant ids only). Quietly: the list stands without it.
-   */
-  private async preloadChats(): Promise<void> {
-    const todo = this.chats
-      .slice(0, PRELOAD_CHATS)
-      .filter((c) => conversation(this.app.conversations, c.id).limit === 0);
-    for (const c of todo) await this.observeMessages(c.id, PAGE_SIZE).catch(() => undefined);
-  }
-
-  /** The chats the Chats screen lists: those that are not consultations. */
-  get chats() {
-    return chatsOutside(this.app.chats, (id) => id in this.app.consultations.byId);
-  }
-
-  /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
-  async openChat(rawId: string): Promise<boolean> {
-    const chats = openChat(this.app.chats, rawId);
-    if (!chats || !chats.openId) return false;
-    const id = chats.openId;
-    this.app = { ...this.app, chats };
-    this.screen = "chats";
-    const key = this.chatsKey();
-    saveRememberedChats(key, rememberChat(loadRememberedChats(key), id));
-    if (!this.joined.has(id)) {
-      const ok = await this.run(`join-${id}`, () => this.backend.joinConversation(id));
-      if (ok) this.joined.add(id);
-    }
-    await this.run(`load-${id}`, () => this.observeMessages(id, this.windowOf(id)));
-    await this.markVisibleRead();
-    return true;
-  }
-
-  private chatsKey(): string | null {
-    return rememberedChatsKey(this.app.session);
-  }
-
-  /** Back to the list of chats. */
-  closeChat(): void {
-    this.app = { ...this.app, chats: closeChat(this.app.chats) };
-  }
-
-  async send(conversationId: string, text: string, replyTo: string | null): Promise<boolean> {
-    return this.run("send", () => this.backend.sendMessage(conversationId, text, replyTo));
-  }
-
   navigate(screen: Screen): void {
     this.screen = screen;
     this.highlight = null;
     if (screen === "history") void this.reloadHistory();
     if (screen === "chats") {
-      void this.reloadChats();
-      void this.markVisibleRead();
+      void this.messaging.reloadChats();
+      void this.messaging.markVisibleRead();
     }
     if (screen === "consultation" && this.app.consultations.currentId) {
-      void this.markVisibleRead();
+      void this.messaging.markVisibleRead();
     }
+  }
+
+  // ----- session and settings: ./store/account.ts -----
+  refreshProfiles(): Promise<void> {
+    return this.account.refreshProfiles();
+  }
+  /** Saves the form's profile (token to the keyring) and signs in with it. */
+  saveAndSignIn(input: ProfileInput, token: string | null): Promise<void> {
+    return this.account.saveAndSignIn(input, token);
+  }
+  signIn(profileId: string): Promise<void> {
+    return this.account.signIn(profileId);
+  }
+  /** Signs in through the provider (user name and password, or a token; nulls: the saved ones). */
+  providerSignIn(username: string | null, secret: string | null): Promise<void> {
+    return this.account.providerSignIn(username, secret);
+  }
+  forgetSavedSignIn(): Promise<void> {
+    return this.account.forgetSavedSignIn();
+  }
+  loadSettings(): Promise<void> {
+    return this.account.loadSettings();
+  }
+  /** Saves a change to the settings; the language switches at once. */
+  updateSettings(change: Partial<Settings>): Promise<boolean> {
+    return this.account.updateSettings(change);
+  }
+  /** Quits for real: offline first where the expert is available (they confirmed). */
+  quit(): Promise<void> {
+    return this.account.quit();
+  }
+  signOut(): Promise<void> {
+    return this.account.signOut();
+  }
+  deleteProfile(id: string): Promise<void> {
+    return this.account.deleteProfile(id);
+  }
+
+  // ----- messaging and chats: ./store/messaging.ts -----
+  openConversation(id: string): Promise<void> {
+    return this.messaging.openConversation(id);
+  }
+  /** Shows older messages: the conversation's window grows by a page. */
+  loadOlder(id: string): Promise<void> {
+    return this.messaging.loadOlder(id);
+  }
+  /** Sends read receipts for what the open chat shows (once per message). */
+  markVisibleRead(): Promise<void> {
+    return this.messaging.markVisibleRead();
+  }
+  /** The conversation the screen shows, if any. */
+  visibleConversation(): string | null {
+    return this.messaging.visibleConversation();
+  }
+  /** Asks the server for its chats again (002); the list shows its answer. */
+  reloadChats(): Promise<void> {
+    return this.messaging.reloadChats();
+  }
+  /** The chats the Chats screen lists: those that are not consultations. */
+  get chats() {
+    return this.messaging.chats;
+  }
+  /** Opens chat `rawId` (listed, or typed by the expert): joins its room, loads its history. */
+  openChat(rawId: string): Promise<boolean> {
+    return this.messaging.openChat(rawId);
+  }
+  /** Back to the list of chats. */
+  closeChat(): void {
+    this.messaging.closeChat();
+  }
+  send(conversationId: string, text: string, replyTo: string | null): Promise<boolean> {
+    return this.messaging.send(conversationId, text, replyTo);
   }
 }

@@ -3,9 +3,12 @@
  * work, screenshots of the UI alone). It follows the billing-chat story: going online brings
  * a request from a seeded user; accepting opens a chat that is billed per minute; the user
  * answers messages. The page says "Preview" whenever this backend is in use.
+ *
+ * This class is the session, presence and the app's odds and ends; the simulations it hands the
+ * rest to live in ./preview/ (consultations and the meter, messages, calls, stored profiles and
+ * settings), sharing one PreviewWorld (events, session, presence, timers).
  */
 
-import { add } from "../decimal";
 import { dialectSetup } from "../dialects";
 import type {
   CallRecord,
@@ -15,9 +18,7 @@ import type {
   ConsultationView,
   ChatSummary,
   DemoInfo,
-  DomainEvent,
   ListUpdate,
-  MeterReading,
   Presence,
   PresenceChange,
   ProfileInput,
@@ -29,107 +30,42 @@ import type {
   UpdateInfo,
 } from "../types";
 import type { Backend } from "./backend";
-
-const PROFILES_KEY = "parlor.preview.profiles";
-const SETTINGS_KEY = "parlor.preview.settings";
-const DEFAULT_SETTINGS: Settings = {
-  ring_enabled: true,
-  ring_volume: 80,
-  ring_device: null,
-  notifications: true,
-  language: "en",
-  autostart: false,
-  theme: "system",
-  quick_replies: ["Namaste! I am looking at your chart now.", "Please share your date, time and place of birth."],
-  tray_notice_shown: false,
-};
-const RATE = { amount: "10.00", unit: "INR" };
-/** A preview minute lasts 10 s so billing is visible at once. */
-const MINUTE_MS = 10_000;
-const ASHA = { id: "u-asha", name: "Asha Verma" };
-const RAVI = { id: "user-ravi", name: "Ravi Kumar" };
-const REPLIES = [
-  "Namaste! I was born on 14 March 1994 at 6:20 am in Pune.",
-  "I want to know about my career this year.",
-  "Thank you, that is very helpful 🙏",
-];
-
-function fail(code: string, message: string): never {
-  throw { code, message };
-}
+import { PreviewCalls } from "./preview/calls";
+import { PreviewConsultations } from "./preview/consultations";
+import { PreviewMessages } from "./preview/messages";
+import * as profiles from "./preview/profiles";
+import { fail, PreviewWorld } from "./preview/world";
 
 export class PreviewBackend implements Backend {
   readonly kind = "preview" as const;
-  private listeners = new Set<(e: UiEvent) => void>();
-  private consultationListeners = new Set<(change: ListUpdate<ConsultationView>) => void>();
-  /** Who follows each conversation's messages (one observation per conversation). */
-  private messageListeners = new Map<string, (change: ListUpdate<ChatMessage>) => void>();
-  private session: SessionInfo | null = null;
-  private current: Presence = "offline";
-  private consultations = new Map<string, ConsultationView>();
-  private messages = new Map<string, ChatMessage[]>();
-  private timers: number[] = [];
-  private meterTimer: number | null = null;
-  private activeSince: number | null = null;
-  private activeBefore = 0;
-  private nextLocal = 1;
-  private replyIndex = 0;
-  private roomSeq = 1;
-  private call: CallSnapshot | null = null;
-  private callStart = 0;
-  private calls: CallRecord[] = [];
-
-  private emit(e: DomainEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-
-  private later(ms: number, f: () => void): void {
-    this.timers.push(window.setTimeout(f, ms));
-  }
+  private world = new PreviewWorld();
+  private messages = new PreviewMessages(this.world);
+  private consultations = new PreviewConsultations(this.world, this.messages);
+  private calls = new PreviewCalls(this.world);
 
   async onEvent(listener: (e: UiEvent) => void): Promise<() => void> {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.world.listeners.add(listener);
+    return () => this.world.listeners.delete(listener);
   }
 
   // ----- profiles -----
-  private load(): SavedProfile[] {
-    try {
-      return JSON.parse(localStorage.getItem(PROFILES_KEY) ?? "[]") as SavedProfile[];
-    } catch {
-      return [];
-    }
-  }
-
   async listProfiles(): Promise<SavedProfile[]> {
-    return this.load();
+    return profiles.loadProfiles();
   }
 
   async saveProfile(input: ProfileInput, token: string | null): Promise<SavedProfile> {
-    if (!/^(https?|wss?):\/\//.test(input.socket_url)) fail("invalid_input", "The server URL must start with http:// or https://");
-    const list = this.load();
-    const old = list.find((p) => p.id === input.id);
-    const saved: SavedProfile = {
-      ...input,
-      id: input.id ?? `p-${Date.now()}`,
-      namespace: input.namespace ?? "/",
-      allow_plaintext: input.allow_plaintext ?? false,
-      currency: input.currency ?? "INR",
-      has_token: Boolean(token) || Boolean(old?.has_token),
-    };
-    const next = [...list.filter((p) => p.id !== saved.id), saved];
-    localStorage.setItem(PROFILES_KEY, JSON.stringify(next));
-    return saved;
+    return profiles.saveProfile(input, token);
   }
 
   async deleteProfile(id: string): Promise<void> {
-    localStorage.setItem(PROFILES_KEY, JSON.stringify(this.load().filter((p) => p.id !== id)));
+    profiles.deleteProfile(id);
   }
 
   async signIn(profileId: string): Promise<SessionInfo> {
-    const profile = this.load().find((p) => p.id === profileId);
+    const w = this.world;
+    const profile = profiles.loadProfiles().find((p) => p.id === profileId);
     if (!profile) fail("no_profile", "no such profile");
-    this.session = {
+    w.session = {
       profile_id: profile.id,
       profile_name: profile.name,
       account_id: profile.account_id ?? "a-sharma",
@@ -138,28 +74,27 @@ export class PreviewBackend implements Backend {
       call_media: false,
       currency: "INR",
     };
-    this.emit({ event: "connection", state: { state: "connecting", attempt: 1 } });
-    this.later(400, () => {
-      this.emit({ event: "connection", state: { state: "connected" } });
-      this.emit({ event: "authenticated", user: { id: this.session?.account_id ?? "a-sharma", name: "Pandit Sharma", role: "astrologer" } });
+    w.emit({ event: "connection", state: { state: "connecting", attempt: 1 } });
+    w.later(400, () => {
+      w.emit({ event: "connection", state: { state: "connected" } });
+      w.emit({ event: "authenticated", user: { id: w.session?.account_id ?? "a-sharma", name: "Pandit Sharma", role: "astrologer" } });
     });
-    return this.session!;
+    return w.session!;
   }
 
   async signOut(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-    this.stopMeter();
-    this.session = null;
-    this.emit({ event: "connection", state: { state: "disconnected", reason: "signed out" } });
+    this.world.cancelTimers();
+    this.consultations.stopMeter();
+    this.world.session = null;
+    this.world.emit({ event: "connection", state: { state: "disconnected", reason: "signed out" } });
   }
 
   async currentSession(): Promise<SessionInfo | null> {
-    return this.session;
+    return this.world.session;
   }
 
   async connectionState(): Promise<ConnectionState | null> {
-    return this.session ? { state: "connected" } : null;
+    return this.world.session ? { state: "connected" } : null;
   }
 
   async demoInfo(): Promise<DemoInfo | null> {
@@ -178,16 +113,11 @@ export class PreviewBackend implements Backend {
   async providerForget(): Promise<void> {}
 
   async getSettings(): Promise<Settings> {
-    try {
-      return { ...DEFAULT_SETTINGS, ...(JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? "{}") as Partial<Settings>) };
-    } catch {
-      return DEFAULT_SETTINGS;
-    }
+    return profiles.loadSettings();
   }
 
   async saveSettings(settings: Settings): Promise<Settings> {
-    localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
-    return settings;
+    return profiles.saveSettings(settings);
   }
 
   async listOutputDevices(): Promise<string[]> {
@@ -209,182 +139,53 @@ export class PreviewBackend implements Backend {
   }
 
   async diagnostics(): Promise<string> {
-    return `Parlor (preview in a browser)\nSigned in: ${this.session?.profile_name ?? "no"}\n`;
+    return `Parlor (preview in a browser)\nSigned in: ${this.world.session?.profile_name ?? "no"}\n`;
   }
 
-  // ----- presence and requests -----
+  // ----- presence: going online brings a request, or a call where the dialect has calls only -----
   async setPresence(presence: Presence): Promise<PresenceChange> {
-    this.current = presence;
-    this.emit({ event: "own_presence", online: presence === "online" });
+    const w = this.world;
+    w.presence = presence;
+    w.emit({ event: "own_presence", online: presence === "online" });
     if (presence === "online") {
-      this.later(2500, () => (this.callsInsteadOfRequests() ? this.incomingCall() : this.incomingRequest()));
+      w.later(2500, () => (this.callsInsteadOfRequests() ? this.calls.incomingCall() : this.consultations.incomingRequest()));
     }
     return { presence, on_server: true };
   }
 
   async presence(): Promise<Presence> {
-    return this.current;
+    return this.world.presence;
   }
 
-  private incomingRequest(): void {
-    if (this.current !== "online" || [...this.consultations.values()].some((c) => c.state.state === "requested")) return;
-    const id = `room-${this.roomSeq++}`;
-    const expires = new Date(Date.now() + 60_000).toISOString();
-    this.emit({ event: "consultation_requested", consultation_id: id, user: ASHA, kind: "text", rate_per_minute: RATE, expires_at: expires });
-    this.update({
-      id,
-      side: "expert",
-      counterpart: ASHA,
-      expert_id: this.session?.account_id ?? null,
-      kind: "text",
-      state: { state: "requested" },
-      rate_per_minute: RATE,
-      meter: this.reading(false),
-      requested_at: new Date().toISOString(),
-    });
+  /** Whether the profile's dialect has calls but no consultations (the core's setup says). */
+  private callsInsteadOfRequests(): boolean {
+    const caps = dialectSetup(this.world.session?.dialect ?? "")?.capabilities ?? [];
+    return caps.includes("calls") && !caps.includes("consultations");
   }
 
-  private update(c: ConsultationView): void {
-    this.consultations.set(c.id, c);
-    this.emit({ event: "consultation_updated", consultation: c });
-    // As the core's observed list does: each change, after the event it follows.
-    for (const l of this.consultationListeners) l({ kind: "set", item: c });
+  // ----- consultations: ./preview/consultations.ts -----
+  answerRequest(id: string, accept: boolean): Promise<void> {
+    return this.consultations.answerRequest(id, accept);
+  }
+  startConsultation(id: string): Promise<void> {
+    return this.consultations.startConsultation(id);
+  }
+  pauseConsultation(id: string): Promise<void> {
+    return this.consultations.pauseConsultation(id);
+  }
+  resumeConsultation(id: string): Promise<void> {
+    return this.consultations.resumeConsultation(id);
+  }
+  endConsultation(id: string): Promise<void> {
+    return this.consultations.endConsultation(id);
+  }
+  observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void> {
+    return this.consultations.observeConsultations(listener);
   }
 
-  private get(id: string): ConsultationView {
-    const c = this.consultations.get(id);
-    if (!c) fail("illegal_state", "no such consultation");
-    return c;
-  }
-
-  private elapsed(): number {
-    return this.activeBefore + (this.activeSince === null ? 0 : Date.now() - this.activeSince);
-  }
-
-  private reading(running: boolean): MeterReading {
-    const ms = this.elapsed();
-    const minutes = Math.ceil(ms / MINUTE_MS);
-    let cost = "0.00";
-    for (let i = 0; i < minutes; i++) cost = add(cost, RATE.amount);
-    let balance = "500.00";
-    for (let i = 0; i < minutes; i++) balance = add(balance, `-${RATE.amount}`);
-    return {
-      elapsed_ms: ms,
-      billed_minutes: String(minutes),
-      cost: { amount: cost, unit: "INR" },
-      balance: { amount: balance, unit: "INR" },
-      running,
-    };
-  }
-
-  async answerRequest(id: string, accept: boolean): Promise<void> {
-    const c = this.get(id);
-    if (c.state.state !== "requested") fail("illegal_state", "already answered");
-    this.emit({ event: "consultation_answered", consultation_id: id, outcome: accept ? "accepted" : "rejected" });
-    this.update({ ...c, state: { state: accept ? "accepted" : "rejected" } });
-    if (accept) {
-      this.emit({ event: "expert_busy", busy: true });
-      this.activeBefore = 0;
-      this.activeSince = null;
-      this.messages.set(id, []);
-      this.later(1200, () => this.userSays(id));
-    }
-  }
-
-  async startConsultation(id: string): Promise<void> {
-    const c = this.get(id);
-    if (c.state.state !== "accepted") fail("illegal_state", "not accepted");
-    this.activeSince = Date.now();
-    this.update({ ...c, state: { state: "active" }, started_at: new Date().toISOString(), meter: this.reading(true) });
-    this.startMeter(id);
-  }
-
-  private startMeter(id: string): void {
-    this.stopMeter();
-    this.meterTimer = window.setInterval(() => {
-      this.emit({ event: "meter_update", consultation_id: id, reading: this.reading(true) });
-    }, 1000);
-  }
-
-  private stopMeter(): void {
-    if (this.meterTimer !== null) clearInterval(this.meterTimer);
-    this.meterTimer = null;
-  }
-
-  async pauseConsultation(id: string): Promise<void> {
-    const c = this.get(id);
-    if (c.state.state !== "active") fail("illegal_state", "not active");
-    this.activeBefore = this.elapsed();
-    this.activeSince = null;
-    this.stopMeter();
-    this.update({ ...c, state: { state: "paused" }, meter: this.reading(false) });
-  }
-
-  async resumeConsultation(id: string): Promise<void> {
-    const c = this.get(id);
-    if (c.state.state !== "paused") fail("illegal_state", "not paused");
-    this.activeSince = Date.now();
-    this.update({ ...c, state: { state: "active" }, meter: this.reading(true) });
-    this.startMeter(id);
-  }
-
-  async endConsultation(id: string): Promise<void> {
-    const c = this.get(id);
-    const r = this.reading(false);
-    this.activeBefore = r.elapsed_ms;
-    this.activeSince = null;
-    this.stopMeter();
-    this.update({
-      ...c,
-      state: { state: "ended", by: "expert", reason: "ended" },
-      meter: r,
-      bill: { minutes: r.billed_minutes, rate_per_minute: RATE, total: r.cost, ended_by: "expert", reason: "ended" },
-      ended_at: new Date().toISOString(),
-    });
-    this.emit({ event: "expert_busy", busy: false });
-  }
-
-  async observeConsultations(listener: (change: ListUpdate<ConsultationView>) => void): Promise<() => void> {
-    this.consultationListeners.add(listener);
-    listener({ kind: "reset", items: [...this.consultations.values()] });
-    return () => this.consultationListeners.delete(listener);
-  }
-
-  // ----- messaging -----
-  private put(m: ChatMessage): void {
-    const list = this.messages.get(m.conversation_id) ?? [];
-    const i = list.findIndex((x) => x.local_id === m.local_id);
-    if (i >= 0) list[i] = m;
-    else list.push(m);
-    this.messages.set(m.conversation_id, list);
-    this.messageListeners.get(m.conversation_id)?.({ kind: "set", item: m });
-    this.emit({ event: "chat_message_changed", message: m });
-  }
-
-  private userSays(conversationId: string): void {
-    const text = REPLIES[this.replyIndex++ % REPLIES.length]!;
-    this.emit({ event: "typing_changed", conversation_id: conversationId, user: ASHA, typing: true });
-    this.later(1500, () => {
-      const now = Date.now();
-      this.put({
-        local_id: this.nextLocal++,
-        conversation_id: conversationId,
-        server_id: `m-${now}`,
-        sender: ASHA,
-        own: false,
-        kind: "text",
-        text,
-        state: "received",
-        server_time: new Date(now).toISOString(),
-        sort_ts: now,
-      });
-    });
-  }
-
-  async observeChats(listener: (change: ListUpdate<ChatSummary>) => void): Promise<() => void> {
-    // The simulated server has no chat list: its chats are its consultations.
-    listener({ kind: "reset", items: [] });
-    return () => {};
+  // ----- messaging: ./preview/messages.ts -----
+  observeChats(listener: (change: ListUpdate<ChatSummary>) => void): Promise<() => void> {
+    return this.messages.observeChats(listener);
   }
 
   async refreshChats(): Promise<void> {}
@@ -393,69 +194,29 @@ export class PreviewBackend implements Backend {
     // The simulation delivers every message without rooms.
   }
 
-  async observeMessages(
+  observeMessages(
     conversationId: string,
     limit: number,
     listener: (change: ListUpdate<ChatMessage>) => void,
   ): Promise<{ hasMore: boolean; stop: () => void }> {
-    const all = this.messages.get(conversationId) ?? [];
-    this.messageListeners.set(conversationId, listener);
-    listener({ kind: "reset", items: all.slice(-limit) });
-    return {
-      hasMore: all.length > limit,
-      stop: () => {
-        if (this.messageListeners.get(conversationId) === listener) this.messageListeners.delete(conversationId);
-      },
-    };
+    return this.messages.observeMessages(conversationId, limit, listener);
   }
-
-  async sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void> {
-    if (!text.trim()) fail("invalid_input", "empty message");
-    const now = Date.now();
-    const base: ChatMessage = {
-      local_id: this.nextLocal++,
-      conversation_id: conversationId,
-      client_id: `c-${now}`,
-      sender: { id: this.session?.account_id ?? "a-sharma", name: "Pandit Sharma" },
-      own: true,
-      kind: "text",
-      text,
-      reply_to: replyTo,
-      state: "pending",
-      sort_ts: now,
-    };
-    this.put(base);
-    this.later(150, () => this.put({ ...base, state: "sending" }));
-    this.later(450, () => this.put({ ...base, state: "sent", server_id: `m-${now}`, server_time: new Date().toISOString() }));
-    this.later(1800, () => this.put({ ...base, state: "read", server_id: `m-${now}`, read_by: [ASHA.id] }));
-    this.later(2600, () => this.userSays(conversationId));
+  sendMessage(conversationId: string, text: string, replyTo: string | null): Promise<void> {
+    return this.messages.sendMessage(conversationId, text, replyTo);
   }
 
   async setTyping(): Promise<void> {}
 
   async markRead(): Promise<void> {}
 
-  async react(conversationId: string, messageId: string, emoji: string): Promise<void> {
-    const m = (this.messages.get(conversationId) ?? []).find((x) => x.server_id === messageId);
-    if (!m) fail("invalid_input", "no such message");
-    const me = this.session?.account_id ?? "a-sharma";
-    const reactions = { ...(m.reactions ?? {}) };
-    const who = new Set(reactions[emoji] ?? []);
-    if (who.has(me)) who.delete(me);
-    else who.add(me);
-    if (who.size > 0) reactions[emoji] = [...who];
-    else delete reactions[emoji];
-    this.put({ ...m, reactions });
+  react(conversationId: string, messageId: string, emoji: string): Promise<void> {
+    return this.messages.react(conversationId, messageId, emoji);
   }
-
-  async retryMessage(conversationId: string, clientId: string): Promise<void> {
-    const m = (this.messages.get(conversationId) ?? []).find((x) => x.client_id === clientId);
-    if (m) this.put({ ...m, state: "sent", error: null });
+  retryMessage(conversationId: string, clientId: string): Promise<void> {
+    return this.messages.retryMessage(conversationId, clientId);
   }
-
-  async discardMessage(conversationId: string, clientId: string): Promise<void> {
-    this.messages.set(conversationId, (this.messages.get(conversationId) ?? []).filter((x) => x.client_id !== clientId));
-    this.emit({ event: "chat_message_discarded", conversation_id: conversationId, client_id: clientId });
+  discardMessage(conversationId: string, clientId: string): Promise<void> {
+    return this.messages.discardMessage(conversationId, clientId);
   }
 
   // ----- voice: the browser preview has no microphone access through the core -----
@@ -472,69 +233,22 @@ export class PreviewBackend implements Backend {
   async seekVoiceNote(): Promise<void> {}
   async stopVoiceNote(): Promise<void> {}
 
-  /** Whether the profile's dialect has calls but no consultations (the core's setup says). */
-  private callsInsteadOfRequests(): boolean {
-    const caps = dialectSetup(this.session?.dialect ?? "")?.capabilities ?? [];
-    return caps.includes("calls") && !caps.includes("consultations");
+  // ----- calls: ./preview/calls.ts -----
+  acceptCall(callId: string): Promise<void> {
+    return this.calls.acceptCall(callId);
   }
-
-  // ----- calls: where the dialect has calls but no requests, Ravi calls once the expert is online -----
-  private incomingCall(): void {
-    if (this.current !== "online" || this.call?.phase === "ringing" || this.call?.phase === "accepted") return;
-    this.setCall({ phase: "ringing", call_id: `call-${this.roomSeq++}`, role: "callee", media: "audio", peer: RAVI });
+  rejectCall(callId: string): Promise<void> {
+    return this.calls.rejectCall(callId);
   }
-
-  private setCall(call: CallSnapshot): void {
-    this.call = call;
-    if (call.phase !== "ringing" && call.phase !== "accepted" && call.call_id) {
-      this.calls = [
-        {
-          call_id: call.call_id,
-          role: "callee",
-          media: call.media ?? null,
-          peer_id: call.peer?.id ?? null,
-          peer_name: call.peer?.name ?? null,
-          outcome: call.phase,
-          duration_secs: call.duration_secs ?? null,
-          coins: call.coins ?? null,
-          ended_by: call.ended_by ?? null,
-          started_at: this.callStart || Date.now(),
-        },
-        ...this.calls.filter((c) => c.call_id !== call.call_id),
-      ];
-    }
-    this.emit({ event: "call_state_changed", call });
-  }
-
-  private ringing(callId: string): CallSnapshot {
-    if (!this.call || this.call.call_id !== callId || this.call.phase !== "ringing") fail("illegal_state", "no call is ringing");
-    return this.call;
-  }
-
-  async acceptCall(callId: string): Promise<void> {
-    const c = this.ringing(callId);
-    this.callStart = Date.now();
-    this.setCall({ ...c, phase: "accepted" });
-    this.later(800, () => {
-      this.emit({ event: "call_media", call_id: callId, media: { kind: "connected" } });
-      this.emit({ event: "call_media", call_id: callId, media: { kind: "participant_joined", identity: RAVI.id } });
-    });
-  }
-  async rejectCall(callId: string): Promise<void> {
-    this.setCall({ ...this.ringing(callId), phase: "rejected" });
-  }
-  async endCall(callId: string): Promise<void> {
-    if (!this.call || this.call.call_id !== callId || this.call.phase !== "accepted") fail("illegal_state", "no call");
-    const secs = Math.max(1, Math.round((Date.now() - this.callStart) / 1000));
-    const coins = String(Math.ceil(secs / 60) * 15);
-    this.setCall({ ...this.call, phase: "ended", duration_secs: secs, coins: { amount: coins, unit: "coins" }, ended_by: "TELECALLER" });
+  endCall(callId: string): Promise<void> {
+    return this.calls.endCall(callId);
   }
   async setMicrophone(): Promise<void> {}
   async setCamera(): Promise<void> {}
-  async callHistory(): Promise<CallRecord[]> {
-    return [...this.calls];
+  callHistory(): Promise<CallRecord[]> {
+    return this.calls.callHistory();
   }
-  async callState(): Promise<CallSnapshot | null> {
-    return this.call;
+  callState(): Promise<CallSnapshot | null> {
+    return this.calls.callState();
   }
 }
