@@ -2,6 +2,7 @@
 // The Node.js side of `parlor bench`: socket.io-client 4 doing exactly what the Parlor client
 // does against the transport probe, printing one JSON line of results.
 //   node bench_client.js --url http://127.0.0.1:P --rtt N --oneway M
+//   node --expose-gc bench_client.js --url http://127.0.0.1:P --idle N [--more TOTAL]
 
 const { io } = require('socket.io-client');
 
@@ -16,11 +17,9 @@ function percentile(sorted, p) {
   return sorted[Math.max(0, idx)];
 }
 
-/** Idle memory: RSS growth per connected client, with `n` clients open at once. */
-async function idle(url, n) {
-  global.gc && global.gc();
-  const before = process.memoryUsage().rss;
-  const sockets = [];
+/** Opens `n` more sockets one after another; the milliseconds that took. */
+async function openMore(url, sockets, n) {
+  const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const s = io(url, { auth: { token: 'valid' }, transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise((resolve, reject) => {
@@ -29,15 +28,45 @@ async function idle(url, n) {
     });
     sockets.push(s);
   }
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** RSS after a collection and a second of quiet. */
+async function settledRss() {
   await new Promise((r) => setTimeout(r, 1000));
-  const after = process.memoryUsage().rss;
+  global.gc && global.gc();
+  return process.memoryUsage().rss;
+}
+
+/**
+ * Idle memory and connect time: `n` clients opened one after another (ms each on average,
+ * RSS growth per client), then up to `total` (RSS growth per client between the two: the
+ * slope, which a fixed start-up cost does not flatter).
+ */
+async function idle(url, n, total) {
+  global.gc && global.gc();
+  const before = process.memoryUsage().rss;
+  const sockets = [];
+  const ms = await openMore(url, sockets, n);
+  const atN = await settledRss();
+  let slope = null;
+  if (total > n) {
+    await openMore(url, sockets, total - n);
+    slope = Math.max(0, (await settledRss()) - atN) / (total - n);
+  }
   for (const s of sockets) s.close();
-  process.stdout.write(JSON.stringify({ idle_rss_per_client_bytes: Math.max(0, after - before) / n }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      idle_rss_per_client_bytes: Math.max(0, atN - before) / n,
+      idle_slope_bytes: slope,
+      connect_ms: ms / n,
+    }) + '\n',
+  );
 }
 
 async function main() {
   const url = arg('--url');
-  if (process.argv.includes('--idle')) return idle(url, Number(arg('--idle', '100')));
+  if (process.argv.includes('--idle')) return idle(url, Number(arg('--idle', '100')), Number(arg('--more', '0')));
   const rtt = Number(arg('--rtt', '2000'));
   const oneway = Number(arg('--oneway', '20000'));
   const socket = io(url, { auth: { token: 'valid' }, transports: ['websocket'], reconnection: false });

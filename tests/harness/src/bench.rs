@@ -21,8 +21,33 @@ pub struct Figures {
     pub p99_us: f64,
     /// One-way events per second, counted by the server.
     pub oneway_per_sec: f64,
-    /// Resident memory per idle connected client, bytes.
+    /// Resident memory per idle connected client, bytes (growth over the first clients).
     pub idle_rss_per_client: f64,
+    /// Resident memory per extra idle client between the two sizes, bytes (the slope: what
+    /// one more connection costs, without the start-up cost spread over the first ones).
+    pub idle_slope: Option<f64>,
+    /// Opening a connection, one after another, milliseconds each on average.
+    pub connect_ms: f64,
+}
+
+/// The idle figures of one client kind at two sizes.
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
+pub struct IdleFigures {
+    /// RSS growth per client over the first `clients`, bytes.
+    pub idle_rss_per_client_bytes: f64,
+    /// RSS growth per client from `clients` to `total`, bytes (none when `total` ≤ `clients`).
+    pub idle_slope_bytes: Option<f64>,
+    /// Milliseconds per connection while the first `clients` were opened one after another.
+    pub connect_ms: f64,
+}
+
+/// How many idle clients to open: the first size, and the size the slope is measured to.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct IdleSizes {
+    /// Clients opened first (per-client memory and connect time).
+    pub clients: usize,
+    /// Clients open in the end (the slope from `clients`); at most `clients` skips it.
+    pub total: usize,
 }
 
 /// The whole report.
@@ -34,6 +59,8 @@ pub struct Report {
     pub rtt_samples: u32,
     /// One-way events sent per client.
     pub oneway_events: u32,
+    /// Idle clients opened.
+    pub idle: IdleSizes,
     /// Parlor (Rust core transport).
     pub parlor: Figures,
     /// socket.io-client 4 on Node.js.
@@ -41,7 +68,7 @@ pub struct Report {
 }
 
 /// Runs both clients against one probe server, alternating for `rounds` rounds.
-pub async fn run(rtt: u32, oneway: u32, rounds: u32) -> Result<Report, String> {
+pub async fn run(rtt: u32, oneway: u32, rounds: u32, idle: IdleSizes) -> Result<Report, String> {
     let server = RefServer::start(PROBE, &[])
         .await
         .map_err(|e| e.to_string())?;
@@ -50,17 +77,18 @@ pub async fn run(rtt: u32, oneway: u32, rounds: u32) -> Result<Report, String> {
     for round in 0..rounds {
         // Who goes first alternates, so a warming (or tiring) machine favours neither.
         if round % 2 == 0 {
-            ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
-            theirs.push(node_figures(&server.url(), rtt, oneway).await?);
+            ours.push(parlor_figures(&server.url(), rtt, oneway, idle).await?);
+            theirs.push(node_figures(&server.url(), rtt, oneway, idle).await?);
         } else {
-            theirs.push(node_figures(&server.url(), rtt, oneway).await?);
-            ours.push(parlor_figures(&server.url(), rtt, oneway).await?);
+            theirs.push(node_figures(&server.url(), rtt, oneway, idle).await?);
+            ours.push(parlor_figures(&server.url(), rtt, oneway, idle).await?);
         }
     }
     Ok(Report {
         rounds,
         rtt_samples: rtt,
         oneway_events: oneway,
+        idle,
         parlor: median(&ours),
         node: median(&theirs),
     })
@@ -73,38 +101,44 @@ fn median(all: &[Figures]) -> Figures {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
+    let mut slopes: Vec<f64> = all.iter().filter_map(|f| f.idle_slope).collect();
+    slopes.sort_by(|a, b| a.total_cmp(b));
     Figures {
         p50_us: mid(|f| f.p50_us),
         p99_us: mid(|f| f.p99_us),
         oneway_per_sec: mid(|f| f.oneway_per_sec),
         idle_rss_per_client: mid(|f| f.idle_rss_per_client),
+        idle_slope: slopes.get(slopes.len() / 2).copied(),
+        connect_ms: mid(|f| f.connect_ms),
     }
 }
 
-/// Clients opened at once to measure idle memory per client.
-const IDLE_CLIENTS: usize = 200;
-
-/// RSS growth per idle connected Parlor socket, measured in a fresh `parlor bench-idle`
+/// Idle memory and connect time of Parlor sockets, measured in a fresh `parlor bench-idle`
 /// process (as Node's is), so memory freed by earlier rounds cannot hide the cost.
-async fn parlor_idle(url: &str, n: usize) -> Result<f64, String> {
+async fn parlor_idle(url: &str, idle: IdleSizes) -> Result<IdleFigures, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = tokio::process::Command::new(exe)
-        .args(["bench-idle", "--url", url, "--clients", &n.to_string()])
+        .args(["bench-idle", "--url", url])
+        .args(["--clients", &idle.clients.to_string()])
+        .args(["--total", &idle.total.to_string()])
         .output()
         .await
         .map_err(|e| format!("cannot run parlor bench-idle: {e}"))?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("bench-idle output: {e}"))?;
-    v.get("idle_rss_per_client_bytes")
-        .and_then(|x| x.as_f64())
-        .ok_or_else(|| "bench-idle output lacks the figure".into())
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "bench-idle output: {e} ({})",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+    })
 }
 
-/// `parlor bench-idle`: opens `n` sockets to `url`, waits a second, prints the RSS growth per
-/// socket as JSON.
-pub async fn idle_in_this_process(url: &str, n: usize) -> Result<f64, String> {
-    let before = crate::load::rss_bytes();
-    let mut sockets = Vec::with_capacity(n);
+/// Opens `n` more sockets to `url`, one after another; the time that took.
+async fn open_more(
+    url: &str,
+    sockets: &mut Vec<(Socket, parlor_core::transport::InboundReceiver)>,
+    n: usize,
+) -> Result<Duration, String> {
+    let t0 = Instant::now();
     for _ in 0..n {
         let (socket, inbound) = Socket::start(
             SocketConfig::new(url, "/"),
@@ -116,12 +150,42 @@ pub async fn idle_in_this_process(url: &str, n: usize) -> Result<f64, String> {
             .map_err(|e| e.to_string())?;
         sockets.push((socket, inbound));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = crate::load::rss_bytes();
-    Ok(after.saturating_sub(before) as f64 / n.max(1) as f64)
+    Ok(t0.elapsed())
 }
 
-async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
+/// RSS after a second of quiet.
+async fn settled_rss() -> u64 {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    crate::load::rss_bytes()
+}
+
+/// `parlor bench-idle`: opens `idle.clients` sockets to `url` one after another (time each,
+/// RSS growth per socket), then up to `idle.total` (RSS growth per extra socket).
+pub async fn idle_in_this_process(url: &str, idle: IdleSizes) -> Result<IdleFigures, String> {
+    let n = idle.clients.max(1);
+    let before = crate::load::rss_bytes();
+    let mut sockets = Vec::with_capacity(idle.total.max(n));
+    let took = open_more(url, &mut sockets, n).await?;
+    let at_n = settled_rss().await;
+    let mut slope = None;
+    if idle.total > n {
+        open_more(url, &mut sockets, idle.total - n).await?;
+        let at_total = settled_rss().await;
+        slope = Some(at_total.saturating_sub(at_n) as f64 / (idle.total - n) as f64);
+    }
+    Ok(IdleFigures {
+        idle_rss_per_client_bytes: at_n.saturating_sub(before) as f64 / n as f64,
+        idle_slope_bytes: slope,
+        connect_ms: took.as_secs_f64() * 1000.0 / n as f64,
+    })
+}
+
+async fn parlor_figures(
+    url: &str,
+    rtt: u32,
+    oneway: u32,
+    idle: IdleSizes,
+) -> Result<Figures, String> {
     let (socket, _inbound) = Socket::start(
         SocketConfig::new(url, "/"),
         Arc::new(StaticToken::new("valid")),
@@ -169,15 +233,23 @@ async fn parlor_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Str
         .and_then(|c| c.as_f64())
         .unwrap_or(0.0);
     socket.shutdown().await;
+    let i = parlor_idle(url, idle).await?;
     Ok(Figures {
         p50_us: hist.value_at_quantile(0.50) as f64,
         p99_us: hist.value_at_quantile(0.99) as f64,
         oneway_per_sec: received / secs,
-        idle_rss_per_client: parlor_idle(url, IDLE_CLIENTS).await?,
+        idle_rss_per_client: i.idle_rss_per_client_bytes,
+        idle_slope: i.idle_slope_bytes,
+        connect_ms: i.connect_ms,
     })
 }
 
-async fn node_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, String> {
+async fn node_figures(
+    url: &str,
+    rtt: u32,
+    oneway: u32,
+    idle: IdleSizes,
+) -> Result<Figures, String> {
     let out = tokio::process::Command::new("node")
         .arg(servers_dir().join("bench_client.js"))
         .args([
@@ -209,20 +281,24 @@ async fn node_figures(url: &str, rtt: u32, oneway: u32) -> Result<Figures, Strin
     let idle = tokio::process::Command::new("node")
         .arg("--expose-gc")
         .arg(servers_dir().join("bench_client.js"))
-        .args(["--url", url, "--idle", &IDLE_CLIENTS.to_string()])
+        .args(["--url", url, "--idle", &idle.clients.to_string()])
+        .args(["--more", &idle.total.to_string()])
         .output()
         .await
         .map_err(|e| format!("cannot run node: {e}"))?;
-    let idle: serde_json::Value =
-        serde_json::from_slice(&idle.stdout).map_err(|e| format!("node idle output: {e}"))?;
+    let i: IdleFigures = serde_json::from_slice(&idle.stdout).map_err(|e| {
+        format!(
+            "node idle output: {e} ({})",
+            String::from_utf8_lossy(&idle.stderr).trim()
+        )
+    })?;
     Ok(Figures {
         p50_us: f("p50_us")?,
         p99_us: f("p99_us")?,
         oneway_per_sec: f("oneway_per_sec")?,
-        idle_rss_per_client: idle
-            .get("idle_rss_per_client_bytes")
-            .and_then(|x| x.as_f64())
-            .ok_or("node idle output lacks the figure")?,
+        idle_rss_per_client: i.idle_rss_per_client_bytes,
+        idle_slope: i.idle_slope_bytes,
+        connect_ms: i.connect_ms,
     })
 }
 
@@ -267,7 +343,7 @@ pub fn table(r: &Report) -> String {
     ));
     s.push_str(&format!(
         "{:<28} {:>14.1} {:>20.1} {:>14}\n",
-        format!("idle RSS per client (KiB, {IDLE_CLIENTS} open)"),
+        format!("idle RSS per client (KiB, {} open)", r.idle.clients),
         r.parlor.idle_rss_per_client / 1024.0,
         r.node.idle_rss_per_client / 1024.0,
         ratio(r.parlor.idle_rss_per_client, r.node.idle_rss_per_client)

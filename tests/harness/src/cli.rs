@@ -158,15 +158,19 @@ pub(super) enum Cmd {
         #[arg(long, default_value = "load-report")]
         out: PathBuf,
     },
-    /// (Used by `bench`.) Open N idle sockets and print the memory each costs, as JSON.
+    /// (Used by `bench`.) Open N idle sockets one after another, then up to TOTAL, and print
+    /// the time each took and the memory each costs, as JSON.
     #[command(hide = true)]
     BenchIdle {
         /// Probe server URL.
         #[arg(long)]
         url: String,
-        /// Sockets to open.
-        #[arg(long, default_value_t = 200)]
+        /// Sockets to open first.
+        #[arg(long, default_value_t = 500)]
         clients: usize,
+        /// Sockets open in the end (the memory slope from `clients`); 0 skips it.
+        #[arg(long, default_value_t = 0)]
+        total: usize,
     },
     /// Measure the Parlor client against Node's socket.io-client on the same server, in the
     /// same run, and print a table with ratios.
@@ -180,6 +184,18 @@ pub(super) enum Cmd {
         /// Alternating rounds (medians are reported).
         #[arg(long, default_value_t = 3)]
         rounds: u32,
+        /// Idle connections opened one after another per client kind (memory and connect
+        /// time per connection).
+        #[arg(long, default_value_t = 500)]
+        idle_clients: usize,
+        /// Idle connections open in the end: memory per connection is also the slope from
+        /// `idle_clients` to this (0 skips it).
+        #[arg(long, default_value_t = 5000)]
+        idle_total: usize,
+        /// Chat messages timed per way and round: the full client, the transport alone and
+        /// Node, against the 003 reference server (0 skips it).
+        #[arg(long, default_value_t = 1000)]
+        chat_samples: u32,
         /// Messages in the cache benchmark's conversation (0 skips it).
         #[arg(long, default_value_t = 100_000)]
         cache_messages: u32,

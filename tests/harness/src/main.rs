@@ -6,8 +6,8 @@ use parlor_core::messaging::MessengerConfig;
 use parlor_core::store::cache_path;
 use parlor_core::{DialectId, FileToken, ServerProfile, Session, TokenSpec};
 use parlor_harness::{
-    bench, bench_cache, bench_resilience, bench_summary, bench_voice, connect, demo, demo_user,
-    load, schema,
+    bench, bench_cache, bench_chat, bench_resilience, bench_summary, bench_voice, connect, demo,
+    demo_user, load, schema,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -200,12 +200,13 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        Cmd::BenchIdle { url, clients } => match bench::idle_in_this_process(&url, clients).await {
-            Ok(bytes) => {
-                println!(
-                    "{}",
-                    serde_json::json!({ "idle_rss_per_client_bytes": bytes })
-                );
+        Cmd::BenchIdle {
+            url,
+            clients,
+            total,
+        } => match bench::idle_in_this_process(&url, bench::IdleSizes { clients, total }).await {
+            Ok(figures) => {
+                println!("{}", serde_json::json!(figures));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -352,13 +353,28 @@ async fn main() -> ExitCode {
             rtt,
             oneway,
             rounds,
+            idle_clients,
+            idle_total,
+            chat_samples,
             json,
             cache_messages,
             voice_seconds,
         } => {
-            let transport = match bench::run(rtt, oneway, rounds).await {
+            let idle = bench::IdleSizes {
+                clients: idle_clients,
+                total: idle_total,
+            };
+            let transport = match bench::run(rtt, oneway, rounds, idle).await {
                 Ok(r) => r,
                 Err(e) => return fail(e),
+            };
+            let chat = if chat_samples > 0 {
+                match bench_chat::run(chat_samples, rounds).await {
+                    Ok(r) => Some(r),
+                    Err(e) => return fail(e),
+                }
+            } else {
+                None
             };
             let dir = std::env::temp_dir().join(format!("parlor-bench-{}", std::process::id()));
             // The cache and voice halves (`bench-cache` and `bench-voice` run them alone).
@@ -380,11 +396,12 @@ async fn main() -> ExitCode {
             };
             print!(
                 "{}",
-                bench_summary::table(&transport, cache.as_ref(), voice.as_ref())
+                bench_summary::table(&transport, chat.as_ref(), cache.as_ref(), voice.as_ref())
             );
             if let Some(path) = json {
-                let doc =
-                    serde_json::json!({ "transport": transport, "cache": cache, "voice": voice });
+                let doc = serde_json::json!({
+                    "transport": transport, "chat": chat, "cache": cache, "voice": voice
+                });
                 if let Err(e) = std::fs::write(
                     &path,
                     serde_json::to_string_pretty(&doc).expect("report serializes"),

@@ -1,0 +1,219 @@
+//! `parlor bench`'s chat round trip: from the app's send to the server's confirmation of a
+//! chat message, through the whole Parlor client (dialect, `Client`, outbox and cache: the
+//! message is on disk before it leaves and its state is written when the answer comes),
+//! beside the raw transport on the same wire and Node's socket.io-client 4 doing the same
+//! emit-and-ack, against the 003 support chat reference server (it confirms a send by its
+//! ack). The three take turns going first, round by round; medians over the rounds.
+
+use crate::servers::{server_file, servers_dir, RefServer};
+use hdrhistogram::Histogram;
+use parlor_core::messaging::{DeliveryState, Messenger, MessengerConfig};
+use parlor_core::store::Store;
+use parlor_core::transport::{Socket, SocketConfig};
+use parlor_core::{Client, Command, DialectId, ServerProfile, StaticToken};
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The seeded chat of 003's account "1".
+const CHAT: &str = "chat-1";
+const ACCOUNT: &str = "1";
+const WARM_UP: u32 = 50;
+
+/// Median and 99th percentile of one way of sending, microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RoundTrip {
+    /// Median, µs.
+    pub p50_us: f64,
+    /// 99th percentile, µs.
+    pub p99_us: f64,
+}
+
+/// The chat round trip three ways.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatReport {
+    /// Messages timed per way and round.
+    pub samples: u32,
+    /// Rounds (medians are reported).
+    pub rounds: u32,
+    /// The full Parlor client: `Messenger::send`, then the handle settled `sent`.
+    pub full: RoundTrip,
+    /// Parlor's transport alone: the `sendMessage` request and its ack.
+    pub raw: RoundTrip,
+    /// socket.io-client 4: `emitWithAck('sendMessage')`.
+    pub node: RoundTrip,
+}
+
+/// Runs the three ways against one 003 reference server, `rounds` rounds of `samples` each.
+pub async fn run(samples: u32, rounds: u32) -> Result<ChatReport, String> {
+    let server = RefServer::start(server_file(DialectId::SupportChat), &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = server.mint(ACCOUNT).await.map_err(|e| e.to_string())?;
+    let url = server.url();
+    let (mut full, mut raw, mut node) = (Vec::new(), Vec::new(), Vec::new());
+    let rounds = rounds.max(1);
+    for round in 0..rounds {
+        // Each way goes first in turn, so a warming (or tiring) machine favours none.
+        for way in 0..3 {
+            match (round + way) % 3 {
+                0 => full.push(full_client(&url, &token, samples, round).await?),
+                1 => raw.push(raw_transport(&url, &token, samples).await?),
+                _ => node.push(node_client(&url, &token, samples).await?),
+            }
+        }
+    }
+    Ok(ChatReport {
+        samples,
+        rounds,
+        full: median(&full),
+        raw: median(&raw),
+        node: median(&node),
+    })
+}
+
+fn median(all: &[RoundTrip]) -> RoundTrip {
+    let mid = |f: fn(&RoundTrip) -> f64| {
+        let mut v: Vec<f64> = all.iter().map(f).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    RoundTrip {
+        p50_us: mid(|r| r.p50_us),
+        p99_us: mid(|r| r.p99_us),
+    }
+}
+
+/// Times `samples` calls of `once` (after a warm-up) into a round trip.
+async fn time_each<F, Fut>(samples: u32, mut once: F) -> Result<RoundTrip, String>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    for i in 0..WARM_UP {
+        once(i).await?;
+    }
+    let mut hist =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    for i in 0..samples {
+        let t0 = Instant::now();
+        once(WARM_UP + i).await?;
+        hist.record(t0.elapsed().as_micros().max(1) as u64)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(RoundTrip {
+        p50_us: hist.value_at_quantile(0.50) as f64,
+        p99_us: hist.value_at_quantile(0.99) as f64,
+    })
+}
+
+async fn full_client(
+    url: &str,
+    token: &str,
+    samples: u32,
+    round: u32,
+) -> Result<RoundTrip, String> {
+    let dir =
+        std::env::temp_dir().join(format!("parlor-bench-chat-{}-{round}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir.join("cache.sqlite3")).map_err(|e| e.to_string())?;
+    let mut profile = ServerProfile::new(DialectId::SupportChat, url);
+    profile.account_id = Some(ACCOUNT.into());
+    let client =
+        Client::connect(profile, Arc::new(StaticToken::new(token))).map_err(|e| e.to_string())?;
+    client
+        .wait_connected(Duration::from_secs(10))
+        .await
+        .map_err(|e| e.to_string())?;
+    let messenger = Messenger::attach(&client, store, MessengerConfig::default());
+    client
+        .send(Command::JoinConversation {
+            conversation_id: CHAT.into(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let timed = time_each(samples, |i| {
+        let messenger = messenger.clone();
+        async move {
+            let handle = messenger
+                .send_text(CHAT, &format!("parlor {i}"))
+                .map_err(|e| e.to_string())?;
+            let m = handle
+                .settled(Duration::from_secs(10))
+                .await
+                .map_err(|e| e.to_string())?;
+            match m.state {
+                DeliveryState::Sent | DeliveryState::Delivered | DeliveryState::Read => Ok(()),
+                other => Err(format!("a bench message ended {other:?}: {:?}", m.error)),
+            }
+        }
+    })
+    .await;
+    client.disconnect().await;
+    drop(messenger);
+    let _ = std::fs::remove_dir_all(&dir);
+    timed
+}
+
+async fn raw_transport(url: &str, token: &str, samples: u32) -> Result<RoundTrip, String> {
+    let (socket, _inbound) = Socket::start(
+        SocketConfig::new(url, "/"),
+        Arc::new(StaticToken::new(token)),
+    );
+    socket
+        .wait_connected(Duration::from_secs(10))
+        .await
+        .map_err(|e| e.to_string())?;
+    socket
+        .request("joinChat", vec![json!({ "chatId": CHAT })], None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let timed = time_each(samples, |i| {
+        let socket = &socket;
+        async move {
+            let answer = socket
+                .request(
+                    "sendMessage",
+                    vec![json!({ "chatId": CHAT, "message": { "text": format!("raw {i}") } })],
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            match answer.first().and_then(|a| a.get("event")) {
+                Some(e) if e == "messageSent" => Ok(()),
+                _ => Err(format!("not sent: {answer:?}")),
+            }
+        }
+    })
+    .await;
+    socket.shutdown().await;
+    timed
+}
+
+async fn node_client(url: &str, token: &str, samples: u32) -> Result<RoundTrip, String> {
+    let out = tokio::process::Command::new("node")
+        .arg(servers_dir().join("bench_chat_client.js"))
+        .args(["--url", url, "--token", token, "--chat", CHAT])
+        .args(["--samples", &samples.to_string()])
+        .output()
+        .await
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "node chat client failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("node chat output: {e}"))?;
+    let f = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_f64())
+            .ok_or_else(|| format!("node chat output lacks {k}"))
+    };
+    Ok(RoundTrip {
+        p50_us: f("p50_us")?,
+        p99_us: f("p99_us")?,
+    })
+}
