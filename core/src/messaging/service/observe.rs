@@ -7,6 +7,9 @@ use crate::messaging::time::parse_iso_ms;
 use crate::model::{ChatSummary, ConversationInfo};
 use std::collections::HashMap;
 
+#[cfg(test)]
+mod tests;
+
 impl Messenger {
     /// A conversation's latest `limit` messages from the cache as a list: that page, then each
     /// message that appears or changes (keyed by `local_id`); after a discard, the page again.
