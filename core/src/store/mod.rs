@@ -41,6 +41,10 @@ pub enum StoreError {
     },
 }
 
+/// Prepared statements kept per connection. rusqlite keeps 16 by default, fewer than the
+/// receive path alone uses, so statements were parsed again for every message.
+const STATEMENT_CACHE: usize = 128;
+
 /// Readers kept open besides the writer.
 const READERS: usize = 3;
 
@@ -103,6 +107,7 @@ impl Store {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 c.busy_timeout(Duration::from_secs(5))?;
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -174,6 +179,7 @@ impl Store {
 fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // WAL: readers never block the writer. temp_store=2 keeps temp tables in memory (Android
     // has no writable /tmp for SQLite). NORMAL sync is durable under WAL across app crashes.
     conn.execute_batch(
