@@ -5,17 +5,7 @@
 //   node --expose-gc bench_client.js --url http://127.0.0.1:P --idle N [--more TOTAL]
 
 const { io } = require('socket.io-client');
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return 0;
-  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, idx)];
-}
+const { arg, percentile } = require('./bench/args');
 
 /** Opens `n` more sockets one after another; the milliseconds that took. */
 async function openMore(url, sockets, n) {

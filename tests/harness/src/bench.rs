@@ -250,27 +250,14 @@ async fn node_figures(
     oneway: u32,
     idle: IdleSizes,
 ) -> Result<Figures, String> {
-    let out = tokio::process::Command::new("node")
-        .arg(servers_dir().join("bench_client.js"))
-        .args([
-            "--url",
-            url,
-            "--rtt",
-            &rtt.to_string(),
-            "--oneway",
-            &oneway.to_string(),
-        ])
-        .output()
-        .await
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "node bench client failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("node bench output: {e}"))?;
+    let rtt = rtt.to_string();
+    let oneway = oneway.to_string();
+    let v = node_json(
+        &[],
+        "bench_client.js",
+        &["--url", url, "--rtt", &rtt, "--oneway", &oneway],
+    )
+    .await?;
     let f = |k: &str| {
         v.get(k)
             .and_then(|x| x.as_f64())
@@ -278,20 +265,15 @@ async fn node_figures(
     };
     // --expose-gc: the client collects garbage before its first reading (without the flag
     // `global.gc` does not exist and the "before" figure would hold garbage).
-    let idle = tokio::process::Command::new("node")
-        .arg("--expose-gc")
-        .arg(servers_dir().join("bench_client.js"))
-        .args(["--url", url, "--idle", &idle.clients.to_string()])
-        .args(["--more", &idle.total.to_string()])
-        .output()
-        .await
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let i: IdleFigures = serde_json::from_slice(&idle.stdout).map_err(|e| {
-        format!(
-            "node idle output: {e} ({})",
-            String::from_utf8_lossy(&idle.stderr).trim()
-        )
-    })?;
+    let (clients, total) = (idle.clients.to_string(), idle.total.to_string());
+    let idle = node_json(
+        &["--expose-gc"],
+        "bench_client.js",
+        &["--url", url, "--idle", &clients, "--more", &total],
+    )
+    .await?;
+    let i: IdleFigures =
+        serde_json::from_value(idle).map_err(|e| format!("node idle output: {e}"))?;
     Ok(Figures {
         p50_us: f("p50_us")?,
         p99_us: f("p99_us")?,
@@ -300,6 +282,28 @@ async fn node_figures(
         idle_slope: i.idle_slope_bytes,
         connect_ms: i.connect_ms,
     })
+}
+
+/// Runs `node [flags] tests/servers/<script> [args]` and reads the one JSON line it prints.
+pub(crate) async fn node_json(
+    flags: &[&str],
+    script: &str,
+    args: &[&str],
+) -> Result<serde_json::Value, String> {
+    let out = tokio::process::Command::new("node")
+        .args(flags)
+        .arg(servers_dir().join(script))
+        .args(args)
+        .output()
+        .await
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "node {script} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("node {script} output: {e}"))
 }
 
 /// The report as a table; ratios are Parlor relative to Node (below 1 is faster for times).

@@ -5,7 +5,7 @@
 //! emit-and-ack, against the 003 support chat reference server (it confirms a send by its
 //! ack). The three take turns going first, round by round; medians over the rounds.
 
-use crate::servers::{server_file, servers_dir, RefServer};
+use crate::servers::{server_file, RefServer};
 use hdrhistogram::Histogram;
 use parlor_core::messaging::{DeliveryState, Messenger, MessengerConfig};
 use parlor_core::store::Store;
@@ -192,21 +192,22 @@ async fn raw_transport(url: &str, token: &str, samples: u32) -> Result<RoundTrip
 }
 
 async fn node_client(url: &str, token: &str, samples: u32) -> Result<RoundTrip, String> {
-    let out = tokio::process::Command::new("node")
-        .arg(servers_dir().join("bench_chat_client.js"))
-        .args(["--url", url, "--token", token, "--chat", CHAT])
-        .args(["--samples", &samples.to_string()])
-        .output()
-        .await
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "node chat client failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("node chat output: {e}"))?;
+    let samples = samples.to_string();
+    let v = crate::bench::node_json(
+        &[],
+        "bench_chat_client.js",
+        &[
+            "--url",
+            url,
+            "--token",
+            token,
+            "--chat",
+            CHAT,
+            "--samples",
+            &samples,
+        ],
+    )
+    .await?;
     let f = |k: &str| {
         v.get(k)
             .and_then(|x| x.as_f64())
