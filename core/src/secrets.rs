@@ -174,6 +174,15 @@ mod tests {
         assert!(!format!("{store:?}").contains("hunter2"));
     }
 
+    /// Waits (up to 5 s) until the unlocked daemon owns the Secret Service's name. Without it a
+    /// request that comes first (a loaded machine) makes D-Bus start a second daemon, which
+    /// finds the first one's keyring half written and answers nothing.
+    #[cfg(all(feature = "keyring", target_os = "linux"))]
+    const WAIT_FOR_KEYRING: &str = "i=0; until dbus-send --session --print-reply \
+        --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+        string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; do \
+        i=$((i+1)); [ $i -gt 100 ] && break; sleep 0.05; done;";
+
     /// Set inside the private D-Bus session the test starts for itself.
     #[cfg(all(feature = "keyring", target_os = "linux"))]
     const IN_SESSION: &str = "PARLOR_KEYRING_TEST_SESSION";
@@ -203,7 +212,7 @@ mod tests {
                 "sh",
                 "-c",
                 &format!(
-                    "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {inner}"
+                    "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; {WAIT_FOR_KEYRING} {inner}"
                 ),
             ])
             .env(IN_SESSION, "1")
