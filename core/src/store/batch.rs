@@ -119,9 +119,11 @@ impl Store {
         }
     }
 
-    /// One write: its own transaction, or a savepoint of this thread's open batch.
+    /// One write: its own transaction, or part of this thread's open batch, in a savepoint
+    /// when `guarded` (else each of its statements stands alone).
     pub(super) fn write_conn<T>(
         &self,
+        guarded: bool,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut w = self.inner.writer.lock_free_of_batches();
@@ -134,6 +136,9 @@ impl Store {
         if !w.begun {
             w.conn.execute_batch("BEGIN")?;
             w.begun = true;
+        }
+        if !guarded {
+            return f(&w.conn);
         }
         // A savepoint per write (statements prepared once: a burst makes hundreds).
         w.conn
@@ -293,6 +298,27 @@ mod tests {
             })
             .unwrap();
         assert_eq!(ids, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn an_unguarded_write_keeps_its_statements_that_stood_and_outside_a_batch_is_atomic() {
+        let s = store("unguarded");
+        let half = |s: &Store| {
+            s.write_unguarded(|tx| {
+                tx.execute("INSERT INTO conversations(id) VALUES ('half')", [])?;
+                tx.execute("INSERT INTO conversations(id) VALUES ('half')", [])?;
+                Ok(())
+            })
+        };
+        // Alone it is one transaction: nothing stays.
+        assert!(half(&s).is_err());
+        assert_eq!(count(&s), 0);
+        // In a batch its first statement stays, and the batch goes on.
+        s.batch(|| {
+            assert!(half(&s).is_err());
+            add(&s, "after").unwrap();
+        });
+        assert_eq!(count(&s), 2);
     }
 
     #[test]

@@ -151,7 +151,18 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.write_conn(f)
+        self.write_conn(true, f)
+    }
+
+    /// [`write`](Store::write) without a savepoint of its own inside a batch: for a write
+    /// whose statements each stand alone (an error part way leaves the earlier ones, which
+    /// must be harmless). A savepoint makes FTS5 write out its pending terms, so the receive
+    /// path's writes, made hundreds to a burst, would index message by message.
+    pub fn write_unguarded<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.write_conn(false, f)
     }
 
     /// Runs `f` on a reader connection (sees every committed write; inside this thread's

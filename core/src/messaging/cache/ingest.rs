@@ -188,7 +188,9 @@ impl Cache {
         m: &Message,
         me: Option<&str>,
     ) -> Result<Option<ChatMessage>, StoreError> {
-        match self.store.write(|tx| apply_in(tx, m, me))? {
+        // Unguarded: apply_in's statements stand alone (the row, then its index entry and
+        // reactions; a failure after the row costs a search hit, never the message).
+        match self.store.write_unguarded(|tx| apply_in(tx, m, me))? {
             Some(l) => self.get(l),
             None => Ok(None),
         }
