@@ -108,8 +108,11 @@ pub(in crate::messaging) fn get_local(
     c: &Connection,
     local_id: i64,
 ) -> Result<Option<ChatMessage>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.local_id = ?1");
-    Ok(c.prepare_cached(&sql)?
+    // Built once: this runs for every message that arrives (its change event).
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {COLUMNS} FROM messages m WHERE m.local_id = ?1")
+    });
+    Ok(c.prepare_cached(&SQL)?
         .query_row([local_id], row_to_message)
         .optional()?)
 }
