@@ -182,7 +182,9 @@ impl Client {
                                 break;
                             }
                         }
-                        match client_clone.reconnect().await {
+                        // Parlor patch: boxed, so this task (alive for the whole connection)
+                        // does not keep room for a reconnection's state while idle.
+                        match Box::pin(client_clone.reconnect()).await {
                             Ok(_) => {
                                 trace!("Reconnected after {reconnect_attempts} attempts");
                                 break;
