@@ -179,27 +179,24 @@ impl Inner {
     }
 
     fn publish(&self, event: &DomainEvent) {
-        self.publish_burst(std::slice::from_ref(event));
+        self.publish_burst(vec![event.clone()]);
     }
 
     /// Publishes events that arrived together: every service observes the whole burst (in
     /// order; a service that writes a cache, in one transaction of it), then the events
     /// derived from it as the next burst. The subscribers get each event followed by what it
     /// derived, after all of that, when what they say is in the cache.
-    fn publish_burst(&self, events: &[DomainEvent]) {
-        let out: Vec<DomainEvent> = self
-            .observe_burst(events, 0)
-            .into_iter()
-            .flatten()
-            .collect();
+    fn publish_burst(&self, events: Vec<DomainEvent>) {
+        let out = self.observe_burst(events, 0);
         let mut subscribers = lock(&self.subscribers);
-        for event in &out {
+        for event in out.iter().flatten() {
             subscribers.retain(|q| q.push(event));
         }
     }
 
     /// For each of `events`: the event, then everything it derived (depth first), in order.
-    fn observe_burst(&self, events: &[DomainEvent], depth: usize) -> Vec<Vec<DomainEvent>> {
+    /// The events are moved, never copied: this runs for every event the server sends.
+    fn observe_burst(&self, events: Vec<DomainEvent>, depth: usize) -> Vec<Vec<DomainEvent>> {
         let services: Vec<Arc<dyn Service>> = read(&self.services).clone();
         let mut derived: Vec<Vec<DomainEvent>> = vec![Vec::new(); events.len()];
         for s in &services {
@@ -218,21 +215,23 @@ impl Inner {
                 None => observe_all(),
             }
         }
-        let next: Vec<DomainEvent> = derived.iter().flatten().cloned().collect();
-        let mut next_out = if depth < MAX_DERIVATION_DEPTH && !next.is_empty() {
-            self.observe_burst(&next, depth + 1).into_iter()
+        // How many events each one derived; all of them go on as the next burst.
+        let counts: Vec<usize> = derived.iter().map(Vec::len).collect();
+        let next: Vec<DomainEvent> = derived.into_iter().flatten().collect();
+        let mut next_groups = if depth < MAX_DERIVATION_DEPTH && !next.is_empty() {
+            self.observe_burst(next, depth + 1).into_iter()
         } else {
             Vec::new().into_iter()
         };
         events
-            .iter()
-            .zip(&derived)
-            .map(|(event, more)| {
-                let mut seq = vec![event.clone()];
-                for _ in more {
-                    seq.extend(next_out.next().into_iter().flatten());
+            .into_iter()
+            .zip(counts)
+            .map(|(event, count)| {
+                let mut group = vec![event];
+                for g in next_groups.by_ref().take(count) {
+                    group.extend(g);
                 }
-                seq
+                group
             })
             .collect()
     }

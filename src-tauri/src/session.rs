@@ -3,6 +3,7 @@
 //! and the task forwarding its events to the page.
 
 use crate::error::{AppError, AppResult};
+use crate::lists::{self, ListUpdate};
 use parlor_core::calls::MediaEngine;
 use parlor_core::consultation::ConsultationView;
 use parlor_core::observe::ObservedList;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tauri::ipc::Channel;
 
 /// Who is signed in where, for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
@@ -131,9 +133,17 @@ impl Session {
         Ok(self.core.consultations.observe()?)
     }
 
-    /// Keeps `task`, which forwards the list `key` to the page, stopping the one that forwarded
-    /// it before.
-    pub fn keep_observer(&self, key: String, task: tauri::async_runtime::JoinHandle<()>) {
+    /// Forwards `list` to the page's `channel` (see [`lists::forward`]) as list `key`,
+    /// stopping the task that forwarded the same list before (the page observed it again).
+    pub fn forward_list<T>(
+        &self,
+        key: String,
+        list: ObservedList<T>,
+        channel: Channel<ListUpdate<T>>,
+    ) where
+        T: Serialize + Clone + Send + 'static,
+    {
+        let task = lists::forward(list, channel);
         let mut observers = self.observers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(previous) = observers.insert(key, task) {
             previous.abort();

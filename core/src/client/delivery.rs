@@ -65,8 +65,9 @@ pub(super) async fn pump(inner: Weak<Inner>, mut inbound: InboundReceiver) {
             }
         }
         // Services catch their own panics, event by event; this one is for the client itself.
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| inner.publish_burst(&events))) {
-            let event = internal_error("client", "publish", &events.len(), &*panic);
+        let count = events.len();
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| inner.publish_burst(events))) {
+            let event = internal_error("client", "publish", &count, &*panic);
             let _ = catch_unwind(AssertUnwindSafe(|| inner.publish(&event)));
         }
         inner.delivered.send_replace(inbound.taken());

@@ -2,7 +2,7 @@
 //! one, the history with earnings) as the core observes it.
 
 use crate::error::{AppError, AppResult};
-use crate::lists::{self, ListUpdate};
+use crate::lists::ListUpdate;
 use crate::state::AppState;
 use parlor_core::consultation::ConsultationView;
 use parlor_core::Command;
@@ -85,13 +85,12 @@ pub async fn observe_consultations(
     state: State<'_, AppState>,
     channel: Channel<ListUpdate<ConsultationView>>,
 ) -> AppResult<()> {
-    let list = state
-        .session
-        .lock()
-        .await
-        .as_ref()
-        .ok_or_else(AppError::not_signed_in)?
-        .observe_consultations()?;
-    lists::forward(list, channel);
+    let guard = state.session.lock().await;
+    let session = guard.as_ref().ok_or_else(AppError::not_signed_in)?;
+    session.forward_list(
+        "consultations".into(),
+        session.observe_consultations()?,
+        channel,
+    );
     Ok(())
 }

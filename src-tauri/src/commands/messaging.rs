@@ -2,10 +2,12 @@
 //! reactions, retry/discard, search.
 
 use crate::error::{AppError, AppResult};
-use crate::lists::{self, ListUpdate};
+use crate::lists::ListUpdate;
+use crate::session::Session;
 use crate::state::AppState;
-use parlor_core::messaging::{ChatMessage, ChatSummary};
+use parlor_core::messaging::{ChatMessage, ChatSummary, Messenger};
 use parlor_core::{Command, LocalCommand};
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -144,13 +146,11 @@ pub async fn join_conversation(
     state: State<'_, AppState>,
     conversation_id: String,
 ) -> AppResult<()> {
-    match state
-        .send(Command::JoinConversation { conversation_id })
-        .await
-    {
-        Err(e) if e.code == "unsupported" => Ok(()),
-        other => other.map(drop),
-    }
+    unless_unsupported(
+        state
+            .send(Command::JoinConversation { conversation_id })
+            .await,
+    )
 }
 
 /// Leaves a conversation's room.
@@ -178,9 +178,8 @@ pub async fn observe_chats(
     {
         let guard = state.session.lock().await;
         let session = guard.as_ref().ok_or_else(AppError::not_signed_in)?;
-        let messenger = session.core().messenger.clone().ok_or_else(no_messages)?;
-        let task = lists::forward(messenger.observe_chats()?, channel);
-        session.keep_observer("chats".into(), task);
+        let messenger = messenger_of(session)?;
+        session.forward_list("chats".into(), messenger.observe_chats()?, channel);
     }
     refresh_chats(state).await
 }
@@ -190,13 +189,11 @@ pub async fn observe_chats(
 #[tauri::command]
 #[specta::specta]
 pub async fn refresh_chats(state: State<'_, AppState>) -> AppResult<()> {
-    match state
-        .send(Command::ListConversations { status: None })
-        .await
-    {
-        Err(e) if e.code == "unsupported" => Ok(()),
-        other => other.map(drop),
-    }
+    unless_unsupported(
+        state
+            .send(Command::ListConversations { status: None })
+            .await,
+    )
 }
 
 /// Observes conversation `conversation_id`'s latest `limit` messages (default 50, at most
@@ -216,12 +213,12 @@ pub async fn observe_messages(
     let messenger = {
         let guard = state.session.lock().await;
         let session = guard.as_ref().ok_or_else(AppError::not_signed_in)?;
-        let messenger = session.core().messenger.clone().ok_or_else(no_messages)?;
-        let task = lists::forward(
+        let messenger = messenger_of(session)?;
+        session.forward_list(
+            format!("messages:{conversation_id}"),
             messenger.observe_conversation(&conversation_id, limit)?,
             channel,
         );
-        session.keep_observer(format!("messages:{conversation_id}"), task);
         messenger
     };
     // After observing, so the backfill's messages reach the list as changes.
@@ -231,6 +228,19 @@ pub async fn observe_messages(
     Ok(page.has_more)
 }
 
+/// The session's messenger, or why there is none.
+fn messenger_of(session: &Session) -> AppResult<Arc<Messenger>> {
+    session.core().messenger.clone().ok_or_else(no_messages)
+}
+
 fn no_messages() -> AppError {
     AppError::new("unsupported", "This session keeps no messages.")
+}
+
+/// A command the server may not know (no rooms, no listing): done either way.
+fn unless_unsupported<T>(answer: AppResult<T>) -> AppResult<()> {
+    match answer {
+        Err(e) if e.code == "unsupported" => Ok(()),
+        other => other.map(drop),
+    }
 }

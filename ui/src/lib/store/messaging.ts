@@ -47,8 +47,17 @@ export class Messaging {
     const s = this.store;
     if (!s.can("messaging")) return;
     const c = s.app.consultations.byId[id];
-    if (c && isLive(c) && !this.joined.has(id)) {
-      // Rooms are per connection; the core rejoins them itself after a reconnect.
+    await this.enter(id, Boolean(c && isLive(c)));
+  }
+
+  /**
+   * Shows conversation `id`: joins its room once per session when `join` (rooms are per
+   * connection; the core rejoins them itself after a reconnect), follows its messages, and
+   * sends read receipts for what it shows.
+   */
+  private async enter(id: string, join: boolean): Promise<void> {
+    const s = this.store;
+    if (join && !this.joined.has(id)) {
       const ok = await s.run(`join-${id}`, () => s.backend.joinConversation(id));
       if (ok) this.joined.add(id);
     }
@@ -145,12 +154,7 @@ export class Messaging {
     s.screen = "chats";
     const key = this.chatsKey();
     saveRememberedChats(key, rememberChat(loadRememberedChats(key), id));
-    if (!this.joined.has(id)) {
-      const ok = await s.run(`join-${id}`, () => s.backend.joinConversation(id));
-      if (ok) this.joined.add(id);
-    }
-    await s.run(`load-${id}`, () => this.observeMessages(id, this.windowOf(id)));
-    await this.markVisibleRead();
+    await this.enter(id, true);
     return true;
   }
 

@@ -30,8 +30,7 @@ pub(super) fn apply_end(
                     })
                 })
                 .cloned();
-            if let Some(id) = current {
-                let r = t.records.get_mut(&id).expect("found");
+            if let Some((id, r)) = current.and_then(|id| t.records.get_mut(&id).map(|r| (id, r))) {
                 if move_to(
                     r,
                     ConsultationState::Ended {
@@ -59,8 +58,9 @@ pub(super) fn apply_end(
             reason,
             balance,
         } => {
-            if let Some(id) = resolve(t, consultation_id.as_deref()) {
-                let r = t.records.get_mut(&id).expect("resolved");
+            let found = resolve(t, consultation_id.as_deref())
+                .and_then(|id| t.records.get_mut(&id).map(|r| (id, r)));
+            if let Some((id, r)) = found {
                 let by = ended_by.as_deref().and_then(EndedBy::parse);
                 let why = reason
                     .as_deref()
