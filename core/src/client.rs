@@ -10,6 +10,7 @@
 mod connect;
 mod delivery;
 mod fanout;
+mod push;
 mod sending;
 
 pub use delivery::MAX_BURST;

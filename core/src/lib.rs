@@ -23,7 +23,7 @@
 
 // The sans-I/O layer lives in its own crate (core/protocol); its modules keep their paths here.
 pub(crate) use parlor_protocol::sync;
-pub use parlor_protocol::{command, dialect, event, model};
+pub use parlor_protocol::{command, dialect, event, model, push};
 
 pub mod calls;
 pub mod client;

@@ -11,6 +11,7 @@ pub mod command;
 pub mod dialect;
 pub mod event;
 pub mod model;
+pub mod push;
 pub mod sync;
 
 pub use command::{Command, LocalCommand, Request};

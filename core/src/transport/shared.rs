@@ -19,6 +19,8 @@ pub(super) enum Control {
     AuthRejected { generation: u64, message: String },
     /// Replace the connection of `generation` (after an ack timeout).
     Recycle { generation: u64, reason: String },
+    /// Cut a wait between tries short and try now (a push said the server has news).
+    RetryNow,
     /// Stop for good.
     Shutdown,
 }

@@ -183,6 +183,12 @@ impl Socket {
         }
     }
 
+    /// While waiting between connection tries, tries now instead (nothing when connected or
+    /// stopped): for when the app learns the server has news, such as from a push.
+    pub fn retry_now(&self) {
+        let _ = self.shared.control_tx.send(Control::RetryNow);
+    }
+
     /// Closes the connection and stops reconnecting.
     pub async fn shutdown(&self) {
         let _ = self.shared.control_tx.send(Control::Shutdown);

@@ -187,6 +187,7 @@ async fn pause(shared: &Shared, control_rx: &mut ControlRx, delay: Duration) -> 
                     set_state(shared, closed_by_client());
                     return false;
                 }
+                Some(Control::RetryNow) => return true,
                 // Stale news about a connection already gone.
                 Some(other) => debug!(?other, "stale control message ignored"),
             }

@@ -267,6 +267,17 @@ pub enum Command {
         /// The file.
         path: String,
     },
+
+    // ----- push notifications -----
+    /// Tell the server where to push this account's notifications while the app sleeps. No
+    /// seed server documents one: a dialect that carries it encodes it, the others refuse it
+    /// as unsupported.
+    RegisterPushToken {
+        /// The push service the token belongs to.
+        platform: crate::push::PushPlatform,
+        /// The device token the platform gave the app.
+        token: String,
+    },
 }
 
 impl Command {
