@@ -11,7 +11,9 @@
 #   build/bindings/libparlor_ffi.so      the library the bindings load (Linux host build)
 #   build/bindings/python/parlor_ffi.py  + a copy of the .so beside it (import parlor_ffi)
 #   build/bindings/kotlin/uniffi/parlor_ffi/parlor_ffi.kt   (JNA; needs kotlinx-coroutines)
+#     + ParlorFlows.kt (Flows over the listeners, from mobile-bindings/kotlin/)
 #   build/bindings/swift/parlor_ffi.swift, parlor_ffiFFI.h, parlor_ffiFFI.modulemap
+#     + ParlorStreams.swift (AsyncStreams over the listeners, from mobile-bindings/swift/)
 #
 # The bindings are generated from the metadata in the built library ("library mode"), so
 # they always match it. Android/iOS builds reuse the same generated Kotlin/Swift with the
@@ -42,4 +44,7 @@ for lang in python kotlin swift; do
   "$bindgen" generate "$lib" --language "$lang" --out-dir "$out/$lang" --no-format
 done
 cp "$lib" "$out/python/"
+# The hand-written Flow and AsyncStream adapters ship inside the generated packages.
+cp mobile-bindings/kotlin/ParlorFlows.kt "$out/kotlin/uniffi/parlor_ffi/"
+cp mobile-bindings/swift/ParlorStreams.swift "$out/swift/"
 echo "generate.sh: bindings in $out/{python,kotlin,swift}"

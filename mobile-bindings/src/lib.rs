@@ -11,9 +11,10 @@
 //! Thin conversion only: every method maps its arguments to a core [`Command`] or a service
 //! query and its result to records; there is no business logic here.
 //!
-//! Commands and events cross two ways: typed methods and records for the main flows, and
-//! every core command / event as JSON (`send_command_json`, [`Event::json`]) so the whole
-//! API is reachable without a binding change when the core grows a command.
+//! Everything crosses typed: every domain event is a case of [`Event`], states and kinds are
+//! enums, money is a decimal, our own times are instants and durations. Two escape hatches
+//! remain, for raw use only: `send_command_json` reaches any core command without a binding
+//! change, and [`Event::Other`] carries an event a newer core adds before the bindings type it.
 //!
 //! [`Command`]: parlor_core::Command
 
@@ -21,12 +22,19 @@ uniffi::setup_scaffolding!();
 
 mod client;
 mod error;
+mod events;
 mod listeners;
+mod logging;
 mod records;
 mod runtime;
+mod types;
 
-pub use client::{ParlorClient, VoiceUpload};
+pub use client::{ParlorClient, PushPlatform, VoiceUpload};
 pub use error::ParlorError;
-pub use listeners::{EventListener, ExpertListListener, MessageListListener, SecretStore};
+pub use events::Event;
+pub use listeners::{
+    ChatListListener, EventListener, ExpertListListener, MessageListListener, SecretStore,
+};
+pub use logging::{set_logger, LogLevel, LogRecord, Logger};
 pub use records::*;
 pub use runtime::TaskHandle;

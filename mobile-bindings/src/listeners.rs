@@ -3,7 +3,8 @@
 use parlor_core::token::{TokenError, TokenFuture, TokenSource};
 use std::sync::Arc;
 
-use crate::records::{ChatItem, Event, ExpertItem};
+use crate::events::Event;
+use crate::records::{ChatItem, ChatSummary, ExpertItem};
 
 /// Where the app keeps secrets: the Android Keystore, the iOS Keychain. Parlor asks it for
 /// the access token before every connection attempt, so a refreshed token is picked up on
@@ -46,6 +47,19 @@ pub trait MessageListListener: Send + Sync {
     fn on_change(&self, message: ChatItem);
 }
 
+/// Observes the list of chats: the conversations the server listed or that were joined,
+/// newest activity first.
+#[uniffi::export(with_foreign)]
+pub trait ChatListListener: Send + Sync {
+    /// The whole list, once, before any change (and again after a listing or a lag).
+    fn on_snapshot(&self, chats: Vec<ChatSummary>);
+    /// A chat appeared or changed (keyed by `id`: replace or insert, then sort by
+    /// `last_activity`, newest first).
+    fn on_update(&self, chat: ChatSummary);
+    /// A chat left the list.
+    fn on_remove(&self, chat_id: String);
+}
+
 /// The core's token source over the app's secret store.
 pub(crate) struct StoredToken {
     pub(crate) store: Arc<dyn SecretStore>,
@@ -61,7 +75,10 @@ impl TokenSource for StoredToken {
                 .await
                 .map_err(|e| TokenError(format!("the secret store failed: {e}")))?;
             match got {
-                Some(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+                Some(t) if !t.trim().is_empty() => {
+                    crate::logging::remember_secret(t.trim());
+                    Ok(t.trim().to_owned())
+                }
                 _ => Err(TokenError("the secret store has no token".into())),
             }
         })

@@ -3,13 +3,14 @@
 
 use super::ParlorClient;
 use crate::error::ParlorError;
-use crate::records::{AgoraJoinInfo, CallMedia, Event};
+use crate::events::Event;
+use crate::records::{AgoraJoinInfo, Call, CallMedia};
 use parlor_core::Command;
 
 #[uniffi::export(async_runtime = "tokio")]
 impl ParlorClient {
-    /// User: call an expert (004). `call_ringing`, then `call_accepted` with the LiveKit
-    /// credentials ([`Event::livekit`]) arrive as events.
+    /// User: call an expert (004). `CallRinging`, then `CallAccepted` with the LiveKit
+    /// credentials arrive as events.
     pub async fn initiate_call(
         &self,
         callee_id: String,
@@ -42,12 +43,9 @@ impl ParlorClient {
         self.send(Command::EndCall { call_id }).await
     }
 
-    /// The current (or last) call as JSON (the core's call snapshot), when this server has
-    /// calls.
-    pub fn call_snapshot_json(&self) -> Option<String> {
-        self.calls
-            .as_ref()
-            .map(|c| serde_json::to_string(&c.snapshot()).unwrap_or_default())
+    /// The current (or last) call, when this server has calls.
+    pub fn call(&self) -> Option<Call> {
+        self.calls.as_ref().map(|c| Call::from(&c.snapshot()))
     }
 
     /// Agora join info for a channel (001), for the app's Agora SDK.
@@ -61,7 +59,10 @@ impl ParlorClient {
             .await?;
         answer
             .into_iter()
-            .find_map(|e| e.agora)
+            .find_map(|e| match e {
+                Event::AgoraJoinReady { join } => Some(join),
+                _ => None,
+            })
             .ok_or_else(|| ParlorError::Internal {
                 detail: "the server's answer carried no Agora join info".into(),
             })

@@ -3,10 +3,12 @@
 
 use super::ParlorClient;
 use crate::error::ParlorError;
-use crate::records::Event;
+use crate::events::Event;
 use crate::runtime::run;
+use crate::types::to_ms;
 use parlor_core::{Client, Command, DomainEvent, LocalCommand};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[uniffi::export(async_runtime = "tokio")]
 impl ParlorClient {
@@ -21,14 +23,17 @@ impl ParlorClient {
     }
 
     /// Starts recording (the default input, or one by name), stopping by itself after
-    /// `max_secs` (default 60). Levels every 50 ms arrive as `voice_level` events.
+    /// `max_length` (default a minute). Levels every 50 ms arrive as `VoiceLevel` events.
     pub async fn start_recording(
         &self,
         device: Option<String>,
-        max_secs: Option<f64>,
+        max_length: Option<Duration>,
     ) -> Result<Vec<Event>, ParlorError> {
-        self.send(LocalCommand::StartRecording { device, max_secs })
-            .await
+        self.send(LocalCommand::StartRecording {
+            device,
+            max_secs: max_length.map(|d| d.as_secs_f64()),
+        })
+        .await
     }
 
     /// Pauses the recording.
@@ -94,8 +99,11 @@ impl ParlorClient {
     }
 
     /// Seeks within the playing note.
-    pub async fn seek_voice_note(&self, position_ms: u64) -> Result<Vec<Event>, ParlorError> {
-        self.send(LocalCommand::SeekVoiceNote { position_ms }).await
+    pub async fn seek_voice_note(&self, position: Duration) -> Result<Vec<Event>, ParlorError> {
+        self.send(LocalCommand::SeekVoiceNote {
+            position_ms: to_ms(position),
+        })
+        .await
     }
 
     /// Stops playback.

@@ -1,12 +1,19 @@
 // A JVM program over the generated Kotlin bindings and the real libparlor_ffi.so (through
-// JNA): a user and an expert connect to the 001 reference server with tokens from an
-// app-side secret store, open a consultation, and exchange a message each way through the
-// outbox; the history comes back from the cache. Exits non-zero on the first failure.
+// JNA), written as an Android app would: typed events and Flows only. A user and an expert
+// connect to the 001 reference server with tokens from an app-side secret store; the user
+// watches the online experts as a Flow, opens a consultation, and both exchange a message
+// each way through the outbox, watched as a Flow of the conversation's cached messages; a bad
+// command is refused as ParlorException.InvalidInput. Exits non-zero on the first failure.
 //
 // Usage: java ... MainKt <server url> <user token> <expert token> <data dir>
-import java.util.concurrent.LinkedBlockingQueue
-import java.util.concurrent.TimeUnit
+import java.math.BigDecimal
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import uniffi.parlor_ffi.*
 
 class MemorySecrets(private val values: MutableMap<String, String>) : SecretStore {
@@ -15,64 +22,74 @@ class MemorySecrets(private val values: MutableMap<String, String>) : SecretStor
     override fun delete(key: String) { values.remove(key) }
 }
 
-class Inbox : EventListener {
-    private val queue = LinkedBlockingQueue<Event>()
-    private val kept = mutableListOf<Event>()
-    override fun onEvent(event: Event) { queue.put(event) }
+/** A signed-in client whose events are collected from its start, as an app's view model
+ *  collects them: [expect] takes the first event of a type, keeping the others. */
+class Party(val client: ParlorClient, scope: CoroutineScope) {
+    val inbox = Channel<Event>(Channel.UNLIMITED)
+    val kept = mutableListOf<Event>()
+    val collecting = scope.launch { client.eventFlow().collect { inbox.send(it) } }
 
-    fun expect(what: String, seconds: Long = 8, pred: (Event) -> Boolean): Event {
-        kept.firstOrNull(pred)?.let { kept.remove(it); return it }
-        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
-        while (true) {
-            val left = deadline - System.nanoTime()
-            val e = queue.poll(left.coerceAtLeast(0), TimeUnit.NANOSECONDS)
-                ?: throw IllegalStateException("waited $seconds s for $what; kept ${kept.map { it.name }.takeLast(10)}")
-            if (pred(e)) return e
-            kept.add(e)
+    suspend inline fun <reified T : Event> expect(crossinline pred: (T) -> Boolean = { true }): T =
+        withTimeout(8.seconds) {
+            kept.firstOrNull { it is T && pred(it) }?.let { kept.remove(it); return@withTimeout it as T }
+            while (true) {
+                val e = inbox.receive()
+                if (e is T && pred(e)) return@withTimeout e
+                kept.add(e)
+            }
+            @Suppress("UNREACHABLE_CODE") error("unreachable")
         }
-    }
 }
 
-fun party(url: String, account: String, token: String, dataDir: String): Pair<ParlorClient, Inbox> {
-    val profile = profileNew("presence-sessions", url).copy(restUrl = url, accountId = account)
+suspend fun CoroutineScope.party(url: String, account: String, token: String, dataDir: String): Party {
+    val profile = profileNew(Dialect.PresenceSessions, url).copy(restUrl = url, accountId = account)
     val key = "parlor.token.$account"
     val client = ParlorClient.connect(profile, MemorySecrets(mutableMapOf(key to token)), key, "$dataDir/$account")
-    val inbox = Inbox()
-    client.subscribe(inbox)
-    return client to inbox
+    val party = Party(client, this)
+    party.expect<Event.Connection>() // the first event: the subscription is live
+    return party
 }
 
 fun check(ok: Boolean, what: String) { if (!ok) throw IllegalStateException("check failed: $what") }
 
 fun main(args: Array<String>) = runBlocking {
     val (url, userToken, expertToken, dataDir) = args
-    val (user, userEvents) = party(url, "user_asha", userToken, dataDir)
-    val (expert, expertEvents) = party(url, "astro_sharma", expertToken, dataDir)
-    user.waitConnected(10_000uL)
-    expert.waitConnected(10_000uL)
-    println("kotlin: both connected (${user.connectionState()})")
+    val userParty = party(url, "user_asha", userToken, dataDir)
+    val expertParty = party(url, "astro_sharma", expertToken, dataDir)
+    val (user, expert) = userParty.client to expertParty.client
+    user.waitConnected(java.time.Duration.ofSeconds(10))
+    expert.waitConnected(java.time.Duration.ofSeconds(10))
+    check(user.connectionState() is ConnectionState.Connected, "connected")
+    println("kotlin: both connected (${user.connectionState()::class.simpleName})")
 
     expert.setPresence(true)
-    val sent = user.requestConsultation("astro_sharma", ConsultationKind.TEXT, "10.00")
-    val session = sent.first { it.name == "consultation_request_sent" }.consultationId!!
-    expertEvents.expect("the request") { it.name == "consultation_requested" && it.consultationId == session }
+    val online = withTimeout(8.seconds) {
+        user.expertListFlow().first { list -> list.any { it.id == "astro_sharma" } }
+    }
+    check(online.first { it.id == "astro_sharma" }.presence == Presence.ONLINE, "the expert online")
+
+    val sent = user.requestConsultation("astro_sharma", ConsultationKind.TEXT, BigDecimal("10.00"))
+    val session = sent.filterIsInstance<Event.ConsultationRequestSent>().first().consultationId
+    val request = expertParty.expect<Event.ConsultationRequested> { it.consultationId == session }
+    check(request.user.id == "user_asha" && request.kind == ConsultationKind.TEXT, "the request")
     expert.answerConsultation(session, true)
-    userEvents.expect("acceptance") { it.name == "consultation_answered" }
+    val answered = userParty.expect<Event.ConsultationAnswered> { it.consultationId == session }
+    check(answered.outcome == RequestOutcome.ACCEPTED, "accepted")
     user.joinConversation(session)
     expert.joinConversation(session)
     println("kotlin: consultation $session accepted")
 
     user.sendMessage(session, "Namaste from Kotlin")
-    val got = expertEvents.expect("the message") { it.name == "message_received" }
-    check(got.json.contains("Namaste from Kotlin"), "the expert received the text")
+    val got = expertParty.expect<Event.MessageReceived> { it.message.text == "Namaste from Kotlin" }
+    check(got.message.sender.id == "user_asha", "the expert received the text from the user")
     expert.sendMessage(session, "Hello back from the JVM")
-    userEvents.expect("the reply") {
-        it.name == "chat_message_changed" && it.json.contains("Hello back from the JVM")
+    val both = withTimeout(8.seconds) {
+        user.messageListFlow(session, 20u).first { list ->
+            list.any { it.text == "Hello back from the JVM" && !it.own } &&
+                list.any { it.text == "Namaste from Kotlin" && it.state == DeliveryState.SENT }
+        }
     }
-    val history = user.history(session, null, 20u).messages.map { it.text }
-    check(history.contains("Namaste from Kotlin") && history.contains("Hello back from the JVM"),
-        "history from the cache: $history")
-    println("kotlin: sent and received; history $history")
+    println("kotlin: sent and received; cached ${both.map { it.text to it.state }}")
 
     try {
         user.sendCommandJson("{\"cmd\":\"nope\"}")
@@ -80,6 +97,8 @@ fun main(args: Array<String>) = runBlocking {
     } catch (e: ParlorException.InvalidInput) {
         println("kotlin: bad command -> ParlorException.InvalidInput")
     }
+    userParty.collecting.cancel()
+    expertParty.collecting.cancel()
     user.disconnect()
     expert.disconnect()
     println("kotlin: OK")

@@ -2,7 +2,8 @@
 # Compiles the generated Kotlin bindings with Main.kt (npm `kotlin-compiler`, on the
 # installed JDK), then runs it on the JVM against build/bindings/libparlor_ffi.so through
 # JNA, against a fresh 001 reference server. Needs mobile-bindings/generate.sh first, and
-# Debian's libjna-java, libkotlinx-coroutines-java, libkotlinx-atomicfu-java (tests/setup.sh).
+# Debian's libjna-java (tests/setup.sh). kotlinx-coroutines (for the Flows) is the one the
+# Kotlin compiler ships (1.8): Debian's 1.0.1 predates Flow, and Maven is out of reach here.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 bindings=build/bindings
@@ -14,7 +15,8 @@ if [ ! -x "$kotlinc" ] || ! grep -q "\"version\": \"$kotlin_version\"" "$tools/k
   mkdir -p "$tools/kotlin"
   (cd "$tools/kotlin" && npm install --no-audit --no-fund --loglevel=error "kotlin-compiler@$kotlin_version")
 fi
-cp=/usr/share/java/jna.jar:/usr/share/java/kotlinx-coroutines-core.jar:/usr/share/java/atomicfu.jar
+kotlin_lib="$(dirname "$kotlinc")/../lib"
+cp="/usr/share/java/jna.jar:$kotlin_lib/kotlinx-coroutines-core-jvm.jar"
 for jar in ${cp//:/ }; do
   [ -f "$jar" ] || { echo "kotlin: $jar is missing (run tests/setup.sh)" >&2; exit 1; }
 done
@@ -23,7 +25,8 @@ mkdir -p "$out"
 echo "kotlin: compiling the generated bindings and Main.kt"
 "$kotlinc" -nowarn -cp "$cp" -d "$out/parlor-kotlin-test.jar" \
   "$bindings/kotlin/uniffi/parlor_ffi/parlor_ffi.kt" \
-  mobile-bindings/tests/kotlin/Shim.kt mobile-bindings/tests/kotlin/Main.kt
+  "$bindings/kotlin/uniffi/parlor_ffi/ParlorFlows.kt" \
+  mobile-bindings/tests/kotlin/Main.kt
 
 server=tests/servers/001_presence_sessions.js
 data="$(mktemp -d)"
@@ -39,6 +42,6 @@ done
 [ -n "$port" ] || { echo "kotlin: $server did not start" >&2; cat "$data/server.log" >&2; exit 1; }
 user_token="$(node "$server" --mint user_asha)"
 expert_token="$(node "$server" --mint astro_sharma)"
-stdlib="$(dirname "$kotlinc")/../lib/kotlin-stdlib.jar"
+stdlib="$kotlin_lib/kotlin-stdlib.jar"
 java -Djna.library.path="$bindings" -cp "$out/parlor-kotlin-test.jar:$cp:$stdlib" MainKt \
   "http://127.0.0.1:$port" "$user_token" "$expert_token" "$data"

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,20 @@ BINDINGS = Path(os.environ.get("PARLOR_PY_BINDINGS", ROOT / "build" / "bindings"
 sys.path.insert(0, str(BINDINGS))
 
 import parlor_ffi as ffi  # noqa: E402
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def until(what, check, timeout=8.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = check()
+        if got:
+            return got
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"waited {timeout} s for {what}")
 
 
 class RefServer:
@@ -97,7 +112,8 @@ class MemorySecrets(ffi.SecretStore):
 
 
 class Events(ffi.EventListener):
-    """Collects events (called on a Rust thread) and lets a test wait for one."""
+    """Collects events (called on a Rust thread) and lets a test wait for one: `expect` takes
+    the event's class (`ffi.Event.CALL_ACCEPTED`) and an optional check of its fields."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -109,9 +125,14 @@ class Events(ffi.EventListener):
 
     def names(self):
         with self.lock:
-            return [e.name for e in self.seen]
+            return [type(e).__name__ for e in self.seen]
 
-    async def expect(self, what, pred, timeout=8.0):
+    async def expect(self, kind, pred=lambda e: True, timeout=8.0):
+        """The first event of class `kind` for which `pred` holds (and removes it)."""
+        return await self.expect_any(kind.__name__, lambda e: isinstance(e, kind) and pred(e),
+                                     timeout)
+
+    async def expect_any(self, what, pred, timeout=8.0):
         deadline = time.time() + timeout
         start = 0
         while time.time() < deadline:
@@ -147,18 +168,18 @@ def data_dir():
 def connect(data_dir):
     made = []
 
-    async def make(srv, dialect, account, namespace="/", minute_ms=60000, token=None):
+    async def make(srv, dialect, account, namespace="/", minute=timedelta(minutes=1), token=None):
         profile = ffi.profile_new(dialect, srv.url)
         profile.namespace = namespace
         profile.rest_url = srv.url
         profile.account_id = account
-        profile.billing_minute_ms = minute_ms
+        profile.billing_minute = minute
         key = f"parlor.token.{account}"
         secrets = MemorySecrets({key: token if token is not None else srv.mint(account)})
         client = ffi.ParlorClient.connect(profile, secrets, key, os.path.join(data_dir, account))
         events = Events()
         handle = client.subscribe(events)
-        await client.wait_connected(10000)
+        await client.wait_connected(timedelta(seconds=10))
         p = Party(client, events, handle, secrets)
         made.append(p)
         return p
