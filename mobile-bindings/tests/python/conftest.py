@@ -1,6 +1,8 @@
 """Fixtures for the Python suite: the reference servers (tests/servers), tokens minted by
-them, and clients made through the generated bindings (build/bindings/python, made by
-mobile-bindings/generate.sh), so every test goes through the real shared library."""
+them, and clients made through the bindings, so every test goes through the real shared
+library. `parlor_ffi` is the installed one (tests/run.sh installs the wheel into a fresh venv);
+PARLOR_PY_BINDINGS=build/bindings/python imports the generated files mobile-bindings/generate.sh
+wrote there instead."""
 
 import asyncio
 import os
@@ -16,8 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVERS = ROOT / "tests" / "servers"
-BINDINGS = Path(os.environ.get("PARLOR_PY_BINDINGS", ROOT / "build" / "bindings" / "python"))
-sys.path.insert(0, str(BINDINGS))
+if os.environ.get("PARLOR_PY_BINDINGS"):
+    sys.path.insert(0, os.environ["PARLOR_PY_BINDINGS"])
 
 import parlor_ffi as ffi  # noqa: E402
 
