@@ -20,12 +20,12 @@ if [ "$what" != headless ]; then
          dbus gnome-keyring libdbus-1-dev libayatana-appindicator3-1 fonts-lohit-deva)
 fi
 if [ "$what" = tests ]; then
-  # Only the tests: the Kotlin bindings test's JVM jars (JNA, kotlinx-coroutines — Debian's
-  # name — and atomicfu); python3-venv for the Python bindings and e2e venvs; espeak-ng and sox
+  # Only the tests: the Kotlin bindings test's JNA jar (its kotlinx-coroutines is the Kotlin
+  # compiler's own: Debian's predates Flow); python3-venv for the Python bindings and e2e venvs; espeak-ng and sox
   # for the voice tests' speech; Xvfb (xauth named or xvfb-run fails), WebKitWebDriver and
   # ImageMagick (screenshots) for the e2e suite; keyutils and secret-tool for the keyring checks;
   # jq reads cargo's JSON messages (the test binaries the mode loop runs).
-  pkgs+=(python3-venv libjna-java libkotlinx-coroutines-java libkotlinx-atomicfu-java
+  pkgs+=(python3-venv libjna-java
          espeak-ng sox xvfb xauth webkit2gtk-driver imagemagick keyutils libsecret-tools jq)
 fi
 need_pkgs=()

@@ -6,6 +6,7 @@ use crate::error::ParlorError;
 use crate::events::{events, Event};
 use parlor_core::push::PushPlatform as CorePlatform;
 use parlor_core::Command;
+use std::collections::HashMap;
 
 /// The push service a device token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -54,5 +55,18 @@ impl ParlorClient {
     /// dialect can read.
     pub fn handle_push_payload(&self, payload: String) -> Result<Vec<Event>, ParlorError> {
         Ok(events(&self.client.handle_push(&payload)?))
+    }
+
+    /// [`Self::handle_push_payload`] for a push's data as a map of strings, as Android's
+    /// `RemoteMessage.data` gives it.
+    pub fn handle_push_data(
+        &self,
+        data: HashMap<String, String>,
+    ) -> Result<Vec<Event>, ParlorError> {
+        let object: serde_json::Map<String, serde_json::Value> = data
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        self.handle_push_payload(serde_json::Value::Object(object).to_string())
     }
 }

@@ -22,11 +22,15 @@ for jar in ${cp//:/ }; do
 done
 out=build/kotlin-test
 mkdir -p "$out"
-echo "kotlin: compiling the generated bindings and Main.kt"
+# The README's Kotlin snippets are compiled too (their imports gathered at the top).
+awk '/^```kotlin$/{on=1; next} /^```$/{on=0} on' mobile-bindings/README.md >"$out/snippets.raw"
+{ grep '^import ' "$out/snippets.raw" | sort -u; grep -v '^import ' "$out/snippets.raw"; } \
+  >"$out/ReadmeSnippets.kt"
+echo "kotlin: compiling the generated bindings, the README's snippets and Main.kt"
 "$kotlinc" -nowarn -cp "$cp" -d "$out/parlor-kotlin-test.jar" \
   "$bindings/kotlin/uniffi/parlor_ffi/parlor_ffi.kt" \
   "$bindings/kotlin/uniffi/parlor_ffi/ParlorFlows.kt" \
-  mobile-bindings/tests/kotlin/Main.kt
+  "$out/ReadmeSnippets.kt" mobile-bindings/tests/kotlin/Main.kt
 
 server=tests/servers/001_presence_sessions.js
 data="$(mktemp -d)"

@@ -7,6 +7,7 @@ token."""
 import json
 import os
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +58,16 @@ def test_a_pushed_call_is_the_same_typed_event(data_dir):
     assert incoming.call_id == "call_push_1"
     assert incoming.media == ffi.CallMedia.VIDEO
     assert incoming.caller.id == "507f1f77bcf86cd799439011"
+    run(client.disconnect())
+
+
+def test_a_push_as_androids_string_map_reads_the_same(data_dir):
+    client = offline_client(ffi.Dialect.TELECALLER(), data_dir,
+                            "507f1f77bcf86cd799439031", "/telecaller")
+    data = json.loads(fixture("call_apns_voip_telecaller.json"))
+    # RemoteMessage.data: every value a string.
+    events = client.handle_push_data({"event": data["type"], "data": json.dumps(data["data"])})
+    assert [e.call_id for e in events if isinstance(e, E.CALL_INCOMING)] == ["call_push_1"]
     run(client.disconnect())
 
 
@@ -117,6 +128,7 @@ def test_the_apps_logger_gets_the_core_lines_and_never_a_token(server, connect, 
         tokens = run(flow())
     finally:
         ffi.set_logger(None, ffi.LogLevel.ERROR)
+    time.sleep(0.3)  # a line already on its way when the logger was removed lands
     with lines.lock:
         records = list(lines.records)
     assert len(records) > 20, f"only {len(records)} lines"
