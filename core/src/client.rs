@@ -5,7 +5,8 @@
 //! Delivery survives bugs: each service's `observe` and `handle` runs under `catch_unwind`, so
 //! a panic (a bug, or a hostile value reaching an unchecked path) becomes an `internal_error`
 //! [`DomainEvent::ServerError`] naming the service and carrying the event, and the events after
-//! it still arrive. Memory stays bounded: see [`fanout`] for the slow-subscriber policy.
+//! it still arrive. Memory stays bounded: a subscriber that falls
+//! [`DEFAULT_SUBSCRIBER_CAPACITY`] events behind loses the oldest ([`EventStream`]).
 
 mod connect;
 mod delivery;
