@@ -250,7 +250,38 @@ impl WeakClient {
 }
 
 /// A connection to one server. Clone it freely; the connection closes when the last clone is
-/// dropped or [`Client::disconnect`] is called.
+/// dropped or [`Client::disconnect`] is called. Commands go in through [`send`](Self::send)
+/// and everything that happens comes out on [`subscribe`](Self::subscribe) streams. Apps
+/// usually get theirs from a [`Session`](crate::Session), with the services attached.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), parlor_core::Error> {
+/// use parlor_core::model::ConsultationKind;
+/// use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
+/// use std::sync::Arc;
+/// let mut profile = ServerProfile::new(DialectId::BillingChat, "https://chat.example.com");
+/// profile.account_id = Some("u-asha".into());
+/// let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+/// let mut events = client.subscribe();
+/// client.wait_connected(std::time::Duration::from_secs(10)).await?;
+/// // The direct answer comes back; later events arrive on the stream.
+/// let answer = client
+///     .send(Command::RequestConsultation {
+///         expert_id: "a-sharma".into(),
+///         kind: ConsultationKind::Text,
+///         rate_per_minute: None,
+///     })
+///     .await?;
+/// println!("answered with {} events", answer.len());
+/// while let Some(event) = events.recv().await {
+///     match event {
+///         DomainEvent::ConsultationAnswered { outcome, .. } => println!("{outcome:?}"),
+///         DomainEvent::Connection { state } => println!("link: {state:?}"),
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -259,6 +290,22 @@ pub struct Client {
 impl Client {
     /// A new stream of events, keeping up to [`DEFAULT_SUBSCRIBER_CAPACITY`] unread ones. Its
     /// first event is the current connection state.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), parlor_core::Error> {
+    /// use parlor_core::{Client, DialectId, DomainEvent, ServerProfile, StaticToken};
+    /// use std::sync::Arc;
+    /// // Nothing listens on port 9: the client is not connected, and says so first.
+    /// let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:9");
+    /// let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+    /// let mut events = client.subscribe();
+    /// match events.recv().await {
+    ///     Some(DomainEvent::Connection { state }) => assert!(!state.is_connected()),
+    ///     other => panic!("expected the connection state first, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn subscribe(&self) -> EventStream {
         self.subscribe_with_capacity(DEFAULT_SUBSCRIBER_CAPACITY)
     }

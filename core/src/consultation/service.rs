@@ -51,7 +51,51 @@ struct Tracker {
     link_up: bool,
 }
 
-/// Follows consultations for one client. Attach with [`ConsultationService::attach`].
+/// Follows consultations for one client. Attach with [`ConsultationService::attach`] (a
+/// [`Session`](crate::Session) attaches one). The consultation commands sent through the
+/// client are checked against the state machine and confirmed by the event that proves them;
+/// the records, with their live meter and bill, are read with [`get`](Self::get),
+/// [`list`](Self::list) and [`observe`](Self::observe) (`core/examples/consultation.rs` runs
+/// the whole story against a reference server).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use parlor_core::model::{ConsultationKind, RequestOutcome};
+/// use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
+/// use std::sync::Arc;
+/// let mut profile = ServerProfile::new(DialectId::BillingChat, "https://chat.example.com");
+/// profile.account_id = Some("u-asha".into());
+/// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt"))).build()?;
+/// let mut events = session.client.subscribe();
+/// let asked = Command::RequestConsultation {
+///     expert_id: "a-sharma".into(),
+///     kind: ConsultationKind::Text,
+///     rate_per_minute: None,
+/// };
+/// session.client.send(asked).await?;
+/// while let Some(event) = events.recv().await {
+///     match event {
+///         DomainEvent::ConsultationAnswered {
+///             consultation_id,
+///             outcome: RequestOutcome::Accepted,
+///             ..
+///         } => {
+///             session.client.send(Command::StartConsultation { consultation_id }).await?;
+///         }
+///         DomainEvent::MeterUpdate { reading, .. } => {
+///             println!("{} min billed, {} so far", reading.billed_minutes, reading.cost.amount);
+///         }
+///         DomainEvent::ConsultationUpdated { consultation } => {
+///             if let Some(bill) = &consultation.bill {
+///                 println!("bill: {} min, {}", bill.minutes, bill.total.amount);
+///                 break;
+///             }
+///         }
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 pub struct ConsultationService {
     client: WeakClient,
     server_ticks: bool,
@@ -126,6 +170,20 @@ impl ConsultationService {
 
     /// Every consultation as a list: the snapshot ([`list`](Self::list)), then each one that
     /// appears or changes (keyed by id). `Error::Closed` once the client is gone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::{DialectId, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// let profile = ServerProfile::new(DialectId::BillingChat, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt"))).build()?;
+    /// // A new session without a cache knows no consultation yet.
+    /// let list = session.consultations.observe()?;
+    /// assert!(list.snapshot().is_empty());
+    /// assert!(session.consultations.get("room-1").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn observe(self: &Arc<Self>) -> Result<ObservedList<ConsultationView>, Error> {
         let client = self.client.upgrade().ok_or(Error::Closed)?;
         let events = client.subscribe();
