@@ -252,36 +252,8 @@ impl WeakClient {
 /// A connection to one server. Clone it freely; the connection closes when the last clone is
 /// dropped or [`Client::disconnect`] is called. Commands go in through [`send`](Self::send)
 /// and everything that happens comes out on [`subscribe`](Self::subscribe) streams. Apps
-/// usually get theirs from a [`Session`](crate::Session), with the services attached.
-///
-/// ```no_run
-/// # async fn demo() -> Result<(), parlor_core::Error> {
-/// use parlor_core::model::ConsultationKind;
-/// use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
-/// use std::sync::Arc;
-/// let mut profile = ServerProfile::new(DialectId::BillingChat, "https://chat.example.com");
-/// profile.account_id = Some("u-asha".into());
-/// let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
-/// let mut events = client.subscribe();
-/// client.wait_connected(std::time::Duration::from_secs(10)).await?;
-/// // The direct answer comes back; later events arrive on the stream.
-/// let answer = client
-///     .send(Command::RequestConsultation {
-///         expert_id: "a-sharma".into(),
-///         kind: ConsultationKind::Text,
-///         rate_per_minute: None,
-///     })
-///     .await?;
-/// println!("answered with {} events", answer.len());
-/// while let Some(event) = events.recv().await {
-///     match event {
-///         DomainEvent::ConsultationAnswered { outcome, .. } => println!("{outcome:?}"),
-///         DomainEvent::Connection { state } => println!("link: {state:?}"),
-///         _ => {}
-///     }
-/// }
-/// # Ok(()) }
-/// ```
+/// usually get theirs from a [`Session`](crate::Session), with the services attached; see
+/// [`connect`](Self::connect) for one on its own.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,

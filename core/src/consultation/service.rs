@@ -56,46 +56,7 @@ struct Tracker {
 /// client are checked against the state machine and confirmed by the event that proves them;
 /// the records, with their live meter and bill, are read with [`get`](Self::get),
 /// [`list`](Self::list) and [`observe`](Self::observe) (`core/examples/consultation.rs` runs
-/// the whole story against a reference server).
-///
-/// ```no_run
-/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// use parlor_core::model::{ConsultationKind, RequestOutcome};
-/// use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
-/// use std::sync::Arc;
-/// let mut profile = ServerProfile::new(DialectId::BillingChat, "https://chat.example.com");
-/// profile.account_id = Some("u-asha".into());
-/// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt"))).build()?;
-/// let mut events = session.client.subscribe();
-/// let asked = Command::RequestConsultation {
-///     expert_id: "a-sharma".into(),
-///     kind: ConsultationKind::Text,
-///     rate_per_minute: None,
-/// };
-/// session.client.send(asked).await?;
-/// while let Some(event) = events.recv().await {
-///     match event {
-///         DomainEvent::ConsultationAnswered {
-///             consultation_id,
-///             outcome: RequestOutcome::Accepted,
-///             ..
-///         } => {
-///             session.client.send(Command::StartConsultation { consultation_id }).await?;
-///         }
-///         DomainEvent::MeterUpdate { reading, .. } => {
-///             println!("{} min billed, {} so far", reading.billed_minutes, reading.cost.amount);
-///         }
-///         DomainEvent::ConsultationUpdated { consultation } => {
-///             if let Some(bill) = &consultation.bill {
-///                 println!("bill: {} min, {}", bill.minutes, bill.total.amount);
-///                 break;
-///             }
-///         }
-///         _ => {}
-///     }
-/// }
-/// # Ok(()) }
-/// ```
+/// the whole story against a reference server; the [module](super) shows the loop).
 pub struct ConsultationService {
     client: WeakClient,
     server_ticks: bool,
