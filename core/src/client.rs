@@ -5,7 +5,8 @@
 //! Delivery survives bugs: each service's `observe` and `handle` runs under `catch_unwind`, so
 //! a panic (a bug, or a hostile value reaching an unchecked path) becomes an `internal_error`
 //! [`DomainEvent::ServerError`] naming the service and carrying the event, and the events after
-//! it still arrive. Memory stays bounded: see [`fanout`] for the slow-subscriber policy.
+//! it still arrive. Memory stays bounded: a subscriber that falls
+//! [`DEFAULT_SUBSCRIBER_CAPACITY`] events behind loses the oldest ([`EventStream`]).
 
 mod connect;
 mod delivery;
@@ -250,7 +251,10 @@ impl WeakClient {
 }
 
 /// A connection to one server. Clone it freely; the connection closes when the last clone is
-/// dropped or [`Client::disconnect`] is called.
+/// dropped or [`Client::disconnect`] is called. Commands go in through [`send`](Self::send)
+/// and everything that happens comes out on [`subscribe`](Self::subscribe) streams. Apps
+/// usually get theirs from a [`Session`](crate::Session), with the services attached; see
+/// [`connect`](Self::connect) for one on its own.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -259,6 +263,22 @@ pub struct Client {
 impl Client {
     /// A new stream of events, keeping up to [`DEFAULT_SUBSCRIBER_CAPACITY`] unread ones. Its
     /// first event is the current connection state.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), parlor_core::Error> {
+    /// use parlor_core::{Client, DialectId, DomainEvent, ServerProfile, StaticToken};
+    /// use std::sync::Arc;
+    /// // Nothing listens on port 9: the client is not connected, and says so first.
+    /// let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:9");
+    /// let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+    /// let mut events = client.subscribe();
+    /// match events.recv().await {
+    ///     Some(DomainEvent::Connection { state }) => assert!(!state.is_connected()),
+    ///     other => panic!("expected the connection state first, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn subscribe(&self) -> EventStream {
         self.subscribe_with_capacity(DEFAULT_SUBSCRIBER_CAPACITY)
     }

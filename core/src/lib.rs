@@ -6,6 +6,13 @@
 //! and the wire; [`transport`] keeps the socket alive around rust_socketio's defects;
 //! [`Client`] ties them together.
 //!
+//! An app builds a [`Session`] (a client with the services its server supports: chat with an
+//! offline cache, consultations and their meter, calls, presence, voice notes), sends
+//! [`Command`]s and [`LocalCommand`]s through [`Client::send`] and reads [`DomainEvent`]s from
+//! [`Client::subscribe`] or the services' observed lists. Runnable programs against the
+//! reference servers are in `core/examples/`: `chat`, `consultation`, `call_signalling` and
+//! `custom_dialect` (`cargo run -p parlor-core --example chat -- URL TOKEN`).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), parlor_core::Error> {
 //! use parlor_core::{Client, Command, ServerProfile, DialectId, StaticToken};

@@ -179,7 +179,24 @@ pub enum ProfileError {
 }
 
 impl ServerProfile {
-    /// A profile with defaults for `dialect` at `socket_url`.
+    /// A profile with defaults for `dialect` at `socket_url`. The dialect is a built-in
+    /// [`DialectId`](crate::DialectId), or a [`DialectName`] read from a name or a seed.
+    ///
+    /// ```
+    /// use parlor_core::dialect::DialectName;
+    /// use parlor_core::{DialectId, ServerProfile};
+    /// let mut profile = ServerProfile::new(DialectId::Telecaller, "https://calls.example.com");
+    /// profile.namespace = "/user".into();
+    /// assert_eq!(profile.billing_minute_ms, 60_000);
+    /// assert!(profile.validate().is_ok());
+    /// // A seed number, or any spelling of a name, reads as the built-in dialect.
+    /// assert_eq!("004".parse::<DialectId>(), Ok(DialectId::Telecaller));
+    /// assert_eq!(DialectName::parse("support_chat")?, DialectId::SupportChat);
+    /// // Plain http only to this machine: tokens must not cross a network in the clear.
+    /// assert!(ServerProfile::new(DialectId::Telecaller, "http://127.0.0.1:5004").validate().is_ok());
+    /// assert!(ServerProfile::new(DialectId::Telecaller, "http://calls.example.com").validate().is_err());
+    /// # Ok::<(), parlor_core::dialect::UnknownDialect>(())
+    /// ```
     pub fn new(dialect: impl Into<DialectName>, socket_url: impl Into<String>) -> Self {
         ServerProfile {
             name: String::new(),
@@ -202,7 +219,32 @@ impl ServerProfile {
         }
     }
 
-    /// Parses and checks a TOML profile.
+    /// Parses and checks a TOML profile (the module documentation lists its keys).
+    ///
+    /// ```
+    /// use parlor_core::{DialectId, ServerProfile, TokenSpec};
+    /// let profile = ServerProfile::from_toml(
+    ///     r#"
+    ///     name = "support"
+    ///     dialect = "003"
+    ///     socket_url = "https://support.example.com"
+    ///     account_id = "1"
+    ///     [token]
+    ///     file = "/run/secrets/support-token"
+    ///     [events]
+    ///     sendMessage = "message:send"
+    ///     "#,
+    /// )?;
+    /// assert_eq!(profile.dialect, DialectId::SupportChat);
+    /// assert_eq!(profile.namespace, "/");
+    /// assert_eq!(profile.account_id.as_deref(), Some("1"));
+    /// assert!(matches!(profile.token, TokenSpec::File { .. }));
+    /// assert_eq!(profile.events["sendMessage"], "message:send");
+    /// // Unknown keys and unusable values are refused with the reason.
+    /// assert!(ServerProfile::from_toml("dialect = \"003\"\nsocket_url = \"x\"").is_err());
+    /// assert!(ServerProfile::from_toml("dialect = \"003\"\nsocket_url = \"https://a.b\"\nsocket = 1").is_err());
+    /// # Ok::<(), parlor_core::profile::ProfileError>(())
+    /// ```
     pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
         let p: ServerProfile =
             toml::from_str(text).map_err(|e| ProfileError::Invalid(e.message().to_owned()))?;

@@ -1,5 +1,5 @@
 //! Where apps keep secrets (access tokens): a small [`SecretStore`] trait, an in-memory store,
-//! and (feature `keyring`) [`KeyringStore`], the OS keyring through `keyring-core` (the
+//! and (feature `keyring`) `KeyringStore`, the OS keyring through `keyring-core` (the
 //! Secret Service over D-Bus on Linux, tested here; the login Keychain on macOS and the
 //! Credential Manager on Windows, compiled only there and untested by this project's CI). Secrets never appear in `Debug` output or errors.
 

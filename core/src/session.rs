@@ -97,6 +97,33 @@ impl Session {
     /// A session for `profile`, signing in with `tokens`. Without a cache
     /// ([`data_dir`](SessionBuilder::data_dir) or [`store`](SessionBuilder::store)) it has no
     /// messenger and keeps nothing.
+    ///
+    /// A chat app's session: connect, join, send through the outbox, read what arrives
+    /// (`core/examples/chat.rs` is the same, runnable against a reference server).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::{Command, DialectId, DomainEvent, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// let mut profile = ServerProfile::new(DialectId::SupportChat, "https://support.example.com");
+    /// profile.account_id = Some("1".into());
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt")))
+    ///     .data_dir(parlor_core::store::default_data_dir())
+    ///     .build()?;
+    /// let mut events = session.client.subscribe();
+    /// session.client.wait_connected(Duration::from_secs(10)).await?;
+    /// session.client.send(Command::JoinConversation { conversation_id: "chat-1".into() }).await?;
+    /// let messenger = session.messenger.as_ref().ok_or("no cache")?;
+    /// let sent = messenger.send_text("chat-1", "hello")?.settled(Duration::from_secs(10)).await?;
+    /// println!("{}: {}", sent.state.as_str(), sent.server_id.unwrap_or_default());
+    /// while let Some(event) = events.recv().await {
+    ///     if let DomainEvent::ChatMessageChanged { message } = event {
+    ///         println!("{:?}: {:?}", message.sender.name, message.text);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn builder(profile: ServerProfile, tokens: SharedTokenSource) -> SessionBuilder {
         SessionBuilder {
             profile,
@@ -190,6 +217,24 @@ impl SessionBuilder {
 
     /// Opens the cache, connects (the connection comes up in the background) and attaches the
     /// services the server supports. Call inside a tokio runtime.
+    ///
+    /// Building needs no server: the session works offline and connects when it can. What it
+    /// holds follows the server's capabilities:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), parlor_core::SessionError> {
+    /// use parlor_core::{DialectId, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// // Nothing listens on port 9: the client keeps trying in the background.
+    /// let profile = ServerProfile::new(DialectId::Telecaller, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt"))).build()?;
+    /// assert!(session.calls.is_some(), "004 has calls");
+    /// assert!(session.messenger.is_none(), "no cache, no messenger");
+    /// assert!(!session.client.state().is_connected());
+    /// assert!(session.consultations.list().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn build(self) -> Result<Session, SessionError> {
         let store = match (self.store, &self.data_dir) {
             (Some(store), _) => Some(store),

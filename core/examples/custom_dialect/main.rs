@@ -37,15 +37,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             file_id: None,
         })
         .await?;
-    while let Some(event) = events.recv().await {
-        if let DomainEvent::MessageReceived { message } = event {
-            println!(
-                "{}: {}",
-                message.sender.id,
-                message.text.unwrap_or_default()
-            );
-            break;
+    // Bounded, like every example: a server that never echoes ends the run with an error.
+    let echoed = async {
+        while let Some(event) = events.recv().await {
+            if let DomainEvent::MessageReceived { message } = event {
+                return Some(message);
+            }
         }
+        None
+    };
+    match tokio::time::timeout(Duration::from_secs(10), echoed).await {
+        Ok(Some(message)) => {
+            let text = message.text.unwrap_or_default();
+            println!("{}: {text}", message.sender.id);
+            Ok(())
+        }
+        Ok(None) => Err("the client closed before the echo".into()),
+        Err(_) => Err("no echo within 10 s".into()),
     }
-    Ok(())
 }

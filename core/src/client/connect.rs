@@ -8,6 +8,35 @@ impl Client {
     /// and reconnects by itself). Must be called inside a tokio runtime.
     /// Speaks the built-in dialect the profile names; see [`connect_in`](Self::connect_in)
     /// for an app's own.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), parlor_core::Error> {
+    /// use parlor_core::model::ConsultationKind;
+    /// use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
+    /// use std::sync::Arc;
+    /// let mut profile = ServerProfile::new(DialectId::BillingChat, "https://chat.example.com");
+    /// profile.account_id = Some("u-asha".into());
+    /// let client = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+    /// let mut events = client.subscribe();
+    /// client.wait_connected(std::time::Duration::from_secs(10)).await?;
+    /// // The direct answer comes back; later events arrive on the stream.
+    /// let answer = client
+    ///     .send(Command::RequestConsultation {
+    ///         expert_id: "a-sharma".into(),
+    ///         kind: ConsultationKind::Text,
+    ///         rate_per_minute: None,
+    ///     })
+    ///     .await?;
+    /// println!("answered with {} events", answer.len());
+    /// while let Some(event) = events.recv().await {
+    ///     match event {
+    ///         DomainEvent::ConsultationAnswered { outcome, .. } => println!("{outcome:?}"),
+    ///         DomainEvent::Connection { state } => println!("link: {state:?}"),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn connect(profile: ServerProfile, tokens: SharedTokenSource) -> Result<Client, Error> {
         Self::connect_in(&DialectRegistry::builtin(), profile, tokens)
     }

@@ -10,6 +10,28 @@ impl Client {
     /// dialect for the server, and a `LocalCommand` is unsupported.
     /// Returns the events of the direct answer (ack or REST body), which are also published;
     /// events the server sends later arrive on the streams only.
+    ///
+    /// A `LocalCommand` is answered by the services from what they keep, offline too; a
+    /// client without them has no answer:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::{DialectId, DomainEvent, Error, LocalCommand, ServerProfile, Session};
+    /// use parlor_core::{Client, StaticToken};
+    /// use std::sync::Arc;
+    /// let profile = ServerProfile::new(DialectId::BillingChat, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile.clone(), Arc::new(StaticToken::new("jwt"))).build()?;
+    /// let answer = session.client.send(LocalCommand::ListConsultations).await?;
+    /// assert!(matches!(
+    ///     answer.as_slice(),
+    ///     [DomainEvent::ConsultationList { consultations }] if consultations.is_empty()
+    /// ));
+    /// let bare = Client::connect(profile, Arc::new(StaticToken::new("jwt")))?;
+    /// let refused = bare.send(LocalCommand::ListConsultations).await;
+    /// assert!(matches!(refused, Err(Error::Unsupported(_))));
+    /// # Ok(()) }
+    /// ```
     pub async fn send(&self, cmd: impl Into<Request>) -> Result<Vec<DomainEvent>, Error> {
         let request = cmd.into();
         let services: Vec<Arc<dyn Service>> = read(&self.inner.services).clone();

@@ -51,7 +51,12 @@ struct Tracker {
     link_up: bool,
 }
 
-/// Follows consultations for one client. Attach with [`ConsultationService::attach`].
+/// Follows consultations for one client. Attach with [`ConsultationService::attach`] (a
+/// [`Session`](crate::Session) attaches one). The consultation commands sent through the
+/// client are checked against the state machine and confirmed by the event that proves them;
+/// the records, with their live meter and bill, are read with [`get`](Self::get),
+/// [`list`](Self::list) and [`observe`](Self::observe) (`core/examples/consultation.rs` runs
+/// the whole story against a reference server; the [module](super) shows the loop).
 pub struct ConsultationService {
     client: WeakClient,
     server_ticks: bool,
@@ -126,6 +131,20 @@ impl ConsultationService {
 
     /// Every consultation as a list: the snapshot ([`list`](Self::list)), then each one that
     /// appears or changes (keyed by id). `Error::Closed` once the client is gone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::{DialectId, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// let profile = ServerProfile::new(DialectId::BillingChat, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt"))).build()?;
+    /// // A new session without a cache knows no consultation yet.
+    /// let list = session.consultations.observe()?;
+    /// assert!(list.snapshot().is_empty());
+    /// assert!(session.consultations.get("room-1").is_none());
+    /// # Ok(()) }
+    /// ```
     pub fn observe(self: &Arc<Self>) -> Result<ObservedList<ConsultationView>, Error> {
         let client = self.client.upgrade().ok_or(Error::Closed)?;
         let events = client.subscribe();

@@ -81,6 +81,35 @@ impl Messenger {
     /// handle: its ids, its state from the cache, a wait until the server settles it, abort
     /// and retry. The same checks and path as `Command::SendMessage`, whose
     /// `ChatMessageChanged` is published as well. A new client id is chosen.
+    ///
+    /// Offline, the message waits in the outbox (and in the cache, across restarts):
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::messaging::{DeliveryState, MessageDraft};
+    /// use parlor_core::{DialectId, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// # let dir = std::env::temp_dir().join(format!("parlor-doc-send-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// // Nothing listens on port 9: nothing can leave yet.
+    /// let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt")))
+    ///     .data_dir(dir.clone())
+    ///     .build()?;
+    /// let messenger = session.messenger.as_ref().ok_or("a cache gives a messenger")?;
+    /// let handle = messenger.send("chat-1", MessageDraft::text("hello"))?;
+    /// assert_eq!(handle.state()?, Some(DeliveryState::Pending));
+    /// assert_eq!(handle.conversation_id(), "chat-1");
+    /// // Taken back before it left: nothing reaches the server.
+    /// assert!(handle.abort()?);
+    /// assert_eq!(handle.state()?, None);
+    /// // Empty messages are refused at once.
+    /// assert!(messenger.send_text("chat-1", "  ").is_err());
+    /// # drop(session);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn send(&self, conversation_id: &str, draft: MessageDraft) -> Result<SendHandle, Error> {
         let message = sending::enqueue(
             &self.inner,

@@ -74,7 +74,7 @@ impl InboundReceiver {
     }
 
     /// How many items were taken from the channel so far: compared with
-    /// [`InboundSender::sent`], it tells whether the reader has caught up with the socket.
+    /// `InboundSender::sent`, it tells whether the reader has caught up with the socket.
     pub fn taken(&self) -> u64 {
         self.taken
     }

@@ -15,8 +15,9 @@
 //!   ack out ourselves, and replace the connection after a timeout so a late answer can
 //!   never reach a later request;
 //! - callbacks run on its receive loop: ours only push into channels that never wait; server
-//!   events beyond [`MAX_QUEUED_EVENTS`] not yet taken by the client are dropped, counted and
-//!   reported ([`Inbound::Overflow`]), so a stalled reader cannot grow memory without bound.
+//!   events beyond [`MAX_QUEUED_EVENTS`](super::MAX_QUEUED_EVENTS) not yet taken by the client
+//!   are dropped, counted and reported ([`Inbound::Overflow`](super::Inbound::Overflow)), so a
+//!   stalled reader cannot grow memory without bound.
 
 use super::config::SocketConfig;
 use super::inbound::{channel, InboundReceiver};

@@ -2,9 +2,9 @@
 //! Messages are keyed by server id, and our own also by client id, so an echo, a resend or a
 //! replayed history page never makes a second row.
 //!
-//! By job: [`rows`] reads rows into values, [`outgoing`] keeps our own messages until the
-//! server has them, [`ingest`] applies what the server says (messages, reactions, receipts),
-//! [`conversations`] remembers rooms and who is in them, [`pages`] reads history and searches.
+//! By job: `rows` reads rows into values, `outgoing` keeps our own messages until the
+//! server has them, `ingest` applies what the server says (messages, reactions, receipts),
+//! `conversations` remembers rooms and who is in them, `pages` reads history and searches.
 
 mod conversations;
 pub use conversations::sort_chats;

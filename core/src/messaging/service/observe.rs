@@ -14,6 +14,33 @@ impl Messenger {
     /// A conversation's latest `limit` messages from the cache as a list: that page, then each
     /// message that appears or changes (keyed by `local_id`); after a discard, the page again.
     /// `Error::Closed` once the client is gone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use parlor_core::observe::ListChange;
+    /// use parlor_core::{DialectId, ServerProfile, Session, StaticToken};
+    /// use std::sync::Arc;
+    /// # let dir = std::env::temp_dir().join(format!("parlor-doc-observe-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let profile = ServerProfile::new(DialectId::SupportChat, "http://127.0.0.1:9");
+    /// let session = Session::builder(profile, Arc::new(StaticToken::new("jwt")))
+    ///     .data_dir(dir.clone())
+    ///     .build()?;
+    /// let messenger = session.messenger.as_ref().ok_or("a cache gives a messenger")?;
+    /// messenger.send_text("chat-1", "first")?;
+    /// // The latest 50 messages, then their changes: what a chat screen shows.
+    /// let mut list = messenger.observe_conversation("chat-1", 50)?;
+    /// assert_eq!(list.snapshot().len(), 1);
+    /// let second = messenger.send_text("chat-1", "second")?;
+    /// match list.next_change().await {
+    ///     Some(ListChange::Set(m)) => assert_eq!(m.local_id, second.local_id()),
+    ///     other => panic!("expected the new message, got {other:?}"),
+    /// }
+    /// # drop((list, session));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn observe_conversation(
         &self,
         conversation_id: &str,
