@@ -6,7 +6,8 @@
 - GeneratedBindings: the wheel holds the package `parlor_ffi` made of the files
   mobile-bindings/generate.sh wrote to build/bindings/python: the generated parlor_ffi.py as
   `parlor_ffi/__init__.py` (so `import parlor_ffi` is exactly the generated module, every name
-  of it) and libparlor_ffi.so beside it, where the module loads it from
+  of it), `parlor_ffi/streams.py` (asyncio streams over its listeners, from this folder) and
+  libparlor_ffi.so beside it, where the module loads it from
   (`os.path.dirname(__file__)`). The tag is py3-none-<this platform>: the library is loaded
   through ctypes, so any Python 3 can use it, but it is a Linux build for this machine's
   architecture, linked against the system's libssl3, libcrypto3, libopus0 and libasound2.
@@ -68,6 +69,9 @@ class GeneratedBindings(BuildHookInterface):
         files = {
             BINDINGS / "parlor_ffi.py": "parlor_ffi/__init__.py",
             BINDINGS / "libparlor_ffi.so": "parlor_ffi/libparlor_ffi.so",
+            # The asyncio streams over the listeners, written by hand (the twin of the
+            # Kotlin Flows and Swift AsyncStreams generate.sh ships with those bindings).
+            HERE / "streams.py": "parlor_ffi/streams.py",
         }
         missing = [str(p) for p in files if not p.is_file()]
         if missing:

@@ -22,6 +22,7 @@ if os.environ.get("PARLOR_PY_BINDINGS"):
     sys.path.insert(0, os.environ["PARLOR_PY_BINDINGS"])
 
 import parlor_ffi as ffi  # noqa: E402
+from parlor_ffi import streams  # noqa: E402
 
 
 def run(coro):
@@ -114,8 +115,8 @@ class MemorySecrets(ffi.SecretStore):
 
 
 class Events(ffi.EventListener):
-    """Collects events (called on a Rust thread) and lets a test wait for one: `expect` takes
-    the event's class (`ffi.Event.CALL_ACCEPTED`) and an optional check of its fields."""
+    """A bare listener that collects events (called on a Rust thread): for the tests of the
+    listener API itself; the others read a party's event stream."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -129,34 +130,52 @@ class Events(ffi.EventListener):
         with self.lock:
             return [type(e).__name__ for e in self.seen]
 
-    async def expect(self, kind, pred=lambda e: True, timeout=8.0):
-        """The first event of class `kind` for which `pred` holds (and removes it)."""
-        return await self.expect_any(kind.__name__, lambda e: isinstance(e, kind) and pred(e),
-                                     timeout)
-
-    async def expect_any(self, what, pred, timeout=8.0):
+    async def expect(self, kind, timeout=8.0):
         deadline = time.time() + timeout
-        start = 0
         while time.time() < deadline:
             with self.lock:
-                batch = self.seen[start:]
-                base = start
-            for i, e in enumerate(batch):
-                if pred(e):
-                    with self.lock:
-                        del self.seen[base + i]
-                    return e
+                for i, e in enumerate(self.seen):
+                    if isinstance(e, kind):
+                        return self.seen.pop(i)
             await asyncio.sleep(0.02)
-        raise AssertionError(f"waited {timeout} s for {what}; saw {self.names()[-12:]}")
+        raise AssertionError(f"waited {timeout} s for {kind.__name__}; saw {self.names()[-12:]}")
+
+
+class Inbox:
+    """A party's event stream (parlor_ffi.streams.events) read as a test reads it: `expect`
+    takes the first event of a class (`ffi.Event.CALL_ACCEPTED`) that passes a check, keeping
+    the events it passes over for later expectations."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.kept = []
+
+    def names(self):
+        return [type(e).__name__ for e in self.kept]
+
+    async def expect(self, kind, pred=lambda e: True, timeout=8.0):
+        for i, e in enumerate(self.kept):
+            if isinstance(e, kind) and pred(e):
+                return self.kept.pop(i)
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            try:
+                e = await asyncio.wait_for(self.stream.__anext__(), max(left, 0.001))
+            except asyncio.TimeoutError:
+                raise AssertionError(f"waited {timeout} s for {kind.__name__}; "
+                                     f"passed over {self.names()[-12:]}") from None
+            if isinstance(e, kind) and pred(e):
+                return e
+            self.kept.append(e)
 
 
 class Party:
-    """A signed-in client with its event collector."""
+    """A signed-in client with its event stream."""
 
-    def __init__(self, client, events, handle, secrets):
+    def __init__(self, client, events, secrets):
         self.client = client
         self.events = events
-        self.handle = handle
         self.secrets = secrets
 
 
@@ -179,14 +198,13 @@ def connect(data_dir):
         key = f"parlor.token.{account}"
         secrets = MemorySecrets({key: token if token is not None else srv.mint(account)})
         client = ffi.ParlorClient.connect(profile, secrets, key, os.path.join(data_dir, account))
-        events = Events()
-        handle = client.subscribe(events)
+        stream = await streams.events(client).__aenter__()
         await client.wait_connected(timedelta(seconds=10))
-        p = Party(client, events, handle, secrets)
+        p = Party(client, Inbox(stream), secrets)
         made.append(p)
         return p
 
     yield make
     for p in made:
-        p.handle.cancel()
+        p.events.stream.close()
         asyncio.run(p.client.disconnect())

@@ -4,9 +4,6 @@ library, with typed events only: a consultation with messages (001), the meter a
 itself is in test_boundary.py, voice notes in test_voice.py, push and logging in
 test_push_and_logging.py."""
 
-import asyncio
-import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,38 +11,9 @@ import pytest
 
 import parlor_ffi as ffi
 from conftest import run, until
+from parlor_ffi import streams
 
 E = ffi.Event
-
-
-class ExpertList(ffi.ExpertListListener):
-    def __init__(self):
-        self.calls = []
-
-    def on_snapshot(self, experts):
-        self.calls.append(("snapshot", [e.id for e in experts]))
-
-    def on_update(self, expert):
-        self.calls.append(("update", expert.id, expert.presence))
-
-    def on_remove(self, expert_id):
-        self.calls.append(("remove", expert_id))
-
-
-class MessageList(ffi.MessageListListener):
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.snapshots = []
-        self.items = {}
-
-    def on_snapshot(self, messages):
-        with self.lock:
-            self.snapshots.append([m.text for m in messages])
-            self.items = {m.local_id: m for m in messages}
-
-    def on_change(self, message):
-        with self.lock:
-            self.items[message.local_id] = message
 
 
 def test_presence_sessions_consultation_with_messages(server, connect):
@@ -57,15 +25,13 @@ def test_presence_sessions_consultation_with_messages(server, connect):
         user = await connect(srv, ffi.Dialect.PRESENCE_SESSIONS(), "user_asha")
         expert = await connect(srv, ffi.Dialect.PRESENCE_SESSIONS(), "astro_sharma")
         assert user.client.connection_state() == ffi.ConnectionState.CONNECTED()
-        experts = ExpertList()
-        watch = user.client.observe_experts(experts)
-        await expert.client.set_presence(True)
-        await until("astro_sharma online", lambda: any(
-            "astro_sharma" in c[1] if c[0] == "snapshot" else c[1] == "astro_sharma"
-            for c in experts.calls))
-        assert experts.calls[0][0] == "snapshot"
-        watch.cancel()
-        assert any(e.id == "astro_sharma" for e in user.client.experts())
+        async with streams.experts(user.client) as online:
+            await online.next(list, timeout=8)  # the list now, before any change
+            await expert.client.set_presence(True)
+            listed = await online.next(list, lambda experts: any(
+                e.id == "astro_sharma" and e.presence == ffi.Presence.ONLINE for e in experts),
+                timeout=8)
+        assert [e.id for e in listed] == [e.id for e in user.client.experts()]
 
         answer = await user.client.request_consultation(
             "astro_sharma", ffi.ConsultationKind.TEXT, Decimal("10.00"))
@@ -86,8 +52,8 @@ def test_presence_sessions_consultation_with_messages(server, connect):
         # user's message goes to it (the server's own view, not a pause).
         await until("the expert in the session's room", lambda: "astro_sharma" in
                     srv.debug(f"/debug/rooms?session={session}")["members"])
-        chat = MessageList()
-        observe = user.client.observe_messages(session, 50, chat)
+        chat = await streams.messages(user.client, session, 50).__aenter__()
+        assert await chat.next(timeout=8) == []  # the cached conversation now: empty
         await user.client.send_message(session, "Namaste, will my business grow this year?")
         # In the cache at once (pending), then sent.
         page = user.client.history(session, None, 50)
@@ -105,10 +71,10 @@ def test_presence_sessions_consultation_with_messages(server, connect):
             m.own and m.state in (ffi.DeliveryState.SENT, ffi.DeliveryState.DELIVERED,
                                   ffi.DeliveryState.READ) for m in
             user.client.history(session, None, 50).messages))
-        # The list observer saw the snapshot (empty) and then both messages.
-        await until("observer has both", lambda: len(chat.items) >= 2)
-        assert chat.snapshots[0] == []
-        observe.cancel()
+        # The observed conversation: ours, then the reply, oldest first.
+        both = await chat.next(list, lambda items: len(items) >= 2, timeout=8)
+        assert [m.own for m in both] == [True, False]
+        chat.close()
         found = user.client.search_messages("Jupiter", None, 10)
         assert [m.text for m in found] == ["Jupiter favours you from June."]
         assert user.client.search_messages("Jupiter", "no-such-conversation", 10) == []

@@ -10,6 +10,7 @@ import pytest
 
 import parlor_ffi as ffi
 from conftest import Events, MemorySecrets, run, until
+from parlor_ffi import streams
 
 
 def test_profiles_and_invalid_input():
@@ -101,22 +102,6 @@ def test_cancel_stops_a_subscription(data_dir):
 
 
 
-class ChatList(ffi.ChatListListener):
-    def __init__(self):
-        self.chats = {}
-        self.snapshots = 0
-
-    def on_snapshot(self, chats):
-        self.snapshots += 1
-        self.chats = {c.id: c for c in chats}
-
-    def on_update(self, chat):
-        self.chats[chat.id] = chat
-
-    def on_remove(self, chat_id):
-        self.chats.pop(chat_id, None)
-
-
 def test_the_list_of_chats_is_observed_from_the_cache(server, connect):
     """003: the support agent joins two chats and writes in one: the observed list holds
     both, joined, and the one written in has its last activity (an instant)."""
@@ -124,16 +109,15 @@ def test_the_list_of_chats_is_observed_from_the_cache(server, connect):
 
     async def flow():
         agent = await connect(srv, ffi.Dialect.SUPPORT_CHAT(), "10")  # the support agent
-        chats = ChatList()
-        handle = agent.client.observe_chats(chats)
         first, second = "chat-1", "chat-2"
-        await agent.client.join_conversation(first)
-        await agent.client.join_conversation(second)
-        await agent.client.send_message(second, "How can I help?")
-        await until("both chats joined", lambda: all(
-            c in chats.chats and chats.chats[c].joined for c in (first, second)))
-        await until("the newer activity", lambda: chats.chats[second].last_activity is not None)
-        assert isinstance(chats.chats[second].last_activity, datetime)
-        handle.cancel()
+        async with streams.chats(agent.client) as chats:
+            await agent.client.join_conversation(first)
+            await agent.client.join_conversation(second)
+            await agent.client.send_message(second, "How can I help?")
+            listed = await chats.next(list, lambda items: len(items) == 2 and all(
+                c.joined for c in items) and items[0].last_activity is not None, timeout=8)
+        # Newest activity first: the chat written in, then the other.
+        assert [c.id for c in listed] == [second, first]
+        assert isinstance(listed[0].last_activity, datetime)
 
     run(flow())
