@@ -39,6 +39,8 @@ cargo test --workspace -- --test-threads=4
 echo "== the core's examples (core/examples/: chat, consultation, call_signalling, custom_dialect) against the reference servers"
 # `cargo test --workspace` built them already (with these features): this compiles nothing.
 tests/examples/run.sh
+echo "== the load generator's Kubernetes Indexed Job validates against the Kubernetes schema (strict)"
+tests/harness/k8s/validate.sh
 echo "== the same delivery, reconnect, messaging and meter suites against servers that do only what the documents print (seed-only) and that vary what they leave open (drift seeds 7 and 11)"
 # The default run above used the reference servers with their extensions; conform.rs already
 # runs every dialect's scripted flow against drift seeds 7 and 11 in it. `--workspace` keeps

@@ -151,10 +151,28 @@ pub(super) enum Cmd {
         /// A user's pause between sessions or after a busy expert, ms: `MIN-MAX` or one value.
         #[arg(long, value_parser = load::parse_ms_range)]
         think: Option<(u64, u64)>,
-        /// An existing seed-001 server started with PARLOR_LOAD_ACCOUNTS ≥ users.
+        /// An existing seed-001 server started with PARLOR_LOAD_ACCOUNTS ≥ users (needed
+        /// by shards: they share it).
         #[arg(long)]
         url: Option<String>,
+        /// Run one part of the population, `INDEX/COUNT` (users and experts numbered k run
+        /// in shard (k-1) % COUNT); `parlor load-merge` combines the shards' reports.
+        #[arg(long, conflicts_with = "shards", value_parser = load::Shard::parse)]
+        shard: Option<load::Shard>,
+        /// Run shard JOB_COMPLETION_INDEX of this many (what a Kubernetes Indexed Job sets).
+        #[arg(long)]
+        shards: Option<u32>,
         /// Where to write the report and the picture.
+        #[arg(long, default_value = "load-report")]
+        out: PathBuf,
+    },
+    /// Combine the load-report.json of each shard of one run into one report and picture,
+    /// as if one process had run everyone (histograms added, timelines aligned by start).
+    LoadMerge {
+        /// The shards' reports (load-report.json files, or the folders holding them).
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Where to write the merged report and picture.
         #[arg(long, default_value = "load-report")]
         out: PathBuf,
     },

@@ -11,7 +11,6 @@ use parlor_core::model::{ConsultationKind, Presence, RequestOutcome};
 use parlor_core::{Client, Command, DialectId, DomainEvent, ServerProfile, StaticToken};
 use rand::Rng;
 use rust_decimal::Decimal;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -19,82 +18,26 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod actors;
+mod codec;
+mod merge;
 mod metrics;
+mod model;
+mod picture;
 mod report;
 mod scenario;
+mod shard;
 #[cfg(test)]
 mod tests;
 
 use actors::{expert, mint_all, user};
+pub use merge::merge;
 use metrics::Metrics;
+pub use model::{Latency, Report, Second, SecondLatency, TIMED};
+use picture::picture;
 pub use report::table;
-use report::{picture, timeline_of};
+use report::{latencies_of, timeline_of};
 pub use scenario::{parse_ms_range, scenario_from_file, Scenario};
-
-/// One kind of operation's latency summary, microseconds.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latency {
-    /// Operation (connect, session_start, accept_seen, message, session_end).
-    pub kind: String,
-    /// Samples.
-    pub count: u64,
-    /// Median.
-    pub p50_us: u64,
-    /// 90th percentile.
-    pub p90_us: u64,
-    /// 99th percentile.
-    pub p99_us: u64,
-    /// Worst.
-    pub max_us: u64,
-}
-
-/// The load report (also written as JSON).
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The scenario run.
-    pub scenario: Scenario,
-    /// Clients connected at the peak.
-    pub connected: u64,
-    /// REST requests made.
-    pub requests: u64,
-    /// Sessions completed.
-    pub sessions: u64,
-    /// Chat messages delivered (own echo seen).
-    pub messages: u64,
-    /// Session requests refused because the expert was busy or offline (normal in a market).
-    pub busy_refusals: u64,
-    /// Errors by kind.
-    pub errors: BTreeMap<String, u64>,
-    /// Latencies.
-    pub latencies: Vec<Latency>,
-    /// Online lists decoded by all users together.
-    pub presence_lists: u64,
-    /// Resident memory of this process per connected client, bytes.
-    pub rss_per_client_bytes: u64,
-    /// Resident memory at the peak, bytes.
-    pub rss_peak_bytes: u64,
-    /// Wall time, seconds.
-    pub wall_secs: f64,
-    /// Second by second: clients, presence fan-out, message latency.
-    pub timeline: Vec<Second>,
-}
-
-/// One second of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Second {
-    /// Seconds since the start.
-    pub second: u64,
-    /// Clients connected at the end of that second.
-    pub connected: u64,
-    /// Online lists the users decoded in that second.
-    pub presence_lists: u64,
-    /// Message round trips completed in that second.
-    pub messages: u64,
-    /// Their median, microseconds (0 without messages).
-    pub message_p50_us: u64,
-    /// Their 99th percentile, microseconds (0 without messages).
-    pub message_p99_us: u64,
-}
+pub use shard::Shard;
 
 /// Resident set size of this process, bytes (Linux).
 pub fn rss_bytes() -> u64 {
@@ -110,9 +53,18 @@ pub fn rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs `scenario` against a fresh reference server (or `url`), writing files to `out`.
-pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<Report, String> {
+/// Runs `shard`'s part of `scenario` against a fresh reference server (or `url`, which
+/// several shards need to share), writing the report and the picture to `out`.
+pub async fn run(
+    scenario: Scenario,
+    shard: Shard,
+    url: Option<String>,
+    out: &Path,
+) -> Result<Report, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    if shard.count > 1 && url.is_none() {
+        return Err("shards share one server: give its --url".into());
+    }
     let accounts = scenario.users.max(scenario.experts).to_string();
     let _server;
     let url = match url {
@@ -133,10 +85,14 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
         }
     };
     let tokens = mint_all(&accounts).await?;
-    let metrics = Arc::new(Metrics::default());
     let start = Instant::now();
+    let started_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let metrics = Arc::new(Metrics::new(start));
     let rss_base = rss_bytes();
-    let total = (scenario.users + scenario.experts) as u64;
+    let mine = |n: usize| (1..=n).filter(|k| shard.takes(*k)).count() as u64;
+    let total = mine(scenario.users) + mine(scenario.experts);
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} connected {msg}")
@@ -147,7 +103,7 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
     let stop_at = ramp_end + Duration::from_secs(scenario.duration_secs);
     let mut tasks = tokio::task::JoinSet::new();
     // Experts first (over the first tenth of the ramp), so users find someone online.
-    for i in 1..=scenario.experts {
+    for i in (1..=scenario.experts).filter(|i| shard.takes(*i)) {
         let at = start
             + Duration::from_millis(
                 scenario.ramp_secs * 100 * i as u64 / scenario.experts.max(1) as u64,
@@ -156,16 +112,9 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
             .get(&format!("load_astro_{i}"))
             .cloned()
             .ok_or("missing expert token")?;
-        tasks.spawn(expert(
-            url.clone(),
-            token,
-            at,
-            stop_at,
-            metrics.clone(),
-            start,
-        ));
+        tasks.spawn(expert(url.clone(), token, at, stop_at, metrics.clone()));
     }
-    for i in 1..=scenario.users {
+    for i in (1..=scenario.users).filter(|i| shard.takes(*i)) {
         let at = start
             + Duration::from_millis(
                 scenario.ramp_secs * 100
@@ -183,7 +132,6 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
             stop_at,
             scenario.clone(),
             metrics.clone(),
-            start,
         ));
     }
     let mut peak_rss = 0;
@@ -221,23 +169,30 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
     } else {
         rss_at_full
     };
-    let latencies = metrics
+    let histograms: BTreeMap<String, Histogram<u64>> = metrics
         .histograms
         .lock()
         .expect("metrics")
         .iter()
-        .map(|(k, h)| Latency {
-            kind: (*k).to_owned(),
-            count: h.len(),
-            p50_us: h.value_at_quantile(0.5),
-            p90_us: h.value_at_quantile(0.9),
-            p99_us: h.value_at_quantile(0.99),
-            max_us: h.max(),
-        })
+        .map(|(k, h)| ((*k).to_owned(), h.clone()))
         .collect();
-    let timeline = timeline_of(&samples, &metrics.timeline.lock().expect("timeline"));
+    let per_second: BTreeMap<(String, u64), Histogram<u64>> = metrics
+        .timeline
+        .lock()
+        .expect("timeline")
+        .iter()
+        .map(|((k, s), h)| (((*k).to_owned(), *s), h.clone()))
+        .collect();
+    let timeline = timeline_of(
+        &samples,
+        &per_second,
+        &metrics.errors_by_second.lock().expect("errors"),
+    );
     let report = Report {
         scenario,
+        shard: (shard.count > 1).then_some(shard),
+        merged_from: 1,
+        started_unix_ms,
         connected,
         requests: metrics.requests.load(Ordering::Relaxed),
         sessions: metrics.sessions.load(Ordering::Relaxed),
@@ -245,28 +200,33 @@ pub async fn run(scenario: Scenario, url: Option<String>, out: &Path) -> Result<
         busy_refusals: metrics.busy.load(Ordering::Relaxed),
         presence_lists: metrics.presence_lists.load(Ordering::Relaxed),
         errors: metrics.errors.lock().expect("errors").clone(),
-        latencies,
+        latencies: latencies_of(&histograms),
         rss_per_client_bytes: rss_full.saturating_sub(rss_base) / connected.max(1),
         rss_peak_bytes: peak_rss,
         wall_secs: start.elapsed().as_secs_f64(),
+        histograms: histograms
+            .iter()
+            .map(|(k, h)| (k.clone(), codec::encode(h)))
+            .collect(),
         timeline,
     };
+    write(&report, out)?;
+    Ok(report)
+}
+
+/// Writes `report` to `out`: load-report.json and its picture, load-latency.svg.
+pub fn write(report: &Report, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     std::fs::write(
         out.join("load-report.json"),
-        serde_json::to_string_pretty(&report).expect("report serializes"),
+        serde_json::to_string_pretty(report).map_err(|e| e.to_string())?,
     )
-    .map_err(|e| e.to_string())?;
-    let hist = metrics
-        .histograms
-        .lock()
-        .expect("metrics")
-        .get("message")
-        .cloned();
-    picture(
-        &out.join("load-latency.svg"),
-        &report.timeline,
-        hist.as_ref(),
-    )
-    .map_err(|e| format!("picture: {e}"))?;
-    Ok(report)
+    .map_err(|e| format!("{}: {e}", out.display()))?;
+    picture(&out.join("load-latency.svg"), report).map_err(|e| format!("picture: {e}"))
+}
+
+/// Reads a report written by [`write`].
+pub fn read(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -221,8 +221,21 @@ async fn main() -> ExitCode {
             message_gap,
             think,
             url,
+            shard,
+            shards,
             out,
         } => {
+            let shard = match (shard, shards) {
+                (Some(s), _) => s,
+                (None, Some(n)) => {
+                    let index = std::env::var("JOB_COMPLETION_INDEX").ok();
+                    match load::Shard::from_job_index(n, index.as_deref()) {
+                        Ok(s) => s,
+                        Err(e) => return fail(e),
+                    }
+                }
+                (None, None) => load::Shard::WHOLE,
+            };
             let mut s = match scenario {
                 Some(path) => match load::scenario_from_file(&path) {
                     Ok(s) => s,
@@ -254,9 +267,37 @@ async fn main() -> ExitCode {
             if s.users == 0 || s.experts == 0 {
                 return fail("a scenario needs at least one user and one expert");
             }
-            match load::run(s, url, &out).await {
+            match load::run(s, shard, url, &out).await {
                 Ok(report) => {
                     print!("{}", load::table(&report));
+                    println!(
+                        "wrote {} and {}",
+                        out.join("load-report.json").display(),
+                        out.join("load-latency.svg").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Cmd::LoadMerge { reports, out } => {
+            let read: Result<Vec<_>, _> = reports
+                .iter()
+                .map(|p| {
+                    let file = if p.is_dir() {
+                        p.join("load-report.json")
+                    } else {
+                        p.clone()
+                    };
+                    load::read(&file)
+                })
+                .collect();
+            match read.and_then(|r| load::merge(&r)).and_then(|merged| {
+                load::write(&merged, &out)?;
+                Ok(merged)
+            }) {
+                Ok(merged) => {
+                    print!("{}", load::table(&merged));
                     println!(
                         "wrote {} and {}",
                         out.join("load-report.json").display(),

@@ -17,7 +17,6 @@ pub(super) async fn connect(
     url: &str,
     token: String,
     metrics: &Metrics,
-    start: Instant,
 ) -> Option<(Client, parlor_core::EventStream)> {
     let mut p = ServerProfile::new(DialectId::PresenceSessions, url);
     p.rest_url = Some(url.to_owned());
@@ -27,7 +26,7 @@ pub(super) async fn connect(
     let t0 = Instant::now();
     match client.wait_connected(Duration::from_secs(60)).await {
         Ok(()) => {
-            metrics.record("connect", t0.elapsed(), start);
+            metrics.record("connect", t0.elapsed());
             metrics.connected.fetch_add(1, Ordering::Relaxed);
             Some((client, events))
         }
@@ -44,10 +43,9 @@ pub(super) async fn expert(
     at: Instant,
     stop_at: Instant,
     metrics: Arc<Metrics>,
-    start: Instant,
 ) {
     tokio::time::sleep_until(at.into()).await;
-    let Some((client, mut events)) = connect(&url, token, &metrics, start).await else {
+    let Some((client, mut events)) = connect(&url, token, &metrics).await else {
         return;
     };
     if client
@@ -80,7 +78,7 @@ pub(super) async fn expert(
                     .await
                 {
                     Ok(_) if accept => {
-                        metrics.record("session_accept", t0.elapsed(), start);
+                        metrics.record("session_accept", t0.elapsed());
                         current = Some(consultation_id.clone());
                         if let Err(e) = client
                             .send(Command::JoinConversation {
@@ -127,10 +125,9 @@ pub(super) async fn user(
     stop_at: Instant,
     s: Scenario,
     metrics: Arc<Metrics>,
-    start: Instant,
 ) {
     tokio::time::sleep_until(at.into()).await;
-    let Some((client, raw)) = connect(&url, token, &metrics, start).await else {
+    let Some((client, raw)) = connect(&url, token, &metrics).await else {
         return;
     };
     // A listener consumes every event at once, as an app would: it keeps only the latest list
@@ -159,7 +156,7 @@ pub(super) async fn user(
             .await
         {
             Ok(answer) => {
-                metrics.record("session_start", t0.elapsed(), start);
+                metrics.record("session_start", t0.elapsed());
                 match answer.iter().find_map(|e| match e {
                     DomainEvent::ConsultationRequestSent {
                         consultation_id, ..
@@ -196,7 +193,7 @@ pub(super) async fn user(
                     ..
                 })) if consultation_id == id => {
                     if outcome == RequestOutcome::Accepted {
-                        metrics.record("accept_seen", t0.elapsed(), start);
+                        metrics.record("accept_seen", t0.elapsed());
                         break;
                     }
                     // Declined (the expert is busy) or expired: a normal market outcome.
@@ -242,7 +239,7 @@ pub(super) async fn user(
                         if message.client_id.as_deref() == Some(cid.as_str())
                             && message.sender.id == me =>
                     {
-                        metrics.record("message", t1.elapsed(), start);
+                        metrics.record("message", t1.elapsed());
                         metrics.messages.fetch_add(1, Ordering::Relaxed);
                         break;
                     }
@@ -266,7 +263,7 @@ pub(super) async fn user(
             .await
         {
             Ok(_) => {
-                metrics.record("session_end", t2.elapsed(), start);
+                metrics.record("session_end", t2.elapsed());
                 metrics.sessions.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => metrics.error(format!("end:{}", e.code())),
