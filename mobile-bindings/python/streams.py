@@ -34,7 +34,16 @@ class Stream:
         loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
         queue = self._queue
-        self._handle = self._subscribe(lambda item: loop.call_soon_threadsafe(queue.put_nowait, item))
+
+        def put(item):
+            # The loop may be gone before the subscription is cancelled (asyncio.run ended
+            # without leaving the block): drop the item rather than raise into the library.
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:
+                pass
+
+        self._handle = self._subscribe(put)
         return self
 
     async def __aexit__(self, *exc):

@@ -5,8 +5,8 @@
 use crate::records::{
     AgoraJoinInfo, Call, CallMedia, CallRecord, ChatItem, ConnectionState, Consultation,
     ConsultationKind, ConsultationSummary, ConversationInfo, EndReason, ExpertItem,
-    LiveKitCredentials, MediaEvent, Message, Meter, Money, PageSource, Party, Presence,
-    RequestOutcome,
+    LiveKitCredentials, MediaEvent, Message, Meter, Money, PageSource, Party, PlaybackState,
+    Presence, RecordingEndReason, RequestOutcome, VoiceNoteState,
 };
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -508,22 +508,21 @@ pub enum Event {
         /// RMS, 0.0–1.0 of full scale.
         rms: f32,
     },
-    /// A recording ended: `stopped`, `max_length`, `cancelled` or `failed`.
+    /// A recording ended.
     RecordingEnded {
         /// Why.
-        reason: String,
+        reason: RecordingEndReason,
         /// Its length (zero when cancelled).
         duration: Duration,
     },
-    /// A voice note changed: `queued`, `sending` (with progress), `retrying`, `sent` (with the
-    /// server's id and URL), `failed`, `cancelled`.
+    /// A voice note moved on its way to the server.
     VoiceNoteChanged {
         /// Its client id.
         client_id: String,
         /// Where.
         conversation_id: String,
-        /// The state (above).
-        state: String,
+        /// Where it is.
+        state: VoiceNoteState,
         /// Bytes sent (while sending).
         sent: Option<u64>,
         /// The file's size (while sending).
@@ -539,12 +538,12 @@ pub enum Event {
         /// Why it is retrying or failed.
         error: Option<String>,
     },
-    /// Playback: `started`, `position`, `paused`, `resumed`, `finished`, `stopped`, `failed`.
+    /// A voice note's playback did something.
     VoicePlayback {
         /// The note's URL.
         url: String,
-        /// The state (above).
-        state: String,
+        /// What.
+        state: PlaybackState,
         /// The position (with `position`).
         position: Option<Duration>,
         /// The length (with `started`).

@@ -6,12 +6,14 @@ mod chat;
 mod consultation;
 mod people;
 mod profile;
+mod voice;
 
 pub use call::*;
 pub use chat::*;
 pub use consultation::*;
 pub use people::*;
 pub use profile::*;
+pub use voice::*;
 
 /// A uniffi enum mirroring a C-like core enum variant for variant. The core's enums may grow
 /// (`#[non_exhaustive]`): a variant added there and not here maps to `$fallback`, and the

@@ -3,7 +3,7 @@
 use super::Event;
 use crate::records::{
     chat_items, consultations, experts, messages, money, ConsultationSummary, ConversationInfo,
-    ExpertItem, Message,
+    ExpertItem, Message, PlaybackState, RecordingEndReason, VoiceNoteState,
 };
 use crate::types::ms;
 use parlor_core::DomainEvent as E;
@@ -451,7 +451,7 @@ fn cache_or_voice(e: &E) -> Option<Event> {
             reason,
             duration_ms,
         } => Event::RecordingEnded {
-            reason: reason.clone(),
+            reason: RecordingEndReason::parse(reason),
             duration: ms(*duration_ms),
         },
         E::VoiceNoteChanged {
@@ -468,7 +468,7 @@ fn cache_or_voice(e: &E) -> Option<Event> {
         } => Event::VoiceNoteChanged {
             client_id: client_id.clone(),
             conversation_id: conversation_id.clone(),
-            state: state.clone(),
+            state: VoiceNoteState::parse(state),
             sent: *sent,
             total: *total,
             duration: ms(*duration_ms),
@@ -485,7 +485,7 @@ fn cache_or_voice(e: &E) -> Option<Event> {
             waveform,
         } => Event::VoicePlayback {
             url: url.clone(),
-            state: state.clone(),
+            state: PlaybackState::parse(state),
             position: position_ms.map(ms),
             duration: duration_ms.map(ms),
             waveform: waveform.clone(),

@@ -239,3 +239,32 @@ fn events_carry_typed_fields() {
     assert_eq!(cost.amount.to_string(), "30.50");
     assert_eq!(cost.unit.as_deref(), Some("INR"));
 }
+
+#[test]
+fn voice_states_are_named_and_unknown_ones_kept() {
+    for name in VoiceNoteState::NAMES {
+        assert!(!matches!(
+            VoiceNoteState::parse(name),
+            VoiceNoteState::Other { .. }
+        ));
+    }
+    for name in PlaybackState::NAMES {
+        assert!(!matches!(
+            PlaybackState::parse(name),
+            PlaybackState::Other { .. }
+        ));
+    }
+    for name in RecordingEndReason::NAMES {
+        assert!(!matches!(
+            RecordingEndReason::parse(name),
+            RecordingEndReason::Other { .. }
+        ));
+    }
+    assert_eq!(VoiceNoteState::parse("sent"), VoiceNoteState::Sent);
+    assert_eq!(
+        VoiceNoteState::parse("teleported"),
+        VoiceNoteState::Other {
+            name: "teleported".into()
+        }
+    );
+}

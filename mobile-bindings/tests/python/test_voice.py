@@ -45,13 +45,13 @@ def test_voice_note_upload_with_progress_reaches_the_other_party(server, connect
         upload = await sarah.client.send_voice_note(ACTIVE_SESSION, wav)
         cid = upload.client_id()
         assert cid
-        note = await sarah.events.expect(E.VOICE_NOTE_CHANGED, lambda e: e.state == "sent",
+        note = await sarah.events.expect(E.VOICE_NOTE_CHANGED, lambda e: e.state.is_sent(),
                                          timeout=20)
         assert note.client_id == cid and note.duration == timedelta(milliseconds=1500)
         assert len(note.waveform) == 64 and note.file_url
         # The progress events the stream passed over on the way to `sent`.
         progress = [e for e in sarah.events.kept
-                    if isinstance(e, E.VOICE_NOTE_CHANGED) and e.state == "sending"]
+                    if isinstance(e, E.VOICE_NOTE_CHANGED) and e.state.is_sending()]
         assert progress, "upload progress was reported"
         assert progress[-1].sent == progress[-1].total > 0
         item = await until("the note in Sarah's cache", lambda: next(
