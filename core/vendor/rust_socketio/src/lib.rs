@@ -175,6 +175,8 @@ pub mod client;
 /// Defines the events that could be sent or received.
 pub mod event;
 pub(crate) mod packet;
+// Parlor patch: one parse per process of a payload many sockets receive.
+pub(crate) mod shared_parse;
 /// Deprecated import since 0.3.0-alpha-2, use Event in the crate root instead.
 /// Defines the types of payload (binary or string), that
 /// could be sent or received.

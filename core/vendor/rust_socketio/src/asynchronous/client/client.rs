@@ -486,22 +486,28 @@ impl Client {
         // 2: `["msg"]`
         // in case 2, the message is ment for the default message event, in case 1 the event
         // is specified
-        if let Ok(Value::Array(contents)) = serde_json::from_str::<Value>(data) {
-            let (event, payloads) = match contents.len() {
+        // Parlor patch: parsed once per process when many sockets receive the same payload
+        // (shared_parse), and the parsed arguments are moved to the callback, not copied.
+        if let Ok(Value::Array(mut contents)) = crate::shared_parse::parse(data) {
+            let event = match contents.len() {
                 0 => return Err(Error::IncompletePacket()),
                 // Incorrect packet, ignore it
-                1 => (Event::Message, contents.as_slice()),
+                1 => Event::Message,
                 // it's a message event
                 _ => match contents.first() {
-                    Some(Value::String(ev)) => (Event::from(ev.as_str()), &contents[1..]),
-                    // get rest(1..) of them as data, not just take the 2nd element
-                    _ => (Event::Message, contents.as_slice()),
+                    Some(Value::String(ev)) => {
+                        let event = Event::from(ev.as_str());
+                        // get rest(1..) of them as data, not just take the 2nd element
+                        contents.remove(0);
+                        event
+                    }
                     // take them all as data
+                    _ => Event::Message,
                 },
             };
 
             // call the correct callback
-            self.callback(&event, payloads.to_vec()).await?;
+            self.callback(&event, contents).await?;
         }
 
         Ok(())
