@@ -8,6 +8,7 @@
 // the drift choices made so far) and GET /debug/... (what the server stored, to count duplicates).
 
 const { Drift, readPins } = require('./drift');
+const { performance } = require('perf_hooks');
 
 /** Reads the mode from the environment; throws on a PARLOR_DRIFT that is not an integer. */
 function readMode(env = process.env) {
@@ -19,6 +20,21 @@ function readMode(env = process.env) {
   }
   const seedOnly = env.PARLOR_SEED_ONLY === '1' || seed !== null;
   return { name: seed !== null ? 'drift' : seedOnly ? 'seed-only' : 'default', seedOnly, seed, debug: env.PARLOR_DEBUG === '1' };
+}
+
+/**
+ * `GET /debug/loop` (test-only, every server): how busy the event loop was since the last ask,
+ * 0 to 1 (Node's event-loop utilization). 1 is a server with no time left: `parlor load` plots it
+ * beside its own CPU to tell which side limits a run.
+ */
+function loopUtilization() {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, last);
+    last = now;
+    return { utilization: since.utilization };
+  };
 }
 
 /**
@@ -34,7 +50,7 @@ function createMode(server, env = process.env) {
     extensions: !m.seedOnly,
     drift: m.seed !== null ? new Drift(m.seed, server, readPins(env.PARLOR_DRIFT_PIN)) : null,
     debugFlag: m.debug,
-    debugRoutes: {},
+    debugRoutes: { '/debug/loop': loopUtilization() },
     describe() {
       const d = { server, mode: mode.name, seedOnly: mode.seedOnly };
       if (mode.drift) Object.assign(d, mode.drift.describe());

@@ -28,6 +28,7 @@ mod scenario;
 mod shard;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 use actors::{expert, mint_all, user};
 pub use merge::merge;
@@ -38,6 +39,7 @@ pub use report::table;
 use report::{latencies_of, timeline_of};
 pub use scenario::{parse_ms_range, scenario_from_file, Scenario};
 pub use shard::Shard;
+use usage::{Usage, UsageProbe};
 
 /// Resident set size of this process, bytes (Linux).
 pub fn rss_bytes() -> u64 {
@@ -138,6 +140,9 @@ pub async fn run(
     let mut rss_at_full = 0;
     // Second → (clients connected, online lists decoded so far), the last sample in it.
     let mut samples = BTreeMap::<u64, (u64, u64)>::new();
+    // Second → (this process's CPU in cores, the server's event-loop utilization if it says).
+    let mut usage = BTreeMap::<u64, Usage>::new();
+    let mut usage_probe = UsageProbe::new(&url);
     while Instant::now() < stop_at + Duration::from_secs(2) {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let connected = metrics.connected.load(Ordering::Relaxed);
@@ -145,6 +150,9 @@ pub async fn run(
             start.elapsed().as_secs(),
             (connected, metrics.presence_lists.load(Ordering::Relaxed)),
         );
+        if let Some(u) = usage_probe.sample().await {
+            usage.insert(start.elapsed().as_secs(), u);
+        }
         let rss = rss_bytes();
         peak_rss = peak_rss.max(rss);
         if connected >= total && rss_at_full == 0 {
@@ -187,6 +195,7 @@ pub async fn run(
         &samples,
         &per_second,
         &metrics.errors_by_second.lock().expect("errors"),
+        &usage,
     );
     let report = Report {
         scenario,

@@ -71,6 +71,11 @@ pub fn merge(reports: &[Report]) -> Result<Report, String> {
                 connected = s.connected;
                 row.presence_lists += s.presence_lists;
                 row.errors += s.errors;
+                row.generator_cores += s.generator_cores;
+                row.server_loop = match (row.server_loop, s.server_loop) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
                 for (kind, text) in &s.histograms {
                     add(&mut per_second, (kind.clone(), t), text)?;
                 }

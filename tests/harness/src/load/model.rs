@@ -83,6 +83,13 @@ pub struct Second {
     /// Errors in that second.
     #[serde(default)]
     pub errors: u64,
+    /// CPU the generator used in that second, in cores (the shards' sum in a merge).
+    #[serde(default)]
+    pub generator_cores: f64,
+    /// How busy the server's event loop was in that second, 0 to 1, when it says (the
+    /// reference servers' `GET /debug/loop`); 1 is a server with no time left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_loop: Option<f64>,
     /// Message round trips completed in that second.
     pub messages: u64,
     /// The timed operations ([`TIMED`]) of that second: count, p50, p99.

@@ -36,12 +36,14 @@ const SERIES: [(&str, &str, RGBColor, RGBColor); 3] = [
 
 /// Draws `report` to `path`.
 pub(super) fn picture(path: &std::path::Path, report: &Report) -> Fallible {
-    let root = SVGBackend::new(path, (1100, 1150)).into_drawing_area();
+    let root = SVGBackend::new(path, (1100, 1400)).into_drawing_area();
     root.fill(&WHITE)?;
     let (top, rest) = root.split_vertically(420);
-    let (middle, bottom) = rest.split_vertically(340);
+    let (clients, rest) = rest.split_vertically(300);
+    let (usage, bottom) = rest.split_vertically(300);
     latency_over_time(&top, &report.timeline)?;
-    load_over_time(&middle, &report.timeline)?;
+    load_over_time(&clients, &report.timeline)?;
+    usage_over_time(&usage, &report.timeline)?;
     histogram(&bottom, report)?;
     root.present()?;
     Ok(())
@@ -127,13 +129,13 @@ fn load_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
         .max(1) as f64;
     let per_second_max = timeline
         .iter()
-        .map(|s| s.presence_lists.max(s.errors))
+        .map(|s| s.presence_lists)
         .max()
         .unwrap_or(1)
         .max(1) as f64;
     let mut chart = ChartBuilder::on(&plot)
         .caption(
-            "clients connected; errors and online lists decoded per second",
+            "clients connected, and online lists decoded per second",
             ("sans-serif", 20),
         )
         .margin(15)
@@ -163,18 +165,69 @@ fn load_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
             .map(|s| (s.second as f64, s.presence_lists as f64)),
         &GREEN,
     ))?;
-    chart.draw_secondary_series(timeline.iter().filter(|s| s.errors > 0).map(|s| {
-        let x = s.second as f64;
-        Rectangle::new(
-            [(x, 0.0), (x + 0.8, s.errors as f64)],
-            RED.mix(0.7).filled(),
-        )
-    }))?;
     legend(
         &legend_area,
         &[
             ("clients connected".to_owned(), BLACK),
             ("online lists / s".to_owned(), GREEN),
+        ],
+    )
+}
+
+/// Which side limits the run: the generator's CPU and the server's event loop (a Node server
+/// has one: at 1 it has no time left), with the errors of each second.
+fn usage_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
+    let (plot, legend_area) = area.split_horizontally(area.dim_in_pixel().0 - LEGEND_WIDTH);
+    let cores_max = timeline
+        .iter()
+        .map(|s| s.generator_cores)
+        .fold(1.0, f64::max);
+    let errors_max = timeline.iter().map(|s| s.errors).max().unwrap_or(1).max(1) as f64;
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(
+            "generator CPU, server event loop, errors per second",
+            ("sans-serif", 20),
+        )
+        .margin(15)
+        .x_label_area_size(35)
+        .y_label_area_size(60)
+        .right_y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_max(timeline), 0.0..cores_max * 1.1)?
+        .set_secondary_coord(0.0..x_max(timeline), 0.0..errors_max * 1.1);
+    chart
+        .configure_mesh()
+        .x_desc("seconds since start")
+        .y_desc("cores / busy")
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("errors / s")
+        .draw()?;
+    chart.draw_secondary_series(timeline.iter().filter(|s| s.errors > 0).map(|s| {
+        let x = s.second as f64;
+        Rectangle::new(
+            [(x, 0.0), (x + 0.8, s.errors as f64)],
+            RED.mix(0.5).filled(),
+        )
+    }))?;
+    let blue = RGBColor(31, 119, 180);
+    let orange = RGBColor(255, 127, 14);
+    chart.draw_series(LineSeries::new(
+        timeline
+            .iter()
+            .map(|s| (s.second as f64, s.generator_cores)),
+        blue.stroke_width(2),
+    ))?;
+    let server: Vec<(f64, f64)> = timeline
+        .iter()
+        .filter_map(|s| s.server_loop.map(|u| (s.second as f64, u)))
+        .collect();
+    chart.draw_series(LineSeries::new(server, orange.stroke_width(2)))?;
+    legend(
+        &legend_area,
+        &[
+            ("generator CPU (cores)".to_owned(), blue),
+            ("server event loop busy".to_owned(), orange),
             ("errors / s".to_owned(), RED),
         ],
     )

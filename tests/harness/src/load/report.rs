@@ -3,6 +3,7 @@
 
 use super::codec::encode;
 use super::model::{Latency, Report, Second, SecondLatency, TIMED};
+use super::usage::Usage;
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ pub(super) fn timeline_of(
     samples: &BTreeMap<u64, (u64, u64)>,
     per_second: &BTreeMap<(String, u64), Histogram<u64>>,
     errors: &BTreeMap<u64, u64>,
+    usage: &BTreeMap<u64, Usage>,
 ) -> Vec<Second> {
     let mut lists_before = 0;
     let last = samples.keys().next_back().copied().unwrap_or(0);
@@ -43,6 +45,8 @@ pub(super) fn timeline_of(
                 connected,
                 presence_lists: lists.saturating_sub(lists_before),
                 errors: errors.get(&second).copied().unwrap_or(0),
+                generator_cores: usage.get(&second).map_or(0.0, |u| u.generator_cores),
+                server_loop: usage.get(&second).and_then(|u| u.server_loop),
                 ..Second::default()
             };
             for kind in TIMED {

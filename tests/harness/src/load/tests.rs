@@ -28,7 +28,19 @@ fn timeline_rows_are_per_second_with_list_deltas_errors_and_gaps_filled() {
         (("session_start".to_owned(), 3), histogram_of(&[20_000])),
     ]);
     let errors = BTreeMap::from([(2, 3)]);
-    let rows = timeline_of(&samples, &per_second, &errors);
+    let usage = BTreeMap::from([(
+        1,
+        super::usage::Usage {
+            generator_cores: 0.5,
+            server_loop: Some(0.25),
+        },
+    )]);
+    let rows = timeline_of(&samples, &per_second, &errors, &usage);
+    assert_eq!(
+        (rows[1].generator_cores, rows[1].server_loop),
+        (0.5, Some(0.25))
+    );
+    assert_eq!((rows[2].generator_cores, rows[2].server_loop), (0.0, None));
     let seconds: Vec<u64> = rows.iter().map(|r| r.second).collect();
     assert_eq!(seconds, vec![0, 1, 2, 3]);
     let connected: Vec<u64> = rows.iter().map(|r| r.connected).collect();
@@ -83,6 +95,8 @@ fn shard_report(index: u32, at_ms: u64, connected: u64, messages_us: &[u64]) -> 
         connected,
         presence_lists: 10,
         errors: index as u64,
+        generator_cores: 0.5,
+        server_loop: Some(0.2 + index as f64 / 10.0),
         ..Second::default()
     };
     second1
@@ -140,6 +154,12 @@ fn a_merge_adds_the_shards_as_one_run() {
         .collect();
     assert_eq!(rows, vec![(0, 5, 0), (1, 10 + 10, 3), (2, 10 + 20, 1)]);
     assert_eq!(m.timeline[2].errors, 1);
+    // Second 1 holds shard 0's second 1 only; each shard's CPU adds, the server's busiest counts.
+    assert_eq!(
+        (m.timeline[1].generator_cores, m.timeline[1].server_loop),
+        (0.5, Some(0.2))
+    );
+    assert!((m.timeline[2].server_loop.unwrap() - 0.3).abs() < 1e-9);
     // Weighted memory per client: (1000·10 + 2000·20) / 30.
     assert_eq!(m.rss_per_client_bytes, 1666);
     assert_eq!(m.wall_secs, 3.0);
@@ -175,6 +195,8 @@ fn the_picture_draws_a_merged_run() {
         "message round trip p99",
         "request p50",
         "errors / s",
+        "generator CPU (cores)",
+        "server event loop busy",
         "4 round trips",
     ] {
         assert!(svg.contains(text), "{text} missing from the picture");
