@@ -39,7 +39,7 @@ pub use report::table;
 use report::{latencies_of, timeline_of};
 pub use scenario::{parse_ms_range, scenario_from_file, Scenario};
 pub use shard::Shard;
-use usage::{Usage, UsageProbe};
+use usage::UsageProbe;
 
 /// Resident set size of this process, bytes (Linux).
 pub fn rss_bytes() -> u64 {
@@ -141,8 +141,7 @@ pub async fn run(
     // Second → (clients connected, online lists decoded so far), the last sample in it.
     let mut samples = BTreeMap::<u64, (u64, u64)>::new();
     // Second → (this process's CPU in cores, the server's event-loop utilization if it says).
-    let mut usage = BTreeMap::<u64, Usage>::new();
-    let mut usage_probe = UsageProbe::new(&url);
+    let mut usage_probe = UsageProbe::new(&url, start);
     while Instant::now() < stop_at + Duration::from_secs(2) {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let connected = metrics.connected.load(Ordering::Relaxed);
@@ -150,9 +149,7 @@ pub async fn run(
             start.elapsed().as_secs(),
             (connected, metrics.presence_lists.load(Ordering::Relaxed)),
         );
-        if let Some(u) = usage_probe.sample().await {
-            usage.insert(start.elapsed().as_secs(), u);
-        }
+        usage_probe.sample();
         let rss = rss_bytes();
         peak_rss = peak_rss.max(rss);
         if connected >= total && rss_at_full == 0 {
@@ -171,6 +168,7 @@ pub async fn run(
     bar.finish();
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
+    let usage = usage_probe.finish();
     let connected = metrics.connected.load(Ordering::Relaxed);
     let rss_full = if rss_at_full == 0 {
         peak_rss

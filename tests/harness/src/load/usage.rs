@@ -2,6 +2,8 @@
 //! event-loop utilization (0 to 1, from the reference servers' `GET /debug/loop`), so that the
 //! picture tells whether the generator or the server limits a run.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One second's usage.
@@ -13,57 +15,92 @@ pub(super) struct Usage {
     pub(super) server_loop: Option<f64>,
 }
 
-/// Samples [`Usage`] at most once a second.
+/// Samples the generator's CPU as the run's monitor ticks, and the server's event loop from a
+/// task of its own (a saturated server answers late: the monitor must not wait for it).
 pub(super) struct UsageProbe {
-    http: reqwest::Client,
-    loop_url: String,
-    last: (Instant, f64),
-    /// False once the server answered something else than a utilization (not ours).
-    server_says: bool,
+    start: Instant,
+    last: (u64, Instant, f64),
+    cores: BTreeMap<u64, f64>,
+    server: Arc<Mutex<BTreeMap<u64, f64>>>,
+    asking: tokio::task::JoinHandle<()>,
 }
 
 impl UsageProbe {
-    pub(super) fn new(server_url: &str) -> UsageProbe {
+    /// Starts asking `server_url` once a second, with seconds counted from `start`.
+    pub(super) fn new(server_url: &str, start: Instant) -> UsageProbe {
+        let server = Arc::new(Mutex::new(BTreeMap::new()));
+        let asking = tokio::spawn(ask_server(
+            format!("{}/debug/loop", server_url.trim_end_matches('/')),
+            start,
+            server.clone(),
+        ));
         UsageProbe {
-            http: reqwest::Client::new(),
-            loop_url: format!("{}/debug/loop", server_url.trim_end_matches('/')),
-            last: (Instant::now(), cpu_seconds()),
-            server_says: true,
+            start,
+            last: (0, Instant::now(), cpu_seconds()),
+            cores: BTreeMap::new(),
+            server,
+            asking,
         }
     }
 
-    /// The usage since the last sample, once a second has passed.
-    pub(super) async fn sample(&mut self) -> Option<Usage> {
-        let elapsed = self.last.0.elapsed();
+    /// Notes the CPU used since the last call, spread over the seconds it covers (a monitor
+    /// that was itself held up does not leave seconds at zero).
+    pub(super) fn sample(&mut self) {
+        let elapsed = self.last.1.elapsed();
         if elapsed < Duration::from_secs(1) {
-            return None;
+            return;
         }
         let cpu = cpu_seconds();
-        let generator_cores = (cpu - self.last.1).max(0.0) / elapsed.as_secs_f64();
-        self.last = (Instant::now(), cpu);
-        let server_loop = if self.server_says {
-            let got = self.server_loop().await;
-            self.server_says = got.is_some();
-            got
-        } else {
-            None
-        };
-        Some(Usage {
-            generator_cores,
-            server_loop,
-        })
+        let cores = (cpu - self.last.2).max(0.0) / elapsed.as_secs_f64();
+        let second = self.start.elapsed().as_secs();
+        for s in self.last.0..=second {
+            self.cores.insert(s, cores);
+        }
+        self.last = (second + 1, Instant::now(), cpu);
     }
 
-    async fn server_loop(&self) -> Option<f64> {
-        let answer = self
-            .http
-            .get(&self.loop_url)
-            .timeout(Duration::from_secs(2))
-            .send()
-            .await
-            .ok()?;
-        let body: serde_json::Value = answer.error_for_status().ok()?.json().await.ok()?;
-        body["utilization"].as_f64().filter(|u| u.is_finite())
+    /// Each second's usage, once the run is over.
+    pub(super) fn finish(self) -> BTreeMap<u64, Usage> {
+        self.asking.abort();
+        let server = self.server.lock().expect("usage").clone();
+        self.cores
+            .iter()
+            .map(|(s, c)| {
+                let usage = Usage {
+                    generator_cores: *c,
+                    server_loop: server.get(s).copied(),
+                };
+                (*s, usage)
+            })
+            .collect()
+    }
+}
+
+/// Asks the server once a second how busy its event loop was since the last ask. An answer
+/// that takes over a second counts as a busy loop (1.0: it had no time to answer a trivial
+/// request); a server that answers something else (not a reference server) is not asked again.
+async fn ask_server(url: String, start: Instant, into: Arc<Mutex<BTreeMap<u64, f64>>>) {
+    let http = reqwest::Client::new();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let second = start.elapsed().as_secs().saturating_sub(1);
+        let answer = http.get(&url).timeout(Duration::from_secs(1)).send().await;
+        let utilization = match answer {
+            Err(e) if e.is_timeout() => 1.0,
+            Err(_) => continue,
+            Ok(r) => match r.error_for_status() {
+                Err(_) => return,
+                Ok(r) => match r.json::<serde_json::Value>().await {
+                    Ok(body) => match body["utilization"].as_f64() {
+                        Some(u) if u.is_finite() => u.clamp(0.0, 1.0),
+                        _ => return,
+                    },
+                    Err(e) if e.is_timeout() => 1.0,
+                    Err(_) => return,
+                },
+            },
+        };
+        into.lock().expect("usage").insert(second, utilization);
     }
 }
 
