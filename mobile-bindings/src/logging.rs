@@ -9,8 +9,10 @@
 
 use crate::error::ParlorError;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use tracing::field::{Field, Visit};
+use tracing::level_filters::LevelFilter;
 use tracing::{Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -31,6 +33,11 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// 1 (error) to 5 (trace); 0 is "no logger".
+    fn rank(self) -> u8 {
+        self as u8 + 1
+    }
+
     fn of(level: &Level) -> LogLevel {
         match *level {
             Level::ERROR => LogLevel::Error,
@@ -61,7 +68,10 @@ pub trait Logger: Send + Sync {
     fn log(&self, record: LogRecord);
 }
 
-static SINK: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
+static SINK: RwLock<Option<Arc<dyn Logger>>> = RwLock::new(None);
+/// The level asked for, as [`LogLevel::rank`] (0: no logger): read on every log call, so an
+/// atomic rather than the lock.
+static LEVEL: AtomicU8 = AtomicU8::new(0);
 static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 /// The tokens handed out by the secret store, newest last (bounded: old ones fall off).
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -72,7 +82,9 @@ const SECRETS_KEPT: usize = 32;
 /// installed in this process before (the app's own Rust code): then that one receives them.
 #[uniffi::export]
 pub fn set_logger(logger: Option<Arc<dyn Logger>>, level: LogLevel) -> Result<(), ParlorError> {
-    *SINK.write().unwrap_or_else(|p| p.into_inner()) = logger.map(|l| (l, level));
+    let rank = if logger.is_some() { level.rank() } else { 0 };
+    *SINK.write().unwrap_or_else(|p| p.into_inner()) = logger;
+    LEVEL.store(rank, Ordering::Release);
     INSTALLED
         .get_or_init(|| {
             tracing_subscriber::registry()
@@ -84,7 +96,8 @@ pub fn set_logger(logger: Option<Arc<dyn Logger>>, level: LogLevel) -> Result<()
         .map_err(|detail| ParlorError::Internal {
             detail: format!("another tracing subscriber is installed: {detail}"),
         })?;
-    // Callsites cached as disabled under the old level are asked again.
+    // Callsites cached under the old level are asked again, and the global maximum level
+    // (which lets disabled log calls return at once) follows the new one.
     tracing::callsite::rebuild_interest_cache();
     Ok(())
 }
@@ -165,19 +178,22 @@ impl<S: Subscriber> Layer<S> for ForeignLayer {
     }
 
     fn enabled(&self, meta: &Metadata<'_>, _: Context<'_, S>) -> bool {
-        match &*SINK.read().unwrap_or_else(|p| p.into_inner()) {
-            Some((_, level)) => LogLevel::of(meta.level()) <= *level,
-            None => false,
-        }
+        LogLevel::of(meta.level()).rank() <= LEVEL.load(Ordering::Acquire)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(match LEVEL.load(Ordering::Acquire) {
+            0 => LevelFilter::OFF,
+            1 => LevelFilter::ERROR,
+            2 => LevelFilter::WARN,
+            3 => LevelFilter::INFO,
+            4 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        })
     }
 
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let Some(logger) = SINK
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|(l, _)| l.clone())
-        else {
+        let Some(logger) = SINK.read().unwrap_or_else(|p| p.into_inner()).clone() else {
             return;
         };
         let mut line = Line::default();
