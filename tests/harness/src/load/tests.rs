@@ -165,7 +165,7 @@ fn a_merge_adds_the_shards_as_one_run() {
     assert_eq!(m.wall_secs, 3.0);
 
     // Wrong sets of shards are refused, not merged.
-    assert!(merge(&[a.clone()])
+    assert!(merge(std::slice::from_ref(&a))
         .unwrap_err()
         .contains("shard 1 of 2 is missing"));
     assert!(merge(&[a.clone(), a.clone()])
