@@ -1,6 +1,6 @@
 //! [`ParlorClient`]: one connection to one server, with the core's services attached.
 
-use crate::error::ParlorError;
+use crate::error::{report, ParlorError};
 use crate::events::{events, Event};
 use crate::listeners::{EventListener, SecretStore, StoredToken};
 use crate::records::{Capability, ConnectionState, Profile};
@@ -126,7 +126,7 @@ impl ParlorClient {
         let mut stream = self.client.subscribe();
         TaskHandle::spawn(async move {
             while let Some(e) = stream.recv().await {
-                listener.on_event(Event::from(&e));
+                report(listener.on_event(Event::from(&e)));
             }
         })
     }

@@ -145,3 +145,28 @@ mod tests {
         ));
     }
 }
+
+/// What an app's listener or logger threw. The library logs it and goes on delivering: a
+/// failing listener never stops its subscription (a thrown exception used to end it).
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+pub enum ListenerError {
+    /// The app's code failed; `detail` is what it threw.
+    #[error("the app's listener failed: {detail}")]
+    Failed {
+        /// What was thrown.
+        detail: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for ListenerError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        ListenerError::Failed { detail: e.reason }
+    }
+}
+
+/// Logs a listener's failure; delivery goes on with the next item.
+pub(crate) fn report(result: Result<(), ListenerError>) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "a listener of the app failed; delivery goes on");
+    }
+}

@@ -30,7 +30,7 @@ mod runtime;
 mod types;
 
 pub use client::{ParlorClient, PushPlatform, VoiceUpload};
-pub use error::ParlorError;
+pub use error::{ListenerError, ParlorError};
 pub use events::Event;
 pub use listeners::{
     ChatListListener, EventListener, ExpertListListener, MessageListListener, SecretStore,

@@ -3,6 +3,7 @@
 use parlor_core::token::{TokenError, TokenFuture, TokenSource};
 use std::sync::Arc;
 
+use crate::error::ListenerError;
 use crate::events::Event;
 use crate::records::{ChatItem, ChatSummary, ExpertItem};
 
@@ -19,22 +20,23 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: String);
 }
 
-/// Receives every domain event of a client, in order, on a background thread.
+/// Receives every domain event of a client, in order, on a background thread. A listener
+/// method that throws is logged and delivery goes on (so for the list listeners below).
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// One event; called in order, never concurrently for one subscription.
-    fn on_event(&self, event: Event);
+    fn on_event(&self, event: Event) -> Result<(), ListenerError>;
 }
 
 /// Observes the online experts: the whole list first, then changes.
 #[uniffi::export(with_foreign)]
 pub trait ExpertListListener: Send + Sync {
     /// The whole list, once, before any change.
-    fn on_snapshot(&self, experts: Vec<ExpertItem>);
+    fn on_snapshot(&self, experts: Vec<ExpertItem>) -> Result<(), ListenerError>;
     /// An expert appeared or changed (keyed by `id`: replace or insert).
-    fn on_update(&self, expert: ExpertItem);
+    fn on_update(&self, expert: ExpertItem) -> Result<(), ListenerError>;
     /// An expert left the list.
-    fn on_remove(&self, expert_id: String);
+    fn on_remove(&self, expert_id: String) -> Result<(), ListenerError>;
 }
 
 /// Observes one conversation's messages in the cache: the latest page first, then each
@@ -42,9 +44,9 @@ pub trait ExpertListListener: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait MessageListListener: Send + Sync {
     /// The latest page, oldest first, once, before any change.
-    fn on_snapshot(&self, messages: Vec<ChatItem>);
+    fn on_snapshot(&self, messages: Vec<ChatItem>) -> Result<(), ListenerError>;
     /// A message appeared or changed (keyed by `local_id`).
-    fn on_change(&self, message: ChatItem);
+    fn on_change(&self, message: ChatItem) -> Result<(), ListenerError>;
 }
 
 /// Observes the list of chats: the conversations the server listed or that were joined,
@@ -52,12 +54,12 @@ pub trait MessageListListener: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait ChatListListener: Send + Sync {
     /// The whole list, once, before any change (and again after a listing or a lag).
-    fn on_snapshot(&self, chats: Vec<ChatSummary>);
+    fn on_snapshot(&self, chats: Vec<ChatSummary>) -> Result<(), ListenerError>;
     /// A chat appeared or changed (keyed by `id`: replace or insert, then sort by
     /// `last_activity`, newest first).
-    fn on_update(&self, chat: ChatSummary);
+    fn on_update(&self, chat: ChatSummary) -> Result<(), ListenerError>;
     /// A chat left the list.
-    fn on_remove(&self, chat_id: String);
+    fn on_remove(&self, chat_id: String) -> Result<(), ListenerError>;
 }
 
 /// The core's token source over the app's secret store.

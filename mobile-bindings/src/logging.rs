@@ -7,7 +7,7 @@
 //! `token=`, `"token":"`, `Bearer ` or `Authorization:` (a dependency logging a URL or a
 //! header at trace level).
 
-use crate::error::ParlorError;
+use crate::error::{ListenerError, ParlorError};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -65,7 +65,7 @@ pub struct LogRecord {
 #[uniffi::export(with_foreign)]
 pub trait Logger: Send + Sync {
     /// One line.
-    fn log(&self, record: LogRecord);
+    fn log(&self, record: LogRecord) -> Result<(), ListenerError>;
 }
 
 static SINK: RwLock<Option<Arc<dyn Logger>>> = RwLock::new(None);
@@ -199,7 +199,8 @@ impl<S: Subscriber> Layer<S> for ForeignLayer {
         let mut line = Line::default();
         event.record(&mut line);
         let meta = event.metadata();
-        logger.log(LogRecord {
+        // A logger that throws is not logged about (that would call it again).
+        let _ = logger.log(LogRecord {
             level: LogLevel::of(meta.level()),
             target: meta.target().to_owned(),
             message: redact(&line.text),

@@ -2,7 +2,7 @@
 //! presence (going online, the list of online experts).
 
 use super::ParlorClient;
-use crate::error::ParlorError;
+use crate::error::{report, ParlorError};
 use crate::events::Event;
 use crate::listeners::ExpertListListener;
 use crate::records::{consultations, experts, Consultation, ConsultationKind, ExpertItem, Money};
@@ -123,12 +123,12 @@ impl ParlorClient {
         // The core keeps the list (snapshot, then changes; a fresh snapshot after a lag).
         let mut list = self.directory.observe(&self.client);
         TaskHandle::spawn(async move {
-            listener.on_snapshot(experts(&list.take_snapshot()));
+            report(listener.on_snapshot(experts(&list.take_snapshot())));
             while let Some(change) = list.next_change().await {
                 match change {
-                    ListChange::Reset(all) => listener.on_snapshot(experts(&all)),
-                    ListChange::Set(expert) => listener.on_update((&expert).into()),
-                    ListChange::Remove(id) => listener.on_remove(id),
+                    ListChange::Reset(all) => report(listener.on_snapshot(experts(&all))),
+                    ListChange::Set(expert) => report(listener.on_update((&expert).into())),
+                    ListChange::Remove(id) => report(listener.on_remove(id)),
                     _ => {}
                 }
             }

@@ -2,7 +2,7 @@
 //! search, and the observed lists of a conversation's messages and of the chats.
 
 use super::ParlorClient;
-use crate::error::ParlorError;
+use crate::error::{report, ParlorError};
 use crate::events::Event;
 use crate::listeners::{ChatListListener, MessageListListener};
 use crate::records::{chat_items, ChatItem, ChatSummary, HistoryPage};
@@ -90,11 +90,11 @@ impl ParlorClient {
             .messenger
             .observe_conversation(&conversation_id, limit)?;
         Ok(TaskHandle::spawn(async move {
-            listener.on_snapshot(chat_items(&list.take_snapshot()));
+            report(listener.on_snapshot(chat_items(&list.take_snapshot())));
             while let Some(change) = list.next_change().await {
                 match change {
-                    ListChange::Reset(all) => listener.on_snapshot(chat_items(&all)),
-                    ListChange::Set(message) => listener.on_change((&message).into()),
+                    ListChange::Reset(all) => report(listener.on_snapshot(chat_items(&all))),
+                    ListChange::Set(message) => report(listener.on_change((&message).into())),
                     // Messages leave a page only by a discard, which comes as a reset.
                     _ => {}
                 }
@@ -110,12 +110,12 @@ impl ParlorClient {
     ) -> Result<Arc<TaskHandle>, ParlorError> {
         let mut list = self.messenger.observe_chats()?;
         Ok(TaskHandle::spawn(async move {
-            listener.on_snapshot(summaries(&list.take_snapshot()));
+            report(listener.on_snapshot(summaries(&list.take_snapshot())));
             while let Some(change) = list.next_change().await {
                 match change {
-                    ListChange::Reset(all) => listener.on_snapshot(summaries(&all)),
-                    ListChange::Set(chat) => listener.on_update((&chat).into()),
-                    ListChange::Remove(id) => listener.on_remove(id),
+                    ListChange::Reset(all) => report(listener.on_snapshot(summaries(&all))),
+                    ListChange::Set(chat) => report(listener.on_update((&chat).into())),
+                    ListChange::Remove(id) => report(listener.on_remove(id)),
                     _ => {}
                 }
             }

@@ -121,3 +121,40 @@ def test_the_list_of_chats_is_observed_from_the_cache(server, connect):
         assert isinstance(listed[0].last_activity, datetime)
 
     run(flow())
+
+
+class Flaky(ffi.EventListener):
+    """Throws on every other event, as an app's buggy listener might."""
+
+    def __init__(self):
+        self.calls = 0
+        self.kept = []
+
+    def on_event(self, event):
+        self.calls += 1
+        if self.calls % 2 == 1:
+            raise ValueError("the app's bug")
+        self.kept.append(event)
+
+
+def test_a_listener_that_throws_does_not_end_its_subscription(data_dir):
+    """Offline: every message sent publishes its cached change; the listener throws on half of
+    the events and still receives the others, to the last."""
+
+    async def flow():
+        profile = ffi.profile_new(ffi.Dialect.TAROT_CHAT(), "http://127.0.0.1:9")
+        profile.account_id = "me"
+        client = ffi.ParlorClient.connect(profile, MemorySecrets({"k": "t"}), "k", data_dir)
+        flaky = Flaky()
+        handle = client.subscribe(flaky)
+        for i in range(6):
+            await client.send_message("room-1", f"note {i}")
+        await until("the last message's change delivered", lambda: any(
+            isinstance(e, ffi.Event.CHAT_MESSAGE_CHANGED) and e.message.text == "note 5"
+            for e in flaky.kept) or flaky.calls >= 12)
+        assert not handle.is_finished()
+        assert flaky.calls >= 7 and flaky.kept
+        handle.cancel()
+        await client.disconnect()
+
+    run(flow())

@@ -89,11 +89,7 @@ fn latency_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
         .clamp(0.01, 1.0)
         / 2.0;
     let hi = all.iter().copied().fold(1.0, f64::max) * 2.0;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption("latency over time (ms, log scale)", ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
+    let mut chart = frame(&plot, "latency over time (ms, log scale)")
         .build_cartesian_2d(0.0..x_max(timeline), (lo..hi).log_scale())?;
     chart
         .configure_mesh()
@@ -133,17 +129,13 @@ fn load_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "clients connected, and online lists decoded per second",
-            ("sans-serif", 20),
-        )
-        .margin(15)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
-        .right_y_label_area_size(60)
-        .build_cartesian_2d(0.0..x_max(timeline), 0.0..clients_max * 1.1)?
-        .set_secondary_coord(0.0..x_max(timeline), 0.0..per_second_max * 1.1);
+    let mut chart = frame(
+        &plot,
+        "clients connected, and online lists decoded per second",
+    )
+    .right_y_label_area_size(60)
+    .build_cartesian_2d(0.0..x_max(timeline), 0.0..clients_max * 1.1)?
+    .set_secondary_coord(0.0..x_max(timeline), 0.0..per_second_max * 1.1);
     chart
         .configure_mesh()
         .x_desc("seconds since start")
@@ -183,14 +175,7 @@ fn usage_over_time(area: &Area<'_>, timeline: &[Second]) -> Fallible {
         .map(|s| s.generator_cores)
         .fold(1.0, f64::max);
     let errors_max = timeline.iter().map(|s| s.errors).max().unwrap_or(1).max(1) as f64;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "generator CPU, server event loop, errors per second",
-            ("sans-serif", 20),
-        )
-        .margin(15)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
+    let mut chart = frame(&plot, "generator CPU, server event loop, errors per second")
         .right_y_label_area_size(60)
         .build_cartesian_2d(0.0..x_max(timeline), 0.0..cores_max * 1.1)?
         .set_secondary_coord(0.0..x_max(timeline), 0.0..errors_max * 1.1);
@@ -251,14 +236,7 @@ fn histogram(area: &Area<'_>, report: &Report) -> Fallible {
     let lo = bins.keys().next().map_or(0.1, |b| edge(*b - 1));
     let hi = bins.keys().next_back().map_or(1000.0, |b| edge(*b + 2));
     let top = bins.values().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(
-            "message round trips by latency (ms, log scale)",
-            ("sans-serif", 20),
-        )
-        .margin(15)
-        .x_label_area_size(35)
-        .y_label_area_size(60)
+    let mut chart = frame(&plot, "message round trips by latency (ms, log scale)")
         .build_cartesian_2d((lo..hi).log_scale(), 0.0..top)?;
     chart
         .configure_mesh()
@@ -277,6 +255,17 @@ fn histogram(area: &Area<'_>, report: &Report) -> Fallible {
         &legend_area,
         &[(format!("{total} round trips"), RGBColor(214, 39, 40))],
     )
+}
+
+/// A chart's frame as every chart of the picture has it: its title, margins and axis room.
+fn frame<'a, 'b>(plot: &'a Area<'b>, title: &str) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(plot);
+    builder
+        .caption(title, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(35)
+        .y_label_area_size(60);
+    builder
 }
 
 /// A legend in its own column: a swatch and a name per entry.
