@@ -4,6 +4,7 @@
 use super::ParlorClient;
 use crate::error::ParlorError;
 use crate::events::{events, Event};
+use crate::runtime::RUNTIME;
 use parlor_core::push::PushPlatform as CorePlatform;
 use parlor_core::Command;
 use std::collections::HashMap;
@@ -54,6 +55,9 @@ impl ParlorClient {
     /// to the same account. `InvalidInput` when the payload names no event this server's
     /// dialect can read.
     pub fn handle_push_payload(&self, payload: String) -> Result<Vec<Event>, ParlorError> {
+        // The services take the events in on this (the app's) thread: inside the library's
+        // runtime, so that any task they start has one.
+        let _runtime = RUNTIME.enter();
         Ok(events(&self.client.handle_push(&payload)?))
     }
 
