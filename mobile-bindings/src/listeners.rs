@@ -9,15 +9,16 @@ use crate::records::{ChatItem, ChatSummary, ExpertItem};
 
 /// Where the app keeps secrets: the Android Keystore, the iOS Keychain. Parlor asks it for
 /// the access token before every connection attempt, so a refreshed token is picked up on
-/// reconnect. Called on a background thread.
+/// reconnect. Called on a background thread. A store that throws (a locked Keychain) is a
+/// failed attempt, tried again with the connection's backoff.
 #[uniffi::export(with_foreign)]
 pub trait SecretStore: Send + Sync {
     /// The secret stored under `key`, if any.
-    fn get(&self, key: String) -> Option<String>;
+    fn get(&self, key: String) -> Result<Option<String>, ListenerError>;
     /// Stores `value` under `key`.
-    fn set(&self, key: String, value: String);
+    fn set(&self, key: String, value: String) -> Result<(), ListenerError>;
     /// Forgets `key`.
-    fn delete(&self, key: String);
+    fn delete(&self, key: String) -> Result<(), ListenerError>;
 }
 
 /// Receives every domain event of a client, in order, on a background thread. A listener
@@ -75,6 +76,7 @@ impl TokenSource for StoredToken {
         Box::pin(async move {
             let got = tokio::task::spawn_blocking(move || store.get(key))
                 .await
+                .map_err(|e| TokenError(format!("the secret store failed: {e}")))?
                 .map_err(|e| TokenError(format!("the secret store failed: {e}")))?;
             match got {
                 Some(t) if !t.trim().is_empty() => {

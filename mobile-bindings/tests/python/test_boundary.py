@@ -158,3 +158,28 @@ def test_a_listener_that_throws_does_not_end_its_subscription(data_dir):
         await client.disconnect()
 
     run(flow())
+
+
+class LockedSecrets(MemorySecrets):
+    """A Keychain that is locked: reading throws."""
+
+    def get(self, key):
+        self.reads += 1
+        raise PermissionError("the keychain is locked")
+
+
+def test_a_secret_store_that_throws_is_an_auth_failure_not_a_crash(server, data_dir):
+    srv = server("001_presence_sessions.js")
+
+    async def flow():
+        profile = ffi.profile_new(ffi.Dialect.PRESENCE_SESSIONS(), srv.url)
+        locked = LockedSecrets()
+        client = ffi.ParlorClient.connect(profile, locked, "k", data_dir)
+        with pytest.raises(ffi.ParlorError):
+            await client.wait_connected(timedelta(seconds=3))
+        assert locked.reads >= 1
+        # The client is still there and answers.
+        assert not client.connection_state().is_connected()
+        await client.disconnect()
+
+    run(flow())
