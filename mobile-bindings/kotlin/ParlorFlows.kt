@@ -23,26 +23,37 @@ fun ParlorClient.eventFlow(): Flow<Event> = callbackFlow {
     awaitClose { handle.cancel() }
 }.buffer(Channel.UNLIMITED)
 
+/** A list kept from a list listener's snapshot and changes, keyed by [key], shown in [order]. */
+private class KeyedList<K, V>(
+    private val key: (V) -> K,
+    private val order: (Collection<V>) -> List<V>,
+) {
+    private val items = LinkedHashMap<K, V>()
+
+    fun reset(list: List<V>): List<V> {
+        items.clear()
+        list.forEach { items[key(it)] = it }
+        return order(items.values)
+    }
+
+    fun set(item: V): List<V> {
+        items[key(item)] = item
+        return order(items.values)
+    }
+
+    fun remove(k: K): List<V> {
+        items.remove(k)
+        return order(items.values)
+    }
+}
+
 /** The online experts, as a whole list each time it changes. */
 fun ParlorClient.expertListFlow(): Flow<List<ExpertItem>> = callbackFlow {
-    val byId = LinkedHashMap<String, ExpertItem>()
-    fun emit() = trySend(byId.values.toList())
+    val list = KeyedList<String, ExpertItem>({ it.id }, { it.toList() })
     val handle = observeExperts(object : ExpertListListener {
-        override fun onSnapshot(experts: List<ExpertItem>) {
-            byId.clear()
-            experts.forEach { byId[it.id] = it }
-            emit()
-        }
-
-        override fun onUpdate(expert: ExpertItem) {
-            byId[expert.id] = expert
-            emit()
-        }
-
-        override fun onRemove(expertId: String) {
-            byId.remove(expertId)
-            emit()
-        }
+        override fun onSnapshot(experts: List<ExpertItem>) { trySend(list.reset(experts)) }
+        override fun onUpdate(expert: ExpertItem) { trySend(list.set(expert)) }
+        override fun onRemove(expertId: String) { trySend(list.remove(expertId)) }
     })
     awaitClose { handle.cancel() }
 }.buffer(Channel.UNLIMITED)
@@ -51,43 +62,24 @@ fun ParlorClient.expertListFlow(): Flow<List<ExpertItem>> = callbackFlow {
  *  appears or changes (keyed by `localId`). */
 fun ParlorClient.messageListFlow(conversationId: String, limit: UInt): Flow<List<ChatItem>> =
     callbackFlow {
-        val byLocalId = HashMap<Long, ChatItem>()
-        fun emit() = trySend(byLocalId.values.sortedWith(compareBy({ it.time }, { it.localId })))
+        val list = KeyedList<Long, ChatItem>(
+            { it.localId },
+            { it.sortedWith(compareBy({ m -> m.time }, { m -> m.localId })) },
+        )
         val handle = observeMessages(conversationId, limit, object : MessageListListener {
-            override fun onSnapshot(messages: List<ChatItem>) {
-                byLocalId.clear()
-                messages.forEach { byLocalId[it.localId] = it }
-                emit()
-            }
-
-            override fun onChange(message: ChatItem) {
-                byLocalId[message.localId] = message
-                emit()
-            }
+            override fun onSnapshot(messages: List<ChatItem>) { trySend(list.reset(messages)) }
+            override fun onChange(message: ChatItem) { trySend(list.set(message)) }
         })
         awaitClose { handle.cancel() }
     }.buffer(Channel.UNLIMITED)
 
 /** The list of chats, newest activity first, each time it changes. */
 fun ParlorClient.chatListFlow(): Flow<List<ChatSummary>> = callbackFlow {
-    val byId = HashMap<String, ChatSummary>()
-    fun emit() = trySend(byId.values.sortedByDescending { it.lastActivity })
+    val list = KeyedList<String, ChatSummary>({ it.id }, { it.sortedByDescending { c -> c.lastActivity } })
     val handle = observeChats(object : ChatListListener {
-        override fun onSnapshot(chats: List<ChatSummary>) {
-            byId.clear()
-            chats.forEach { byId[it.id] = it }
-            emit()
-        }
-
-        override fun onUpdate(chat: ChatSummary) {
-            byId[chat.id] = chat
-            emit()
-        }
-
-        override fun onRemove(chatId: String) {
-            byId.remove(chatId)
-            emit()
-        }
+        override fun onSnapshot(chats: List<ChatSummary>) { trySend(list.reset(chats)) }
+        override fun onUpdate(chat: ChatSummary) { trySend(list.set(chat)) }
+        override fun onRemove(chatId: String) { trySend(list.remove(chatId)) }
     })
     awaitClose { handle.cancel() }
 }.buffer(Channel.UNLIMITED)

@@ -32,12 +32,12 @@ class Party(val client: ParlorClient, scope: CoroutineScope) {
     suspend inline fun <reified T : Event> expect(crossinline pred: (T) -> Boolean = { true }): T =
         withTimeout(8.seconds) {
             kept.firstOrNull { it is T && pred(it) }?.let { kept.remove(it); return@withTimeout it as T }
-            while (true) {
-                val e = inbox.receive()
-                if (e is T && pred(e)) return@withTimeout e
+            var e = inbox.receive()
+            while (!(e is T && pred(e))) {
                 kept.add(e)
+                e = inbox.receive()
             }
-            @Suppress("UNREACHABLE_CODE") error("unreachable")
+            e as T
         }
 }
 
