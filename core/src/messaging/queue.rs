@@ -48,7 +48,7 @@ impl Cache {
     /// quarantined, never a block on the queue.
     pub fn next_queued(&self) -> Result<Option<Queued>, StoreError> {
         self.tolerant(|| {
-            self.store().read(|c| {
+            self.store().read_fresh(|c| {
                 let row = c
                     .prepare_cached(
                         "SELECT local_id, conversation_id, client_id, text, reply_to, file_id,
@@ -223,13 +223,13 @@ impl Cache {
         let sql = format!(
             "UPDATE messages SET {set} WHERE local_id = ?1 AND state IN ('pending','sending')"
         );
-        let changed = self
-            .store()
-            .write(|tx| Ok(tx.prepare_cached(&sql)?.execute(params)?))?;
-        if changed == 0 {
-            return Ok(None);
-        }
-        self.get(local_id)
+        // Read back in the same transaction, on the connection that wrote it.
+        self.store().write(|tx| {
+            if tx.prepare_cached(&sql)?.execute(params)? == 0 {
+                return Ok(None);
+            }
+            get_local(tx, local_id)
+        })
     }
 
     /// The server took our message (its answer says so) without naming it: `sent`. Its copy,

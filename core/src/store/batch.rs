@@ -59,6 +59,16 @@ impl WriterSlot {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The writer, when no one holds it and no batch is open on it (never waits).
+    pub(super) fn try_free(&self) -> Option<MutexGuard<'_, Writer>> {
+        let w = match self.writer.try_lock() {
+            Ok(w) => w,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        w.batch.is_none().then_some(w)
+    }
+
     /// The writer, once no other thread has a batch open on it.
     fn lock_free_of_batches(&self) -> MutexGuard<'_, Writer> {
         let me = std::thread::current().id();

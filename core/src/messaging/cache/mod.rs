@@ -61,7 +61,7 @@ impl Cache {
 
     /// One message by local id.
     pub fn get(&self, local_id: i64) -> Result<Option<ChatMessage>, StoreError> {
-        self.store.read(|c| get_local(c, local_id))
+        self.store.read_fresh(|c| get_local(c, local_id))
     }
 
     pub(super) fn get_many(&self, ids: &[i64]) -> Result<Vec<ChatMessage>, StoreError> {
