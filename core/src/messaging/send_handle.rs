@@ -97,10 +97,13 @@ impl SendHandle {
                         )))
                     }
                     Ok(None) => return Err(Error::Closed),
+                    // The change carries the row as committed: no second read of the cache.
                     Ok(Some(DomainEvent::ChatMessageChanged { message }))
                         if message.local_id == self.local_id =>
                     {
-                        break
+                        if !on_its_way(message.state) {
+                            return Ok(message);
+                        }
                     }
                     Ok(Some(DomainEvent::ChatMessageDiscarded { client_id, .. }))
                         if client_id == self.client_id =>
