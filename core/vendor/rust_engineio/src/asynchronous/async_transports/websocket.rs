@@ -14,7 +14,7 @@ use tokio_tungstenite::connect_async_with_config;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{websocket_config, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for plain websocket
@@ -32,7 +32,7 @@ impl WebsocketTransport {
         url.query_pairs_mut().append_pair("transport", "websocket");
         url.set_scheme("ws").unwrap();
 
-        let mut req = url.clone().into_client_request()?;
+        let mut req = url.as_str().into_client_request()?;
         if let Some(map) = headers {
             // SAFETY: this unwrap never panics as the underlying request is just initialized and in proper state
             req.headers_mut().extend(map);
@@ -40,7 +40,9 @@ impl WebsocketTransport {
 
         // Parlor patch: TCP_NODELAY, so that small frames (acks, typing) are not held back
         // by Nagle's algorithm waiting for the peer's delayed ACK.
-        let (ws_stream, _) = connect_async_with_config(req, None, true).await?;
+        // Parlor patch: small buffers (see websocket_config).
+        let (ws_stream, _) =
+            connect_async_with_config(req, Some(websocket_config()), true).await?;
         let (sen, rec) = ws_stream.split();
 
         let inner = AsyncWebsocketGeneralTransport::new(sen, rec).await;

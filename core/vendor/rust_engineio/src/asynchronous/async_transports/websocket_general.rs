@@ -1,4 +1,4 @@
-use std::{borrow::Cow, str::from_utf8, sync::Arc, task::Poll};
+use std::{sync::Arc, task::Poll};
 
 use crate::{error::Result, Error, Packet, PacketId};
 use bytes::{BufMut, Bytes, BytesMut};
@@ -9,10 +9,21 @@ use futures_util::{
 };
 use tokio::{net::TcpStream, sync::Mutex};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use tungstenite::Message;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message, Utf8Bytes};
 
 type AsyncWebsocketSender = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 type AsyncWebsocketReceiver = SplitStream<WebSocketStream<MaybeTlsStream<TcpStream>>>;
+
+/// Parlor patch: the connection's buffers. tungstenite allocates its read buffer up front and
+/// zero-fills it on the first read (128 KiB by default; 0.21 kept 8 KiB of chunk and storage);
+/// a socket.io event is usually far smaller, and a larger frame grows the buffer as needed, so
+/// an idle connection costs 2 KiB here. The write buffer is flushed at every send anyway.
+pub(crate) fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(2 * 1024)
+        .write_buffer_size(0)
+}
 
 /// A general purpose asynchronous websocket transport type. Holds
 /// the sender and receiver stream of a websocket connection
@@ -42,9 +53,10 @@ impl AsyncWebsocketGeneralTransport {
         let mut sender = self.sender.lock().await;
 
         sender
-            .send(Message::text(Cow::Borrowed(from_utf8(&Bytes::from(
-                Packet::new(PacketId::Ping, Bytes::from("probe")),
-            ))?)))
+            .send(Message::text(text_of(Bytes::from(Packet::new(
+                PacketId::Ping,
+                Bytes::from("probe"),
+            )))?))
             .await?;
 
         let msg = receiver
@@ -57,9 +69,10 @@ impl AsyncWebsocketGeneralTransport {
         }
 
         sender
-            .send(Message::text(Cow::Borrowed(from_utf8(&Bytes::from(
-                Packet::new(PacketId::Upgrade, Bytes::from("")),
-            ))?)))
+            .send(Message::text(text_of(Bytes::from(Packet::new(
+                PacketId::Upgrade,
+                Bytes::from(""),
+            )))?))
             .await?;
 
         Ok(())
@@ -68,10 +81,11 @@ impl AsyncWebsocketGeneralTransport {
     pub(crate) async fn emit(&self, data: Bytes, is_binary_att: bool) -> Result<()> {
         let mut sender = self.sender.lock().await;
 
+        // Parlor patch: the frame shares the packet's bytes (0.21 copied them).
         let message = if is_binary_att {
-            Message::binary(Cow::Borrowed(data.as_ref()))
+            Message::binary(data)
         } else {
-            Message::text(Cow::Borrowed(std::str::from_utf8(data.as_ref())?))
+            Message::text(text_of(data)?)
         };
 
         sender.send(message).await?;
@@ -99,6 +113,11 @@ impl AsyncWebsocketGeneralTransport {
             }
         }
     }
+}
+
+/// `data` as websocket text, without a copy (checked to be UTF-8).
+fn text_of(data: Bytes) -> Result<Utf8Bytes> {
+    Ok(Utf8Bytes::try_from(data)?)
 }
 
 impl Stream for AsyncWebsocketGeneralTransport {

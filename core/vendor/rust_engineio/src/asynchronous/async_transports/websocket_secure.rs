@@ -16,7 +16,7 @@ use tokio_tungstenite::Connector;
 use tungstenite::client::IntoClientRequest;
 use url::Url;
 
-use super::websocket_general::AsyncWebsocketGeneralTransport;
+use super::websocket_general::{websocket_config, AsyncWebsocketGeneralTransport};
 
 /// An asynchronous websocket transport type.
 /// This type only allows for secure websocket
@@ -39,7 +39,7 @@ impl WebsocketSecureTransport {
         url.query_pairs_mut().append_pair("transport", "websocket");
         url.set_scheme("wss").unwrap();
 
-        let mut req = url.clone().into_client_request()?;
+        let mut req = url.as_str().into_client_request()?;
         if let Some(map) = headers {
             // SAFETY: this unwrap never panics as the underlying request is just initialized and in proper state
             req.headers_mut().extend(map);
@@ -54,7 +54,8 @@ impl WebsocketSecureTransport {
         // See the docs: https://docs.rs/tokio/latest/tokio/net/struct.TcpStream.html#method.set_nodelay
         let (ws_stream, _) = connect_async_tls_with_config(
             req,
-            None,
+            // Parlor patch: small buffers (see websocket_config).
+            Some(websocket_config()),
             // Parlor patch: TCP_NODELAY (see websocket.rs).
             /*disable_nagle=*/ true,
             tls_config.map(Connector::NativeTls),
