@@ -205,6 +205,7 @@ pub async fn run(
         sessions: metrics.sessions.load(Ordering::Relaxed),
         messages: metrics.messages.load(Ordering::Relaxed),
         busy_refusals: metrics.busy.load(Ordering::Relaxed),
+        late_answers: metrics.late_answers.load(Ordering::Relaxed),
         presence_lists: metrics.presence_lists.load(Ordering::Relaxed),
         errors: metrics.errors.lock().expect("errors").clone(),
         latencies: latencies_of(&histograms),

@@ -90,6 +90,9 @@ pub(super) async fn expert(
                         }
                     }
                     Ok(_) => {}
+                    Err(e) if is_late(&e) => {
+                        metrics.late_answers.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(e) => metrics.error(format!("answer:{}", e.code())),
                 }
             }
@@ -114,6 +117,18 @@ pub(super) async fn expert(
         }
     }
     client.disconnect().await;
+}
+
+/// An answer the server refused because the session is no longer pending (HTTP 409 Conflict:
+/// it expired or was withdrawn while the answer travelled), not a failure of the expert.
+fn is_late(e: &parlor_core::Error) -> bool {
+    matches!(
+        e,
+        parlor_core::Error::Rejected {
+            status: Some(409),
+            ..
+        }
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

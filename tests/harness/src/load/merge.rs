@@ -106,6 +106,7 @@ pub fn merge(reports: &[Report]) -> Result<Report, String> {
         sessions: sum(|r| r.sessions),
         messages: sum(|r| r.messages),
         busy_refusals: sum(|r| r.busy_refusals),
+        late_answers: sum(|r| r.late_answers),
         errors,
         latencies: latencies_of(&histograms),
         presence_lists: sum(|r| r.presence_lists),

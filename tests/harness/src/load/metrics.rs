@@ -21,6 +21,8 @@ pub(super) struct Metrics {
     pub(super) sessions: AtomicU64,
     pub(super) messages: AtomicU64,
     pub(super) busy: AtomicU64,
+    /// Experts' answers that came after the session had moved on (expired or withdrawn).
+    pub(super) late_answers: AtomicU64,
     /// Online lists decoded by all users together (seed 001 sends the whole list to every
     /// socket on each presence change: the fan-out that bounds this server).
     pub(super) presence_lists: AtomicU64,
@@ -40,6 +42,7 @@ impl Metrics {
             sessions: AtomicU64::new(0),
             messages: AtomicU64::new(0),
             busy: AtomicU64::new(0),
+            late_answers: AtomicU64::new(0),
             presence_lists: AtomicU64::new(0),
         }
     }

@@ -48,6 +48,11 @@ pub struct Report {
     pub messages: u64,
     /// Session requests refused because the expert was busy or offline (normal in a market).
     pub busy_refusals: u64,
+    /// Experts' answers the server refused because the session had moved on (HTTP 409: it
+    /// expired or was withdrawn while the answer was on its way): the market's outcome under
+    /// load, counted apart from errors.
+    #[serde(default)]
+    pub late_answers: u64,
     /// Errors by kind.
     pub errors: BTreeMap<String, u64>,
     /// Latencies.

@@ -90,8 +90,8 @@ pub fn table(r: &Report) -> String {
     }
     s.push('\n');
     s.push_str(&format!(
-        "connected {}  requests {}  sessions {}  messages {}  busy refusals {}\n",
-        r.connected, r.requests, r.sessions, r.messages, r.busy_refusals
+        "connected {}  requests {}  sessions {}  messages {}  busy refusals {}  late answers {}\n",
+        r.connected, r.requests, r.sessions, r.messages, r.busy_refusals, r.late_answers
     ));
     let lists_peak = r
         .timeline

@@ -114,6 +114,7 @@ fn shard_report(index: u32, at_ms: u64, connected: u64, messages_us: &[u64]) -> 
         sessions: 2,
         messages: h.len(),
         busy_refusals: 1,
+        late_answers: u64::from(index) + 2,
         errors: BTreeMap::from([("message:timeout".to_owned(), index as u64 + 1)]),
         latencies: vec![],
         presence_lists: 10,
@@ -133,6 +134,14 @@ fn shard_report(index: u32, at_ms: u64, connected: u64, messages_us: &[u64]) -> 
 }
 
 #[test]
+fn a_report_from_before_late_answers_were_counted_still_reads() {
+    let mut old = serde_json::to_value(shard_report(0, 1_000_000, 10, &[1_000])).unwrap();
+    old.as_object_mut().unwrap().remove("late_answers");
+    let read: Report = serde_json::from_value(old).unwrap();
+    assert_eq!((read.late_answers, read.busy_refusals), (0, 1));
+}
+
+#[test]
 fn a_merge_adds_the_shards_as_one_run() {
     // Shard 1 started a second after shard 0: its seconds shift by one.
     let a = shard_report(0, 1_000_000, 10, &[1_000, 2_000, 3_000]);
@@ -141,6 +150,7 @@ fn a_merge_adds_the_shards_as_one_run() {
     assert_eq!((m.merged_from, m.shard), (2, None));
     assert_eq!((m.connected, m.requests, m.messages), (30, 10, 4));
     assert_eq!(m.errors["message:timeout"], 3);
+    assert_eq!((m.busy_refusals, m.late_answers), (2, 2 + 3));
     // Exact percentiles of all four round trips, not an average of the shards'.
     let message = m.latencies.iter().find(|l| l.kind == "message").unwrap();
     assert_eq!(message.count, 4);
