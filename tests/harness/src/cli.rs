@@ -203,9 +203,9 @@ pub(super) enum Cmd {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
         /// Idle connections opened one after another per client kind (memory and connect
-        /// time per connection).
-        #[arg(long, default_value_t = 500)]
-        idle_clients: usize,
+        /// time per connection; at least 1: the figures are per connection).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_clients: u64,
         /// Idle connections open in the end: memory per connection is also the slope from
         /// `idle_clients` to this (0 skips it).
         #[arg(long, default_value_t = 5000)]

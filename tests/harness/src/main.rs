@@ -402,7 +402,7 @@ async fn main() -> ExitCode {
             voice_seconds,
         } => {
             let idle = bench::IdleSizes {
-                clients: idle_clients,
+                clients: usize::try_from(idle_clients).unwrap_or(usize::MAX),
                 total: idle_total,
             };
             let transport = match bench::run(rtt, oneway, rounds, idle).await {
