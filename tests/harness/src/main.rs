@@ -23,7 +23,9 @@ use runs::{demo_user_profile, fail, run_demo, run_servers, DemoUserArgs};
 // `parlor load` runs thousands of clients in one process: each presence broadcast is parsed
 // into thousands of small JSON trees at once, and glibc's malloc spent most of the generator's
 // time in its arena locks (perf: 43% of the generator's samples in malloc/free). mimalloc's
-// thread-local heaps remove that contention.
+// thread-local heaps remove that contention. `--features system-alloc` keeps glibc's malloc,
+// for heap profilers that intercept it (heaptrack, valgrind's massif).
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
