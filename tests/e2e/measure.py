@@ -43,6 +43,40 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+# Where the idle memory is, by what mapped it: the app can shrink its own binary and heaps;
+# WebKitGTK's libraries and the GL driver it opens are the system's.
+ORIGINS = (
+    ("WebKitGTK and JavaScriptCore libraries", ("libwebkit2gtk", "libjavascriptcoregtk")),
+    ("GL driver (Mesa; llvmpipe without a GPU)", ("libLLVM", "/dri/", "libgallium", "libGL", "libEGL")),
+    ("heaps, stacks, JS and other anonymous memory", ("[heap]", "[stack", "[anon", "/SYSV", "/memfd:")),
+)
+
+
+def pss_by_origin(pids, app_bin: str) -> dict:
+    """PSS (KiB) of `pids` summed by origin: the app binary, ORIGINS, other libraries."""
+    app = os.path.realpath(app_bin)
+    totals = {}
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+        except OSError:
+            continue
+        origin = None
+        for line in lines:
+            fields = line.split()
+            if fields and "-" in fields[0] and not fields[0].endswith(":"):
+                path = fields[5] if len(fields) > 5 else "[anon]"
+                if path == app:
+                    origin = "the app binary"
+                else:
+                    origin = next((name for name, marks in ORIGINS
+                                   if any(m in path for m in marks)),
+                                  "other libraries (GTK, GLib, ICU, speech, …)")
+            elif fields and fields[0] == "Pss:" and origin:
+                totals[origin] = totals.get(origin, 0) + int(fields[1])
+    return totals
+
+
 def descendants(procs, root):
     found, todo = [], [root]
     while todo:
@@ -98,13 +132,15 @@ def measure(app_bin: str) -> dict:
         helpers = descendants(procs, apps[0])
         total = app_rss + sum(procs[p][2] for p in helpers)
         pss = sum(pss_kib(p) for p in [apps[0], *helpers])
+        origins = pss_by_origin([apps[0], *helpers], app_bin)
         app.quit()
     finally:
         driver.stop()
         server.stop()
     return {"build": build, "binary": app_bin, "launch_to_window_s": round(t_window, 3),
             "launch_to_dashboard_s": round(t_dash, 3), "idle_rss_app_kib": app_rss,
-            "idle_rss_with_webkit_kib": total, "idle_pss_with_webkit_kib": pss}
+            "idle_rss_with_webkit_kib": total, "idle_pss_with_webkit_kib": pss,
+            "idle_pss_by_origin_kib": origins}
 
 
 def main():
@@ -125,6 +161,8 @@ def main():
              f"{r['idle_rss_with_webkit_kib'] / 1024:.1f} MiB"),
             (f"idle PSS, app + WebKit processes ({b})", f"{r['idle_pss_with_webkit_kib'] / 1024:.1f} MiB"),
         ]
+        rows += [(f"  of which {origin}", f"{kib / 1024:.1f} MiB")
+                 for origin, kib in sorted(r["idle_pss_by_origin_kib"].items(), key=lambda kv: -kv[1])]
     deb, size = deb_size()
     rows.append((".deb size" + (f" ({deb.name})" if deb else ""),
                  f"{size / 1024 / 1024:.2f} MiB" if size else "not built (desktop/build.sh)"))
