@@ -223,12 +223,16 @@ impl Cache {
         let sql = format!(
             "UPDATE messages SET {set} WHERE local_id = ?1 AND state IN ('pending','sending')"
         );
-        // Read back in the same transaction, on the connection that wrote it.
+        // Read back in the same transaction, on the connection that wrote it. A row that cannot
+        // be read back is reported, never a reason to undo the change of state.
         self.store().write(|tx| {
             if tx.prepare_cached(&sql)?.execute(params)? == 0 {
                 return Ok(None);
             }
-            get_local(tx, local_id)
+            Ok(get_local(tx, local_id).unwrap_or_else(|e| {
+                tracing::warn!(local_id, error = %e, "a queued message changed but cannot be read back");
+                None
+            }))
         })
     }
 

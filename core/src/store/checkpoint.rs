@@ -18,10 +18,22 @@ pub(super) const CHECKPOINT_PAGES: i32 = 1000;
 /// of log at 4 KiB pages): under a steady stream of writes the thread never catches up.
 const INLINE_CHECKPOINT_PAGES: i32 = 4 * CHECKPOINT_PAGES;
 
+/// The store's checkpointing thread. It ends once the writer is closed (the writer's hook holds
+/// the signal's sender); dropping this waits for that, so the thread's connection never
+/// outlives the store (nor the data dir's lock, which a second process may then take).
+pub(super) struct Checkpointer(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Gives `writer` a checkpointing thread: its commits signal once the log holds
-/// [`CHECKPOINT_PAGES`]; the thread ends with the writer (its hook, holding the signal's
-/// sender, is dropped with the connection).
-pub(super) fn start(writer: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// [`CHECKPOINT_PAGES`]. Drop the writer before the returned [`Checkpointer`].
+pub(super) fn start(writer: &mut Connection, path: &Path) -> Result<Checkpointer, StoreError> {
     let checkpointer = Connection::open(path)?;
     checkpointer.busy_timeout(Duration::from_secs(5))?;
     // A connection knows the file is in WAL mode (and can checkpoint it) once it has read it.
@@ -42,10 +54,10 @@ pub(super) fn start(writer: &mut Connection, path: &Path) -> Result<(), StoreErr
         }
         Ok(())
     }))?;
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("parlor-checkpoint".into())
         .spawn(move || run(checkpointer, wanted))?;
-    Ok(())
+    Ok(Checkpointer(Some(thread)))
 }
 
 fn run(conn: Connection, wanted: Receiver<()>) {
@@ -60,19 +72,22 @@ fn run(conn: Connection, wanted: Receiver<()>) {
 mod tests {
     use super::super::Store;
     use rusqlite::params;
+    use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
-    /// The hook replaces SQLite's automatic checkpoint: without the thread the database file
-    /// would never grow, every page staying in an ever longer log.
-    #[test]
-    fn the_log_is_copied_into_the_database_by_the_checkpointer() {
-        let dir = std::env::temp_dir().join(format!("parlor-checkpoint-{}", std::process::id()));
+    fn fresh(tag: &str) -> (PathBuf, Store) {
+        let dir =
+            std::env::temp_dir().join(format!("parlor-checkpoint-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("cache.sqlite3");
         let store = Store::open(&path).unwrap();
-        let before = std::fs::metadata(&path).unwrap().len();
+        (path, store)
+    }
+
+    /// `commits` writes of a 3,000-byte value, each its own commit (one log frame or more).
+    fn write_rows(store: &Store, commits: usize) {
         let value = "v".repeat(3000);
-        for i in 0..12_000 {
+        for i in 0..commits {
             store
                 .write(|tx| {
                     Ok(tx.execute(
@@ -82,18 +97,39 @@ mod tests {
                 })
                 .unwrap();
         }
+    }
+
+    fn size(path: &Path) -> u64 {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Fewer frames than the writer's own threshold: only the thread can have copied them
+    /// into the database file (the hook replaced SQLite's automatic checkpoint).
+    #[test]
+    fn the_thread_copies_the_log_into_the_database() {
+        let (path, store) = fresh("thread");
+        let before = size(&path);
+        write_rows(&store, 1200);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&path).unwrap().len() <= before && Instant::now() < deadline {
+        while size(&path) <= before && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let after = std::fs::metadata(&path).unwrap().len();
         assert!(
-            after > before + 200 * 3000,
-            "the database file holds the rows: {before} → {after} bytes"
+            size(&path) > before + 200 * 3000,
+            "the database file holds the rows: {before} → {} bytes",
+            size(&path)
         );
-        let wal = std::fs::metadata(dir.join("cache.sqlite3-wal"))
-            .unwrap()
-            .len();
+        drop(store);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Writes without a pause: the writer checkpoints itself at its threshold, so the log
+    /// restarts instead of holding every commit.
+    #[test]
+    fn the_log_stays_bounded_under_a_steady_stream() {
+        let (path, store) = fresh("bounded");
+        write_rows(&store, 12_000);
+        let wal = size(&path.with_extension("sqlite3-wal"));
         assert!(
             // A frame is a page and its 24-byte header; each of the 12,000 commits adds at
             // least one. The bound leaves room for commits made while a checkpoint ran.
@@ -101,6 +137,21 @@ mod tests {
             "the log restarts after checkpoints instead of holding every commit: {wal} bytes"
         );
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Dropping the store ends the thread and closes its connection before returning: the
+    /// last connection's close removes the log, so it is gone once `drop` returns.
+    #[test]
+    fn dropping_the_store_ends_the_thread_with_its_connection() {
+        let (path, store) = fresh("drop");
+        write_rows(&store, 10);
+        assert!(path.with_extension("sqlite3-wal").exists());
+        drop(store);
+        assert!(
+            !path.with_extension("sqlite3-wal").exists(),
+            "every connection, the checkpointer's too, closed with the store"
+        );
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

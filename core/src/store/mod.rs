@@ -55,6 +55,9 @@ struct Inner {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     rebuilt: bool,
+    /// Declared after the connections: dropped once they are closed, it waits for its
+    /// thread's connection to close too, before the lock below is let go.
+    _checkpointer: checkpoint::Checkpointer,
     /// The data dir's lock, when opened as its owner ([`Store::open_for`]).
     owner: Option<Arc<owner::DataDirLock>>,
 }
@@ -81,7 +84,7 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let (writer, rebuilt) = match open_writer(path) {
+        let ((writer, checkpointer), rebuilt) = match open_writer(path) {
             Ok(c) => (c, false),
             Err(e) if is_corruption(&e) => {
                 let aside = path.with_extension(format!(
@@ -119,6 +122,7 @@ impl Store {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 rebuilt,
+                _checkpointer: checkpointer,
                 owner: None,
             }),
         })
@@ -207,7 +211,8 @@ impl Store {
     }
 }
 
-fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+/// The writer connection, and its checkpointer (drop the writer first).
+fn open_writer(path: &Path) -> Result<(Connection, checkpoint::Checkpointer), StoreError> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -220,8 +225,8 @@ fn open_writer(path: &Path) -> Result<Connection, StoreError> {
          PRAGMA temp_store = 2;",
     )?;
     migrations::apply(&mut conn)?;
-    checkpoint::start(&mut conn, path)?;
-    Ok(conn)
+    let checkpointer = checkpoint::start(&mut conn, path)?;
+    Ok((conn, checkpointer))
 }
 
 fn is_corruption(e: &StoreError) -> bool {
@@ -287,110 +292,4 @@ fn safe_name(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp_db(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("parlor-store-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir.join("cache.sqlite3")
-    }
-
-    #[test]
-    fn opens_migrates_and_reopens() {
-        let path = temp_db("open");
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        store
-            .write(|tx| Ok(tx.execute("INSERT INTO meta(key, value) VALUES ('k', 'v')", [])?))
-            .unwrap();
-        drop(store);
-        let again = Store::open(&path).unwrap();
-        assert!(!again.was_rebuilt());
-        let v: String = again
-            .read(|c| Ok(c.query_row("SELECT value FROM meta WHERE key='k'", [], |r| r.get(0))?))
-            .unwrap();
-        assert_eq!(v, "v");
-        let mode: String = again
-            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
-            .unwrap();
-        assert_eq!(mode, "wal");
-    }
-
-    #[test]
-    fn a_corrupt_file_is_moved_aside_and_rebuilt() {
-        let path = temp_db("corrupt");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, b"this is not a sqlite database, just garbage bytes................................................").unwrap();
-        let store = Store::open(&path).unwrap();
-        assert!(store.was_rebuilt());
-        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        let aside: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().contains("corrupt-"))
-            .collect();
-        assert_eq!(aside.len(), 1, "the corrupt file is kept for diagnosis");
-    }
-
-    #[test]
-    fn a_fresh_read_sees_the_last_commit_and_never_waits_for_a_batch() {
-        let store = Store::open(&temp_db("fresh")).unwrap();
-        let count = |s: &Store| -> i64 {
-            s.read_fresh(|c| Ok(c.query_row("SELECT count(*) FROM meta", [], |r| r.get(0))?))
-                .unwrap()
-        };
-        store
-            .write(|tx| Ok(tx.execute("INSERT INTO meta(key, value) VALUES ('a', '1')", [])?))
-            .unwrap();
-        assert_eq!(count(&store), 1, "on the writer, its own commit");
-        let (opened, open) = std::sync::mpsc::channel();
-        let (release, released) = std::sync::mpsc::channel::<()>();
-        let other = store.clone();
-        let batch = std::thread::spawn(move || {
-            other.batch(|| {
-                other
-                    .write(|tx| {
-                        Ok(tx.execute("INSERT INTO meta(key, value) VALUES ('b', '2')", [])?)
-                    })
-                    .unwrap();
-                opened.send(()).unwrap();
-                released.recv().unwrap();
-            })
-        });
-        open.recv().unwrap();
-        assert_eq!(count(&store), 1, "a reader's view while the batch is open");
-        release.send(()).unwrap();
-        batch.join().unwrap();
-        assert_eq!(count(&store), 2, "the batch's commit");
-    }
-
-    #[test]
-    fn a_failed_write_rolls_back() {
-        let store = Store::open(&temp_db("rollback")).unwrap();
-        let r: Result<(), StoreError> = store.write(|tx| {
-            tx.execute("INSERT INTO meta(key, value) VALUES ('a', '1')", [])?;
-            Err(StoreError::Corrupt("boom".into()))
-        });
-        assert!(r.is_err());
-        let n: i64 = store
-            .read(|c| Ok(c.query_row("SELECT count(*) FROM meta", [], |r| r.get(0))?))
-            .unwrap();
-        assert_eq!(n, 0);
-    }
-
-    #[test]
-    fn database_paths_are_per_server_and_account_and_safe() {
-        let p = database_path(
-            Path::new("/data"),
-            "https://chat.example.com",
-            "user/../../etc",
-        );
-        assert_eq!(
-            p,
-            PathBuf::from("/data/chat.example.com_443/user_.._.._etc.sqlite3")
-        );
-        let q = database_path(Path::new("/data"), "http://127.0.0.1:5000", "42");
-        assert_eq!(q, PathBuf::from("/data/127.0.0.1_5000/42.sqlite3"));
-    }
-}
+mod tests;
