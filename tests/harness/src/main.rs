@@ -5,15 +5,13 @@ use parlor_core::calls::LoopbackEngine;
 use parlor_core::messaging::MessengerConfig;
 use parlor_core::store::cache_path;
 use parlor_core::{DialectId, FileToken, ServerProfile, Session, TokenSpec};
-use parlor_harness::{
-    bench, bench_cache, bench_chat, bench_resilience, bench_summary, bench_voice, connect, demo,
-    demo_user, load, schema,
-};
+use parlor_harness::{bench, connect, demo, demo_user, load, schema};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod benches;
 mod cli;
 mod runs;
 
@@ -314,84 +312,19 @@ async fn main() -> ExitCode {
             seconds,
             runs,
             json,
-        } => {
-            let dir =
-                std::env::temp_dir().join(format!("parlor-bench-voice-{}", std::process::id()));
-            let result = tokio::task::spawn_blocking(move || {
-                let r = bench_voice::run(&dir, seconds, runs);
-                let _ = std::fs::remove_dir_all(&dir);
-                r
-            })
-            .await;
-            match result {
-                Ok(Ok(report)) => {
-                    print!("{}", bench_voice::table(&report));
-                    if let Some(path) = json {
-                        if let Err(e) = std::fs::write(
-                            &path,
-                            serde_json::to_string_pretty(&report).expect("report serializes"),
-                        ) {
-                            return fail(format!("cannot write {}: {e}", path.display()));
-                        }
-                    }
-                    ExitCode::SUCCESS
-                }
-                Ok(Err(e)) => fail(e),
-                Err(e) => fail(e),
-            }
-        }
+        } => benches::voice(seconds, runs, json).await,
         Cmd::BenchResilience {
             events_per_sec,
             seconds,
             line_mb,
             json,
-        } => match bench_resilience::run(events_per_sec, seconds, line_mb).await {
-            Ok(report) => {
-                print!("{}", bench_resilience::table(&report));
-                if let Some(path) = json {
-                    if let Err(e) = std::fs::write(
-                        &path,
-                        serde_json::to_string_pretty(&report).expect("report serializes"),
-                    ) {
-                        return fail(format!("cannot write {}: {e}", path.display()));
-                    }
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        },
+        } => benches::resilience(events_per_sec, seconds, line_mb, json).await,
         Cmd::BenchCache {
             messages,
             batch,
             dir,
             json,
-        } => {
-            let dir = dir.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("parlor-bench-cache-{}", std::process::id()))
-            });
-            let result = tokio::task::spawn_blocking(move || {
-                let r = bench_cache::run(&dir, messages, batch);
-                let _ = std::fs::remove_dir_all(&dir);
-                r
-            })
-            .await;
-            match result {
-                Ok(Ok(report)) => {
-                    print!("{}", bench_cache::table(&report));
-                    if let Some(path) = json {
-                        if let Err(e) = std::fs::write(
-                            &path,
-                            serde_json::to_string_pretty(&report).expect("report serializes"),
-                        ) {
-                            return fail(format!("cannot write {}: {e}", path.display()));
-                        }
-                    }
-                    ExitCode::SUCCESS
-                }
-                Ok(Err(e)) => fail(e),
-                Err(e) => fail(e),
-            }
-        }
+        } => benches::cache(messages, batch, dir, json).await,
         Cmd::Bench {
             rtt,
             oneway,
@@ -403,56 +336,20 @@ async fn main() -> ExitCode {
             cache_messages,
             voice_seconds,
         } => {
-            let idle = bench::IdleSizes {
-                clients: usize::try_from(idle_clients).unwrap_or(usize::MAX),
-                total: idle_total,
-            };
-            let transport = match bench::run(rtt, oneway, rounds, idle).await {
-                Ok(r) => r,
-                Err(e) => return fail(e),
-            };
-            let chat = if chat_samples > 0 {
-                match bench_chat::run(chat_samples, rounds).await {
-                    Ok(r) => Some(r),
-                    Err(e) => return fail(e),
-                }
-            } else {
-                None
-            };
-            let dir = std::env::temp_dir().join(format!("parlor-bench-{}", std::process::id()));
-            // The cache and voice halves (`bench-cache` and `bench-voice` run them alone).
-            let halves = tokio::task::spawn_blocking(move || {
-                let cache = (cache_messages > 0)
-                    .then(|| bench_cache::run(&dir.join("cache"), cache_messages, 1000))
-                    .transpose();
-                let voice = (voice_seconds > 0.0)
-                    .then(|| bench_voice::run(&dir.join("voice"), voice_seconds, 3))
-                    .transpose();
-                let _ = std::fs::remove_dir_all(&dir);
-                cache.and_then(|c| voice.map(|v| (c, v)))
+            benches::all(benches::All {
+                rtt,
+                oneway,
+                rounds,
+                idle: bench::IdleSizes {
+                    clients: usize::try_from(idle_clients).unwrap_or(usize::MAX),
+                    total: idle_total,
+                },
+                chat_samples,
+                cache_messages,
+                voice_seconds,
+                json,
             })
-            .await;
-            let (cache, voice) = match halves {
-                Ok(Ok(h)) => h,
-                Ok(Err(e)) => return fail(e),
-                Err(e) => return fail(e),
-            };
-            print!(
-                "{}",
-                bench_summary::table(&transport, chat.as_ref(), cache.as_ref(), voice.as_ref())
-            );
-            if let Some(path) = json {
-                let doc = serde_json::json!({
-                    "transport": transport, "chat": chat, "cache": cache, "voice": voice
-                });
-                if let Err(e) = std::fs::write(
-                    &path,
-                    serde_json::to_string_pretty(&doc).expect("report serializes"),
-                ) {
-                    return fail(format!("cannot write {}: {e}", path.display()));
-                }
-            }
-            ExitCode::SUCCESS
+            .await
         }
     }
 }
