@@ -191,14 +191,12 @@ impl Store {
     /// holds it, else on a reader. A reader discards its whole page cache whenever another
     /// connection committed and reads every page again (about twenty `pread`s for one
     /// message); the writer's cache holds what it wrote. A large read belongs on a reader:
-    /// writes wait while the writer reads.
+    /// writes wait while the writer reads. (Inside a batch the writer is not free: `read`
+    /// then reads on the batch's connection.)
     pub fn read_fresh<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if self.in_batch_here() {
-            return self.read_in_batch(f);
-        }
         match self.inner.writer.try_free() {
             Some(w) => f(&w.conn),
             None => self.read(f),
