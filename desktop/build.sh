@@ -22,7 +22,9 @@ heavy() {
 
 cd "$root/ui"
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run build
+# PARLOR_UI_BUILT=1: the caller built ui/dist already and may be compiling against it (CI's
+# background release build); building it again would empty it under that compile.
+[ "${PARLOR_UI_BUILT:-}" = 1 ] || npm run build
 
 cd "$root"
 # The CLI comes from ui's devDependencies (@tauri-apps/cli 2); it builds with

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The desktop app tested as installed: builds the release .deb (desktop/build.sh), installs it
+# The desktop app tested as installed: builds the release .deb (desktop/build.sh; or takes
+# PARLOR_INSTALL_DEB, built already), installs it
 # with dpkg -i, then runs the e2e suite against the installed binary (/usr/bin/parlor-desktop)
 # under Xvfb — sign in, online, a request rings, accept, a message, end, and the rest — except
 # the updater test (run.sh runs it on debug builds), and measures the installed app's idle
@@ -18,14 +19,20 @@ if [ ! -s "$keydir/key.pub" ]; then
 fi
 export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")"
 
-# PARLOR_BUILD_PROFILE=debug (tests/test.sh) packages the dev-profile build: the same app and
-# package, without the 13-minute cold release compile; run alone, this tests the release .deb.
-profile="${PARLOR_BUILD_PROFILE:-release}"
-echo "-- build: the $profile .deb"
-start=$(date +%s)
-PARLOR_BUILD_PROFILE="$profile" desktop/build.sh deb >/dev/null
-deb="$(ls -t "$CARGO_TARGET_DIR/$profile"/bundle/deb/*.deb | head -n1)"
-echo "-- built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - start )) s"
+# PARLOR_INSTALL_DEB names a .deb built already (tests/test.sh builds the release one while
+# other steps run); otherwise this builds it (PARLOR_BUILD_PROFILE=debug: the dev profile's).
+if [ -n "${PARLOR_INSTALL_DEB:-}" ]; then
+  deb="$PARLOR_INSTALL_DEB"
+  [ -s "$deb" ] || { echo "PARLOR_INSTALL_DEB: no package at $deb" >&2; exit 1; }
+  echo "-- package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB), built already"
+else
+  profile="${PARLOR_BUILD_PROFILE:-release}"
+  echo "-- build: the $profile .deb"
+  start=$(date +%s)
+  PARLOR_BUILD_PROFILE="$profile" desktop/build.sh deb >/dev/null
+  deb="$(ls -t "$CARGO_TARGET_DIR/$profile"/bundle/deb/*.deb | head -n1)"
+  echo "-- built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB) in $(( $(date +%s) - start )) s"
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
