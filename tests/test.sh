@@ -93,6 +93,10 @@ echo "== reference servers self-test (node --test)"
 (cd tests/servers && npm test --silent)
 echo "== fuzzing (cargo-fuzz: every decoder, the services, cache loading, the JSON-lines parser; 6 s each)"
 tests/fuzz/run.sh 6
+echo "== desktop app's updater end to end (debug builds of 0.1.0 and 0.99.0, a signed and a tampered update)"
+# Before the installed e2e, so the background release build has this step's time too; the UI
+# built above stays as it is (PARLOR_UI_BUILT) while that build may be compiling it in.
+PARLOR_UI_BUILT=1 PARLOR_E2E_NO_MEASURE=1 tests/e2e/run.sh -k test_a_signed_update
 echo "== desktop app end to end, as installed: the release .deb, dpkg -i, the e2e suite against /usr/bin/parlor-desktop under Xvfb (screenshots in tests/e2e/screenshots)"
 # The package CI installs is the one users get: desktop/build.sh's release build (started in
 # the background above). Only the updater test runs on unpackaged debug builds (an installed
@@ -105,9 +109,7 @@ if ! wait "$release_pid"; then
 fi
 grep -E '^-- release|\.deb$' "$release_log" || true
 echo "-- this step waited $(( $(date +%s) - waiting_since )) s for it"
-PARLOR_INSTALL_DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)" tests/e2e/installed.sh
-echo "== desktop app's updater end to end (debug builds of 0.1.0 and 0.99.0, a signed and a tampered update)"
-PARLOR_E2E_KEEP_SHOTS=1 PARLOR_E2E_NO_MEASURE=1 tests/e2e/run.sh -k test_a_signed_update
+PARLOR_E2E_KEEP_SHOTS=1 PARLOR_INSTALL_DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)" tests/e2e/installed.sh
 echo "== the tree is as the run found it"
 tree_after=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
 if [ "$tree_after" != "$tree_before" ]; then

@@ -21,7 +21,9 @@ export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")" PARLOR_E2E_UPDATE_KEY="$
 
 if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then
   echo "-- build: ui (vite), the harness, the desktop app with the UI embedded (and its 0.99.0 for the updater test)"
-  (cd ui && npm run --silent build >/dev/null)
+  # PARLOR_UI_BUILT=1: ui/dist is built already, and another build may be compiling it in
+  # (tests/test.sh's background release build): rebuilding would empty it under that build.
+  [ "${PARLOR_UI_BUILT:-}" = 1 ] || (cd ui && npm run --silent build >/dev/null)
   # Every binary of the workspace, as the packaged build makes them (desktop/build.sh), so
   # that shared dependencies keep one feature set and compile once.
   # The "newer version" first (same output path), set aside for the updater test.
