@@ -133,7 +133,7 @@ pub(super) enum Cmd {
         /// Simulated users.
         #[arg(long)]
         users: Option<usize>,
-        /// Simulated experts.
+        /// Simulated experts (0: users only connect and hold, a capacity test).
         #[arg(long)]
         experts: Option<usize>,
         /// Seconds to connect everyone.

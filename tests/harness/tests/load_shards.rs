@@ -151,3 +151,40 @@ async fn load_shards_merge_like_one_run() {
     assert!(svg.contains("accept seen p99") && svg.contains("round trips"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// With no experts, users only connect and hold (a capacity test, as
+/// `tests/harness/peers/load_vs_artillery.py` runs it): everyone connects, nothing is asked
+/// for, nothing fails.
+#[tokio::test]
+async fn users_without_experts_connect_and_hold() {
+    let s = server().await;
+    let dir = std::env::temp_dir().join(format!("parlor-load-hold-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    let table = parlor(&[
+        "load",
+        "--url",
+        &s.url(),
+        "--users",
+        "6",
+        "--experts",
+        "0",
+        "--ramp",
+        "1",
+        "--duration",
+        "2",
+        "--think",
+        "500",
+        "--out",
+        out,
+    ])
+    .await;
+    let r = report(&dir);
+    assert_eq!(r["connected"], json!(6), "{table}");
+    assert_eq!(
+        (r["requests"].clone(), r["sessions"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(r["errors"], json!({}), "{r}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
