@@ -31,8 +31,8 @@ cd "$root"
 # `--features tauri/custom-protocol`, so the app embeds ui/dist instead of a dev server.
 tauri=./ui/node_modules/.bin/tauri
 target="${CARGO_TARGET_DIR:-$root/target}"
-# PARLOR_BUILD_PROFILE=debug packages a dev-profile build instead (CI: it reuses the test
-# build's compiled dependencies; a cold release build costs 13 minutes there). Ship release.
+# PARLOR_BUILD_PROFILE=debug packages a dev-profile build instead (quicker when a debug build
+# of the workspace exists: it reuses its dependencies). Ship release; CI tests release.
 profile="${PARLOR_BUILD_PROFILE:-release}"
 # The debug build selects the whole workspace (`-- --workspace`, passed on to cargo) so that
 # shared dependencies keep the test build's feature set: 30 s instead of 154 s measured, as

@@ -24,16 +24,20 @@ echo "== the release .deb starts building in the background, at the lowest CPU a
 # below leave idle (most of them wait on servers), and the installed e2e waits for it. Its own
 # process group (set -m) lets the trap stop it when a step fails; same session, so `nice`
 # still ranks it below the tests (the scheduler's autogroups are per session).
+# Built with the e2e suite's update key, as tests/e2e/installed.sh builds it by hand. (Its own
+# group also means a runner that kills this script's group alone leaves it running.)
+update_key="$(cat "$(tests/e2e/updater-key.sh)/key.pub")"
 release_log=$(mktemp)
 set -m
 (
   start=$(date +%s)
-  PARLOR_UI_BUILT=1 nice -n 19 ionice -c 2 -n 7 desktop/build.sh deb
+  PARLOR_UPDATER_PUBKEY="$update_key" PARLOR_UI_BUILT=1 nice -n 19 ionice -c 2 -n 7 \
+    desktop/build.sh deb
   echo "-- release .deb built in the background in $(( $(date +%s) - start )) s"
-) >"$release_log" 2>&1 &
+) </dev/null >"$release_log" 2>&1 &
 release_pid=$!
 set +m
-trap 'kill -- -"$release_pid" 2>/dev/null || true; rm -f "$release_log"' EXIT
+trap '[ -z "$release_pid" ] || kill -- -"$release_pid" 2>/dev/null || true; rm -f "$release_log"' EXIT
 echo "== cargo clippy (with the LiveKit engine: feature livekit, DOCS_RS=1)"
 # The livekit crate downloads a prebuilt libwebrtc when it builds, which cannot work without
 # internet; with DOCS_RS set its build script skips that, so clippy type-checks and lints the
@@ -107,6 +111,7 @@ if ! wait "$release_pid"; then
   cat "$release_log" >&2
   exit 1
 fi
+release_pid=""
 grep -E '^-- release|\.deb$' "$release_log" || true
 echo "-- this step waited $(( $(date +%s) - waiting_since )) s for it"
 PARLOR_E2E_KEEP_SHOTS=1 PARLOR_INSTALL_DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n1)" tests/e2e/installed.sh

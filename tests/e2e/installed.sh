@@ -11,12 +11,9 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
 
-# The same test update key as run.sh: the installed app checks updates against it.
-keydir="$tools/updater-test-key"
-if [ ! -s "$keydir/key.pub" ]; then
-  mkdir -p "$keydir"
-  ./ui/node_modules/.bin/tauri signer generate --ci -p parlor-e2e -w "$keydir/key" >/dev/null
-fi
+# The same test update key as run.sh: the package built here checks updates against it (a
+# package given by PARLOR_INSTALL_DEB was built with it: tests/test.sh).
+keydir="$(tests/e2e/updater-key.sh)"
 export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")"
 
 # PARLOR_INSTALL_DEB names a .deb built already (tests/test.sh builds the release one while

@@ -9,14 +9,8 @@ cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
 tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
 
-# The updater test's signing key: generated here once, kept in the tools dir, never committed
-# (a release's key comes from the app team's CI secrets; see desktop/README.md). Its public
-# half is built into the app, so the app accepts updates signed with it and nothing else.
-keydir="$tools/updater-test-key"
-if [ ! -s "$keydir/key.pub" ]; then
-  mkdir -p "$keydir"
-  ./ui/node_modules/.bin/tauri signer generate --ci -p parlor-e2e -w "$keydir/key" >/dev/null
-fi
+# The updater test's signing key (tests/e2e/updater-key.sh); its public half is built in.
+keydir="$(tests/e2e/updater-key.sh)"
 export PARLOR_UPDATER_PUBKEY="$(cat "$keydir/key.pub")" PARLOR_E2E_UPDATE_KEY="$keydir/key"
 
 if [ "${PARLOR_E2E_NO_BUILD:-0}" != 1 ]; then

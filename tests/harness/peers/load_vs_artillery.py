@@ -11,7 +11,9 @@ and holds HOLD seconds. The generator's process tree is sampled every half secon
 while everyone holds (half-way through the hold), its peak RSS and its CPU seconds (user +
 system, children included) are what the table shows. Who goes first alternates by round;
 the figures are medians over rounds. Memory per extra user is the slope of the holding RSS
-between the smallest and the largest N (what a user costs beyond a fixed base).
+between the smallest and the largest N (what a user costs beyond a fixed base). parlor
+load's CPU includes the Node child that mints its tokens at the start (Artillery's tokens
+are minted before it starts): a small bias against parlor.
 
 Artillery (pinned below) is installed on first use under $PARLOR_TOOLS_DIR/artillery (npm,
 its Playwright browser download skipped: the socket.io engine does not use it). The parlor
@@ -50,11 +52,10 @@ def artillery_bin() -> Path:
 
 
 def parlor_bin() -> Path:
-    exe = TARGET / "release/parlor"
-    if not exe.exists():
-        subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "parlor-harness",
-                        "--bin", "parlor"], check=True, cwd=ROOT)
-    return exe
+    """The release `parlor`, built from this tree (cargo does nothing when it is current)."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "parlor-harness",
+                    "--bin", "parlor"], check=True, cwd=ROOT)
+    return TARGET / "release/parlor"
 
 
 class Server:
@@ -126,14 +127,21 @@ def measure(cmd: list, env: dict, log: Path, hold_at: float) -> dict:
                 if not holding[0] and time.monotonic() - start >= hold_at:
                     holding[0] = rss
 
-        sampler = threading.Thread(target=sample)
+        sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            done.set()
+            sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}); see {log}")
+    if not holding[0]:
+        raise RuntimeError(f"{cmd[0]} ended before everyone held ({hold_at:.0f} s in); see {log}")
     return {"holding_rss_kib": holding[0], "peak_rss_kib": peak[0],
             "cpu_s": usage.ru_utime + usage.ru_stime,
             "wall_s": time.monotonic() - start}
@@ -196,6 +204,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
+    # Artillery's users leave HOLD seconds after they arrive, parlor's all at the end: the RSS
+    # is sampled at RAMP + HOLD/2, when the last user has arrived and the first has not left.
+    if args.hold <= 2 * args.ramp:
+        ap.error("--hold must be more than twice --ramp (everyone holds when RSS is sampled)")
     counts = sorted({int(n) for n in args.users.split(",")})
     if len(counts) < 2 or counts[0] < 1:
         ap.error("--users: give at least two positive counts (the slope is between them)")
