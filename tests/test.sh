@@ -107,6 +107,7 @@ echo "== desktop app end to end, as installed: the release .deb, dpkg -i, the e2
 # package is updated by dpkg; the update test rewrites a copy served from a local feed).
 waiting_since=$(date +%s)
 if ! wait "$release_pid"; then
+  release_pid=""
   echo "the release .deb did not build:" >&2
   cat "$release_log" >&2
   exit 1

@@ -9,7 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/parlor-target}"
-tools="${PARLOR_TOOLS_DIR:-/var/tmp/parlor-tools}"
 
 # The same test update key as run.sh: the package built here checks updates against it (a
 # package given by PARLOR_INSTALL_DEB was built with it: tests/test.sh).
