@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from proctree import descendants, processes
 from selenium import webdriver
 from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
                                         WebDriverException)
@@ -52,7 +53,7 @@ class TauriDriver:
         # The app can outlive its session (hidden in the tray it ignores a close) and the
         # WebKitWebDriver between: a leftover app would take the next launch's place (the
         # app is single-instance) and that session would never start. Kill what is left.
-        left = _descendants(self.proc.pid)
+        left = descendants(processes(), self.proc.pid)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -66,25 +67,6 @@ class TauriDriver:
             except (ProcessLookupError, PermissionError):
                 pass
         self.log.close()
-
-
-def _descendants(root: int) -> list[int]:
-    """Every process below `root`, from /proc (`pid (comm) state ppid …`)."""
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(d.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class App:

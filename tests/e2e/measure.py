@@ -12,24 +12,8 @@ from pathlib import Path
 
 from appdriver import SHOTS, App, TauriDriver
 from conftest import MINUTE_MS, TARGET, TOOLS
+from proctree import descendants, processes
 from refserver import RefServer
-
-
-def processes():
-    """pid -> (ppid, exe, rss_kb) for every process we may read."""
-    out = {}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            status = (d / "status").read_text()
-            ppid = int(next(l for l in status.splitlines() if l.startswith("PPid:")).split()[1])
-            rss = next((int(l.split()[1]) for l in status.splitlines() if l.startswith("VmRSS:")), 0)
-            exe = os.readlink(d / "exe")
-        except (OSError, StopIteration, ValueError):
-            continue
-        out[int(d.name)] = (ppid, exe, rss)
-    return out
 
 
 def pss_kib(pid: int) -> int:
@@ -75,16 +59,6 @@ def pss_by_origin(pids, app_bin: str) -> dict:
             elif fields and fields[0] == "Pss:" and origin:
                 totals[origin] = totals.get(origin, 0) + int(fields[1])
     return totals
-
-
-def descendants(procs, root):
-    found, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, (pp, _, _) in procs.items() if pp == p]
-        found += kids
-        todo += kids
-    return found
 
 
 def deb_size():

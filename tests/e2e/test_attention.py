@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import MINUTE_MS
 from flows import request_card, sign_in
-from measure import descendants, processes
+from proctree import descendants, processes
 from refserver import ROOT
 
 RING_WAV = ROOT / "core" / "src" / "voice" / "ring.wav"

@@ -17,7 +17,7 @@ from pathlib import Path
 from appdriver import App
 from conftest import MINUTE_MS
 from flows import sign_in
-from measure import processes
+from proctree import processes
 from refserver import ROOT
 
 TAURI = ROOT / "ui" / "node_modules" / ".bin" / "tauri"

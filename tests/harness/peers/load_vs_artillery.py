@@ -33,6 +33,8 @@ from pathlib import Path
 
 ARTILLERY_VERSION = "2.0.34"
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests/e2e"))
+from proctree import tree_rss_kib  # noqa: E402  (the desktop suite's process-tree walk)
 SERVER = ROOT / "tests/servers/001_presence_sessions.js"
 TOOLS = Path(os.environ.get("PARLOR_TOOLS_DIR", "/var/tmp/parlor-tools"))
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", "/var/tmp/parlor-target"))
@@ -80,34 +82,6 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
-
-
-def tree_rss_kib(root: int) -> int:
-    """RSS of `root` and its descendants, KiB (from /proc)."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    tree, frontier = {root}, [root]
-    while frontier:
-        p = frontier.pop()
-        kids = [c for c, pp in parents.items() if pp == p and c not in tree]
-        tree.update(kids)
-        frontier.extend(kids)
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 def measure(cmd: list, env: dict, log: Path, hold_at: float) -> dict:
