@@ -41,6 +41,20 @@ pub struct Queued {
     pub queued_at: i64,
 }
 
+/// The oldest sendable queued message (`?1`: now, ms). The `NOT EXISTS` finds an older queued
+/// message of the same conversation through `messages_queued_in_conversation` (migration
+/// 0009), so it costs the same in a chat of ten messages or of a hundred thousand.
+const NEXT_QUEUED: &str = "SELECT local_id, conversation_id, client_id, text, reply_to, file_id,
+        attempts, state, created_at
+    FROM messages m
+    WHERE state IN ('pending','sending') AND kind != 'voice' AND in_doubt = 0
+      AND (retry_at IS NULL OR retry_at <= ?1)
+      AND NOT EXISTS (SELECT 1 FROM messages e
+           WHERE e.conversation_id = m.conversation_id
+             AND e.local_id < m.local_id AND e.kind != 'voice'
+             AND e.state IN ('pending','sending'))
+    ORDER BY local_id LIMIT 1";
+
 impl Cache {
     /// The oldest message the outbox may send now: the first queued message of its
     /// conversation (so order is kept), not in doubt, and not waiting out a backoff (so a
@@ -50,18 +64,7 @@ impl Cache {
         self.tolerant(|| {
             self.store().read_fresh(|c| {
                 let row = c
-                    .prepare_cached(
-                        "SELECT local_id, conversation_id, client_id, text, reply_to, file_id,
-                                attempts, state, created_at
-                         FROM messages m
-                         WHERE state IN ('pending','sending') AND kind != 'voice' AND in_doubt = 0
-                           AND (retry_at IS NULL OR retry_at <= ?1)
-                           AND NOT EXISTS (SELECT 1 FROM messages e
-                                WHERE e.conversation_id = m.conversation_id
-                                  AND e.local_id < m.local_id AND e.kind != 'voice'
-                                  AND e.state IN ('pending','sending'))
-                         ORDER BY local_id LIMIT 1",
-                    )?
+                    .prepare_cached(NEXT_QUEUED)?
                     .query_row([now_ms()], |r| {
                         let local_id: i64 = r.get(0)?;
                         let queued = (|| {

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_delivery.sql", include_str!("migrations/0006_delivery.sql")),
     ("0007_quarantine.sql", include_str!("migrations/0007_quarantine.sql")),
     ("0008_adoptable_index.sql", include_str!("migrations/0008_adoptable_index.sql")),
+    ("0009_queue_index.sql", include_str!("migrations/0009_queue_index.sql")),
 ];
 
 /// Applies the migrations `conn` has not seen yet.

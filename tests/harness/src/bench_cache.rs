@@ -3,6 +3,7 @@
 //! database in a temporary directory (WAL, the same settings as the app).
 
 use parlor_core::client::MAX_BURST;
+use parlor_core::messaging::cache::Outgoing;
 use parlor_core::messaging::Cache;
 use parlor_core::model::{Message, MessageKind, Party};
 use parlor_core::store::Store;
@@ -36,6 +37,9 @@ pub struct CacheReport {
     pub latest_page_ms: (f64, f64),
     /// 50 messages from the middle of the conversation (keyset cursor): median, p99, ms.
     pub middle_page_ms: (f64, f64),
+    /// The outbox picking the next message to send, one of ours queued at the end of the
+    /// conversation: median, p99, ms (it must not grow with the conversation).
+    pub queue_pick_ms: (f64, f64),
     /// Search for a rare word (one message in 1000), 50 results: median, p99, ms.
     pub search_rare_ms: (f64, f64),
     /// Search for a common word (every message), newest 50 results: median, p99, ms.
@@ -307,6 +311,7 @@ pub fn run(dir: &Path, messages: u32, batch: u32) -> Result<CacheReport, String>
     // A cursor in the middle: the local id of message n/2 (ingested in order).
     let middle = i64::from(messages / 2).max(1);
     let middle_page_ms = time_ms(300, || cache.page("bench", Some(middle), 50));
+    let queue_pick_ms = queue_pick(&cache)?;
     let rare_hits = cache
         .search("zanzibar", Some("bench"), 1000)
         .map_err(|e| e.to_string())?
@@ -327,11 +332,42 @@ pub fn run(dir: &Path, messages: u32, batch: u32) -> Result<CacheReport, String>
         grouped_burst,
         latest_page_ms,
         middle_page_ms,
+        queue_pick_ms,
         search_rare_ms,
         search_common_ms,
         rare_hits,
         db_bytes,
     })
+}
+
+/// Queues one message of ours at the end of the large conversation and times the outbox's
+/// pick of it; the message is taken back after.
+fn queue_pick(cache: &Cache) -> Result<(f64, f64), String> {
+    let me = Party {
+        id: "u1".into(),
+        ..Party::default()
+    };
+    let queued = cache
+        .enqueue(&Outgoing {
+            conversation_id: "bench",
+            client_id: "bench-pick",
+            sender: &me,
+            text: Some("queued"),
+            reply_to: None,
+            file_id: None,
+        })
+        .map_err(|e| e.to_string())?;
+    let picked = cache.next_queued().map_err(|e| e.to_string())?;
+    if picked.as_ref().map(|q| q.local_id) != Some(queued.local_id) {
+        return Err(format!(
+            "the outbox picked {picked:?}, not the queued message"
+        ));
+    }
+    let timed = time_ms(300, || cache.next_queued());
+    cache
+        .discard("bench", "bench-pick")
+        .map_err(|e| e.to_string())?;
+    Ok(timed)
 }
 
 /// The report as a table.
@@ -391,6 +427,7 @@ pub fn table(r: &CacheReport) -> String {
         r.middle_page_ms,
         "",
     );
+    s += &row("outbox picks the next message to send", r.queue_pick_ms, "");
     s += &row(
         &format!("search rare word ({} hits), 50 results", r.rare_hits),
         r.search_rare_ms,
@@ -434,6 +471,8 @@ mod tests {
         assert!(table(&r).contains("ingest live, group commit"));
         assert!(r.latest_page_ms.0 > 0.0 && r.search_common_ms.0 > 0.0);
         assert!(table(&r).contains("latest 50 messages"));
+        assert!(r.queue_pick_ms.0 > 0.0);
+        assert!(table(&r).contains("outbox picks the next message"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -250,3 +250,47 @@ fn a_message_on_its_way_when_the_app_stopped_is_never_resent_blindly() {
         assert_eq!(state(&cache, untried.local_id), DeliveryState::Pending);
     }
 }
+
+#[test]
+fn picking_the_next_message_never_walks_the_conversation() {
+    let cache = temp_cache("queue-plan");
+    let plan: Vec<String> = cache
+        .store()
+        .read(|c| {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {NEXT_QUEUED}"))?;
+            let rows = stmt.query_map([0], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap();
+    // Queued messages are found through the outbox's partial indexes, never by reading every
+    // message of a conversation (which made each send slower in a long chat).
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("messages_queued_in_conversation")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|p| p.contains("messages_in_order")),
+        "{plan:?}"
+    );
+    // And it still picks in order in a conversation that holds many received messages.
+    let received: Vec<_> = (0..2_000)
+        .map(|i| {
+            msg(
+                &format!("srv-{i}"),
+                "c",
+                "them",
+                "hi",
+                "2025-01-01T00:00:00Z",
+            )
+        })
+        .collect();
+    cache.ingest(&received, Some("me")).unwrap();
+    let a = queue(&cache, "c", "a", "first");
+    let b = queue(&cache, "c", "b", "second");
+    assert_eq!(cache.next_queued().unwrap().unwrap().local_id, a.local_id);
+    cache
+        .set_queued_state(a.local_id, DeliveryState::Sent, None, false)
+        .unwrap();
+    assert_eq!(cache.next_queued().unwrap().unwrap().local_id, b.local_id);
+}
