@@ -71,6 +71,10 @@ if (handleCliModes(args, { name: '003 support chat reference server', usage: 'no
 const store = persistentState(args.stateFile, initialState);
 const state = store.load();
 const messagesById = new Map(state.messages.map((m) => [m.id, m]));
+// A resend is found by its sender's clientMessageId in a map, not by a walk through every
+// message ever stored (which made each send slower than the last).
+const resendKey = (chatId, senderId, ref) => JSON.stringify([chatId, senderId, ref]);
+const byClientRef = new Map(state.messages.filter((m) => m.clientMessageId).map((m) => [resendKey(m.chatId, m.senderId, m.clientMessageId), m]));
 const save = () => store.save(state);
 
 const accountById = (id) => ACCOUNTS.find((a) => a.id === id);
@@ -239,7 +243,7 @@ io.on('connection', (socket) => {
     const chat = participantChat(user, input.chatId);
     // Default mode: a resend (same sender, same clientMessageId) gets the stored message, even if
     // closed since. The document has no clientMessageId: seed-only stores every send.
-    const resent = shapes.dedupesByClientMessageId && input.clientMessageId && state.messages.find((m) => m.chatId === chat.id && m.senderId === user.id && m.clientMessageId === input.clientMessageId);
+    const resent = shapes.dedupesByClientMessageId && input.clientMessageId && byClientRef.get(resendKey(chat.id, user.id, input.clientMessageId));
     if (resent) return { event: 'messageSent', data: messageView(resent) };
     if (chat.status === 'CLOSED') throw new WsError(E.closed);
     if (!(input.text && input.text.trim()) && !input.fileId) throw new WsError(E.empty);
@@ -260,6 +264,7 @@ io.on('connection', (socket) => {
     };
     state.messages.push(message);
     messagesById.set(message.id, message);
+    if (message.clientMessageId) byClientRef.set(resendKey(chat.id, user.id, message.clientMessageId), message);
     chat.updatedAt = message.createdAt;
     save();
     io.to(chat.id).emit('newMessage', messageView(message));

@@ -4,6 +4,7 @@
 // does through its outbox, printing one JSON line of results.
 //   node bench_chat_client.js --url http://127.0.0.1:P --token T --samples N
 
+const { randomUUID } = require('node:crypto');
 const { io } = require('socket.io-client');
 const { arg, percentile } = require('./bench/args');
 
@@ -17,8 +18,10 @@ async function main() {
     socket.once('connect_error', reject);
   });
   await socket.timeout(5000).emitWithAck('joinChat', { chatId });
+  // The payload Parlor's dialect sends: the text and a client message id (one per message).
   const send = async (text) => {
-    const answer = await socket.timeout(5000).emitWithAck('sendMessage', { chatId, message: { text } });
+    const message = { clientMessageId: randomUUID(), text };
+    const answer = await socket.timeout(5000).emitWithAck('sendMessage', { chatId, message });
     if (!answer || answer.event !== 'messageSent') throw new Error(`not sent: ${JSON.stringify(answer)}`);
   };
   // Warm-up, as on the Rust side.
