@@ -44,6 +44,7 @@ pub mod presence_keeper;
 pub mod profile;
 pub mod ranges;
 pub mod secrets;
+pub mod send_steps;
 pub mod session;
 pub mod store;
 pub mod token;

@@ -28,6 +28,7 @@ use crate::dialect::{MessageDelivery, Reconcile};
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::{ChatMessage, DeliveryState};
+use crate::send_steps::send_step;
 use crate::transport::ConnectionState;
 use attempt::{try_once, Outcome};
 use std::collections::HashMap;
@@ -100,7 +101,9 @@ pub(super) async fn run(inner: Arc<Inner>) {
             let _ = timeout(idle, inner.wake.notified()).await;
             continue;
         };
+        send_step!("picked");
         inner.publish_changed(inner.cache.start_try(q.local_id).unwrap_or(None));
+        send_step!("marked");
         let outcome = try_once(&inner, &client, &q, delivery).await;
         drop(client);
         if matches!(outcome, Outcome::SlowDown) {

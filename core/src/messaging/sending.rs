@@ -8,6 +8,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::event::DomainEvent;
 use crate::model::ChatMessage;
+use crate::send_steps::send_step;
 
 /// A message to send: text, or a file uploaded before, and what it replies to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,6 +85,7 @@ pub(super) fn enqueue(
             file_id: file_id.as_deref(),
         })
         .map_err(store_error)?;
+    send_step!("queued");
     inner.publish(DomainEvent::ChatMessageChanged {
         message: message.clone(),
     });

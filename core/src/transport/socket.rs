@@ -25,6 +25,7 @@ use super::shared::{Control, Live, Shared};
 use super::supervisor::{set_state, supervise};
 use super::TransportError;
 use crate::model::ConnectionState;
+use crate::send_steps::send_step;
 use crate::sync::lock;
 use crate::token::SharedTokenSource;
 use futures_util::FutureExt;
@@ -148,6 +149,7 @@ impl Socket {
         let (tx, rx) = oneshot::channel::<Payload>();
         let mut tx = Some(tx);
         let callback = move |payload: Payload, _c: RawClient| {
+            send_step!("answered");
             if let Some(tx) = tx.take() {
                 let _ = tx.send(payload);
             }
@@ -164,6 +166,7 @@ impl Socket {
             self.dropped(live.generation, format!("emit failed: {e}"));
             return Err(TransportError::SendFailed(e.to_string()));
         }
+        send_step!("written");
         let mut state = self.watch_state();
         tokio::select! {
             answer = rx => match answer {

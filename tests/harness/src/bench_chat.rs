@@ -5,9 +5,11 @@
 //! emit-and-ack, against the 003 support chat reference server (it confirms a send by its
 //! ack). The three take turns going first, round by round; medians over the rounds.
 
+use crate::bench_steps;
 use crate::servers::{server_file, RefServer};
 use hdrhistogram::Histogram;
 use parlor_core::messaging::{DeliveryState, Messenger, MessengerConfig};
+use parlor_core::send_steps::STEPS;
 use parlor_core::store::Store;
 use parlor_core::transport::{Socket, SocketConfig};
 use parlor_core::{Client, Command, DialectId, ServerProfile, StaticToken};
@@ -30,6 +32,18 @@ pub struct RoundTrip {
     pub p99_us: f64,
 }
 
+/// One step of the full client's send, as [`ChatReport::full_steps`] has it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepTime {
+    /// The step (`queued` … `applied`).
+    pub step: String,
+    /// Median time from the send to the step, µs.
+    pub p50_us: f64,
+    /// Of the timed sends, the share in which the step came before the caller saw the
+    /// message settled (an answer is applied after the caller learned it from the echo).
+    pub seen: f64,
+}
+
 /// The chat round trip three ways.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatReport {
@@ -39,6 +53,9 @@ pub struct ChatReport {
     pub rounds: u32,
     /// The full Parlor client: `Messenger::send`, then the handle settled `sent`.
     pub full: RoundTrip,
+    /// Where the full client's time goes: each step of a send (`parlor_core::send_steps`),
+    /// median time since the send (medians over the rounds).
+    pub full_steps: Vec<StepTime>,
     /// Parlor's transport alone: the `sendMessage` request and its ack.
     pub raw: RoundTrip,
     /// socket.io-client 4: `emitWithAck('sendMessage')`.
@@ -53,12 +70,17 @@ pub async fn run(samples: u32, rounds: u32) -> Result<ChatReport, String> {
     let token = server.mint(ACCOUNT).await.map_err(|e| e.to_string())?;
     let url = server.url();
     let (mut full, mut raw, mut node) = (Vec::new(), Vec::new(), Vec::new());
+    let mut steps = Vec::new();
     let rounds = rounds.max(1);
     for round in 0..rounds {
         // Each way goes first in turn, so a warming (or tiring) machine favours none.
         for way in 0..3 {
             match (round + way) % 3 {
-                0 => full.push(full_client(&url, &token, samples, round).await?),
+                0 => {
+                    let (timed, round_steps) = full_client(&url, &token, samples, round).await?;
+                    full.push(timed);
+                    steps.push(round_steps);
+                }
                 1 => raw.push(raw_transport(&url, &token, samples).await?),
                 _ => node.push(node_client(&url, &token, samples).await?),
             }
@@ -68,6 +90,7 @@ pub async fn run(samples: u32, rounds: u32) -> Result<ChatReport, String> {
         samples,
         rounds,
         full: median(&full),
+        full_steps: median_steps(&steps),
         raw: median(&raw),
         node: median(&node),
     })
@@ -83,6 +106,45 @@ fn median(all: &[RoundTrip]) -> RoundTrip {
         p50_us: mid(|r| r.p50_us),
         p99_us: mid(|r| r.p99_us),
     }
+}
+
+/// Each step's median over the rounds.
+fn median_steps(rounds: &[Vec<StepTime>]) -> Vec<StepTime> {
+    let Some(first) = rounds.first() else {
+        return Vec::new();
+    };
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    (0..first.len())
+        .map(|i| StepTime {
+            step: first[i].step.clone(),
+            p50_us: mid(rounds.iter().map(|r| r[i].p50_us).collect()),
+            seen: mid(rounds.iter().map(|r| r[i].seen).collect()),
+        })
+        .collect()
+}
+
+/// Each send step's median time since the send over `samples` (one array per send).
+fn step_times(samples: &[[Option<Duration>; STEPS.len()]]) -> Vec<StepTime> {
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let mut us: Vec<f64> = samples
+                .iter()
+                .filter_map(|s| s[i])
+                .map(|d| d.as_secs_f64() * 1e6)
+                .collect();
+            us.sort_by(|a, b| a.total_cmp(b));
+            StepTime {
+                step: (*step).to_owned(),
+                p50_us: us.get(us.len() / 2).copied().unwrap_or(f64::NAN),
+                seen: us.len() as f64 / samples.len().max(1) as f64,
+            }
+        })
+        .collect()
 }
 
 /// Times `samples` calls of `once` (after a warm-up) into a round trip.
@@ -113,7 +175,7 @@ async fn full_client(
     token: &str,
     samples: u32,
     round: u32,
-) -> Result<RoundTrip, String> {
+) -> Result<(RoundTrip, Vec<StepTime>), String> {
     let dir =
         std::env::temp_dir().join(format!("parlor-bench-chat-{}-{round}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -133,9 +195,12 @@ async fn full_client(
         })
         .await
         .map_err(|e| e.to_string())?;
+    let steps = std::sync::Mutex::new(Vec::new());
     let timed = time_each(samples, |i| {
         let messenger = messenger.clone();
+        let steps = &steps;
         async move {
+            bench_steps::arm();
             let handle = messenger
                 .send_text(CHAT, &format!("parlor {i}"))
                 .map_err(|e| e.to_string())?;
@@ -143,6 +208,11 @@ async fn full_client(
                 .settled(Duration::from_secs(10))
                 .await
                 .map_err(|e| e.to_string())?;
+            let taken = bench_steps::take();
+            // The warm-up's sends are not timed.
+            if i >= WARM_UP {
+                steps.lock().unwrap_or_else(|p| p.into_inner()).push(taken);
+            }
             match m.state {
                 DeliveryState::Sent | DeliveryState::Delivered | DeliveryState::Read => Ok(()),
                 other => Err(format!("a bench message ended {other:?}: {:?}", m.error)),
@@ -153,7 +223,8 @@ async fn full_client(
     client.disconnect().await;
     drop(messenger);
     let _ = std::fs::remove_dir_all(&dir);
-    timed
+    let steps = steps.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok((timed?, step_times(&steps)))
 }
 
 async fn raw_transport(url: &str, token: &str, samples: u32) -> Result<RoundTrip, String> {
@@ -175,7 +246,11 @@ async fn raw_transport(url: &str, token: &str, samples: u32) -> Result<RoundTrip
             let answer = socket
                 .request(
                     "sendMessage",
-                    vec![json!({ "chatId": CHAT, "message": { "text": format!("raw {i}") } })],
+                    // What the dialect sends for a message: its text and a client id.
+                    vec![json!({ "chatId": CHAT, "message": {
+                        "clientMessageId": uuid::Uuid::new_v4().to_string(),
+                        "text": format!("raw {i}"),
+                    } })],
                     None,
                 )
                 .await

@@ -223,6 +223,10 @@ pub fn table(
             format!("{:.3} ms", c.middle_page_ms.0),
         ));
         rows.push(alone(
+            "cache: outbox picks the next message, p50",
+            format!("{:.3} ms", c.queue_pick_ms.0),
+        ));
+        rows.push(alone(
             "cache search rare word, p50",
             format!("{:.3} ms", c.search_rare_ms.0),
         ));
@@ -269,6 +273,47 @@ pub fn table(
             r.measure, r.ours, r.against, r.ratio, r.goal, r.met
         );
     }
+    if let Some(c) = chat.filter(|c| !c.full_steps.is_empty()) {
+        s += &steps_table(c);
+    }
+    s
+}
+
+/// Where the full client's chat round trip goes: each step's median time since the send,
+/// and what it added, beside the transport alone and Node.
+fn steps_table(c: &ChatReport) -> String {
+    let mut s = String::from(
+        "\nfull client's chat send, step by step: median µs since the send; seen = share of sends in which the step came before the caller saw the message settled (the server's echo can settle it first)\n",
+    );
+    s += &format!(
+        "{:<12} {:>10} {:>10} {:>8}\n",
+        "step", "since send", "added", "seen"
+    );
+    let mut before = 0.0;
+    for st in &c.full_steps {
+        let added = st.p50_us - before;
+        s += &format!(
+            "{:<12} {:>10.0} {:>10.0} {:>7.0}%\n",
+            st.step,
+            st.p50_us,
+            added,
+            st.seen * 100.0
+        );
+        if st.p50_us.is_finite() {
+            before = st.p50_us;
+        }
+    }
+    s += &format!(
+        "{:<12} {:>10.0} {:>10.0} {:>8}\n",
+        "settled",
+        c.full.p50_us,
+        c.full.p50_us - before,
+        ""
+    );
+    s += &format!(
+        "whole round trip, transport alone {:.0} µs, Node {:.0} µs\n",
+        c.raw.p50_us, c.node.p50_us
+    );
     s
 }
 
@@ -316,6 +361,15 @@ mod tests {
                 p50_us: 300.0,
                 p99_us: 900.0,
             },
+            full_steps: ["queued", "picked", "written", "answered"]
+                .iter()
+                .zip([40.0, 60.0, 100.0, 250.0])
+                .map(|(step, p50_us)| crate::bench_chat::StepTime {
+                    step: (*step).into(),
+                    p50_us,
+                    seen: 1.0,
+                })
+                .collect(),
             raw: crate::bench_chat::RoundTrip {
                 p50_us: 150.0,
                 p99_us: 300.0,
@@ -353,6 +407,15 @@ mod tests {
             ["yes", "<=1.00", "0.75"]
         );
         assert!(line("Opus voice note, 60 s speech").contains("185.8"));
+        // The steps: time since the send and what each added; the last step to the settle.
+        assert_eq!(
+            line("answered").split_whitespace().collect::<Vec<_>>(),
+            ["answered", "250", "150", "100%"]
+        );
+        assert_eq!(
+            line("settled").split_whitespace().collect::<Vec<_>>(),
+            ["settled", "300", "50"]
+        );
         assert_eq!(
             cells("Opus voice note, 60 s speech"),
             ["yes", "<=1.00", "0.93"]

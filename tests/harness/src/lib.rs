@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_cache;
 pub mod bench_chat;
 pub mod bench_resilience;
+pub mod bench_steps;
 pub mod bench_summary;
 pub mod bench_voice;
 pub mod calls;

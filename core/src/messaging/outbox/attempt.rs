@@ -8,6 +8,7 @@ use crate::command::Command;
 use crate::dialect::{Confirmation, MessageDelivery};
 use crate::error::Error;
 use crate::event::DomainEvent;
+use crate::send_steps::send_step;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::time::{timeout, Instant};
@@ -104,6 +105,7 @@ pub(super) async fn try_once(
         .max(ack_timeout.saturating_add(Duration::from_secs(2)));
     let deadline = Instant::now() + inner.config.confirm_timeout;
     let sent = tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await;
+    send_step!("applied");
     if sent.is_ok() {
         // The events the server sent before its answer (the message itself, an error about
         // it, an earlier message's late answer) are applied while this message is still the
