@@ -6,16 +6,16 @@
 /// The `tracing` target of the step events.
 pub const TARGET: &str = "parlor::send_steps";
 
-/// The steps of a chat message, in the order they happen.
+/// The steps of a chat message, in the order they happen:
+/// - `queued`: the message is on disk in the outbox (`Messenger::send` may return);
+/// - `picked`: the outbox task took it as the next message to send;
+/// - `marked`: its `sending` state is on disk (a crash from here on leaves it in doubt,
+///   never resent blindly);
+/// - `written`: the transport wrote the request to the socket;
+/// - `answered`: the server's answer (the ack) arrived;
+/// - `applied`: the answer was decoded and applied to the cache.
 pub const STEPS: [&str; 6] = [
-    // The message is on disk in the outbox (`Messenger::send` may return).
-    "queued", // The outbox task took it as the next message to send.
-    "picked",
-    // Its `sending` state is on disk (a crash from here on leaves it in doubt, not resent).
-    "marked", // The transport wrote the request to the socket.
-    "written", // The server's answer (the ack) arrived.
-    "answered", // The answer was decoded and applied to the cache.
-    "applied",
+    "queued", "picked", "marked", "written", "answered", "applied",
 ];
 
 /// Marks one step (a literal of [`STEPS`]).
