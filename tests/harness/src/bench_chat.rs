@@ -108,8 +108,9 @@ fn median(all: &[RoundTrip]) -> RoundTrip {
     }
 }
 
-/// Each step's median over the rounds.
+/// Each step's median over the rounds that timed the steps.
 fn median_steps(rounds: &[Vec<StepTime>]) -> Vec<StepTime> {
+    let rounds: Vec<&Vec<StepTime>> = rounds.iter().filter(|r| r.len() == STEPS.len()).collect();
     let Some(first) = rounds.first() else {
         return Vec::new();
     };
@@ -126,8 +127,12 @@ fn median_steps(rounds: &[Vec<StepTime>]) -> Vec<StepTime> {
         .collect()
 }
 
-/// Each send step's median time since the send over `samples` (one array per send).
+/// Each send step's median time since the send over `samples` (one array per send); none
+/// when no step was timed (no [`bench_steps::layer`] in this process's subscriber).
 fn step_times(samples: &[[Option<Duration>; STEPS.len()]]) -> Vec<StepTime> {
+    if samples.iter().flatten().all(Option::is_none) {
+        return Vec::new();
+    }
     STEPS
         .iter()
         .enumerate()

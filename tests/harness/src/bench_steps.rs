@@ -76,3 +76,37 @@ impl<S: tracing::Subscriber> Layer<S> for StepClock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn step(name: &str) {
+        tracing::trace!(target: "parlor::send_steps", step = name);
+    }
+
+    #[test]
+    fn steps_are_timed_in_order_only_while_armed() {
+        let subscriber = tracing_subscriber::registry().with(layer());
+        tracing::subscriber::with_default(subscriber, || {
+            // Not armed: nothing is kept.
+            step("queued");
+            arm();
+            // A late step of an earlier send, before this one's first: not this send's.
+            step("applied");
+            step("queued");
+            step("picked");
+            // Another target's event is not a step.
+            tracing::trace!(target: "parlor::other", step = "marked");
+            step("queued");
+            let taken = take();
+            assert!(taken[0].is_some() && taken[1].is_some());
+            assert!(taken[0] <= taken[1]);
+            assert!(taken[2..].iter().all(Option::is_none), "{taken:?}");
+            // Disarmed again.
+            step("marked");
+            assert!(take()[2].is_none());
+        });
+    }
+}

@@ -287,6 +287,21 @@ async fn bench_reports_both_clients() {
         report["cache"].is_object() && report["voice"]["encoded_bytes"].as_u64() > Some(0),
         "the cache and voice halves are in the report: {report}"
     );
+    // The full client's send, step by step: every step timed, in order, in the table too.
+    let steps = report["chat"]["full_steps"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().filter_map(|s| s["step"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["queued", "picked", "marked", "written", "answered", "applied"]
+    );
+    let times: Vec<f64> = steps.iter().filter_map(|s| s["p50_us"].as_f64()).collect();
+    // The steps up to the write come in every send; the answer's steps only in those the
+    // echo did not settle first, so their medians are over fewer sends.
+    assert!(
+        times.len() == 6 && times[0] > 0.0 && times[..4].windows(2).all(|w| w[0] <= w[1]),
+        "each step after the one before: {times:?}"
+    );
+    assert!(table.contains("step by step"), "{table}");
     let _ = std::fs::remove_file(json);
 }
 
