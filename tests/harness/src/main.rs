@@ -27,20 +27,37 @@ use runs::{demo_user_profile, fail, run_demo, run_servers, DemoUserArgs};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Logs as `PARLOR_LOG` says, on stderr, and keeps the bench's step clock listening.
+fn init_tracing() {
+    use tracing_log::AsLog;
     use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
-    tracing_subscriber::registry()
+    let logs = tracing_subscriber::EnvFilter::from_env("PARLOR_LOG");
+    // Records of libraries that log through the `log` crate (the websocket's trace lines, one
+    // per frame) are bridged only as far as `PARLOR_LOG` asks. `init()` would take the
+    // subscriber's own level, which the step clock's TRACE raises: every such line would then
+    // become a record the layers only drop.
+    let bridged = logs
+        .max_level_hint()
+        .unwrap_or(tracing::level_filters::LevelFilter::TRACE)
+        .as_log();
+    let _ = tracing_log::LogTracer::builder()
+        .with_max_level(bridged)
+        .init();
+    let subscriber = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_filter(tracing_subscriber::EnvFilter::from_env("PARLOR_LOG")),
+                .with_filter(logs),
         )
         // Times a chat send's steps while `parlor bench` asks (idle otherwise).
-        .with(parlor_harness::bench_steps::layer())
-        .init();
+        .with(parlor_harness::bench_steps::layer());
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
     let cli = Cli::parse();
     match cli.command {
         Cmd::Servers { dialect, port } => run_servers(dialect, port).await,
