@@ -12,6 +12,18 @@ pub(crate) fn temp_cache(tag: &str) -> Cache {
     Cache::new(Store::open(&dir.join("cache.sqlite3")).unwrap())
 }
 
+/// How SQLite runs `sql` with `params` on `cache`: the details of `EXPLAIN QUERY PLAN`.
+pub(crate) fn query_plan(cache: &Cache, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    cache
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = stmt.query_map(params, |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap()
+}
+
 pub(crate) fn msg(id: &str, conv: &str, sender: &str, text: &str, at: &str) -> Message {
     Message {
         id: id.into(),
@@ -354,19 +366,11 @@ fn a_returning_message_of_ours_is_looked_up_among_our_unidentified_ones_only() {
     // Through the whole conversation this lookup made ingest quadratic in its size
     // (`parlor bench-cache`: 316 messages/s at 100,000 messages, 59,831 with the index).
     let cache = temp_cache("adoptable-plan");
-    let plan: Vec<String> = cache
-        .store
-        .read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "EXPLAIN QUERY PLAN {}",
-                super::ingest::ADOPTABLE_SQL
-            ))?;
-            let rows = stmt.query_map(rusqlite::params!["c", "m1", "hello"], |r| {
-                r.get::<_, String>(3)
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .unwrap();
+    let plan = query_plan(
+        &cache,
+        super::ingest::ADOPTABLE_SQL,
+        rusqlite::params!["c", "m1", "hello"],
+    );
     assert!(
         plan.iter()
             .any(|step| step.contains("USING INDEX messages_unidentified_own")),

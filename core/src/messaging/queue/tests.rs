@@ -1,4 +1,4 @@
-use super::super::cache::tests::{msg, temp_cache};
+use super::super::cache::tests::{msg, query_plan, temp_cache};
 use super::super::cache::Outgoing;
 use super::*;
 use crate::model::Party;
@@ -254,14 +254,7 @@ fn a_message_on_its_way_when_the_app_stopped_is_never_resent_blindly() {
 #[test]
 fn picking_the_next_message_never_walks_the_conversation() {
     let cache = temp_cache("queue-plan");
-    let plan: Vec<String> = cache
-        .store()
-        .read(|c| {
-            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {NEXT_QUEUED}"))?;
-            let rows = stmt.query_map([0], |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .unwrap();
+    let plan = query_plan(&cache, NEXT_QUEUED, [0]);
     // Queued messages are found through the outbox's partial indexes, never by reading every
     // message of a conversation (which made each send slower in a long chat).
     assert!(
