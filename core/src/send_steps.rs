@@ -1,7 +1,9 @@
 //! The steps of a request on its way out, as `tracing` events (level TRACE, target
 //! [`TARGET`], field `step`), so that a benchmark can show where a send's time goes
 //! (`parlor bench` prints them for the chat round trip). With no subscriber enabling the
-//! target, each costs one relaxed atomic load.
+//! target, each costs one relaxed atomic load. The transport's two steps (`written`,
+//! `answered`) come for every request it makes, not only a message's: a reader that times a
+//! message makes no other request meanwhile.
 
 /// The `tracing` target of the step events.
 pub const TARGET: &str = "parlor::send_steps";
@@ -13,7 +15,8 @@ pub const TARGET: &str = "parlor::send_steps";
 ///   never resent blindly);
 /// - `written`: the transport wrote the request to the socket;
 /// - `answered`: the server's answer (the ack) arrived;
-/// - `applied`: the answer was decoded and applied to the cache.
+/// - `applied`: the answer was decoded and published, so the services applied it (the
+///   messenger writes what it says about the message) before the outbox settles the rest.
 pub const STEPS: [&str; 6] = [
     "queued", "picked", "marked", "written", "answered", "applied",
 ];

@@ -74,7 +74,13 @@ const messagesById = new Map(state.messages.map((m) => [m.id, m]));
 // A resend is found by its sender's clientMessageId in a map, not by a walk through every
 // message ever stored (which made each send slower than the last).
 const resendKey = (chatId, senderId, ref) => JSON.stringify([chatId, senderId, ref]);
-const byClientRef = new Map(state.messages.filter((m) => m.clientMessageId).map((m) => [resendKey(m.chatId, m.senderId, m.clientMessageId), m]));
+const byClientRef = new Map();
+const rememberResend = (m) => {
+  const key = resendKey(m.chatId, m.senderId, m.clientMessageId);
+  // The first stored wins, as a search from the start found it (a seed-only run stores resends too).
+  if (m.clientMessageId && !byClientRef.has(key)) byClientRef.set(key, m);
+};
+state.messages.forEach(rememberResend);
 const save = () => store.save(state);
 
 const accountById = (id) => ACCOUNTS.find((a) => a.id === id);
@@ -264,7 +270,7 @@ io.on('connection', (socket) => {
     };
     state.messages.push(message);
     messagesById.set(message.id, message);
-    if (message.clientMessageId) byClientRef.set(resendKey(chat.id, user.id, message.clientMessageId), message);
+    rememberResend(message);
     chat.updatedAt = message.createdAt;
     save();
     io.to(chat.id).emit('newMessage', messageView(message));

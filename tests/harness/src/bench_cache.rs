@@ -364,9 +364,12 @@ fn queue_pick(cache: &Cache) -> Result<(f64, f64), String> {
         ));
     }
     let timed = time_ms(300, || cache.next_queued());
-    cache
+    if !cache
         .discard("bench", "bench-pick")
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+    {
+        return Err("the queued message could not be taken back".into());
+    }
     Ok(timed)
 }
 

@@ -35,10 +35,13 @@ pub struct RoundTrip {
 /// One step of the full client's send, as [`ChatReport::full_steps`] has it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepTime {
-    /// The step (`queued` … `applied`).
+    /// The step (`queued` … `applied`, then the caller's `settled`).
     pub step: String,
     /// Median time from the send to the step, µs.
     pub p50_us: f64,
+    /// Median of what the step added to the one before it in the same send, µs (negative
+    /// when it usually comes first: a busy outbox may pick a row before `queued` is marked).
+    pub added_us: f64,
     /// Of the timed sends, the share in which the step came before the caller saw the
     /// message settled (an answer is applied after the caller learned it from the echo).
     pub seen: f64,
@@ -54,7 +57,7 @@ pub struct ChatReport {
     /// The full Parlor client: `Messenger::send`, then the handle settled `sent`.
     pub full: RoundTrip,
     /// Where the full client's time goes: each step of a send (`parlor_core::send_steps`),
-    /// median time since the send (medians over the rounds).
+    /// then the caller's `settled` (medians over the rounds).
     pub full_steps: Vec<StepTime>,
     /// Parlor's transport alone: the `sendMessage` request and its ack.
     pub raw: RoundTrip,
@@ -96,60 +99,92 @@ pub async fn run(samples: u32, rounds: u32) -> Result<ChatReport, String> {
     })
 }
 
+/// The median of `v` (NaN when empty).
+fn median_of(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn median(all: &[RoundTrip]) -> RoundTrip {
-    let mid = |f: fn(&RoundTrip) -> f64| {
-        let mut v: Vec<f64> = all.iter().map(f).collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
-    };
     RoundTrip {
-        p50_us: mid(|r| r.p50_us),
-        p99_us: mid(|r| r.p99_us),
+        p50_us: median_of(all.iter().map(|r| r.p50_us).collect()),
+        p99_us: median_of(all.iter().map(|r| r.p99_us).collect()),
     }
 }
+
+/// The step rows: each of [`STEPS`], then the caller's `settled`.
+const STEP_ROWS: usize = STEPS.len() + 1;
 
 /// Each step's median over the rounds that timed the steps.
 fn median_steps(rounds: &[Vec<StepTime>]) -> Vec<StepTime> {
-    let rounds: Vec<&Vec<StepTime>> = rounds.iter().filter(|r| r.len() == STEPS.len()).collect();
+    let rounds: Vec<&Vec<StepTime>> = rounds.iter().filter(|r| r.len() == STEP_ROWS).collect();
     let Some(first) = rounds.first() else {
         return Vec::new();
     };
-    let mid = |mut v: Vec<f64>| {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
+    let over_rounds = |f: &dyn Fn(&StepTime) -> f64| {
+        (0..STEP_ROWS)
+            .map(|i| median_of(rounds.iter().map(|r| f(&r[i])).collect()))
+            .collect::<Vec<f64>>()
     };
-    (0..first.len())
+    let (since, added, seen) = (
+        over_rounds(&|s| s.p50_us),
+        over_rounds(&|s| s.added_us),
+        over_rounds(&|s| s.seen),
+    );
+    (0..STEP_ROWS)
         .map(|i| StepTime {
             step: first[i].step.clone(),
-            p50_us: mid(rounds.iter().map(|r| r[i].p50_us).collect()),
-            seen: mid(rounds.iter().map(|r| r[i].seen).collect()),
+            p50_us: since[i],
+            added_us: added[i],
+            seen: seen[i],
         })
         .collect()
 }
 
-/// Each send step's median time since the send over `samples` (one array per send); none
-/// when no step was timed (no [`bench_steps::layer`] in this process's subscriber).
-fn step_times(samples: &[[Option<Duration>; STEPS.len()]]) -> Vec<StepTime> {
-    if samples.iter().flatten().all(Option::is_none) {
+/// Each send step's median time since the send, and the median of what it added to the step
+/// before in the same send, over `sends`; then the caller's `settled` (what it added to the
+/// send's last step). None when no step was timed (no [`bench_steps::layer`] in this
+/// process's subscriber).
+fn step_times(sends: &[bench_steps::Taken]) -> Vec<StepTime> {
+    if sends.iter().all(|t| t.steps.iter().all(Option::is_none)) {
         return Vec::new();
     }
-    STEPS
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let mut rows: Vec<StepTime> = STEPS
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let mut us: Vec<f64> = samples
+            let since: Vec<f64> = sends.iter().filter_map(|t| t.steps[i]).map(us).collect();
+            let added: Vec<f64> = sends
                 .iter()
-                .filter_map(|s| s[i])
-                .map(|d| d.as_secs_f64() * 1e6)
+                .filter_map(|t| {
+                    let before = if i == 0 {
+                        Some(Duration::ZERO)
+                    } else {
+                        t.steps[i - 1]
+                    };
+                    Some(us(t.steps[i]?) - us(before?))
+                })
                 .collect();
-            us.sort_by(|a, b| a.total_cmp(b));
             StepTime {
                 step: (*step).to_owned(),
-                p50_us: us.get(us.len() / 2).copied().unwrap_or(f64::NAN),
-                seen: us.len() as f64 / samples.len().max(1) as f64,
+                seen: since.len() as f64 / sends.len().max(1) as f64,
+                p50_us: median_of(since),
+                added_us: median_of(added),
             }
         })
-        .collect()
+        .collect();
+    let settled_after_last: Vec<f64> = sends
+        .iter()
+        .map(|t| us(t.settled) - t.steps.iter().flatten().max().map_or(0.0, |d| us(*d)))
+        .collect();
+    rows.push(StepTime {
+        step: "settled".into(),
+        p50_us: median_of(sends.iter().map(|t| us(t.settled)).collect()),
+        added_us: median_of(settled_after_last),
+        seen: 1.0,
+    });
+    rows
 }
 
 /// Times `samples` calls of `once` (after a warm-up) into a round trip.

@@ -1,7 +1,7 @@
 //! Where a chat send's time goes: a `tracing` layer that times the core's send steps
 //! ([`parlor_core::send_steps`]) while a benchmark has armed it, and nothing otherwise.
-//! The benchmark sends one message at a time, so the steps that come in order after arming
-//! belong to that message.
+//! The benchmark sends one message at a time and makes no other request meanwhile, so the
+//! steps that come in order after arming belong to that message.
 
 use parlor_core::send_steps::{STEPS, TARGET};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,16 +32,28 @@ pub fn arm() {
     ARMED.store(true, Ordering::SeqCst);
 }
 
-/// Stops timing; each step's time since [`arm`], `None` for a step that did not come.
-pub fn take() -> [Option<Duration>; STEPS.len()] {
+/// One send's steps: each step's time since [`arm`] (`None` for a step that did not come),
+/// and the time since [`arm`] when the caller took them (it saw the message settled).
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    /// By index in [`STEPS`].
+    pub steps: [Option<Duration>; STEPS.len()],
+    /// When [`take`] was called.
+    pub settled: Duration,
+}
+
+/// Stops timing and returns what was timed since [`arm`].
+pub fn take() -> Taken {
     ARMED.store(false, Ordering::SeqCst);
+    let now = Instant::now();
     let clock = CLOCK.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(start) = clock.0 else {
-        return [None; STEPS.len()];
-    };
-    clock
-        .1
-        .map(|at| at.map(|t| t.saturating_duration_since(start)))
+    let start = clock.0.unwrap_or(now);
+    Taken {
+        steps: clock
+            .1
+            .map(|at| at.map(|t| t.saturating_duration_since(start))),
+        settled: now.saturating_duration_since(start),
+    }
 }
 
 struct StepClock;
@@ -68,9 +80,12 @@ impl<S: tracing::Subscriber> Layer<S> for StepClock {
         event.record(&mut step);
         if let Some(i) = step.0 {
             let mut clock = CLOCK.lock().unwrap_or_else(|p| p.into_inner());
-            // Only in order: a late step of the message before (its answer applied after the
-            // caller saw it settled by the server's echo) is not this message's.
-            if clock.1[..i].iter().all(Option::is_some) && clock.1[i].is_none() {
+            // From `picked` on, only in order: a late step of the message before (its answer
+            // applied after the caller saw it settled by the server's echo) comes before this
+            // message is picked, and is not this message's. `queued` may come after `picked`
+            // (a busy outbox can pick the row as soon as it is committed).
+            let in_order = clock.1[1.min(i)..i].iter().all(Option::is_some);
+            if in_order && clock.1[i].is_none() {
                 clock.1[i] = Some(now);
             }
         }
@@ -101,12 +116,21 @@ mod tests {
             tracing::trace!(target: "parlor::other", step = "marked");
             step("queued");
             let taken = take();
-            assert!(taken[0].is_some() && taken[1].is_some());
-            assert!(taken[0] <= taken[1]);
-            assert!(taken[2..].iter().all(Option::is_none), "{taken:?}");
+            assert!(taken.steps[0].is_some() && taken.steps[1].is_some());
+            assert!(taken.steps[0] <= taken.steps[1]);
+            assert!(taken.steps[2..].iter().all(Option::is_none), "{taken:?}");
+            assert!(taken.steps[1] <= Some(taken.settled));
             // Disarmed again.
             step("marked");
-            assert!(take()[2].is_none());
+            assert!(take().steps[2].is_none());
+            // `queued` may follow `picked` (the outbox took the committed row first).
+            arm();
+            step("picked");
+            step("queued");
+            step("marked");
+            let taken = take();
+            assert!(taken.steps[..3].iter().all(Option::is_some), "{taken:?}");
+            assert!(taken.steps[1] <= taken.steps[0]);
         });
     }
 }

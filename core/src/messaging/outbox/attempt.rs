@@ -105,7 +105,9 @@ pub(super) async fn try_once(
         .max(ack_timeout.saturating_add(Duration::from_secs(2)));
     let deadline = Instant::now() + inner.config.confirm_timeout;
     let sent = tokio::time::timeout_at(Instant::now() + outer, client.send_to_server(cmd)).await;
-    send_step!("applied");
+    if matches!(sent, Ok(Ok(_))) {
+        send_step!("applied");
+    }
     if sent.is_ok() {
         // The events the server sent before its answer (the message itself, an error about
         // it, an earlier message's late answer) are applied while this message is still the
