@@ -94,21 +94,22 @@ pub async fn run(rtt: u32, oneway: u32, rounds: u32, idle: IdleSizes) -> Result<
     })
 }
 
+/// The median of `v` (the upper one of an even count; NaN when empty): every benchmark's.
+pub(crate) fn median_of(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// Each metric's median over the rounds.
 fn median(all: &[Figures]) -> Figures {
-    let mid = |f: fn(&Figures) -> f64| {
-        let mut v: Vec<f64> = all.iter().map(f).collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
-    };
-    let mut slopes: Vec<f64> = all.iter().filter_map(|f| f.idle_slope).collect();
-    slopes.sort_by(|a, b| a.total_cmp(b));
+    let mid = |f: fn(&Figures) -> f64| median_of(all.iter().map(f).collect());
+    let slopes: Vec<f64> = all.iter().filter_map(|f| f.idle_slope).collect();
     Figures {
         p50_us: mid(|f| f.p50_us),
         p99_us: mid(|f| f.p99_us),
         oneway_per_sec: mid(|f| f.oneway_per_sec),
         idle_rss_per_client: mid(|f| f.idle_rss_per_client),
-        idle_slope: slopes.get(slopes.len() / 2).copied(),
+        idle_slope: (!slopes.is_empty()).then(|| median_of(slopes)),
         connect_ms: mid(|f| f.connect_ms),
     }
 }

@@ -5,6 +5,7 @@
 //! emit-and-ack, against the 003 support chat reference server (it confirms a send by its
 //! ack). The three take turns going first, round by round; medians over the rounds.
 
+use crate::bench::median_of;
 use crate::bench_steps;
 use crate::servers::{server_file, RefServer};
 use hdrhistogram::Histogram;
@@ -99,12 +100,6 @@ pub async fn run(samples: u32, rounds: u32) -> Result<ChatReport, String> {
     })
 }
 
-/// The median of `v` (NaN when empty).
-fn median_of(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 fn median(all: &[RoundTrip]) -> RoundTrip {
     RoundTrip {
         p50_us: median_of(all.iter().map(|r| r.p50_us).collect()),
@@ -121,22 +116,16 @@ fn median_steps(rounds: &[Vec<StepTime>]) -> Vec<StepTime> {
     let Some(first) = rounds.first() else {
         return Vec::new();
     };
-    let over_rounds = |f: &dyn Fn(&StepTime) -> f64| {
-        (0..STEP_ROWS)
-            .map(|i| median_of(rounds.iter().map(|r| f(&r[i])).collect()))
-            .collect::<Vec<f64>>()
-    };
-    let (since, added, seen) = (
-        over_rounds(&|s| s.p50_us),
-        over_rounds(&|s| s.added_us),
-        over_rounds(&|s| s.seen),
-    );
     (0..STEP_ROWS)
-        .map(|i| StepTime {
-            step: first[i].step.clone(),
-            p50_us: since[i],
-            added_us: added[i],
-            seen: seen[i],
+        .map(|i| {
+            let over_rounds =
+                |f: fn(&StepTime) -> f64| median_of(rounds.iter().map(|r| f(&r[i])).collect());
+            StepTime {
+                step: first[i].step.clone(),
+                p50_us: over_rounds(|s| s.p50_us),
+                added_us: over_rounds(|s| s.added_us),
+                seen: over_rounds(|s| s.seen),
+            }
         })
         .collect()
 }

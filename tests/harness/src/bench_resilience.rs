@@ -10,6 +10,7 @@
 //! These are the speed and memory figures that tests must not assert tightly (the machine is
 //! shared); the tests check the behaviour and only loose bounds.
 
+use crate::bench::median_of;
 use crate::servers::{RefServer, PROBE};
 use parlor_core::transport::{ConnectionState, Socket, SocketConfig};
 use parlor_core::StaticToken;
@@ -250,11 +251,6 @@ async fn reply(out: &mut Lines, id: i64) -> Result<(), String> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 async fn failures() -> Result<Failures, String> {
     let mut server = RefServer::start(PROBE, &[])
         .await
@@ -304,7 +300,7 @@ async fn failures() -> Result<Failures, String> {
     socket.shutdown().await;
     Ok(Failures {
         ack_timeout_ms: timeout.as_millis() as u64,
-        ack_failed_after_ms: median(acks),
-        emit_while_down_us: median(emits),
+        ack_failed_after_ms: median_of(acks),
+        emit_while_down_us: median_of(emits),
     })
 }

@@ -2,6 +2,7 @@
 //! to the length asked) encoded to Ogg/Opus as a voice note: size against the 200 KB target,
 //! encode and decode time as a fraction of real time.
 
+use crate::bench::median_of;
 use parlor_core::voice::{decode_ogg_opus, encode_ogg_opus, SAMPLE_RATE};
 use serde::Serialize;
 use std::path::Path;
@@ -95,11 +96,6 @@ pub fn speech(dir: &Path, seconds: f64) -> Result<Vec<i16>, String> {
     Ok(one.iter().copied().cycle().take(want).collect())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Encodes and decodes `seconds` of speech `runs` times.
 pub fn run(dir: &Path, seconds: f64, runs: u32) -> Result<VoiceReport, String> {
     let samples = speech(dir, seconds)?;
@@ -123,7 +119,7 @@ pub fn run(dir: &Path, seconds: f64, runs: u32) -> Result<VoiceReport, String> {
             ));
         }
     }
-    let (encode_ms, decode_ms) = (median(enc), median(dec));
+    let (encode_ms, decode_ms) = (median_of(enc), median_of(dec));
     Ok(VoiceReport {
         seconds,
         pcm_bytes: samples.len() as u64 * 2,
